@@ -1,0 +1,218 @@
+//! Accounts: users (phone login, password hash), role grants with scopes,
+//! sessions stored as token hashes, and one-time activation codes.
+
+use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use serde::Serialize;
+use zhiyuan_domain::role::{Grant, Role};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub display_name: String,
+    #[serde(skip)]
+    pub phone_sealed: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+/// What a session token resolves to.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: User,
+    pub grants: Vec<Grant>,
+    pub volunteer: Option<(i64, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    role: String,
+    scope_id: String,
+    region_path: String,
+}
+
+const USER_COLUMNS: &str = "id, display_name, phone_sealed, password_hash, created_at";
+
+impl Store {
+    /// Creates a user with a phone login; `phone_taken` if the phone is in use.
+    pub async fn create_user(&self, phone: &str, display_name: &str, password_hash: Option<&str>, now: i64) -> Result<i64> {
+        let phone_hash = self.vault.lookup_hash("phone", phone);
+        let phone_sealed = self.vault.seal(phone);
+        let id = write_tx!(self, tx => {
+            let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE phone_hash = $1")
+                .bind(&phone_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::conflict("phone_taken", "this phone number already has an account"));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(&phone_hash)
+            .bind(&phone_sealed)
+            .bind(display_name)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            id
+        });
+        Ok(id)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>> {
+        let phone_hash = self.vault.lookup_hash("phone", phone);
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE phone_hash = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))
+            .bind(phone_hash)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    /// Grants `role` over a scope (a region code, site id or organization id)
+    /// whose region path is `region_path`. Granting twice changes nothing.
+    pub async fn grant_role(&self, user_id: i64, role: Role, scope_id: &str, region_path: &str, now: i64) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO role_grants (user_id, role, scope_kind, scope_id, region_path, granted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, role, scope_id) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(role.as_str())
+            .bind(role.scope_kind().as_str())
+            .bind(scope_id)
+            .bind(region_path)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Every grant of a user, with the volunteer role derived from a
+    /// volunteer record (scope: the volunteer's home region).
+    pub async fn session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
+        let Some(user) = self.user(user_id).await? else {
+            return Ok(None);
+        };
+        let (rows, volunteer) = read_conn!(self, conn => {
+            let rows = sqlx::query_as::<_, GrantRow>(
+                "SELECT role, scope_id, region_path FROM role_grants WHERE user_id = $1 ORDER BY id",
+            )
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let volunteer: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT id, region_code, region_path FROM volunteers WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            (rows, volunteer)
+        });
+        let mut grants: Vec<Grant> = rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(Grant {
+                    role: Role::parse(&row.role).ok()?,
+                    scope_id: row.scope_id,
+                    region_path: row.region_path,
+                })
+            })
+            .collect();
+        if let Some((_, region_code, region_path)) = &volunteer {
+            grants.push(Grant {
+                role: Role::Volunteer,
+                scope_id: region_code.clone(),
+                region_path: region_path.clone(),
+            });
+        }
+        Ok(Some(SessionUser {
+            user,
+            grants,
+            volunteer: volunteer.map(|(id, region_code, _)| (id, region_code)),
+        }))
+    }
+
+    pub async fn create_session(&self, user_id: i64, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The user of a live session: not revoked, not expired.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
+        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?))
+    }
+
+    pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Sets a new password hash and revokes every session of the user.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str, now: i64) -> Result<()> {
+        write_tx!(self, tx => {
+            let result = sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+                .bind(user_id)
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if result.rows_affected() == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM activation_codes WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");
+        });
+        Ok(())
+    }
+
+    /// The activation code hash of a user who has not set a password yet,
+    /// if it has not expired.
+    pub async fn activation_code(&self, user_id: i64, now: i64) -> Result<Option<String>> {
+        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, String>(
+            "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?))
+    }
+}

@@ -1,0 +1,276 @@
+//! The storage port of Zhiyuan: one [`Store`] over SQLite or PostgreSQL.
+//!
+//! Every method is one transaction. SQL is written once in a portable subset
+//! (`$N` parameters, `RETURNING`, `ON CONFLICT`, BIGINT ids, epoch-ms times)
+//! and run on either backend through the [`write_tx!`] and [`read_conn!`]
+//! macros, which expand the same body for each. SQLite runs with WAL, one
+//! writer connection taking `BEGIN IMMEDIATE`, and a pool of read-only
+//! readers; PostgreSQL with an ordinary pool. Rules are decided by
+//! `zhiyuan-domain`; this crate only persists their outcome.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use zhiyuan_domain::RuleError;
+
+pub mod accounts;
+pub mod audit;
+pub mod organizations;
+pub mod regions;
+pub mod vault;
+pub mod volunteers;
+
+pub use vault::Vault;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A rule refused the change (unprocessable input).
+    #[error("{0}")]
+    Rule(RuleError),
+    /// The change conflicts with what is stored (duplicate, taken).
+    #[error("{code}: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Vault(#[from] vault::VaultError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+}
+
+impl From<RuleError> for StoreError {
+    fn from(error: RuleError) -> Self {
+        StoreError::Rule(error)
+    }
+}
+
+impl StoreError {
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        StoreError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether this is a unique-constraint violation from the database.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite { writer: SqlitePool, readers: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The one handle on storage that the server and the command line share.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+    pub(crate) vault: Arc<Vault>,
+}
+
+/// Runs `$body` inside one write transaction on either backend; `$tx` is the
+/// transaction. An early return (`?`) rolls back.
+macro_rules! write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {{
+        match &$store.backend {
+            $crate::Backend::Sqlite { writer, .. } => {
+                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+                let output = $body;
+                $tx.commit().await?;
+                output
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let output = $body;
+                $tx.commit().await?;
+                output
+            }
+        }
+    }};
+}
+
+/// Runs `$body` with a read connection on either backend.
+macro_rules! read_conn {
+    ($store:expr, $conn:ident => $body:expr) => {{
+        match &$store.backend {
+            $crate::Backend::Sqlite { readers, .. } => {
+                let mut $conn = readers.acquire().await?;
+                $body
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $conn = pool.acquire().await?;
+                $body
+            }
+        }
+    }};
+}
+
+/// Appends one audit entry inside the current transaction.
+macro_rules! audit_entry {
+    ($tx:expr, $at:expr, $actor:expr, $action:expr, $subject_kind:expr, $subject_id:expr, $detail:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_user, action, subject_kind, subject_id, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($at)
+        .bind($actor)
+        .bind($action)
+        .bind($subject_kind)
+        .bind($subject_id)
+        .bind($detail)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+pub(crate) use audit_entry;
+pub(crate) use read_conn;
+pub(crate) use write_tx;
+
+/// The `[low, high)` bounds that select every path strictly under `path`;
+/// `'0'` is the byte after `'/'`, so the range is exactly the subtree.
+pub(crate) fn subtree_bounds(path: &str) -> (String, String) {
+    (format!("{path}/"), format!("{path}0"))
+}
+
+/// A keyset page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Limits a requested page size to 1..=200 (default 50).
+pub fn page_size(requested: Option<i64>) -> i64 {
+    requested.unwrap_or(50).clamp(1, 200)
+}
+
+/// Parses an opaque cursor (the last id seen); bad cursors start from the top.
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> i64 {
+    cursor.and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// Turns a fetched `limit + 1` rows into a page with the next cursor.
+pub(crate) fn into_page<T>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> i64) -> Page<T> {
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| id_of(r).to_string())
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+/// Parses an opaque id given by a client; anything that is not one of ours
+/// is simply not found.
+pub fn parse_id(raw: &str, what: &'static str) -> Result<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(StoreError::NotFound(what))
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://PATH` or `postgres://...`),
+    /// creating a SQLite file if needed. Call [`Store::migrate`] before use.
+    pub async fn connect(url: &str, vault: Vault) -> Result<Self> {
+        let backend = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let readers = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await?;
+            Backend::Sqlite { writer, readers }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Backend::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Self {
+            backend,
+            vault: Arc::new(vault),
+        })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { writer, readers } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, the stored form of every instant.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_bounds_select_children_only() {
+        let (low, high) = subtree_bounds("36/3601");
+        for inside in ["36/3601/360111", "36/3601/360102/360102001"] {
+            assert!(inside > low.as_str() && inside < high.as_str(), "{inside}");
+        }
+        for outside in ["36/3601", "36/36011", "36/3602/360203", "36/3600/360000"] {
+            assert!(!(outside > low.as_str() && outside < high.as_str()), "{outside}");
+        }
+    }
+}
