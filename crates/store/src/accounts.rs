@@ -203,16 +203,4 @@ impl Store {
         });
         Ok(())
     }
-
-    /// The activation code hash of a user who has not set a password yet,
-    /// if it has not expired.
-    pub async fn activation_code(&self, user_id: i64, now: i64) -> Result<Option<String>> {
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, String>(
-            "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?))
-    }
 }

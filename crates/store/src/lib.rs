@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod audit;
 pub mod organizations;
 pub mod regions;
+pub mod testing;
 pub mod vault;
 pub mod volunteers;
 

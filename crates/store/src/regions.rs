@@ -43,7 +43,7 @@ impl Store {
     /// Inserts or updates regions, parents first (the caller sorts by level).
     /// A row whose parent is neither stored nor earlier in `rows` is refused.
     pub async fn upsert_regions(&self, rows: &[RegionRow]) -> Result<RegionUpsert> {
-        write_tx!(self, tx => {
+        let outcome = write_tx!(self, tx => {
             let mut outcome = RegionUpsert::default();
             for row in rows {
                 if let Some(parent) = &row.parent {
@@ -96,7 +96,8 @@ impl Store {
                 }
             }
             outcome
-        })
+        });
+        Ok(outcome)
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<Region>> {
@@ -133,7 +134,7 @@ impl Store {
     /// every township, a station for every village or community. Returns how
     /// many were created.
     pub async fn ensure_sites(&self) -> Result<u64> {
-        write_tx!(self, tx => {
+        let created = write_tx!(self, tx => {
             let mut created = 0;
             for (region_level, site_level) in [
                 ("county", SiteLevel::Center),
@@ -154,7 +155,8 @@ impl Store {
                 created += result.rows_affected();
             }
             created
-        })
+        });
+        Ok(created)
     }
 
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {

@@ -35,7 +35,7 @@ pub struct Vault {
 }
 
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(master).expect("HMAC takes any key length");
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(master).expect("HMAC takes any key length");
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -104,7 +104,7 @@ impl Vault {
     /// The lookup hash of a value of some kind (`"id"`, `"phone"`): equal
     /// values of one kind give equal hashes.
     pub fn lookup_hash(&self, kind: &str, value: &str) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.lookup_key).expect("HMAC takes any key length");
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.lookup_key).expect("HMAC takes any key length");
         mac.update(kind.as_bytes());
         mac.update(b":");
         mac.update(value.as_bytes());

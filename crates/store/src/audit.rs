@@ -1,0 +1,106 @@
+//! The audit log (who did what to whom, including every read of whole
+//! personal data), the outbox of messages for an SMS gateway, and the
+//! one-time activation codes of imported accounts.
+
+use crate::{Result, Store, StoreError, read_conn, write_tx};
+use rand::Rng;
+use serde::Serialize;
+
+/// An activation code is good for 30 days.
+pub const ACTIVATION_VALID_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// A fresh six-digit one-time code.
+pub fn activation_code() -> String {
+    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_user: Option<i64>,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub detail: String,
+}
+
+/// A message waiting for the SMS gateway, opened for the adapter that sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub at: i64,
+    pub phone: String,
+    pub template: String,
+    pub payload: serde_json::Value,
+}
+
+impl Store {
+    pub async fn audit_entries(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<AuditEntry>> {
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, AuditEntry>(
+            "SELECT id, at, actor_user, action, subject_kind, subject_id, detail FROM audit_log \
+             WHERE subject_kind = $1 AND subject_id = $2 ORDER BY id",
+        )
+        .bind(subject_kind)
+        .bind(subject_id)
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    /// Unsent messages to one phone, oldest first.
+    pub async fn outbox_for(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
+        let phone_hash = self.vault.lookup_hash("phone", phone);
+        let rows: Vec<(i64, i64, String, String, String)> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT id, at, phone_sealed, template, payload FROM outbox WHERE phone_hash = $1 AND sent_at IS NULL ORDER BY id",
+        )
+        .bind(phone_hash)
+        .fetch_all(&mut *conn)
+        .await?);
+        rows.into_iter()
+            .map(|(id, at, phone_sealed, template, payload)| {
+                let payload = self.vault.open(&payload)?;
+                Ok(OutboxMessage {
+                    id,
+                    at,
+                    phone: self.vault.open(&phone_sealed)?,
+                    template,
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload)),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn outbox_count(&self) -> Result<i64> {
+        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&mut *conn)
+            .await?))
+    }
+
+    /// Whether `code` is the live activation code of the user.
+    pub async fn activation_code_matches(&self, user_id: i64, code: &str, now: i64) -> Result<bool> {
+        let expected = self.vault.lookup_hash("activation", &format!("{user_id}:{}", code.trim()));
+        let stored: Option<String> = read_conn!(self, conn => sqlx::query_scalar(
+            "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?);
+        Ok(stored.is_some_and(|hash| hash == expected))
+    }
+
+    /// Marks an outbox message as handed to the gateway.
+    pub async fn mark_sent(&self, message_id: i64, now: i64) -> Result<()> {
+        write_tx!(self, tx => {
+            let result = sqlx::query("UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL")
+                .bind(message_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if result.rows_affected() == 0 {
+                return Err(StoreError::NotFound("outbox message"));
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,562 @@
+//! Volunteers: registration with sealed personal data and a volunteer number,
+//! reads of the whole ID and phone (audited), search within a region subtree,
+//! transfers, consents, and appeals against a taken ID number.
+
+use crate::{Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx};
+use chrono::NaiveDate;
+use serde::Serialize;
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::region::RegionCode;
+use zhiyuan_domain::volunteer::{Category, Registration, check_home_region, elderly_born_on_or_before, minor_born_after};
+use zhiyuan_domain::volunteer_no;
+
+/// A volunteer as stored, with personal data masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Volunteer {
+    pub id: i64,
+    pub user_id: i64,
+    pub volunteer_no: String,
+    pub name: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub political_status: String,
+    pub region_code: String,
+    pub region_path: String,
+    pub rural: bool,
+    pub skills: String,
+    pub guardian_name: Option<String>,
+    pub face_consent_at: Option<i64>,
+    pub location_consent_at: Option<i64>,
+    pub registered_at: i64,
+}
+
+impl Volunteer {
+    pub fn skill_list(&self) -> Vec<String> {
+        self.skills.split(';').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    pub fn birth(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").ok()
+    }
+}
+
+/// The whole ID number and phone, for readers allowed to see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalData {
+    pub id_number: String,
+    pub phone: String,
+    pub guardian_phone: Option<String>,
+}
+
+/// Filters of the administrators' volunteer search.
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerQuery {
+    /// Only volunteers at or under this region path.
+    pub region_path: String,
+    /// Name fragment, volunteer number, whole phone or whole ID number.
+    pub q: Option<String>,
+    pub category: Option<Category>,
+    pub skill: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Transfer {
+    pub id: i64,
+    pub from_region: String,
+    pub to_region: String,
+    pub at: i64,
+    pub by_user: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Appeal {
+    pub id: i64,
+    pub name: String,
+    pub region_code: String,
+    pub reason: String,
+    pub status: String,
+    pub created_at: i64,
+    pub resolved_by: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub resolution: Option<String>,
+}
+
+/// What happened to one row of a bulk import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// A new volunteer; the activation code went to the outbox.
+    Inserted { volunteer_id: i64 },
+    /// The same ID number is already registered: nothing changed.
+    Unchanged,
+    /// The row conflicts with stored data.
+    Rejected(RuleError),
+}
+
+pub(crate) const VOLUNTEER_COLUMNS: &str = "v.id, v.user_id, v.volunteer_no, v.name, v.id_masked, v.phone_masked, \
+     v.birth_date, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
+     v.face_consent_at, v.location_consent_at, v.registered_at";
+
+fn region_unknown(code: &str) -> StoreError {
+    StoreError::Rule(RuleError::new("region_unknown", format!("no region {code}")).on("region_code"))
+}
+
+/// Sealed and hashed forms of one registration, computed outside the transaction.
+struct SealedRegistration<'a> {
+    registration: &'a Registration,
+    id_hash: String,
+    id_sealed: String,
+    phone_hash: String,
+    phone_sealed: String,
+    guardian_phone_sealed: Option<String>,
+}
+
+/// Inserts one sealed registration inside the transaction `$tx`: checks the
+/// region, the ID number and the phone, draws the next volunteer number of
+/// the county and month, and creates the login and the volunteer record.
+/// Evaluates to `Result<volunteer id>`.
+macro_rules! insert_volunteer {
+    ($tx:ident, $store:expr, $row:expr, $password_hash:expr, $now:expr) => {
+        async {
+            let row = &$row;
+            let registration = row.registration;
+            let region: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+                .bind(registration.region.as_str())
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let Some((path,)) = region else {
+                return Err(region_unknown(registration.region.as_str()));
+            };
+            let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
+                .bind(&row.id_hash)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::conflict(
+                    "id_number_taken",
+                    "this ID number is already registered; if it was not you, file an appeal",
+                ));
+            }
+            let phone_taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE phone_hash = $1")
+                .bind(&row.phone_hash)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if phone_taken.is_some() {
+                return Err(StoreError::conflict("phone_taken", "this phone number already has an account"));
+            }
+            let county = registration
+                .region
+                .county()
+                .ok_or_else(|| StoreError::Rule(RuleError::new("region_too_coarse", "register in a county or below")))?;
+            let month = zhiyuan_domain::time::china_date(
+                chrono::DateTime::from_timestamp_millis($now).unwrap_or_default(),
+            );
+            let prefix = volunteer_no::month_prefix(county.as_str(), month);
+            let sequence: i64 = sqlx::query_scalar(
+                "INSERT INTO volunteer_number_counters (prefix, last_seq) VALUES ($1, 1) \
+                 ON CONFLICT (prefix) DO UPDATE SET last_seq = volunteer_number_counters.last_seq + 1 \
+                 RETURNING last_seq",
+            )
+            .bind(&prefix)
+            .fetch_one(&mut *$tx)
+            .await?;
+            if sequence > 999_999 {
+                return Err(StoreError::conflict("volunteer_no_exhausted", "this county has used every number this month"));
+            }
+            let number = volunteer_no::compose(county.as_str(), month, sequence as u32);
+            let user_id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(&row.phone_hash)
+            .bind(&row.phone_sealed)
+            .bind(&registration.name)
+            .bind($password_hash)
+            .bind($now)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let volunteer_id: i64 = sqlx::query_scalar(
+                "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_hash, \
+                 phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
+                 rural, skills, guardian_name, guardian_phone_sealed, registered_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+                 RETURNING id",
+            )
+            .bind(user_id)
+            .bind(&number)
+            .bind(&registration.name)
+            .bind(&row.id_hash)
+            .bind(&row.id_sealed)
+            .bind(registration.id_number.masked())
+            .bind(&row.phone_hash)
+            .bind(&row.phone_sealed)
+            .bind(registration.phone.masked())
+            .bind(registration.birth_date.format("%Y-%m-%d").to_string())
+            .bind(registration.sex.as_str())
+            .bind(registration.political_status.as_str())
+            .bind(registration.region.as_str())
+            .bind(county.as_str())
+            .bind(&path)
+            .bind(registration.region.is_village_committee())
+            .bind(registration.skills.join(";"))
+            .bind(registration.guardian.as_ref().map(|g| g.name.clone()))
+            .bind(row.guardian_phone_sealed.clone())
+            .bind($now)
+            .fetch_one(&mut *$tx)
+            .await?;
+            for skill in &registration.skills {
+                sqlx::query("INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ($1, $2)")
+                    .bind(volunteer_id)
+                    .bind(skill)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            audit_entry!($tx, $now, Some(user_id), "volunteer.register", "volunteer", volunteer_id.to_string(), number);
+            Ok::<i64, StoreError>(volunteer_id)
+        }
+        .await
+    };
+}
+
+impl Store {
+    fn seal_registration<'a>(&self, registration: &'a Registration) -> SealedRegistration<'a> {
+        SealedRegistration {
+            registration,
+            id_hash: self.vault.lookup_hash("id", registration.id_number.as_str()),
+            id_sealed: self.vault.seal(registration.id_number.as_str()),
+            phone_hash: self.vault.lookup_hash("phone", registration.phone.as_str()),
+            phone_sealed: self.vault.seal(registration.phone.as_str()),
+            guardian_phone_sealed: registration.guardian.as_ref().map(|g| self.vault.seal(&g.phone)),
+        }
+    }
+
+    /// Registers a volunteer with a login; `password_hash` is `None` for
+    /// imported volunteers, who activate with a one-time code.
+    pub async fn register_volunteer(&self, registration: &Registration, password_hash: Option<&str>, now: i64) -> Result<Volunteer> {
+        let sealed = self.seal_registration(registration);
+        let volunteer_id = write_tx!(self, tx => {
+            insert_volunteer!(tx, self, sealed, password_hash, now)?
+        });
+        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+    }
+
+    /// Imports a batch of registrations in one transaction: existing ID
+    /// numbers are left alone, conflicts are reported per row, and each new
+    /// volunteer gets an activation code in the outbox.
+    pub async fn import_volunteers(&self, registrations: &[Registration], now: i64) -> Result<Vec<ImportOutcome>> {
+        let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
+        let codes: Vec<String> = registrations.iter().map(|_| crate::audit::activation_code()).collect();
+        let outcomes = write_tx!(self, tx => {
+            let mut outcomes = Vec::with_capacity(sealed.len());
+            for (row, code) in sealed.iter().zip(&codes) {
+                let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
+                    .bind(&row.id_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if existing.is_some() {
+                    outcomes.push(ImportOutcome::Unchanged);
+                    continue;
+                }
+                match insert_volunteer!(tx, self, row, None::<&str>, now) {
+                    Ok(volunteer_id) => {
+                        let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM volunteers WHERE id = $1")
+                            .bind(volunteer_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let code_hash = self.vault.lookup_hash("activation", &format!("{user_id}:{code}"));
+                        sqlx::query("INSERT INTO activation_codes (user_id, code_hash, expires_at) VALUES ($1, $2, $3)")
+                            .bind(user_id)
+                            .bind(code_hash)
+                            .bind(now + crate::audit::ACTIVATION_VALID_MS)
+                            .execute(&mut *tx)
+                            .await?;
+                        let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
+                        sqlx::query(
+                            "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) \
+                             VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
+                        )
+                        .bind(now)
+                        .bind(&row.phone_hash)
+                        .bind(&row.phone_sealed)
+                        .bind(self.vault.seal(&payload))
+                        .execute(&mut *tx)
+                        .await?;
+                        outcomes.push(ImportOutcome::Inserted { volunteer_id });
+                    }
+                    Err(StoreError::Rule(rule)) => outcomes.push(ImportOutcome::Rejected(rule)),
+                    Err(StoreError::Conflict { code, detail }) => {
+                        outcomes.push(ImportOutcome::Rejected(RuleError::new(code, detail)))
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            outcomes
+        });
+        Ok(outcomes)
+    }
+
+    pub async fn volunteer(&self, id: i64) -> Result<Option<Volunteer>> {
+        let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    pub async fn volunteer_of_user(&self, user_id: i64) -> Result<Option<Volunteer>> {
+        let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.user_id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    /// Opens the whole ID number and phone and writes who read them to the
+    /// audit log, in one transaction.
+    pub async fn read_personal_data(&self, volunteer_id: i64, reader_user_id: i64, now: i64) -> Result<PersonalData> {
+        let sealed: (String, String, Option<String>) = write_tx!(self, tx => {
+            let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1",
+            )
+            .bind(volunteer_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Err(StoreError::NotFound("volunteer")) };
+            audit_entry!(tx, now, Some(reader_user_id), "volunteer.personal_data_read", "volunteer", volunteer_id.to_string(), "id_number,phone");
+            row
+        });
+        Ok(PersonalData {
+            id_number: self.vault.open(&sealed.0)?,
+            phone: self.vault.open(&sealed.1)?,
+            guardian_phone: sealed.2.as_deref().map(|s| self.vault.open(s)).transpose()?,
+        })
+    }
+
+    /// Volunteers at or under a region, filtered, in id order.
+    pub async fn search_volunteers(&self, query: &VolunteerQuery, today: NaiveDate) -> Result<Page<Volunteer>> {
+        let (low, high) = subtree_bounds(&query.region_path);
+        let mut binds: Vec<String> = vec![query.region_path.clone(), low, high];
+        let mut sql = format!(
+            "SELECT {VOLUNTEER_COLUMNS} FROM volunteers v \
+             WHERE (v.region_path = $1 OR (v.region_path > $2 AND v.region_path < $3))"
+        );
+        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let n = binds.len();
+            sql.push_str(&format!(
+                " AND (v.name LIKE ${} OR v.volunteer_no = ${} OR v.phone_hash = ${} OR v.id_hash = ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ));
+            let escaped = q.replace(['%', '_'], "");
+            binds.push(format!("%{escaped}%"));
+            binds.push(q.to_ascii_uppercase());
+            binds.push(self.vault.lookup_hash("phone", q));
+            binds.push(self.vault.lookup_hash("id", &q.to_ascii_uppercase()));
+        }
+        match query.category {
+            Some(Category::PartyMember) => {
+                sql.push_str(" AND v.political_status IN ('party_member', 'probationary_party_member')")
+            }
+            Some(Category::Rural) => sql.push_str(" AND v.rural = TRUE"),
+            Some(Category::Elderly) => {
+                binds.push(elderly_born_on_or_before(today).format("%Y-%m-%d").to_string());
+                sql.push_str(&format!(" AND v.birth_date <= ${}", binds.len()));
+            }
+            Some(Category::Minor) => {
+                binds.push(minor_born_after(today).format("%Y-%m-%d").to_string());
+                sql.push_str(&format!(" AND v.birth_date > ${}", binds.len()));
+            }
+            None => {}
+        }
+        if let Some(skill) = query.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            binds.push(skill.to_string());
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM volunteer_skills s WHERE s.volunteer_id = v.id AND s.skill = ${})",
+                binds.len()
+            ));
+        }
+        sql.push_str(&format!(" AND v.id > ${} ORDER BY v.id LIMIT ${}", binds.len() + 1, binds.len() + 2));
+        let limit = query.limit;
+        let rows = read_conn!(self, conn => {
+            let mut statement = sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql.clone()));
+            for value in &binds {
+                statement = statement.bind(value.clone());
+            }
+            statement
+                .bind(parse_cursor(query.cursor.as_deref()))
+                .bind(limit + 1)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(into_page(rows, limit, |v| v.id))
+    }
+
+    /// Moves a volunteer's record to another region, keeping the history.
+    pub async fn transfer_volunteer(&self, volunteer_id: i64, to_region: &str, by_user: i64, now: i64) -> Result<Volunteer> {
+        let target = RegionCode::parse(to_region)?;
+        check_home_region(&target)?;
+        write_tx!(self, tx => {
+            let path: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+                .bind(target.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((path,)) = path else { return Err(region_unknown(target.as_str())) };
+            let current: Option<(String,)> = sqlx::query_as("SELECT region_code FROM volunteers WHERE id = $1")
+                .bind(volunteer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((from_region,)) = current else { return Err(StoreError::NotFound("volunteer")) };
+            if from_region == target.as_str() {
+                return Err(StoreError::Rule(RuleError::new("transfer_same_region", "the volunteer is already registered there").on("region_code")));
+            }
+            sqlx::query("UPDATE volunteers SET region_code = $2, county_code = $3, region_path = $4, rural = $5 WHERE id = $1")
+                .bind(volunteer_id)
+                .bind(target.as_str())
+                .bind(target.county().map(|c| c.as_str().to_string()).unwrap_or_default())
+                .bind(&path)
+                .bind(target.is_village_committee())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO volunteer_transfers (volunteer_id, from_region, to_region, at, by_user) VALUES ($1, $2, $3, $4, $5)")
+                .bind(volunteer_id)
+                .bind(&from_region)
+                .bind(target.as_str())
+                .bind(now)
+                .bind(by_user)
+                .execute(&mut *tx)
+                .await?;
+            audit_entry!(tx, now, Some(by_user), "volunteer.transfer", "volunteer", volunteer_id.to_string(), format!("{from_region}->{}", target.as_str()));
+        });
+        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+    }
+
+    pub async fn transfers(&self, volunteer_id: i64) -> Result<Vec<Transfer>> {
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Transfer>(
+            "SELECT id, from_region, to_region, at, by_user FROM volunteer_transfers WHERE volunteer_id = $1 ORDER BY id",
+        )
+        .bind(volunteer_id)
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    /// Gives or withdraws the separate consents for face templates and
+    /// location tracks; `None` leaves a consent as it is.
+    pub async fn set_consents(&self, volunteer_id: i64, face: Option<bool>, location: Option<bool>, by_user: i64, now: i64) -> Result<Volunteer> {
+        write_tx!(self, tx => {
+            let result = sqlx::query(
+                "UPDATE volunteers SET \
+                 face_consent_at = CASE WHEN $2 = 1 THEN COALESCE(face_consent_at, $4) WHEN $2 = 0 THEN NULL ELSE face_consent_at END, \
+                 location_consent_at = CASE WHEN $3 = 1 THEN COALESCE(location_consent_at, $4) WHEN $3 = 0 THEN NULL ELSE location_consent_at END \
+                 WHERE id = $1",
+            )
+            .bind(volunteer_id)
+            .bind(face.map_or(-1i64, i64::from))
+            .bind(location.map_or(-1i64, i64::from))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if result.rows_affected() == 0 {
+                return Err(StoreError::NotFound("volunteer"));
+            }
+            audit_entry!(tx, now, Some(by_user), "volunteer.consents", "volunteer", volunteer_id.to_string(), format!("face={face:?} location={location:?}"));
+        });
+        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+    }
+
+    /// Files an appeal by someone whose ID number is already registered.
+    pub async fn file_appeal(&self, id_number: &str, name: &str, phone: &str, region_code: &str, reason: &str, now: i64) -> Result<i64> {
+        let id_hash = self.vault.lookup_hash("id", id_number);
+        let phone_sealed = self.vault.seal(phone);
+        let region = self.require_region(region_code).await?;
+        let id = write_tx!(self, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO id_appeals (id_hash, name, phone_sealed, region_code, region_path, reason, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
+            )
+            .bind(&id_hash)
+            .bind(name)
+            .bind(&phone_sealed)
+            .bind(&region.code)
+            .bind(&region.path)
+            .bind(reason)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_entry!(tx, now, None::<i64>, "appeal.filed", "appeal", id.to_string(), "");
+            id
+        });
+        Ok(id)
+    }
+
+    pub async fn appeal(&self, id: i64) -> Result<Option<(Appeal, String)>> {
+        let row = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(
+            "SELECT id, name, region_code, reason, status, created_at, resolved_by, resolved_at, resolution \
+             FROM id_appeals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?);
+        let Some(appeal) = row else { return Ok(None) };
+        let path: String = read_conn!(self, conn => sqlx::query_scalar("SELECT region_path FROM id_appeals WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?);
+        Ok(Some((appeal, path)))
+    }
+
+    pub async fn appeals_in(&self, region_path: &str, cursor: Option<&str>, limit: i64) -> Result<Page<Appeal>> {
+        let (low, high) = subtree_bounds(region_path);
+        let rows = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(
+            "SELECT id, name, region_code, reason, status, created_at, resolved_by, resolved_at, resolution \
+             FROM id_appeals WHERE (region_path = $1 OR (region_path > $2 AND region_path < $3)) AND id > $4 \
+             ORDER BY id LIMIT $5",
+        )
+        .bind(region_path)
+        .bind(low)
+        .bind(high)
+        .bind(parse_cursor(cursor))
+        .bind(limit + 1)
+        .fetch_all(&mut *conn)
+        .await?);
+        Ok(into_page(rows, limit, |a| a.id))
+    }
+
+    /// Resolves an open appeal. Upheld: the ID number is released from the
+    /// record that holds it (that record keeps its history but no longer
+    /// claims the ID) so the rightful owner can register.
+    pub async fn resolve_appeal(&self, id: i64, upheld: bool, resolution: &str, by_user: i64, now: i64) -> Result<Appeal> {
+        write_tx!(self, tx => {
+            let row: Option<(String, String)> = sqlx::query_as("SELECT id_hash, status FROM id_appeals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((id_hash, status)) = row else { return Err(StoreError::NotFound("appeal")) };
+            if status != "open" {
+                return Err(StoreError::Rule(RuleError::new("invalid_transition", "this appeal is already resolved")));
+            }
+            let new_status = if upheld { "upheld" } else { "dismissed" };
+            sqlx::query("UPDATE id_appeals SET status = $2, resolved_by = $3, resolved_at = $4, resolution = $5 WHERE id = $1")
+                .bind(id)
+                .bind(new_status)
+                .bind(by_user)
+                .bind(now)
+                .bind(resolution)
+                .execute(&mut *tx)
+                .await?;
+            if upheld {
+                sqlx::query("UPDATE volunteers SET id_hash = $2, id_masked = '(released)' WHERE id_hash = $1")
+                    .bind(&id_hash)
+                    .bind(format!("released-by-appeal-{id}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_entry!(tx, now, Some(by_user), "appeal.resolved", "appeal", id.to_string(), new_status);
+        });
+        Ok(self.appeal(id).await?.ok_or(StoreError::NotFound("appeal"))?.0)
+    }
+}
