@@ -298,6 +298,16 @@ impl Store {
         Ok(outcomes)
     }
 
+    /// Whether a (valid, normalised) ID number is held by a volunteer record.
+    pub async fn id_number_registered(&self, id_number: &str) -> Result<bool> {
+        let id_hash = self.vault.lookup_hash("id", id_number);
+        let found: Option<(i64,)> = read_conn!(self, conn => sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&mut *conn)
+            .await?);
+        Ok(found.is_some())
+    }
+
     pub async fn volunteer(&self, id: i64) -> Result<Option<Volunteer>> {
         let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
         read_conn!(self, conn => Ok(sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql))

@@ -1,0 +1,97 @@
+//! The JSON API under `/api/v1`: one module per resource, the OpenAPI
+//! document generated from the handlers' annotations, and shared view helpers.
+
+pub mod auth;
+pub mod organizations;
+pub mod regions;
+pub mod system;
+pub mod volunteers;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post, put};
+use chrono::DateTime;
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+/// Epoch milliseconds as RFC 3339 in China time.
+pub fn rfc3339(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&zhiyuan_domain::time::china_offset())
+        .to_rfc3339()
+}
+
+/// Paging of every list: `limit` (1–200, default 50) and an opaque `cursor`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Paging {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/health", get(system::health))
+        .route("/api/openapi.json", get(system::openapi_json))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/activate", post(auth::activate))
+        .route("/api/v1/auth/password", post(auth::change_password))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/regions/{code}", get(regions::region))
+        .route("/api/v1/sites", get(regions::sites))
+        .route("/api/v1/sites/{id}", get(regions::site).put(regions::update_site))
+        .route("/api/v1/volunteers", post(volunteers::register).get(volunteers::search))
+        .route("/api/v1/volunteers/{id}", get(volunteers::volunteer))
+        .route("/api/v1/volunteers/{id}/transfer", post(volunteers::transfer))
+        .route("/api/v1/volunteers/{id}/transfers", get(volunteers::transfers))
+        .route("/api/v1/volunteers/{id}/consents", put(volunteers::consents))
+        .route("/api/v1/id-appeals", post(volunteers::file_appeal).get(volunteers::appeals))
+        .route("/api/v1/id-appeals/{id}/resolve", post(volunteers::resolve_appeal))
+        .route(
+            "/api/v1/organizations",
+            post(organizations::create).get(organizations::search),
+        )
+        .route("/api/v1/organizations/{id}", get(organizations::organization))
+        .route("/api/v1/organizations/{id}/verify", post(organizations::verify))
+        .route("/api/v1/organizations/{id}/join-mode", put(organizations::join_mode))
+        .route(
+            "/api/v1/organizations/{id}/members",
+            post(organizations::join).get(organizations::members),
+        )
+        .route(
+            "/api/v1/organizations/{id}/members/{volunteer_id}/{action}",
+            post(organizations::change_membership),
+        )
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zhiyuan 志愿 API", description = "Volunteer service platform. Errors are application/problem+json with a stable `code`."),
+    modifiers(&BearerAuth),
+    paths(
+        system::health,
+        auth::login, auth::logout, auth::activate, auth::change_password, auth::me,
+        regions::region, regions::sites, regions::site, regions::update_site,
+        volunteers::register, volunteers::search, volunteers::volunteer, volunteers::transfer,
+        volunteers::transfers, volunteers::consents, volunteers::file_appeal, volunteers::appeals,
+        volunteers::resolve_appeal,
+        organizations::create, organizations::search, organizations::organization, organizations::verify,
+        organizations::join_mode, organizations::join, organizations::members, organizations::change_membership,
+    ),
+    components(schemas(crate::error::Problem))
+)]
+pub struct ApiDoc;

@@ -1,0 +1,363 @@
+//! Organizations: creation (unverified, the creator becomes its admin),
+//! verification by a covering region admin, join modes and memberships.
+
+use crate::api::volunteers::admin_region_path;
+use crate::api::{Paging, rfc3339};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, check_name};
+use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::uscc::Uscc;
+use zhiyuan_store::organizations::{NewOrganization, Organization, OrganizationQuery};
+use zhiyuan_store::{now_ms, page_size, parse_id};
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: String,
+    pub name: String,
+    /// `social_organization`, `unit`, `party_member_team`, `school` or `community_team`.
+    pub kind: String,
+    pub kind_label: String,
+    pub region_code: String,
+    pub uscc: Option<String>,
+    pub parent_id: Option<String>,
+    /// `review`, `open` or `closed`.
+    pub join_mode: String,
+    pub verified: bool,
+    pub verified_at: Option<String>,
+    pub created_at: String,
+}
+
+pub fn organization_view(org: &Organization) -> OrganizationView {
+    OrganizationView {
+        id: org.id.to_string(),
+        name: org.name.clone(),
+        kind_label: OrgKind::parse(&org.kind).map(OrgKind::label_zh).unwrap_or_default().to_string(),
+        kind: org.kind.clone(),
+        region_code: org.region_code.clone(),
+        uscc: org.uscc.clone(),
+        parent_id: org.parent_id.map(|id| id.to_string()),
+        join_mode: org.join_mode.clone(),
+        verified: org.is_verified(),
+        verified_at: org.verified_at.map(rfc3339),
+        created_at: rfc3339(org.created_at),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateOrganization {
+    pub name: String,
+    pub region_code: String,
+    pub kind: String,
+    /// Unified social credit code (GB 32100), optional for informal teams.
+    pub uscc: Option<String>,
+    pub parent_id: Option<String>,
+    /// `review` (default), `open` or `closed`.
+    pub join_mode: Option<String>,
+}
+
+/// Creates an unverified organization; the caller becomes its admin.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = CreateOrganization,
+    responses((status = 201, body = OrganizationView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<CreateOrganization>,
+) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
+    let org = create_organization(&state, &current, request).await?;
+    Ok((StatusCode::CREATED, Json(organization_view(&org))))
+}
+
+pub async fn create_organization(state: &AppState, current: &CurrentUser, request: CreateOrganization) -> ApiResult<Organization> {
+    let new = NewOrganization {
+        name: check_name(&request.name)?,
+        kind: OrgKind::parse_any(&request.kind)?,
+        region_code: request.region_code.trim().to_string(),
+        uscc: request
+            .uscc
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(Uscc::parse)
+            .transpose()?,
+        parent_id: request
+            .parent_id
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<i64>().map_err(|_| {
+                    zhiyuan_domain::RuleError::new("parent_unknown", "no such parent organization").on("parent_id")
+                })
+            })
+            .transpose()?,
+        join_mode: request
+            .join_mode
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .map(|m| JoinMode::parse(m).map_err(|e| e.on("join_mode")))
+            .transpose()?
+            .unwrap_or(JoinMode::Review),
+    };
+    state.store.require_region(&new.region_code).await?;
+    Ok(state.store.create_organization(&new, Some(current.user.id), now_ms()).await?)
+}
+
+async fn load(state: &AppState, id: &str) -> ApiResult<Organization> {
+    let id = parse_id(id, "organization")?;
+    state
+        .store
+        .organization(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))
+}
+
+fn may_see_unverified(actor: Option<&Actor>, org: &Organization) -> bool {
+    actor.is_some_and(|a| a.administers_organization(&org.id.to_string(), &org.region_path))
+}
+
+/// One organization: verified ones are public; unverified ones only for their
+/// admins and covering region admins.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = String, Path)),
+    responses((status = 200, body = OrganizationView), (status = 404, body = crate::error::Problem)))]
+pub async fn organization(
+    State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrganizationView>> {
+    let org = load(&state, &id).await?;
+    if !org.is_verified() && !may_see_unverified(caller.as_ref().map(|c| &c.actor), &org) {
+        return Err(ApiError::not_found("organization"));
+    }
+    Ok(Json(organization_view(&org)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrganizationFilter {
+    /// Region code of the subtree; defaults to the caller's admin scope.
+    pub region: Option<String>,
+    /// Region admins may list unverified organizations (`verified=false`, the verification queue).
+    pub verified: Option<bool>,
+    pub q: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationList {
+    pub items: Vec<OrganizationView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Organizations in a region subtree. Everyone sees verified ones; region
+/// admins covering the region also see the unverified (verification queue).
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrganizationFilter, Paging),
+    responses((status = 200, body = OrganizationList), (status = 400, body = crate::error::Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
+    ApiQuery(filter): ApiQuery<OrganizationFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<OrganizationList>> {
+    let page = search_organizations(&state, caller.as_ref().map(|c| &c.actor), filter, paging).await?;
+    Ok(Json(OrganizationList {
+        items: page.items.iter().map(organization_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub async fn search_organizations(
+    state: &AppState,
+    actor: Option<&Actor>,
+    filter: OrganizationFilter,
+    paging: Paging,
+) -> ApiResult<zhiyuan_store::Page<Organization>> {
+    let region_path = match (filter.region.as_deref().filter(|r| !r.trim().is_empty()), actor) {
+        (Some(code), _) => state.store.require_region(code).await?.path,
+        (None, Some(actor)) if actor.is_region_admin() => admin_region_path(state, actor, None).await?,
+        (None, _) => {
+            return Err(ApiError::bad_request("region_required", "give ?region=CODE"));
+        }
+    };
+    let is_admin = actor.is_some_and(|a| a.administers_region(&region_path));
+    let verified = if is_admin { filter.verified } else { Some(true) };
+    if !is_admin && filter.verified == Some(false) {
+        return Err(ApiError::forbidden());
+    }
+    let query = OrganizationQuery {
+        region_path,
+        verified,
+        q: filter.q,
+        cursor: paging.cursor,
+        limit: page_size(paging.limit),
+    };
+    Ok(state.store.search_organizations(&query).await?)
+}
+
+/// Verifies an organization (a region admin whose scope covers it).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/verify", tag = "organizations", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrganizationView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrganizationView>> {
+    let org = load(&state, &id).await?;
+    current.actor.require_region_admin(&org.region_path)?;
+    let verified = state.store.verify_organization(org.id, current.user.id, now_ms()).await?;
+    Ok(Json(organization_view(&verified)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct JoinModeRequest {
+    /// `review`, `open` or `closed`.
+    pub join_mode: String,
+}
+
+/// Sets how volunteers join (the organization's admins).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/join-mode", tag = "organizations", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = JoinModeRequest,
+    responses((status = 200, body = OrganizationView), (status = 403, body = crate::error::Problem)))]
+pub async fn join_mode(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<JoinModeRequest>,
+) -> ApiResult<Json<OrganizationView>> {
+    let org = load(&state, &id).await?;
+    current.actor.require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    let mode = JoinMode::parse(&request.join_mode).map_err(|e| e.on("join_mode"))?;
+    let updated = state.store.set_join_mode(org.id, mode, current.user.id, now_ms()).await?;
+    Ok(Json(organization_view(&updated)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    pub organization_id: String,
+    pub volunteer_id: String,
+    /// `pending`, `active` or `left`.
+    pub state: String,
+}
+
+/// The calling volunteer asks to join: active at once (open) or pending review.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/members", tag = "organizations", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 201, body = MembershipView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn join(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<MembershipView>)> {
+    let org = load(&state, &id).await?;
+    let volunteer_id = current.volunteer_id().ok_or_else(|| {
+        ApiError::new(StatusCode::FORBIDDEN, "not_a_volunteer", "register as a volunteer to join organizations")
+    })?;
+    let membership = state.store.join_organization(org.id, volunteer_id, now_ms()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MembershipView {
+            organization_id: org.id.to_string(),
+            volunteer_id: volunteer_id.to_string(),
+            state: membership.as_str().to_string(),
+        }),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MemberFilter {
+    /// `pending`, `active` or `left`.
+    pub state: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub volunteer_id: String,
+    pub name: String,
+    pub volunteer_no: String,
+    pub state: String,
+    pub requested_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    pub items: Vec<MemberView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Members of an organization (its admins and covering region admins).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "organizations", security(("bearer" = [])),
+    params(("id" = String, Path), MemberFilter, Paging),
+    responses((status = 200, body = MemberList), (status = 403, body = crate::error::Problem)))]
+pub async fn members(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(filter): ApiQuery<MemberFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<MemberList>> {
+    let org = load(&state, &id).await?;
+    current.actor.require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    let member_state = filter
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| MembershipState::parse(s).map_err(|e| e.on("state")))
+        .transpose()?;
+    let page = state
+        .store
+        .members(org.id, member_state, paging.cursor.as_deref(), page_size(paging.limit))
+        .await?;
+    Ok(Json(MemberList {
+        items: page
+            .items
+            .into_iter()
+            .map(|m| MemberView {
+                volunteer_id: m.volunteer_id.to_string(),
+                name: m.name,
+                volunteer_no: m.volunteer_no,
+                state: m.state,
+                requested_at: rfc3339(m.requested_at),
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// `approve`, `reject` or `remove` a member (organization admins), or
+/// `leave` (the member).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/members/{volunteer_id}/{action}", tag = "organizations", security(("bearer" = [])),
+    params(("id" = String, Path), ("volunteer_id" = String, Path), ("action" = String, Path, description = "approve, reject, remove or leave")),
+    responses((status = 200, body = MembershipView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn change_membership(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, volunteer_id, action)): Path<(String, String, String)>,
+) -> ApiResult<Json<MembershipView>> {
+    let org = load(&state, &id).await?;
+    let volunteer_id = parse_id(&volunteer_id, "membership")?;
+    let action = match action.as_str() {
+        "approve" => MembershipAction::Approve,
+        "reject" => MembershipAction::Reject,
+        "remove" => MembershipAction::Remove,
+        "leave" => MembershipAction::Leave,
+        _ => return Err(ApiError::not_found("action")),
+    };
+    let allowed = match action {
+        MembershipAction::Leave => current.volunteer_id() == Some(volunteer_id),
+        _ => current.actor.administers_organization(&org.id.to_string(), &org.region_path),
+    };
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let new_state = state
+        .store
+        .change_membership(org.id, volunteer_id, action, current.user.id, now_ms())
+        .await?;
+    Ok(Json(MembershipView {
+        organization_id: org.id.to_string(),
+        volunteer_id: volunteer_id.to_string(),
+        state: new_state.as_str().to_string(),
+    }))
+}

@@ -1,0 +1,174 @@
+//! Regions with their children, and the practice sites listed by region subtree.
+
+use crate::api::Paging;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::site::SiteLevel;
+use zhiyuan_store::regions::{Region, Site};
+use zhiyuan_store::{page_size, parse_id};
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionSummary {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub population: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionNode {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    /// Materialized path of codes from the province down.
+    pub path: String,
+    pub population: Option<i64>,
+    pub children: Vec<RegionSummary>,
+}
+
+fn summary(region: Region) -> RegionSummary {
+    RegionSummary {
+        code: region.code,
+        name: region.name,
+        level: region.level,
+        parent_code: region.parent_code,
+        population: region.population,
+    }
+}
+
+/// A region and its children.
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions",
+    params(("code" = String, Path, description = "GB/T 2260 or 12-digit statistics code")),
+    responses((status = 200, body = RegionNode), (status = 404, body = crate::error::Problem)))]
+pub async fn region(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<RegionNode>> {
+    let region = state.store.region(code.trim()).await?.ok_or_else(|| ApiError::not_found("region"))?;
+    let children = state.store.region_children(&region.code).await?;
+    Ok(Json(RegionNode {
+        children: children.into_iter().map(summary).collect(),
+        code: region.code,
+        name: region.name,
+        level: region.level,
+        parent_code: region.parent_code,
+        path: region.path,
+        population: region.population,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SiteView {
+    pub id: String,
+    pub name: String,
+    /// `center`, `institute` or `station`.
+    pub level: String,
+    pub region_code: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+impl From<Site> for SiteView {
+    fn from(site: Site) -> Self {
+        SiteView {
+            id: site.id.to_string(),
+            name: site.name,
+            level: site.level,
+            region_code: site.region_code,
+            address: site.address,
+            lat: site.lat,
+            lon: site.lon,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SiteList {
+    pub items: Vec<SiteView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SiteFilter {
+    /// Region code whose subtree is listed.
+    pub region: String,
+    /// `center`, `institute` or `station`.
+    pub level: Option<String>,
+}
+
+/// Sites at or under a region.
+#[utoipa::path(get, path = "/api/v1/sites", tag = "regions", params(SiteFilter, Paging),
+    responses((status = 200, body = SiteList), (status = 422, body = crate::error::Problem)))]
+pub async fn sites(
+    State(state): State<AppState>,
+    ApiQuery(filter): ApiQuery<SiteFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<SiteList>> {
+    let region = state.store.require_region(&filter.region).await?;
+    let level = filter.level.as_deref().filter(|l| !l.is_empty()).map(SiteLevel::parse).transpose()?;
+    let page = state
+        .store
+        .sites_in(&region.path, level, paging.cursor.as_deref(), page_size(paging.limit))
+        .await?;
+    Ok(Json(SiteList {
+        items: page.items.into_iter().map(SiteView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One site.
+#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "regions", params(("id" = String, Path)),
+    responses((status = 200, body = SiteView), (status = 404, body = crate::error::Problem)))]
+pub async fn site(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<SiteView>> {
+    let id = parse_id(&id, "site")?;
+    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
+    Ok(Json(site.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SiteUpdate {
+    pub name: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// Renames a site and sets its address and location (site manager or region admin).
+#[utoipa::path(put, path = "/api/v1/sites/{id}", tag = "regions", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = SiteUpdate,
+    responses((status = 200, body = SiteView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn update_site(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(update): ApiJson<SiteUpdate>,
+) -> ApiResult<Json<SiteView>> {
+    let id = parse_id(&id, "site")?;
+    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
+    if !current.actor.manages_site(&site.id.to_string(), &site.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    let name = zhiyuan_domain::organization::check_name(&update.name)?;
+    let valid_location = match (update.lat, update.lon) {
+        (Some(lat), Some(lon)) => (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon),
+        (None, None) => true,
+        _ => false,
+    };
+    if !valid_location {
+        return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees").on("lat").into());
+    }
+    let address = update.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    if address.is_some_and(|a| a.chars().count() > 200) {
+        return Err(RuleError::new("address_invalid", "an address has at most 200 characters").on("address").into());
+    }
+    state.store.update_site(id, &name, address, update.lat, update.lon).await?;
+    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
+    Ok(Json(site.into()))
+}

@@ -1,0 +1,501 @@
+//! Volunteers: self-registration, reading a record (whole ID and phone only
+//! for the owner and covering region admins, audited), search by
+//! administrators, transfers, consents, and appeals against a taken ID number.
+
+use crate::api::{Paging, rfc3339};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::id_number::IdNumber;
+use zhiyuan_domain::password::check_strength;
+use zhiyuan_domain::phone::Phone;
+use zhiyuan_domain::region::RegionCode;
+use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_domain::volunteer::{self, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name};
+use zhiyuan_store::volunteers::{Appeal, Volunteer, VolunteerQuery};
+use zhiyuan_store::{Page, now_ms, page_size, parse_id};
+
+fn today() -> chrono::NaiveDate {
+    china_date(chrono::Utc::now())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoriesView {
+    pub party_member: bool,
+    pub elderly: bool,
+    pub rural: bool,
+    pub minor: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentsView {
+    pub face: bool,
+    pub location: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VolunteerView {
+    pub id: String,
+    pub volunteer_no: String,
+    pub name: String,
+    /// Masked (first four and last four characters) unless the reader may see it whole.
+    pub id_number: String,
+    /// Masked (138****0001) unless the reader may see it whole.
+    pub phone: String,
+    /// Whether `id_number` and `phone` are shown whole (such reads are audited).
+    pub personal_data_visible: bool,
+    pub birth_date: String,
+    pub age: u32,
+    /// `male` or `female`, from the ID number.
+    pub sex: String,
+    pub political_status: String,
+    pub political_status_label: String,
+    pub region_code: String,
+    pub categories: CategoriesView,
+    pub skills: Vec<String>,
+    pub consents: ConsentsView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_name: Option<String>,
+    pub registered_at: String,
+}
+
+/// The masked view of a volunteer.
+pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
+    let today = today();
+    let birth = volunteer.birth().unwrap_or(today);
+    let status = PoliticalStatus::parse(&volunteer.political_status).unwrap_or(PoliticalStatus::Masses);
+    let region = RegionCode::parse(&volunteer.region_code).ok();
+    let categories = region
+        .as_ref()
+        .map(|region| volunteer::categories(status, birth, region, today))
+        .unwrap_or_default();
+    VolunteerView {
+        id: volunteer.id.to_string(),
+        volunteer_no: volunteer.volunteer_no.clone(),
+        name: volunteer.name.clone(),
+        id_number: volunteer.id_masked.clone(),
+        phone: volunteer.phone_masked.clone(),
+        personal_data_visible: false,
+        birth_date: volunteer.birth_date.clone(),
+        age: age_in_years(birth, today),
+        sex: volunteer.sex.clone(),
+        political_status: status.as_str().to_string(),
+        political_status_label: status.label_zh().to_string(),
+        region_code: volunteer.region_code.clone(),
+        categories: CategoriesView {
+            party_member: categories.party_member,
+            elderly: categories.elderly,
+            rural: categories.rural,
+            minor: categories.minor,
+        },
+        skills: volunteer.skill_list(),
+        consents: ConsentsView {
+            face: volunteer.face_consent_at.is_some(),
+            location: volunteer.location_consent_at.is_some(),
+        },
+        guardian_name: volunteer.guardian_name.clone(),
+        registered_at: rfc3339(volunteer.registered_at),
+    }
+}
+
+/// The view a reader is allowed: whole personal data (audited) for the
+/// owner and covering region admins, masked for everyone else.
+pub async fn view_for(state: &AppState, actor: &Actor, volunteer: &Volunteer) -> ApiResult<VolunteerView> {
+    let mut view = masked_view(volunteer);
+    if actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
+        let user_id: i64 = actor.user_id.parse().map_err(ApiError::internal)?;
+        let personal = state.store.read_personal_data(volunteer.id, user_id, now_ms()).await?;
+        view.id_number = personal.id_number;
+        view.phone = personal.phone;
+        view.personal_data_visible = true;
+    }
+    Ok(view)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GuardianInput {
+    pub name: String,
+    pub phone: String,
+    pub consent: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConsentsInput {
+    pub face: Option<bool>,
+    pub location: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterVolunteer {
+    pub name: String,
+    /// 18-character resident ID number; a final `x` equals `X`.
+    pub id_number: String,
+    pub phone: String,
+    pub password: String,
+    /// County, township or village/community code.
+    pub region_code: String,
+    /// e.g. `中共党员`, `群众` or the codes `party_member`, `masses`.
+    pub political_status: Option<String>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Required under 14.
+    pub guardian: Option<GuardianInput>,
+    pub consents: Option<ConsentsInput>,
+}
+
+/// Registers a volunteer under their real name.
+#[utoipa::path(post, path = "/api/v1/volunteers", tag = "volunteers", request_body = RegisterVolunteer,
+    responses((status = 201, body = VolunteerView), (status = 409, description = "id_number_taken or phone_taken", body = crate::error::Problem),
+        (status = 422, description = "id_number_invalid, region_unknown, password_weak, guardian_required, ...", body = crate::error::Problem)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RegisterVolunteer>,
+) -> ApiResult<(StatusCode, Json<VolunteerView>)> {
+    let volunteer = register_volunteer(&state, request).await?;
+    Ok((StatusCode::CREATED, Json(masked_view(&volunteer))))
+}
+
+/// Registration shared by the API and the registration page.
+pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer) -> ApiResult<Volunteer> {
+    let input = RegistrationInput {
+        name: request.name,
+        id_number: request.id_number,
+        phone: request.phone,
+        region_code: request.region_code,
+        political_status: request.political_status,
+        skills: request.skills,
+        guardian: request.guardian.map(|g| Guardian {
+            name: g.name,
+            phone: g.phone,
+            consent: g.consent,
+        }),
+    };
+    let registration = volunteer::register(&input, today())?;
+    check_strength(&request.password)?;
+    state.store.require_region(registration.region.as_str()).await?;
+    let hash = state.passwords.hash(request.password).await?;
+    let now = now_ms();
+    let mut volunteer = state.store.register_volunteer(&registration, Some(&hash), now).await?;
+    if let Some(consents) = request.consents
+        && (consents.face.is_some() || consents.location.is_some())
+    {
+        volunteer = state
+            .store
+            .set_consents(volunteer.id, consents.face, consents.location, volunteer.user_id, now)
+            .await?;
+    }
+    Ok(volunteer)
+}
+
+async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
+    let id = parse_id(id, "volunteer")?;
+    state.store.volunteer(id).await?.ok_or_else(|| ApiError::not_found("volunteer"))
+}
+
+/// One volunteer: the owner, covering region admins (whole ID and phone,
+/// audited) and admins of an organization the volunteer belongs to (masked).
+#[utoipa::path(get, path = "/api/v1/volunteers/{id}", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = VolunteerView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn volunteer(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<VolunteerView>> {
+    let volunteer = load(&state, &id).await?;
+    let organizations: Vec<String> = state
+        .store
+        .active_organizations_of(volunteer.id)
+        .await?
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    if !current
+        .actor
+        .may_read_volunteer(&volunteer.id.to_string(), &volunteer.region_path, &organizations)
+    {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Json(view_for(&state, &current.actor, &volunteer).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct VolunteerFilter {
+    /// Region code; defaults to the caller's own scope.
+    pub region: Option<String>,
+    /// Name fragment, volunteer number, whole phone or whole ID number.
+    pub q: Option<String>,
+    /// `party_member`, `elderly`, `rural` or `minor`.
+    pub category: Option<String>,
+    pub skill: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VolunteerList {
+    pub items: Vec<VolunteerView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The region path a region admin asks about: the given region (which must
+/// be inside their scope) or their own scope.
+pub async fn admin_region_path(state: &AppState, actor: &Actor, region: Option<&str>) -> ApiResult<String> {
+    match region.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(code) => {
+            let region = state.store.require_region(code).await?;
+            actor.require_region_admin(&region.path)?;
+            Ok(region.path)
+        }
+        None => actor
+            .administered_paths()
+            .first()
+            .map(|p| p.to_string())
+            .ok_or_else(ApiError::forbidden),
+    }
+}
+
+/// Volunteers in a region subtree (region administrators), masked.
+#[utoipa::path(get, path = "/api/v1/volunteers", tag = "volunteers", security(("bearer" = [])), params(VolunteerFilter, Paging),
+    responses((status = 200, body = VolunteerList), (status = 403, body = crate::error::Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<VolunteerFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<VolunteerList>> {
+    let page = search_volunteers(&state, &current.actor, filter, paging).await?;
+    Ok(Json(VolunteerList {
+        items: page.items.iter().map(masked_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub async fn search_volunteers(state: &AppState, actor: &Actor, filter: VolunteerFilter, paging: Paging) -> ApiResult<Page<Volunteer>> {
+    let region_path = admin_region_path(state, actor, filter.region.as_deref()).await?;
+    let category = filter.category.as_deref().filter(|c| !c.is_empty()).map(Category::parse).transpose()?;
+    let query = VolunteerQuery {
+        region_path,
+        q: filter.q,
+        category,
+        skill: filter.skill,
+        cursor: paging.cursor,
+        limit: page_size(paging.limit),
+    };
+    Ok(state.store.search_volunteers(&query, today()).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransferRequest {
+    /// The new home region (county, township or village/community).
+    pub region_code: String,
+}
+
+/// Moves a volunteer's record to another region (the volunteer, or a region
+/// admin covering their current region); history is kept.
+#[utoipa::path(post, path = "/api/v1/volunteers/{id}/transfer", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = TransferRequest,
+    responses((status = 200, body = VolunteerView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> ApiResult<Json<VolunteerView>> {
+    let volunteer = load(&state, &id).await?;
+    if !current.actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    let moved = state
+        .store
+        .transfer_volunteer(volunteer.id, request.region_code.trim(), current.user.id, now_ms())
+        .await?;
+    Ok(Json(masked_view(&moved)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransferView {
+    pub from_region: String,
+    pub to_region: String,
+    pub at: String,
+    pub by_user: String,
+}
+
+/// The transfer history of a volunteer.
+#[utoipa::path(get, path = "/api/v1/volunteers/{id}/transfers", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = [TransferView]), (status = 403, body = crate::error::Problem)))]
+pub async fn transfers(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TransferView>>> {
+    let volunteer = load(&state, &id).await?;
+    if !current.actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    let history = state.store.transfers(volunteer.id).await?;
+    Ok(Json(
+        history
+            .into_iter()
+            .map(|t| TransferView {
+                from_region: t.from_region,
+                to_region: t.to_region,
+                at: rfc3339(t.at),
+                by_user: t.by_user.to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// Gives or withdraws the separate consents for face templates and location
+/// tracks (the volunteer only).
+#[utoipa::path(put, path = "/api/v1/volunteers/{id}/consents", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = ConsentsInput,
+    responses((status = 200, body = VolunteerView), (status = 403, body = crate::error::Problem)))]
+pub async fn consents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ConsentsInput>,
+) -> ApiResult<Json<VolunteerView>> {
+    let volunteer = load(&state, &id).await?;
+    if !current.actor.is_volunteer(&volunteer.id.to_string()) {
+        return Err(ApiError::forbidden());
+    }
+    let updated = state
+        .store
+        .set_consents(volunteer.id, request.face, request.location, current.user.id, now_ms())
+        .await?;
+    Ok(Json(masked_view(&updated)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AppealRequest {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub region_code: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppealView {
+    pub id: String,
+    pub name: String,
+    pub region_code: String,
+    pub reason: String,
+    /// `open`, `upheld` or `dismissed`.
+    pub status: String,
+    pub created_at: String,
+    pub resolution: Option<String>,
+    pub resolved_at: Option<String>,
+}
+
+fn appeal_view(appeal: Appeal) -> AppealView {
+    AppealView {
+        id: appeal.id.to_string(),
+        name: appeal.name,
+        region_code: appeal.region_code,
+        reason: appeal.reason,
+        status: appeal.status,
+        created_at: rfc3339(appeal.created_at),
+        resolution: appeal.resolution,
+        resolved_at: appeal.resolved_at.map(rfc3339),
+    }
+}
+
+/// Appeals a taken ID number: someone else registered with it. A region
+/// admin covering the given region resolves the appeal.
+#[utoipa::path(post, path = "/api/v1/id-appeals", tag = "volunteers", request_body = AppealRequest,
+    responses((status = 201, body = AppealView), (status = 422, body = crate::error::Problem)))]
+pub async fn file_appeal(
+    State(state): State<AppState>,
+    MaybeUser(_caller): MaybeUser,
+    ApiJson(request): ApiJson<AppealRequest>,
+) -> ApiResult<(StatusCode, Json<AppealView>)> {
+    let name = check_person_name(&request.name, "name")?;
+    let id_number = IdNumber::parse(&request.id_number, today())?;
+    let phone = Phone::parse(&request.phone)?;
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(RuleError::new("reason_invalid", "give a reason of at most 500 characters").on("reason").into());
+    }
+    if !state.store.id_number_registered(id_number.as_str()).await? {
+        return Err(RuleError::new("id_number_not_taken", "this ID number is not registered: register instead")
+            .on("id_number")
+            .into());
+    }
+    let id = state
+        .store
+        .file_appeal(id_number.as_str(), &name, phone.as_str(), request.region_code.trim(), reason, now_ms())
+        .await?;
+    let (appeal, _) = state.store.appeal(id).await?.ok_or_else(|| ApiError::not_found("appeal"))?;
+    Ok((StatusCode::CREATED, Json(appeal_view(appeal))))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AppealFilter {
+    pub region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppealList {
+    pub items: Vec<AppealView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Appeals in a region subtree (region administrators).
+#[utoipa::path(get, path = "/api/v1/id-appeals", tag = "volunteers", security(("bearer" = [])), params(AppealFilter, Paging),
+    responses((status = 200, body = AppealList), (status = 403, body = crate::error::Problem)))]
+pub async fn appeals(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<AppealFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<AppealList>> {
+    let path = admin_region_path(&state, &current.actor, filter.region.as_deref()).await?;
+    let page = state
+        .store
+        .appeals_in(&path, paging.cursor.as_deref(), page_size(paging.limit))
+        .await?;
+    Ok(Json(AppealList {
+        items: page.items.into_iter().map(appeal_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AppealDecision {
+    /// Upheld releases the ID number from the record that holds it.
+    pub upheld: bool,
+    pub resolution: String,
+}
+
+/// Resolves an appeal (a region admin covering its region).
+#[utoipa::path(post, path = "/api/v1/id-appeals/{id}/resolve", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = AppealDecision,
+    responses((status = 200, body = AppealView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn resolve_appeal(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(decision): ApiJson<AppealDecision>,
+) -> ApiResult<Json<AppealView>> {
+    let id = parse_id(&id, "appeal")?;
+    let (_, path) = state.store.appeal(id).await?.ok_or_else(|| ApiError::not_found("appeal"))?;
+    current.actor.require_region_admin(&path)?;
+    let resolution = decision.resolution.trim();
+    if resolution.chars().count() > 500 {
+        return Err(RuleError::new("reason_invalid", "at most 500 characters").on("resolution").into());
+    }
+    let appeal = state
+        .store
+        .resolve_appeal(id, decision.upheld, resolution, current.user.id, now_ms())
+        .await?;
+    Ok(Json(appeal_view(appeal)))
+}

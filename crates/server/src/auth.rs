@@ -1,0 +1,211 @@
+//! Authentication: Argon2id password hashing off the async threads with a
+//! bound on concurrent hashes, opaque session tokens stored hashed, the
+//! extractor that turns a bearer token or session cookie into an [`Actor`],
+//! and the throttle on failed logins per phone and per client address.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use argon2::password_hash::SaltString;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::Semaphore;
+use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::throttle::{PER_ADDRESS, PER_PHONE};
+use zhiyuan_store::accounts::User;
+
+/// Sessions last a week.
+pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// The cookie that carries the session token for pages.
+pub const SESSION_COOKIE: &str = "zy_session";
+
+/// Hashes and verifies passwords on the blocking pool, at most `permits` at once,
+/// so that logins cannot starve the other endpoints of CPU.
+pub struct Passwords {
+    permits: Semaphore,
+    /// Verified against when the phone is unknown, so that both cases take as long.
+    decoy_hash: String,
+}
+
+impl Passwords {
+    pub fn new(concurrency: usize) -> Self {
+        let salt = SaltString::generate(&mut OsRng);
+        let decoy_hash = Argon2::default()
+            .hash_password(b"decoy-password-never-matches", &salt)
+            .expect("hashing a constant cannot fail")
+            .to_string();
+        Self {
+            permits: Semaphore::new(concurrency.max(1)),
+            decoy_hash,
+        }
+    }
+
+    pub async fn hash(&self, password: String) -> ApiResult<String> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(ApiError::internal)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Whether `password` matches `stored`; a missing hash still costs one verification.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.decoy_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(known && matches)
+    }
+}
+
+/// A new random session token (what the client holds).
+pub fn new_session_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What the database holds for a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Failed-login counters kept in memory, per phone and per client address.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+}
+
+impl LoginThrottle {
+    /// Refuses with 429 while either key is over its limit.
+    pub fn check(&self, phone: &str, address: &str, now_secs: i64) -> ApiResult<()> {
+        let mut failures = self.failures.lock().map_err(ApiError::internal)?;
+        for (key, throttle) in [(format!("phone:{phone}"), PER_PHONE), (format!("addr:{address}"), PER_ADDRESS)] {
+            if let Some(list) = failures.get_mut(&key)
+                && let Some(wait) = throttle.retry_after(list, now_secs)
+            {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many failed logins; try again in {wait} s"),
+                );
+                error.retry_after = Some(wait);
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn record_failure(&self, phone: &str, address: &str, now_secs: i64) {
+        if let Ok(mut failures) = self.failures.lock() {
+            if failures.len() > 100_000 {
+                let window = PER_PHONE.window_secs.max(PER_ADDRESS.window_secs);
+                failures.retain(|_, list| list.last().is_some_and(|at| now_secs - at < window));
+            }
+            failures.entry(format!("phone:{phone}")).or_default().push(now_secs);
+            failures.entry(format!("addr:{address}")).or_default().push(now_secs);
+        }
+    }
+
+    pub fn clear_phone(&self, phone: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(&format!("phone:{phone}"));
+        }
+    }
+}
+
+/// The logged-in caller.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub actor: Actor,
+    pub token_hash: String,
+}
+
+impl CurrentUser {
+    pub fn volunteer_id(&self) -> Option<i64> {
+        self.actor.volunteer_id.as_deref().and_then(|id| id.parse().ok())
+    }
+}
+
+/// The session token of a request: a bearer token, else the session cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))
+    {
+        return Some(token.trim().to_string());
+    }
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Resolves a token to the caller, if the session is live.
+pub async fn resolve_session(state: &AppState, token: &str) -> ApiResult<Option<CurrentUser>> {
+    let hash = token_hash(token);
+    let Some(user_id) = state.store.session(&hash, zhiyuan_store::now_ms()).await? else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.session_user(user_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        actor: Actor {
+            user_id: session.user.id.to_string(),
+            grants: session.grants,
+            volunteer_id: session.volunteer.map(|(id, _)| id.to_string()),
+        },
+        user: session.user,
+        token_hash: hash,
+    }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = request_token(parts).ok_or_else(ApiError::unauthorized)?;
+        resolve_session(state, &token).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "your session has ended; log in again")
+        })
+    }
+}
+
+/// The caller if logged in, for endpoints that anyone may use.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match request_token(parts) {
+            Some(token) => Ok(MaybeUser(resolve_session(state, &token).await?)),
+            None => Ok(MaybeUser(None)),
+        }
+    }
+}
+

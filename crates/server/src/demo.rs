@@ -1,0 +1,229 @@
+//! Demo data: the six accounts of API.md (password `demo12345`), a verified
+//! organization in 青山湖区 (360111) with the demo volunteer as a member, a
+//! few organizations waiting for verification, and generated volunteers.
+//! Seeding twice adds nothing: every step first looks for what it would add.
+
+use crate::auth::Passwords;
+use crate::error::{ApiError, ApiResult};
+use chrono::NaiveDate;
+use zhiyuan_domain::id_number::compose;
+use zhiyuan_domain::organization::{JoinMode, MembershipState, OrgKind};
+use zhiyuan_domain::role::Role;
+use zhiyuan_domain::volunteer::{RegistrationInput, register};
+use zhiyuan_store::organizations::{NewOrganization, OrganizationQuery};
+use zhiyuan_store::volunteers::ImportOutcome;
+use zhiyuan_store::{Store, now_ms};
+
+/// The password of every demo account. It predates the strength rules on
+/// purpose: demo accounts are written directly, not through registration.
+pub const DEMO_PASSWORD: &str = "demo12345";
+pub const DEMO_COUNTY: &str = "360111";
+/// The community where the demo volunteer and resident live (湖坊镇 in 360111).
+pub const DEMO_VILLAGE: &str = "360111001001";
+pub const DEMO_ORGANIZATION: &str = "青山湖区志愿者协会";
+
+/// One printed line per demo login.
+pub struct DemoLogin {
+    pub phone: &'static str,
+    pub role: &'static str,
+}
+
+pub const DEMO_LOGINS: [DemoLogin; 6] = [
+    DemoLogin { phone: "13800000001", role: "province administrator (region 36)" },
+    DemoLogin { phone: "13800000002", role: "county administrator of 360111 (青山湖区)" },
+    DemoLogin { phone: "13800000003", role: "site manager of the center of 360111" },
+    DemoLogin { phone: "13800000004", role: "admin of a verified organization in 360111" },
+    DemoLogin { phone: "13800000005", role: "volunteer in 360111, member of that organization" },
+    DemoLogin { phone: "13800000006", role: "resident in 360111" },
+];
+
+/// How much generated data to add (`--scale small|county|province`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Small,
+    County,
+    Province,
+}
+
+impl std::str::FromStr for Scale {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "small" => Ok(Scale::Small),
+            "county" => Ok(Scale::County),
+            "province" => Ok(Scale::Province),
+            other => Err(format!("unknown scale {other:?}: use small, county or province")),
+        }
+    }
+}
+
+impl Scale {
+    /// Generated volunteers per scale, spread over the demo county (small,
+    /// county) or over every county of the province.
+    fn generated_volunteers(self) -> u32 {
+        match self {
+            Scale::Small => 300,
+            Scale::County => 20_000,
+            Scale::Province => 200_000,
+        }
+    }
+}
+
+async fn demo_user(store: &Store, phone: &str, name: &str, hash: &str) -> ApiResult<i64> {
+    if let Some(user) = store.user_by_phone(phone).await? {
+        return Ok(user.id);
+    }
+    Ok(store.create_user(phone, name, Some(hash), now_ms()).await?)
+}
+
+/// Seeds the demo accounts. Needs the regions 36, 3601, 360111 and the demo
+/// village, and the sites (run `ensure_sites` first).
+pub async fn seed_accounts(store: &Store, passwords: &Passwords) -> ApiResult<()> {
+    let now = now_ms();
+    let hash = passwords.hash(DEMO_PASSWORD.to_string()).await?;
+    let county = store.require_region(DEMO_COUNTY).await?;
+    let village = store.require_region(DEMO_VILLAGE).await?;
+    let province = store.require_region("36").await?;
+
+    let province_admin = demo_user(store, "13800000001", "省级管理员", &hash).await?;
+    store.grant_role(province_admin, Role::ProvinceAdmin, &province.code, &province.path, now).await?;
+    let county_admin = demo_user(store, "13800000002", "青山湖区文明办", &hash).await?;
+    store.grant_role(county_admin, Role::CountyAdmin, &county.code, &county.path, now).await?;
+    let center = store
+        .site_of_region(DEMO_COUNTY)
+        .await?
+        .ok_or_else(|| ApiError::internal("the demo county has no center: run ensure_sites first"))?;
+    let site_manager = demo_user(store, "13800000003", "中心文明实践员", &hash).await?;
+    store.grant_role(site_manager, Role::SiteManager, &center.id.to_string(), &center.region_path, now).await?;
+    let resident = demo_user(store, "13800000006", "王奶奶", &hash).await?;
+    store.grant_role(resident, Role::Resident, &village.code, &village.path, now).await?;
+
+    let org_admin = demo_user(store, "13800000004", "协会负责人", &hash).await?;
+    let existing = store
+        .search_organizations(&OrganizationQuery {
+            region_path: county.path.clone(),
+            q: Some(DEMO_ORGANIZATION.into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await?;
+    let organization = match existing.items.into_iter().next() {
+        Some(org) => org,
+        None => {
+            let new = NewOrganization {
+                name: DEMO_ORGANIZATION.into(),
+                kind: OrgKind::SocialOrganization,
+                region_code: DEMO_COUNTY.into(),
+                uscc: None,
+                parent_id: None,
+                join_mode: JoinMode::Review,
+            };
+            let org = store.create_organization(&new, Some(org_admin), now).await?;
+            store.verify_organization(org.id, province_admin, now).await?
+        }
+    };
+
+    let volunteer_id = match store.user_by_phone("13800000005").await? {
+        Some(user) => store
+            .volunteer_of_user(user.id)
+            .await?
+            .map(|v| v.id)
+            .ok_or_else(|| ApiError::internal("13800000005 exists but is not a volunteer"))?,
+        None => {
+            let input = RegistrationInput {
+                name: "李志愿".into(),
+                id_number: compose(DEMO_COUNTY, NaiveDate::from_ymd_opt(1995, 6, 18).unwrap_or_default(), 11),
+                phone: "13800000005".into(),
+                region_code: DEMO_VILLAGE.into(),
+                political_status: Some("中共党员".into()),
+                skills: vec!["急救".into(), "摄影".into()],
+                guardian: None,
+            };
+            let registration = register(&input, zhiyuan_domain::time::china_date(chrono::Utc::now()))?;
+            store.register_volunteer(&registration, Some(&hash), now).await?.id
+        }
+    };
+    let members = store.active_organizations_of(volunteer_id).await?;
+    if !members.contains(&organization.id) {
+        let state = store.join_organization(organization.id, volunteer_id, now).await?;
+        if state == MembershipState::Pending {
+            store
+                .change_membership(
+                    organization.id,
+                    volunteer_id,
+                    zhiyuan_domain::organization::MembershipAction::Approve,
+                    org_admin,
+                    now,
+                )
+                .await?;
+        }
+    }
+    seed_pending_organizations(store, now).await
+}
+
+/// A few teams waiting for verification, so the queue is not empty.
+async fn seed_pending_organizations(store: &Store, now: i64) -> ApiResult<()> {
+    let pending = [
+        ("青山湖区湖坊镇巾帼志愿服务队", OrgKind::CommunityTeam, DEMO_COUNTY),
+        ("南昌市青山湖区党员先锋队", OrgKind::PartyMemberTeam, DEMO_COUNTY),
+        ("青山湖区某小学红领巾志愿队", OrgKind::School, DEMO_COUNTY),
+    ];
+    let rows: Vec<_> = pending
+        .iter()
+        .map(|(name, kind, region)| {
+            (
+                NewOrganization {
+                    name: (*name).into(),
+                    kind: *kind,
+                    region_code: (*region).into(),
+                    uscc: None,
+                    parent_id: None,
+                    join_mode: JoinMode::Open,
+                },
+                None,
+            )
+        })
+        .collect();
+    store.import_organizations(&rows, now).await?;
+    Ok(())
+}
+
+/// Generated volunteers in the given villages, with deterministic ID numbers
+/// and phones (`139` + 8 digits), so that seeding again finds them present.
+pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -> ApiResult<u64> {
+    const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"];
+    const GIVEN: [&str; 12] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳"];
+    const SKILLS: [&str; 6] = ["医疗", "法律", "心理咨询", "教育", "摄影", "急救"];
+    if villages.is_empty() {
+        return Ok(0);
+    }
+    let today = zhiyuan_domain::time::china_date(chrono::Utc::now());
+    let total = scale.generated_volunteers();
+    let mut inserted = 0;
+    let mut batch = Vec::new();
+    for n in 0..total {
+        let village = &villages[n as usize % villages.len()];
+        // n / 1000 picks a birth date (97 is prime to the 21,900 days of 60
+        // years, so dates do not repeat) and n % 1000 the sequence: IDs are unique.
+        let days = u64::from((n / 1000) * 97 % 21_900);
+        let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + chrono::Days::new(days);
+        let input = RegistrationInput {
+            name: format!("{}{}", SURNAMES[n as usize % 12], GIVEN[(n / 12) as usize % 12]),
+            id_number: compose(&village[..6], birth, (n % 1000) as u16),
+            phone: format!("139{:08}", n),
+            region_code: village.clone(),
+            political_status: Some(if n % 5 == 0 { "中共党员" } else { "群众" }.into()),
+            skills: vec![SKILLS[n as usize % SKILLS.len()].into()],
+            guardian: None,
+        };
+        let Ok(registration) = register(&input, today) else { continue };
+        batch.push(registration);
+        if batch.len() == 2_000 || n + 1 == total {
+            let outcomes = store.import_volunteers(&batch, now_ms()).await?;
+            inserted += outcomes.iter().filter(|o| matches!(o, ImportOutcome::Inserted { .. })).count() as u64;
+            batch.clear();
+        }
+    }
+    Ok(inserted)
+}
