@@ -83,19 +83,28 @@ string_enum!(
 /// organization is verified, and any current membership.
 pub fn join(mode: JoinMode, verified: bool, current: Option<MembershipState>) -> Result<MembershipState, RuleError> {
     if !verified {
-        return Err(RuleError::new("org_unverified", "this organization has not been verified yet"));
+        return Err(RuleError::new(
+            "org_unverified",
+            "this organization has not been verified yet",
+        ));
     }
     match current {
         Some(MembershipState::Active) => return Err(RuleError::new("already_member", "you are already a member")),
         Some(MembershipState::Pending) => {
-            return Err(RuleError::new("already_member", "your request to join is waiting for review"));
+            return Err(RuleError::new(
+                "already_member",
+                "your request to join is waiting for review",
+            ));
         }
         Some(MembershipState::Left) | None => {}
     }
     match mode {
         JoinMode::Open => Ok(MembershipState::Active),
         JoinMode::Review => Ok(MembershipState::Pending),
-        JoinMode::Closed => Err(RuleError::new("org_closed", "this organization does not take new members")),
+        JoinMode::Closed => Err(RuleError::new(
+            "org_closed",
+            "this organization does not take new members",
+        )),
     }
 }
 
@@ -141,17 +150,37 @@ mod tests {
         assert_eq!(join(JoinMode::Review, true, None).unwrap(), MembershipState::Pending);
         assert_eq!(join(JoinMode::Closed, true, None).unwrap_err().code, "org_closed");
         assert_eq!(join(JoinMode::Open, false, None).unwrap_err().code, "org_unverified");
-        assert_eq!(join(JoinMode::Open, true, Some(MembershipState::Active)).unwrap_err().code, "already_member");
-        assert_eq!(join(JoinMode::Review, true, Some(MembershipState::Left)).unwrap(), MembershipState::Pending);
+        assert_eq!(
+            join(JoinMode::Open, true, Some(MembershipState::Active))
+                .unwrap_err()
+                .code,
+            "already_member"
+        );
+        assert_eq!(
+            join(JoinMode::Review, true, Some(MembershipState::Left)).unwrap(),
+            MembershipState::Pending
+        );
     }
 
     #[test]
     fn membership_transitions() {
         use MembershipAction::*;
-        assert_eq!(apply_membership(MembershipState::Pending, Approve).unwrap(), MembershipState::Active);
-        assert_eq!(apply_membership(MembershipState::Active, Leave).unwrap(), MembershipState::Left);
-        assert_eq!(apply_membership(MembershipState::Left, Approve).unwrap_err().code, "invalid_transition");
-        assert_eq!(apply_membership(MembershipState::Active, Approve).unwrap_err().code, "invalid_transition");
+        assert_eq!(
+            apply_membership(MembershipState::Pending, Approve).unwrap(),
+            MembershipState::Active
+        );
+        assert_eq!(
+            apply_membership(MembershipState::Active, Leave).unwrap(),
+            MembershipState::Left
+        );
+        assert_eq!(
+            apply_membership(MembershipState::Left, Approve).unwrap_err().code,
+            "invalid_transition"
+        );
+        assert_eq!(
+            apply_membership(MembershipState::Active, Approve).unwrap_err().code,
+            "invalid_transition"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub fn check_strength(password: &str) -> Result<(), RuleError> {
         return Err(weak("a password needs an upper-case letter"));
     }
     if has_run_of_four(&chars) {
-        return Err(weak("no four sequential or repeated characters such as 1234, abcd or aaaa"));
+        return Err(weak(
+            "no four sequential or repeated characters such as 1234, abcd or aaaa",
+        ));
     }
     Ok(())
 }
@@ -52,8 +54,17 @@ mod tests {
     #[test]
     fn refuses_each_rule() {
         for bad in [
-            "aB3", "aB3aB3aB3aB3aB3aB3aB3x", "abcdefg9", "ABCDEFG9", "Abcdefgh", "Zy1234xx", "Zy4321xx",
-            "Zyaaaa9x", "ZyABCD9x", "Zy 9x1bQ", "志愿Zy9x1bQ",
+            "aB3",
+            "aB3aB3aB3aB3aB3aB3aB3x",
+            "abcdefg9",
+            "ABCDEFG9",
+            "Abcdefgh",
+            "Zy1234xx",
+            "Zy4321xx",
+            "Zyaaaa9x",
+            "ZyABCD9x",
+            "Zy 9x1bQ",
+            "志愿Zy9x1bQ",
         ] {
             assert_eq!(check_strength(bad).unwrap_err().code, "password_weak", "{bad}");
         }

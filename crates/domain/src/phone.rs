@@ -16,7 +16,11 @@ impl Phone {
             && bytes[0] == b'1'
             && (b'3'..=b'9').contains(&bytes[1]);
         if !valid {
-            return Err(RuleError::new("phone_invalid", "a mobile number has 11 digits and starts with 13 to 19").on("phone"));
+            return Err(RuleError::new(
+                "phone_invalid",
+                "a mobile number has 11 digits and starts with 13 to 19",
+            )
+            .on("phone"));
         }
         Ok(Self(digits.to_string()))
     }

@@ -36,7 +36,9 @@ impl RegionLevel {
             "township" => RegionLevel::Township,
             "village" => RegionLevel::Village,
             other => {
-                return Err(RuleError::new("region_level_invalid", format!("unknown region level {other:?}")).on("level"));
+                return Err(
+                    RuleError::new("region_level_invalid", format!("unknown region level {other:?}")).on("level"),
+                );
             }
         })
     }
@@ -129,7 +131,8 @@ impl RegionCode {
 
 /// Whether `path` lies at or under the region whose path is `ancestor_path`.
 pub fn path_within(path: &str, ancestor_path: &str) -> bool {
-    path == ancestor_path || (path.starts_with(ancestor_path) && path.as_bytes().get(ancestor_path.len()) == Some(&b'/'))
+    path == ancestor_path
+        || (path.starts_with(ancestor_path) && path.as_bytes().get(ancestor_path.len()) == Some(&b'/'))
 }
 
 /// One row of an import file: `code,name,level,parent_code`.
@@ -154,7 +157,11 @@ pub fn check_region_row(
     let code = RegionCode::parse(code).map_err(|e| e.on("code"))?;
     let level = RegionLevel::parse(level)?;
     if code.level() != level {
-        return Err(RuleError::new("region_level_invalid", format!("a {} code has {} digits", level.as_str(), level.code_len())).on("level"));
+        return Err(RuleError::new(
+            "region_level_invalid",
+            format!("a {} code has {} digits", level.as_str(), level.code_len()),
+        )
+        .on("level"));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -165,17 +172,17 @@ pub fn check_region_row(
         raw => Some(RegionCode::parse(raw).map_err(|e| e.on("parent_code"))?),
     };
     if parent != code.parent() {
-        return Err(RuleError::new("region_parent_invalid", "the parent code must be the code one level up").on("parent_code"));
+        return Err(
+            RuleError::new("region_parent_invalid", "the parent code must be the code one level up").on("parent_code"),
+        );
     }
-    let population = match population.map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .ok()
-                .filter(|p| *p >= 0)
-                .ok_or_else(|| RuleError::new("population_invalid", "population is a whole number").on("population"))?,
-        ),
-    };
+    let population =
+        match population.map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(raw.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(|| {
+                RuleError::new("population_invalid", "population is a whole number").on("population")
+            })?),
+        };
     Ok(RegionRow {
         code,
         name: name.to_string(),
@@ -217,9 +224,27 @@ mod tests {
     #[test]
     fn rows_must_be_consistent() {
         assert!(check_region_row("360111", "青山湖区", "county", "3601", Some("")).is_ok());
-        assert_eq!(check_region_row("360111", "青山湖区", "city", "3601", None).unwrap_err().code, "region_level_invalid");
-        assert_eq!(check_region_row("360111", "青山湖区", "county", "3602", None).unwrap_err().code, "region_parent_invalid");
-        assert_eq!(check_region_row("36011", "x", "county", "3601", None).unwrap_err().code, "region_unknown");
-        assert_eq!(check_region_row("360111", "x", "county", "3601", Some("-3")).unwrap_err().code, "population_invalid");
+        assert_eq!(
+            check_region_row("360111", "青山湖区", "city", "3601", None)
+                .unwrap_err()
+                .code,
+            "region_level_invalid"
+        );
+        assert_eq!(
+            check_region_row("360111", "青山湖区", "county", "3602", None)
+                .unwrap_err()
+                .code,
+            "region_parent_invalid"
+        );
+        assert_eq!(
+            check_region_row("36011", "x", "county", "3601", None).unwrap_err().code,
+            "region_unknown"
+        );
+        assert_eq!(
+            check_region_row("360111", "x", "county", "3601", Some("-3"))
+                .unwrap_err()
+                .code,
+            "population_invalid"
+        );
     }
 }

@@ -136,7 +136,11 @@ impl Actor {
     }
 
     pub fn require_region_admin(&self, path: &str) -> Result<(), RuleError> {
-        if self.administers_region(path) { Ok(()) } else { Err(forbidden()) }
+        if self.administers_region(path) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
     }
 
     /// Site management reaches the site's own region subtree; region
@@ -186,6 +190,22 @@ impl Actor {
                 .any(|g| g.role == Role::OrgAdmin && member_of.contains(&g.scope_id))
     }
 
+    /// Whether this actor may grant `role` over a scope whose region path is
+    /// `scope_path`: region administrators appoint administrators of their
+    /// own level or below inside their subtree, and site managers and
+    /// organization admins for sites and organizations inside it. Volunteer
+    /// and resident roles come from registration, not from grants.
+    pub fn may_grant(&self, role: Role, scope_path: &str) -> bool {
+        match role.admin_region_level() {
+            Some(target_level) => self.grants.iter().any(|g| {
+                g.role
+                    .admin_region_level()
+                    .is_some_and(|own_level| target_level >= own_level && path_within(scope_path, &g.region_path))
+            }),
+            None => matches!(role, Role::SiteManager | Role::OrgAdmin) && self.administers_region(scope_path),
+        }
+    }
+
     /// The regions whose subtree this actor administers, as paths.
     pub fn administered_paths(&self) -> Vec<&str> {
         self.grants
@@ -220,14 +240,21 @@ mod tests {
         assert!(!admin.administers_region("36/3601"));
         assert!(admin.may_see_personal_data("v9", "36/3601/360111/360111001/360111001001"));
         assert!(!admin.may_see_personal_data("v9", "36/3601/360102"));
-        assert_eq!(admin.require_region_admin("36/3601/360102").unwrap_err().code, "forbidden_scope");
+        assert_eq!(
+            admin.require_region_admin("36/3601/360102").unwrap_err().code,
+            "forbidden_scope"
+        );
     }
 
     #[test]
     fn org_admin_reaches_own_organization_and_members() {
         let admin = Actor {
             user_id: "u2".into(),
-            grants: vec![Grant { role: Role::OrgAdmin, scope_id: "o1".into(), region_path: "36/3601/360111".into() }],
+            grants: vec![Grant {
+                role: Role::OrgAdmin,
+                scope_id: "o1".into(),
+                region_path: "36/3601/360111".into(),
+            }],
             volunteer_id: None,
         };
         assert!(admin.administers_organization("o1", "36/3601/360111"));
@@ -235,6 +262,24 @@ mod tests {
         assert!(admin.may_read_volunteer("v1", "36/3601/360102", &["o1".to_string()]));
         assert!(!admin.may_read_volunteer("v1", "36/3601/360102", &["o3".to_string()]));
         assert!(!admin.may_see_personal_data("v1", "36/3601/360111"));
+    }
+
+    #[test]
+    fn administrators_appoint_within_their_subtree_at_or_below_their_level() {
+        let county = county_admin("36/3601/360111");
+        assert!(county.may_grant(Role::CountyAdmin, "36/3601/360111"));
+        assert!(county.may_grant(Role::SiteManager, "36/3601/360111/360111001"));
+        assert!(county.may_grant(Role::OrgAdmin, "36/3601/360111"));
+        assert!(!county.may_grant(Role::CityAdmin, "36/3601"));
+        assert!(!county.may_grant(Role::CountyAdmin, "36/3601/360102"));
+        assert!(!county.may_grant(Role::SiteManager, "36/3601/360102/360102002"));
+        assert!(!county.may_grant(Role::Volunteer, "36/3601/360111"));
+        let volunteer = Actor {
+            user_id: "u9".into(),
+            grants: vec![],
+            volunteer_id: Some("v9".into()),
+        };
+        assert!(!volunteer.may_grant(Role::OrgAdmin, "36/3601/360111"));
     }
 
     #[test]

@@ -9,9 +9,15 @@ pub struct Throttle {
 }
 
 /// Per phone number: five wrong passwords in 15 minutes.
-pub const PER_PHONE: Throttle = Throttle { limit: 5, window_secs: 15 * 60 };
+pub const PER_PHONE: Throttle = Throttle {
+    limit: 5,
+    window_secs: 15 * 60,
+};
 /// Per address: generous, since a venue's Wi-Fi puts many people behind one.
-pub const PER_ADDRESS: Throttle = Throttle { limit: 50, window_secs: 15 * 60 };
+pub const PER_ADDRESS: Throttle = Throttle {
+    limit: 50,
+    window_secs: 15 * 60,
+};
 
 impl Throttle {
     /// Drops failures older than the window from `failures` (epoch seconds,
@@ -32,7 +38,10 @@ mod tests {
 
     #[test]
     fn blocks_after_the_limit_and_lifts_with_time() {
-        let throttle = Throttle { limit: 3, window_secs: 60 };
+        let throttle = Throttle {
+            limit: 3,
+            window_secs: 60,
+        };
         let mut failures = vec![0, 10, 20];
         assert_eq!(throttle.retry_after(&mut failures, 30), Some(30));
         assert_eq!(throttle.retry_after(&mut failures, 61), None);

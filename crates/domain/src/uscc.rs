@@ -36,7 +36,9 @@ impl Uscc {
             return Err(invalid("a unified social credit code has 18 characters"));
         }
         if !code.bytes().all(|c| value_of(c).is_some()) {
-            return Err(invalid("only digits and the letters A-Y without I, O, S, V, Z are allowed"));
+            return Err(invalid(
+                "only digits and the letters A-Y without I, O, S, V, Z are allowed",
+            ));
         }
         if !code.as_bytes()[2..8].iter().all(u8::is_ascii_digit) {
             return Err(invalid("characters 3 to 8 are the region code and must be digits"));
@@ -66,7 +68,12 @@ mod tests {
 
     #[test]
     fn refuses_wrong_check_letters_and_length() {
-        for bad in ["91350100M000100Y44", "91350100M000100Y4", "91350100M0001I0Y43", "91AB0100M000100Y43"] {
+        for bad in [
+            "91350100M000100Y44",
+            "91350100M000100Y4",
+            "91350100M0001I0Y43",
+            "91AB0100M000100Y43",
+        ] {
             assert_eq!(Uscc::parse(bad).unwrap_err().code, "uscc_invalid", "{bad}");
         }
     }

@@ -33,7 +33,11 @@ pub enum PoliticalStatus {
 impl PoliticalStatus {
     const TABLE: [(PoliticalStatus, &'static str, &'static str); 6] = [
         (PoliticalStatus::PartyMember, "party_member", "中共党员"),
-        (PoliticalStatus::ProbationaryPartyMember, "probationary_party_member", "中共预备党员"),
+        (
+            PoliticalStatus::ProbationaryPartyMember,
+            "probationary_party_member",
+            "中共预备党员",
+        ),
         (PoliticalStatus::LeagueMember, "league_member", "共青团员"),
         (PoliticalStatus::DemocraticParty, "democratic_party", "民主党派"),
         (PoliticalStatus::NonParty, "non_party", "无党派人士"),
@@ -41,11 +45,19 @@ impl PoliticalStatus {
     ];
 
     pub fn as_str(self) -> &'static str {
-        Self::TABLE.iter().find(|(s, _, _)| *s == self).map(|(_, code, _)| *code).unwrap_or("masses")
+        Self::TABLE
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map(|(_, code, _)| *code)
+            .unwrap_or("masses")
     }
 
     pub fn label_zh(self) -> &'static str {
-        Self::TABLE.iter().find(|(s, _, _)| *s == self).map(|(_, _, zh)| *zh).unwrap_or("群众")
+        Self::TABLE
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map(|(_, _, zh)| *zh)
+            .unwrap_or("群众")
     }
 
     /// Accepts the code or the Chinese label; empty means 群众.
@@ -59,12 +71,16 @@ impl PoliticalStatus {
             .find(|(_, code, zh)| *code == raw || *zh == raw)
             .map(|(status, _, _)| *status)
             .ok_or_else(|| {
-                RuleError::new("political_status_invalid", format!("unknown political status {raw:?}")).on("political_status")
+                RuleError::new("political_status_invalid", format!("unknown political status {raw:?}"))
+                    .on("political_status")
             })
     }
 
     pub fn is_party_member(self) -> bool {
-        matches!(self, PoliticalStatus::PartyMember | PoliticalStatus::ProbationaryPartyMember)
+        matches!(
+            self,
+            PoliticalStatus::PartyMember | PoliticalStatus::ProbationaryPartyMember
+        )
     }
 }
 
@@ -107,7 +123,9 @@ pub struct Registration {
 pub fn check_person_name(raw: &str, field: &'static str) -> Result<String, RuleError> {
     let name = raw.trim();
     let count = name.chars().count();
-    let allowed = name.chars().all(|c| c.is_alphabetic() || c == '·' || c == '•' || c == ' ' || c == '.');
+    let allowed = name
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '·' || c == '•' || c == ' ' || c == '.');
     if count == 0 || count > 50 || !allowed {
         return Err(RuleError::new("name_invalid", "a name has 1 to 50 letters").on(field));
     }
@@ -160,7 +178,11 @@ pub fn register(input: &RegistrationInput, today: NaiveDate) -> Result<Registrat
     let birth_date = id_number.birth_date();
     let guardian = if age_in_years(birth_date, today) < GUARDIAN_AGE {
         let guardian = input.guardian.as_ref().ok_or_else(|| {
-            RuleError::new("guardian_required", "under 14: a guardian's name, phone and consent are needed").on("guardian")
+            RuleError::new(
+                "guardian_required",
+                "under 14: a guardian's name, phone and consent are needed",
+            )
+            .on("guardian")
         })?;
         let guardian_name = check_person_name(&guardian.name, "guardian.name")?;
         let guardian_phone = Phone::parse(&guardian.phone).map_err(|e| e.on("guardian.phone"))?;
@@ -231,12 +253,16 @@ pub fn categories(status: PoliticalStatus, birth_date: NaiveDate, region: &Regio
 
 /// Volunteers born on or before this date are elderly on `today`.
 pub fn elderly_born_on_or_before(today: NaiveDate) -> NaiveDate {
-    today.checked_sub_months(Months::new(12 * ELDERLY_AGE)).unwrap_or(NaiveDate::MIN)
+    today
+        .checked_sub_months(Months::new(12 * ELDERLY_AGE))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// Volunteers born after this date are minors on `today`.
 pub fn minor_born_after(today: NaiveDate) -> NaiveDate {
-    today.checked_sub_months(Months::new(12 * ADULT_AGE)).unwrap_or(NaiveDate::MIN)
+    today
+        .checked_sub_months(Months::new(12 * ADULT_AGE))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 #[cfg(test)]
@@ -274,7 +300,12 @@ mod tests {
     #[test]
     fn rural_follows_the_village_committee() {
         let region = RegionCode::parse("360121100200").unwrap();
-        let cats = categories(PoliticalStatus::Masses, NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), &region, today());
+        let cats = categories(
+            PoliticalStatus::Masses,
+            NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+            &region,
+            today(),
+        );
         assert!(cats.rural && !cats.party_member && !cats.elderly);
     }
 
@@ -283,7 +314,11 @@ mod tests {
         let child = NaiveDate::from_ymd_opt(2015, 6, 1).unwrap();
         assert_eq!(register(&input(child), today()).unwrap_err().code, "guardian_required");
         let mut with_guardian = input(child);
-        with_guardian.guardian = Some(Guardian { name: "李四".into(), phone: "13700000000".into(), consent: false });
+        with_guardian.guardian = Some(Guardian {
+            name: "李四".into(),
+            phone: "13700000000".into(),
+            consent: false,
+        });
         assert_eq!(register(&with_guardian, today()).unwrap_err().code, "guardian_required");
         with_guardian.guardian.as_mut().unwrap().consent = true;
         let reg = register(&with_guardian, today()).unwrap();

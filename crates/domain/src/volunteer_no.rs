@@ -38,7 +38,11 @@ pub fn compose(county_code: &str, registered_on: NaiveDate, sequence: u32) -> St
 
 /// The prefix shared by all numbers of one county and month: `V` + county + YYMM.
 pub fn month_prefix(county_code: &str, registered_on: NaiveDate) -> String {
-    format!("V{county_code}{:02}{:02}", registered_on.year() % 100, registered_on.month())
+    format!(
+        "V{county_code}{:02}{:02}",
+        registered_on.year() % 100,
+        registered_on.month()
+    )
 }
 
 /// Checks a volunteer number's shape and check character.

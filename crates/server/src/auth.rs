@@ -9,9 +9,9 @@ use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -98,7 +98,10 @@ impl LoginThrottle {
     /// Refuses with 429 while either key is over its limit.
     pub fn check(&self, phone: &str, address: &str, now_secs: i64) -> ApiResult<()> {
         let mut failures = self.failures.lock().map_err(ApiError::internal)?;
-        for (key, throttle) in [(format!("phone:{phone}"), PER_PHONE), (format!("addr:{address}"), PER_ADDRESS)] {
+        for (key, throttle) in [
+            (format!("phone:{phone}"), PER_PHONE),
+            (format!("addr:{address}"), PER_ADDRESS),
+        ] {
             if let Some(list) = failures.get_mut(&key)
                 && let Some(wait) = throttle.retry_after(list, now_secs)
             {
@@ -138,6 +141,9 @@ pub struct CurrentUser {
     pub user: User,
     pub actor: Actor,
     pub token_hash: String,
+    /// The CSRF token of this session's page forms: derived from the raw
+    /// session token, which is never stored, so the database cannot yield it.
+    pub csrf_token: String,
 }
 
 impl CurrentUser {
@@ -181,6 +187,7 @@ pub async fn resolve_session(state: &AppState, token: &str) -> ApiResult<Option<
         },
         user: session.user,
         token_hash: hash,
+        csrf_token: hex::encode(Sha256::digest(format!("zhiyuan-csrf:{token}").as_bytes())),
     }))
 }
 
@@ -190,7 +197,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = request_token(parts).ok_or_else(ApiError::unauthorized)?;
         resolve_session(state, &token).await?.ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "your session has ended; log in again")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "your session has ended; log in again",
+            )
         })
     }
 }
@@ -208,4 +219,3 @@ impl FromRequestParts<AppState> for MaybeUser {
         }
     }
 }
-

@@ -18,8 +18,8 @@ use zhiyuan_store::{Store, now_ms};
 /// purpose: demo accounts are written directly, not through registration.
 pub const DEMO_PASSWORD: &str = "demo12345";
 pub const DEMO_COUNTY: &str = "360111";
-/// The community where the demo volunteer and resident live (湖坊镇 in 360111).
-pub const DEMO_VILLAGE: &str = "360111001001";
+/// The community where the demo volunteer and resident live (电化社区, 青山路街道, 360111).
+pub const DEMO_VILLAGE: &str = "360111001002";
 pub const DEMO_ORGANIZATION: &str = "青山湖区志愿者协会";
 
 /// One printed line per demo login.
@@ -29,12 +29,30 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: [DemoLogin; 6] = [
-    DemoLogin { phone: "13800000001", role: "province administrator (region 36)" },
-    DemoLogin { phone: "13800000002", role: "county administrator of 360111 (青山湖区)" },
-    DemoLogin { phone: "13800000003", role: "site manager of the center of 360111" },
-    DemoLogin { phone: "13800000004", role: "admin of a verified organization in 360111" },
-    DemoLogin { phone: "13800000005", role: "volunteer in 360111, member of that organization" },
-    DemoLogin { phone: "13800000006", role: "resident in 360111" },
+    DemoLogin {
+        phone: "13800000001",
+        role: "province administrator (region 36)",
+    },
+    DemoLogin {
+        phone: "13800000002",
+        role: "county administrator of 360111 (青山湖区)",
+    },
+    DemoLogin {
+        phone: "13800000003",
+        role: "site manager of the center of 360111",
+    },
+    DemoLogin {
+        phone: "13800000004",
+        role: "admin of a verified organization in 360111",
+    },
+    DemoLogin {
+        phone: "13800000005",
+        role: "volunteer in 360111, member of that organization",
+    },
+    DemoLogin {
+        phone: "13800000006",
+        role: "resident in 360111",
+    },
 ];
 
 /// How much generated data to add (`--scale small|county|province`).
@@ -87,17 +105,31 @@ pub async fn seed_accounts(store: &Store, passwords: &Passwords) -> ApiResult<()
     let province = store.require_region("36").await?;
 
     let province_admin = demo_user(store, "13800000001", "省级管理员", &hash).await?;
-    store.grant_role(province_admin, Role::ProvinceAdmin, &province.code, &province.path, now).await?;
+    store
+        .grant_role(province_admin, Role::ProvinceAdmin, &province.code, &province.path, now)
+        .await?;
     let county_admin = demo_user(store, "13800000002", "青山湖区文明办", &hash).await?;
-    store.grant_role(county_admin, Role::CountyAdmin, &county.code, &county.path, now).await?;
+    store
+        .grant_role(county_admin, Role::CountyAdmin, &county.code, &county.path, now)
+        .await?;
     let center = store
         .site_of_region(DEMO_COUNTY)
         .await?
         .ok_or_else(|| ApiError::internal("the demo county has no center: run ensure_sites first"))?;
     let site_manager = demo_user(store, "13800000003", "中心文明实践员", &hash).await?;
-    store.grant_role(site_manager, Role::SiteManager, &center.id.to_string(), &center.region_path, now).await?;
+    store
+        .grant_role(
+            site_manager,
+            Role::SiteManager,
+            &center.id.to_string(),
+            &center.region_path,
+            now,
+        )
+        .await?;
     let resident = demo_user(store, "13800000006", "王奶奶", &hash).await?;
-    store.grant_role(resident, Role::Resident, &village.code, &village.path, now).await?;
+    store
+        .grant_role(resident, Role::Resident, &village.code, &village.path, now)
+        .await?;
 
     let org_admin = demo_user(store, "13800000004", "协会负责人", &hash).await?;
     let existing = store
@@ -133,7 +165,11 @@ pub async fn seed_accounts(store: &Store, passwords: &Passwords) -> ApiResult<()
         None => {
             let input = RegistrationInput {
                 name: "李志愿".into(),
-                id_number: compose(DEMO_COUNTY, NaiveDate::from_ymd_opt(1995, 6, 18).unwrap_or_default(), 11),
+                id_number: compose(
+                    DEMO_COUNTY,
+                    NaiveDate::from_ymd_opt(1995, 6, 18).unwrap_or_default(),
+                    11,
+                ),
                 phone: "13800000005".into(),
                 region_code: DEMO_VILLAGE.into(),
                 political_status: Some("中共党员".into()),
@@ -217,11 +253,16 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
             skills: vec![SKILLS[n as usize % SKILLS.len()].into()],
             guardian: None,
         };
-        let Ok(registration) = register(&input, today) else { continue };
+        let Ok(registration) = register(&input, today) else {
+            continue;
+        };
         batch.push(registration);
         if batch.len() == 2_000 || n + 1 == total {
             let outcomes = store.import_volunteers(&batch, now_ms()).await?;
-            inserted += outcomes.iter().filter(|o| matches!(o, ImportOutcome::Inserted { .. })).count() as u64;
+            inserted += outcomes
+                .iter()
+                .filter(|o| matches!(o, ImportOutcome::Inserted { .. }))
+                .count() as u64;
             batch.clear();
         }
     }

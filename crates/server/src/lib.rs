@@ -59,7 +59,12 @@ pub fn app(store: Store, config: &ServerConfig) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(CatchPanicLayer::custom(|_| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side").into_response()
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side",
+            )
+            .into_response()
         }))
         .with_state(state)
 }

@@ -16,12 +16,13 @@ const REGIONS: &[(&str, &str, &str, &str)] = &[
     ("36", "江西省", "province", ""),
     ("3601", "南昌市", "city", "36"),
     ("360102", "东湖区", "county", "3601"),
-    ("360102001", "公园街道", "township", "360102"),
-    ("360102001001", "民巷社区居委会", "village", "360102001"),
+    ("360102002", "滕王阁街道", "township", "360102"),
+    ("360102002001", "民巷社区居委会", "village", "360102002"),
     ("360111", "青山湖区", "county", "3601"),
-    ("360111001", "湖坊镇", "township", "360111"),
-    ("360111001001", "湖坊社区居委会", "village", "360111001"),
-    ("360111001200", "湖坊村委会", "village", "360111001"),
+    ("360111001", "青山路街道", "township", "360111"),
+    ("360111001002", "电化社区居委会", "village", "360111001"),
+    ("360111100", "京东镇", "township", "360111"),
+    ("360111100200", "梁万村委会", "village", "360111100"),
 ];
 
 struct TestApp {
@@ -50,7 +51,13 @@ impl TestApp {
         seed_accounts(&store, &Passwords::new(2)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let router = app(store.clone(), &ServerConfig { hash_concurrency: 2, body_limit: 64 * 1024 });
+        let router = app(
+            store.clone(),
+            &ServerConfig {
+                hash_concurrency: 2,
+                body_limit: 64 * 1024,
+            },
+        );
         tokio::spawn(serve(listener, router));
         TestApp {
             backend: database.backend,
@@ -78,7 +85,11 @@ impl TestApp {
             .unwrap_or_default();
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, content_type, body }
+        Reply {
+            status,
+            content_type,
+            body,
+        }
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -90,8 +101,20 @@ impl TestApp {
     }
 
     async fn login(&self, phone: &str, password: &str) -> String {
-        let reply = self.post("/api/v1/auth/login", None, json!({"phone": phone, "password": password})).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}: login {phone}: {:?}", self.backend, reply.body);
+        let reply = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": phone, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}: login {phone}: {:?}",
+            self.backend,
+            reply.body
+        );
         reply.body["token"].as_str().unwrap().to_string()
     }
 
@@ -111,7 +134,11 @@ async fn apps() -> Vec<TestApp> {
 fn assert_problem(reply: &Reply, status: StatusCode, code: &str, context: &str) {
     assert_eq!(reply.status, status, "{context}: {:?}", reply.body);
     assert_eq!(reply.body["code"], code, "{context}: {:?}", reply.body);
-    assert!(reply.content_type.starts_with("application/problem+json"), "{context}: {}", reply.content_type);
+    assert!(
+        reply.content_type.starts_with("application/problem+json"),
+        "{context}: {}",
+        reply.content_type
+    );
     assert_eq!(reply.body["status"], status.as_u16(), "{context}");
 }
 
@@ -121,7 +148,7 @@ fn registration(id_number: &str, phone: &str) -> Value {
         "id_number": id_number,
         "phone": phone,
         "password": "Zhiyuan2026",
-        "region_code": "360111001200",
+        "region_code": "360111100200",
         "political_status": "中共党员",
         "skills": ["急救", "法律"],
     })
@@ -139,7 +166,12 @@ async fn health_openapi_and_metrics() {
         assert_eq!(health.body["database"], app.backend);
         let spec = app.get("/api/openapi.json", None).await;
         assert_eq!(spec.status, StatusCode::OK);
-        for path in ["/api/v1/volunteers", "/api/v1/organizations/{id}/verify", "/api/v1/regions/{code}", "/api/v1/me"] {
+        for path in [
+            "/api/v1/volunteers",
+            "/api/v1/organizations/{id}/verify",
+            "/api/v1/regions/{code}",
+            "/api/v1/me",
+        ] {
             assert!(spec.body["paths"][path].is_object(), "{path} missing from OpenAPI");
         }
         let metrics = app.get("/metrics", None).await;
@@ -159,15 +191,18 @@ async fn demo_accounts_have_their_roles() {
             (2, "county_admin", "region", "360111"),
             (3, "site_manager", "site", ""),
             (4, "org_admin", "organization", ""),
-            (5, "volunteer", "region", "360111001001"),
-            (6, "resident", "region", "360111001001"),
+            (5, "volunteer", "region", "360111001002"),
+            (6, "resident", "region", "360111001002"),
         ];
         for (n, role, kind, scope) in expected {
             let token = app.demo(n).await;
             let me = app.get("/api/v1/me", Some(&token)).await;
             assert_eq!(me.status, StatusCode::OK);
             let roles = me.body["roles"].as_array().unwrap();
-            let found = roles.iter().find(|r| r["role"] == role).unwrap_or_else(|| panic!("{role}: {:?}", me.body));
+            let found = roles
+                .iter()
+                .find(|r| r["role"] == role)
+                .unwrap_or_else(|| panic!("{role}: {:?}", me.body));
             assert_eq!(found["scope"]["kind"], kind, "{role}");
             if !scope.is_empty() {
                 assert_eq!(found["scope"]["id"], scope, "{role}");
@@ -182,23 +217,71 @@ async fn demo_accounts_have_their_roles() {
 #[tokio::test]
 async fn login_logout_and_throttle() {
     for app in apps().await {
-        let wrong = app.post("/api/v1/auth/login", None, json!({"phone": "13800000001", "password": "nope"})).await;
-        assert_problem(&wrong, StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong password");
-        let unknown = app.post("/api/v1/auth/login", None, json!({"phone": "13899999999", "password": "nope"})).await;
-        assert_problem(&unknown, StatusCode::UNAUTHORIZED, "invalid_credentials", "unknown phone");
+        let wrong = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13800000001", "password": "nope"}),
+            )
+            .await;
+        assert_problem(
+            &wrong,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong password",
+        );
+        let unknown = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13899999999", "password": "nope"}),
+            )
+            .await;
+        assert_problem(
+            &unknown,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "unknown phone",
+        );
 
         let token = app.demo(1).await;
         assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, StatusCode::OK);
         let out = app.post("/api/v1/auth/logout", Some(&token), json!({})).await;
         assert_eq!(out.status, StatusCode::NO_CONTENT);
-        assert_problem(&app.get("/api/v1/me", Some(&token)).await, StatusCode::UNAUTHORIZED, "session_expired", "after logout");
-        assert_problem(&app.get("/api/v1/me", None).await, StatusCode::UNAUTHORIZED, "unauthorized", "no token");
+        assert_problem(
+            &app.get("/api/v1/me", Some(&token)).await,
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "after logout",
+        );
+        assert_problem(
+            &app.get("/api/v1/me", None).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "no token",
+        );
 
         for _ in 0..5 {
-            app.post("/api/v1/auth/login", None, json!({"phone": "13800000002", "password": "wrong"})).await;
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13800000002", "password": "wrong"}),
+            )
+            .await;
         }
-        let blocked = app.post("/api/v1/auth/login", None, json!({"phone": "13800000002", "password": DEMO_PASSWORD})).await;
-        assert_problem(&blocked, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "throttled phone");
+        let blocked = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13800000002", "password": DEMO_PASSWORD}),
+            )
+            .await;
+        assert_problem(
+            &blocked,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "throttled phone",
+        );
         // another phone from the same address still logs in
         app.demo(3).await;
     }
@@ -211,9 +294,19 @@ async fn regions_and_sites() {
         assert_eq!(city.status, StatusCode::OK);
         assert_eq!(city.body["name"], "南昌市");
         assert_eq!(city.body["parent_code"], "36");
-        let children: Vec<&str> = city.body["children"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+        let children: Vec<&str> = city.body["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap())
+            .collect();
         assert_eq!(children, ["360102", "360111"], "{}", app.backend);
-        assert_problem(&app.get("/api/v1/regions/999999", None).await, StatusCode::NOT_FOUND, "not_found", "unknown region");
+        assert_problem(
+            &app.get("/api/v1/regions/999999", None).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unknown region",
+        );
 
         let centers = app.get("/api/v1/sites?region=360111&level=center", None).await;
         assert_eq!(centers.status, StatusCode::OK);
@@ -222,20 +315,55 @@ async fn regions_and_sites() {
         assert_eq!(items[0]["name"], "青山湖区新时代文明实践中心");
         assert_eq!(items[0]["region_code"], "360111");
         let all = app.get("/api/v1/sites?region=360111", None).await;
-        assert_eq!(all.body["items"].as_array().unwrap().len(), 4, "{}", app.backend);
-        assert_problem(&app.get("/api/v1/sites?region=369999", None).await, StatusCode::UNPROCESSABLE_ENTITY, "region_unknown", "sites of unknown region");
-        assert_problem(&app.get("/api/v1/sites?region=360111&level=hut", None).await, StatusCode::UNPROCESSABLE_ENTITY, "site_level_invalid", "bad level");
-        assert_problem(&app.get("/api/v1/sites?region=360111&limit=abc", None).await, StatusCode::BAD_REQUEST, "invalid_query", "bad limit");
+        assert_eq!(all.body["items"].as_array().unwrap().len(), 5, "{}", app.backend);
+        assert_problem(
+            &app.get("/api/v1/sites?region=369999", None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "region_unknown",
+            "sites of unknown region",
+        );
+        assert_problem(
+            &app.get("/api/v1/sites?region=360111&level=hut", None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "site_level_invalid",
+            "bad level",
+        );
+        assert_problem(
+            &app.get("/api/v1/sites?region=360111&limit=abc", None).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "bad limit",
+        );
 
         let center_id = items[0]["id"].as_str().unwrap().to_string();
         let manager = app.demo(3).await;
-        let update = json!({"name": "青山湖区新时代文明实践中心", "address": "青山湖大道1号", "lat": 28.68, "lon": 115.95});
-        let updated = app.call(Method::PUT, &format!("/api/v1/sites/{center_id}"), Some(&manager), Some(update.clone())).await;
+        let update =
+            json!({"name": "青山湖区新时代文明实践中心", "address": "青山湖大道1号", "lat": 28.68, "lon": 115.95});
+        let updated = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/sites/{center_id}"),
+                Some(&manager),
+                Some(update.clone()),
+            )
+            .await;
         assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
         assert_eq!(updated.body["address"], "青山湖大道1号");
         let volunteer = app.demo(5).await;
-        let refused = app.call(Method::PUT, &format!("/api/v1/sites/{center_id}"), Some(&volunteer), Some(update)).await;
-        assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden_scope", "volunteer edits a site");
+        let refused = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/sites/{center_id}"),
+                Some(&volunteer),
+                Some(update),
+            )
+            .await;
+        assert_problem(
+            &refused,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "volunteer edits a site",
+        );
     }
 }
 
@@ -243,59 +371,131 @@ async fn regions_and_sites() {
 async fn registration_rules_and_bad_input() {
     for app in apps().await {
         let id = an_id(17);
-        let created = app.post("/api/v1/volunteers", None, registration(&id, "13700000001")).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}: {:?}", app.backend, created.body);
+        let created = app
+            .post("/api/v1/volunteers", None, registration(&id, "13700000001"))
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{}: {:?}",
+            app.backend,
+            created.body
+        );
         let number = created.body["volunteer_no"].as_str().unwrap();
         assert!(number.starts_with("V360111") && number.len() == 18, "{number}");
-        assert_eq!(created.body["id_number"], format!("{}**********{}", &id[..4], &id[14..]));
+        assert_eq!(
+            created.body["id_number"],
+            format!("{}**********{}", &id[..4], &id[14..])
+        );
         assert_eq!(created.body["phone"], "137****0001");
         assert_eq!(created.body["categories"]["party_member"], true);
         assert_eq!(created.body["categories"]["rural"], true);
         assert_eq!(created.body["sex"], "male");
 
         let lower_x = id.to_lowercase();
-        let taken = app.post("/api/v1/volunteers", None, registration(&lower_x, "13700000002")).await;
+        let taken = app
+            .post("/api/v1/volunteers", None, registration(&lower_x, "13700000002"))
+            .await;
         assert_problem(&taken, StatusCode::CONFLICT, "id_number_taken", "same ID");
 
         let mut bad_check = id.clone().into_bytes();
         bad_check[17] = if bad_check[17] == b'1' { b'2' } else { b'1' };
-        let reply = app.post("/api/v1/volunteers", None, registration(&String::from_utf8(bad_check).unwrap(), "13700000003")).await;
-        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "id_number_invalid", "bad check character");
+        let reply = app
+            .post(
+                "/api/v1/volunteers",
+                None,
+                registration(&String::from_utf8(bad_check).unwrap(), "13700000003"),
+            )
+            .await;
+        assert_problem(
+            &reply,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id_number_invalid",
+            "bad check character",
+        );
         assert_eq!(reply.body["field"], "id_number");
-        let reply = app.post("/api/v1/volunteers", None, registration("36011119880230001X", "13700000003")).await;
-        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "id_number_invalid", "30 February");
+        let reply = app
+            .post(
+                "/api/v1/volunteers",
+                None,
+                registration("36011119880230001X", "13700000003"),
+            )
+            .await;
+        assert_problem(
+            &reply,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id_number_invalid",
+            "30 February",
+        );
 
         let mut unknown_region = registration(&an_id(19), "13700000004");
         unknown_region["region_code"] = json!("360111009999");
-        assert_problem(&app.post("/api/v1/volunteers", None, unknown_region).await, StatusCode::UNPROCESSABLE_ENTITY, "region_unknown", "region");
+        assert_problem(
+            &app.post("/api/v1/volunteers", None, unknown_region).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "region_unknown",
+            "region",
+        );
         let mut weak = registration(&an_id(21), "13700000005");
         weak["password"] = json!("abc12345");
-        assert_problem(&app.post("/api/v1/volunteers", None, weak).await, StatusCode::UNPROCESSABLE_ENTITY, "password_weak", "weak");
-        let mut child = registration(&compose("360111", chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap(), 23), "13700000006");
+        assert_problem(
+            &app.post("/api/v1/volunteers", None, weak).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_weak",
+            "weak",
+        );
+        let mut child = registration(
+            &compose("360111", chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap(), 23),
+            "13700000006",
+        );
         child["political_status"] = json!("群众");
-        assert_problem(&app.post("/api/v1/volunteers", None, child.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "guardian_required", "child");
+        assert_problem(
+            &app.post("/api/v1/volunteers", None, child.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "guardian_required",
+            "child",
+        );
         child["guardian"] = json!({"name": "家长", "phone": "13700000099", "consent": true});
         let created_child = app.post("/api/v1/volunteers", None, child).await;
         assert_eq!(created_child.status, StatusCode::CREATED, "{:?}", created_child.body);
         assert_eq!(created_child.body["categories"]["minor"], true);
-        let same_phone = app.post("/api/v1/volunteers", None, registration(&an_id(25), "13700000001")).await;
+        let same_phone = app
+            .post("/api/v1/volunteers", None, registration(&an_id(25), "13700000001"))
+            .await;
         assert_problem(&same_phone, StatusCode::CONFLICT, "phone_taken", "phone");
 
         // malformed, wrongly shaped and oversized bodies
-        let raw = app.client.post(format!("{}/api/v1/volunteers", app.base)).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
+        let raw = app
+            .client
+            .post(format!("{}/api/v1/volunteers", app.base))
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
         assert_eq!(raw.json::<Value>().await.unwrap()["code"], "malformed_json");
         let missing = app.post("/api/v1/volunteers", None, json!({"name": "x"})).await;
         assert_problem(&missing, StatusCode::BAD_REQUEST, "invalid_body", "missing fields");
-        let huge = app.post("/api/v1/volunteers", None, json!({"name": "x".repeat(100_000)})).await;
+        let huge = app
+            .post("/api/v1/volunteers", None, json!({"name": "x".repeat(100_000)}))
+            .await;
         assert_problem(&huge, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "huge body");
-        let text = app.client.post(format!("{}/api/v1/volunteers", app.base)).body("name=x").send().await.unwrap();
+        let text = app
+            .client
+            .post(format!("{}/api/v1/volunteers", app.base))
+            .body("name=x")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
         // the new volunteer logs in and sees their whole ID; the read is audited
         let token = app.login("13700000001", "Zhiyuan2026").await;
         let volunteer_id = created.body["id"].as_str().unwrap();
-        let own = app.get(&format!("/api/v1/volunteers/{volunteer_id}"), Some(&token)).await;
+        let own = app
+            .get(&format!("/api/v1/volunteers/{volunteer_id}"), Some(&token))
+            .await;
         assert_eq!(own.body["id_number"], id.as_str(), "{}", app.backend);
         assert_eq!(own.body["personal_data_visible"], true);
         let audit = app.store.audit_entries("volunteer", volunteer_id).await.unwrap();
@@ -306,66 +506,159 @@ async fn registration_rules_and_bad_input() {
 #[tokio::test]
 async fn scope_rules_for_volunteers() {
     for app in apps().await {
-        let created = app.post("/api/v1/volunteers", None, registration(&an_id(31), "13700000011")).await;
+        let created = app
+            .post("/api/v1/volunteers", None, registration(&an_id(31), "13700000011"))
+            .await;
         let volunteer_id = created.body["id"].as_str().unwrap().to_string();
         // a county admin of 360102 (东湖区)
-        let other_admin = app.store.create_user("13600000002", "东湖区文明办", None, 0).await.unwrap();
+        let other_admin = app
+            .store
+            .create_user("13600000002", "东湖区文明办", None, 0)
+            .await
+            .unwrap();
         let hash = Passwords::new(1).hash("Donghu2026x".into()).await.unwrap();
         app.store.set_password(other_admin, &hash, 0).await.unwrap();
-        app.store.grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0).await.unwrap();
+        app.store
+            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0)
+            .await
+            .unwrap();
         let donghu = app.login("13600000002", "Donghu2026x").await;
         let qingshanhu = app.demo(2).await;
 
         let path = format!("/api/v1/volunteers/{volunteer_id}");
-        assert_problem(&app.get(&path, Some(&donghu)).await, StatusCode::FORBIDDEN, "forbidden_scope", "other county reads");
+        assert_problem(
+            &app.get(&path, Some(&donghu)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "other county reads",
+        );
         let seen = app.get(&path, Some(&qingshanhu)).await;
         assert_eq!(seen.status, StatusCode::OK);
-        assert_eq!(seen.body["id_number"], an_id(31), "{}: covering admin sees the whole ID", app.backend);
+        assert_eq!(
+            seen.body["id_number"],
+            an_id(31),
+            "{}: covering admin sees the whole ID",
+            app.backend
+        );
         let province = app.get(&path, Some(&app.demo(1).await)).await;
         assert_eq!(province.body["personal_data_visible"], true);
         let resident = app.get(&path, Some(&app.demo(6).await)).await;
         assert_problem(&resident, StatusCode::FORBIDDEN, "forbidden_scope", "resident reads");
 
-        assert_problem(&app.get("/api/v1/volunteers?region=360111", Some(&donghu)).await, StatusCode::FORBIDDEN, "forbidden_scope", "other county lists");
-        let transfer = app.post(&format!("{path}/transfer"), Some(&donghu), json!({"region_code": "360102001001"})).await;
-        assert_problem(&transfer, StatusCode::FORBIDDEN, "forbidden_scope", "other county transfers");
+        assert_problem(
+            &app.get("/api/v1/volunteers?region=360111", Some(&donghu)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "other county lists",
+        );
+        let transfer = app
+            .post(
+                &format!("{path}/transfer"),
+                Some(&donghu),
+                json!({"region_code": "360102002001"}),
+            )
+            .await;
+        assert_problem(
+            &transfer,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "other county transfers",
+        );
 
-        let listed = app.get("/api/v1/volunteers?region=360111&category=party_member", Some(&qingshanhu)).await;
+        let listed = app
+            .get(
+                "/api/v1/volunteers?region=360111&category=party_member",
+                Some(&qingshanhu),
+            )
+            .await;
         assert_eq!(listed.status, StatusCode::OK);
         let items = listed.body["items"].as_array().unwrap();
-        assert!(items.iter().any(|v| v["id"] == volunteer_id.as_str()), "{}", app.backend);
-        assert!(items.iter().all(|v| v["id_number"].as_str().unwrap().contains('*')), "lists are masked");
+        assert!(
+            items.iter().any(|v| v["id"] == volunteer_id.as_str()),
+            "{}",
+            app.backend
+        );
+        assert!(
+            items.iter().all(|v| v["id_number"].as_str().unwrap().contains('*')),
+            "lists are masked"
+        );
         let by_phone = app.get("/api/v1/volunteers?q=13700000011", Some(&qingshanhu)).await;
         assert_eq!(by_phone.body["items"].as_array().unwrap().len(), 1);
         let by_skill = app.get("/api/v1/volunteers?skill=法律", Some(&qingshanhu)).await;
         assert_eq!(by_skill.body["items"].as_array().unwrap().len(), 1, "{}", app.backend);
-        assert_problem(&app.get("/api/v1/volunteers?category=young", Some(&qingshanhu)).await, StatusCode::UNPROCESSABLE_ENTITY, "category_invalid", "category");
+        assert_problem(
+            &app.get("/api/v1/volunteers?category=young", Some(&qingshanhu)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "category_invalid",
+            "category",
+        );
         let paged = app.get("/api/v1/volunteers?limit=1", Some(&qingshanhu)).await;
         assert_eq!(paged.body["items"].as_array().unwrap().len(), 1);
         assert!(paged.body["next_cursor"].is_string(), "{}", app.backend);
-        assert_problem(&app.get("/api/v1/volunteers", Some(&app.demo(5).await)).await, StatusCode::FORBIDDEN, "forbidden_scope", "volunteer lists");
+        assert_problem(
+            &app.get("/api/v1/volunteers", Some(&app.demo(5).await)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "volunteer lists",
+        );
 
         // the volunteer moves to 东湖区: now that county sees them, with history
         let own = app.login("13700000011", "Zhiyuan2026").await;
-        let moved = app.post(&format!("{path}/transfer"), Some(&own), json!({"region_code": "360102001001"})).await;
+        let moved = app
+            .post(
+                &format!("{path}/transfer"),
+                Some(&own),
+                json!({"region_code": "360102002001"}),
+            )
+            .await;
         assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
         assert_eq!(app.get(&path, Some(&donghu)).await.status, StatusCode::OK);
-        assert_problem(&app.get(&path, Some(&qingshanhu)).await, StatusCode::FORBIDDEN, "forbidden_scope", "old county after transfer");
+        assert_problem(
+            &app.get(&path, Some(&qingshanhu)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "old county after transfer",
+        );
         let history = app.get(&format!("{path}/transfers"), Some(&own)).await;
         assert_eq!(history.body.as_array().unwrap().len(), 1);
         assert_problem(
-            &app.post(&format!("{path}/transfer"), Some(&own), json!({"region_code": "36"})).await,
+            &app.post(&format!("{path}/transfer"), Some(&own), json!({"region_code": "36"}))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "region_too_coarse",
             "province as home",
         );
 
-        let consent = app.call(Method::PUT, &format!("{path}/consents"), Some(&own), Some(json!({"face": true}))).await;
+        let consent = app
+            .call(
+                Method::PUT,
+                &format!("{path}/consents"),
+                Some(&own),
+                Some(json!({"face": true})),
+            )
+            .await;
         assert_eq!(consent.body["consents"]["face"], true);
         assert_eq!(consent.body["consents"]["location"], false);
-        let not_theirs = app.call(Method::PUT, &format!("{path}/consents"), Some(&donghu), Some(json!({"face": true}))).await;
-        assert_problem(&not_theirs, StatusCode::FORBIDDEN, "forbidden_scope", "consent by another");
-        assert_problem(&app.get("/api/v1/volunteers/abc", Some(&own)).await, StatusCode::NOT_FOUND, "not_found", "bad id");
+        let not_theirs = app
+            .call(
+                Method::PUT,
+                &format!("{path}/consents"),
+                Some(&donghu),
+                Some(json!({"face": true})),
+            )
+            .await;
+        assert_problem(
+            &not_theirs,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "consent by another",
+        );
+        assert_problem(
+            &app.get("/api/v1/volunteers/abc", Some(&own)).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "bad id",
+        );
     }
 }
 
@@ -376,74 +669,222 @@ async fn organizations_verification_and_membership() {
         let created = app
             .post("/api/v1/organizations", Some(&volunteer), json!({"name": "湖坊社区环保队", "region_code": "360111001", "kind": "community_team", "join_mode": "review"}))
             .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}: {:?}", app.backend, created.body);
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{}: {:?}",
+            app.backend,
+            created.body
+        );
         assert_eq!(created.body["verified"], false);
         let org_id = created.body["id"].as_str().unwrap().to_string();
-        let bad_code = app.post("/api/v1/organizations", Some(&volunteer), json!({"name": "某公司志愿队", "region_code": "360111", "kind": "unit", "uscc": "91350100M000100Y44"})).await;
+        let bad_code = app
+            .post(
+                "/api/v1/organizations",
+                Some(&volunteer),
+                json!({"name": "某公司志愿队", "region_code": "360111", "kind": "unit", "uscc": "91350100M000100Y44"}),
+            )
+            .await;
         assert_problem(&bad_code, StatusCode::UNPROCESSABLE_ENTITY, "uscc_invalid", "uscc");
-        let bad_kind = app.post("/api/v1/organizations", Some(&volunteer), json!({"name": "某队", "region_code": "360111", "kind": "club"})).await;
+        let bad_kind = app
+            .post(
+                "/api/v1/organizations",
+                Some(&volunteer),
+                json!({"name": "某队", "region_code": "360111", "kind": "club"}),
+            )
+            .await;
         assert_problem(&bad_kind, StatusCode::UNPROCESSABLE_ENTITY, "org_kind_invalid", "kind");
-        let bad_region = app.post("/api/v1/organizations", Some(&volunteer), json!({"name": "某队", "region_code": "369999", "kind": "unit"})).await;
-        assert_problem(&bad_region, StatusCode::UNPROCESSABLE_ENTITY, "region_unknown", "org region");
-        let duplicate = app.post("/api/v1/organizations", Some(&volunteer), json!({"name": "湖坊社区环保队", "region_code": "360111001", "kind": "school"})).await;
-        assert_problem(&duplicate, StatusCode::CONFLICT, "organization_exists", "duplicate name");
+        let bad_region = app
+            .post(
+                "/api/v1/organizations",
+                Some(&volunteer),
+                json!({"name": "某队", "region_code": "369999", "kind": "unit"}),
+            )
+            .await;
+        assert_problem(
+            &bad_region,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "region_unknown",
+            "org region",
+        );
+        let duplicate = app
+            .post(
+                "/api/v1/organizations",
+                Some(&volunteer),
+                json!({"name": "湖坊社区环保队", "region_code": "360111001", "kind": "school"}),
+            )
+            .await;
+        assert_problem(
+            &duplicate,
+            StatusCode::CONFLICT,
+            "organization_exists",
+            "duplicate name",
+        );
 
         // unverified: hidden from the public, in the county's queue
-        assert_problem(&app.get(&format!("/api/v1/organizations/{org_id}"), None).await, StatusCode::NOT_FOUND, "not_found", "unverified public");
+        assert_problem(
+            &app.get(&format!("/api/v1/organizations/{org_id}"), None).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "unverified public",
+        );
         let county = app.demo(2).await;
         let queue = app.get("/api/v1/organizations?verified=false", Some(&county)).await;
-        assert!(queue.body["items"].as_array().unwrap().iter().any(|o| o["id"] == org_id.as_str()), "{}", app.backend);
-        assert_problem(&app.get("/api/v1/organizations?region=360111&verified=false", None).await, StatusCode::FORBIDDEN, "forbidden_scope", "public queue");
+        assert!(
+            queue.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["id"] == org_id.as_str()),
+            "{}",
+            app.backend
+        );
+        assert_problem(
+            &app.get("/api/v1/organizations?region=360111&verified=false", None)
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "public queue",
+        );
 
-        let other_admin = app.store.create_user("13600000003", "东湖区文明办", None, 0).await.unwrap();
-        app.store.grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0).await.unwrap();
+        let other_admin = app
+            .store
+            .create_user("13600000003", "东湖区文明办", None, 0)
+            .await
+            .unwrap();
+        app.store
+            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0)
+            .await
+            .unwrap();
         let hash = Passwords::new(1).hash("Donghu2026x".into()).await.unwrap();
         app.store.set_password(other_admin, &hash, 0).await.unwrap();
         let donghu = app.login("13600000003", "Donghu2026x").await;
         let verify_path = format!("/api/v1/organizations/{org_id}/verify");
-        assert_problem(&app.post(&verify_path, Some(&donghu), json!({})).await, StatusCode::FORBIDDEN, "forbidden_scope", "other county verifies");
-        assert_problem(&app.post(&verify_path, Some(&volunteer), json!({})).await, StatusCode::FORBIDDEN, "forbidden_scope", "creator verifies");
+        assert_problem(
+            &app.post(&verify_path, Some(&donghu), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "other county verifies",
+        );
+        assert_problem(
+            &app.post(&verify_path, Some(&volunteer), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "creator verifies",
+        );
         let verified = app.post(&verify_path, Some(&county), json!({})).await;
         assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
         assert_eq!(verified.body["verified"], true);
-        assert_problem(&app.post(&verify_path, Some(&county), json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", "twice");
-        assert_eq!(app.get(&format!("/api/v1/organizations/{org_id}"), None).await.status, StatusCode::OK);
+        assert_problem(
+            &app.post(&verify_path, Some(&county), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transition",
+            "twice",
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/organizations/{org_id}"), None).await.status,
+            StatusCode::OK
+        );
 
         // a second volunteer joins; review mode makes it pending until the admin approves
-        app.post("/api/v1/volunteers", None, registration(&an_id(41), "13700000021")).await;
+        app.post("/api/v1/volunteers", None, registration(&an_id(41), "13700000021"))
+            .await;
         let member = app.login("13700000021", "Zhiyuan2026").await;
         let me = app.get("/api/v1/me", Some(&member)).await;
         let member_id = me.body["volunteer_id"].as_str().unwrap().to_string();
-        let joined = app.post(&format!("/api/v1/organizations/{org_id}/members"), Some(&member), json!({})).await;
+        let joined = app
+            .post(
+                &format!("/api/v1/organizations/{org_id}/members"),
+                Some(&member),
+                json!({}),
+            )
+            .await;
         assert_eq!(joined.status, StatusCode::CREATED);
         assert_eq!(joined.body["state"], "pending");
-        let again = app.post(&format!("/api/v1/organizations/{org_id}/members"), Some(&member), json!({})).await;
+        let again = app
+            .post(
+                &format!("/api/v1/organizations/{org_id}/members"),
+                Some(&member),
+                json!({}),
+            )
+            .await;
         assert_problem(&again, StatusCode::CONFLICT, "already_member", "join twice");
         let resident = app.demo(6).await;
-        let not_volunteer = app.post(&format!("/api/v1/organizations/{org_id}/members"), Some(&resident), json!({})).await;
-        assert_problem(&not_volunteer, StatusCode::FORBIDDEN, "not_a_volunteer", "resident joins");
+        let not_volunteer = app
+            .post(
+                &format!("/api/v1/organizations/{org_id}/members"),
+                Some(&resident),
+                json!({}),
+            )
+            .await;
+        assert_problem(
+            &not_volunteer,
+            StatusCode::FORBIDDEN,
+            "not_a_volunteer",
+            "resident joins",
+        );
 
         // the creator (now org admin) approves; the member is listed and readable (masked)
         let approve = format!("/api/v1/organizations/{org_id}/members/{member_id}/approve");
-        assert_problem(&app.post(&approve, Some(&member), json!({})).await, StatusCode::FORBIDDEN, "forbidden_scope", "self-approve");
+        assert_problem(
+            &app.post(&approve, Some(&member), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "self-approve",
+        );
         let volunteer_again = app.demo(5).await;
         let approved = app.post(&approve, Some(&volunteer_again), json!({})).await;
         assert_eq!(approved.body["state"], "active", "{:?}", approved.body);
-        let members = app.get(&format!("/api/v1/organizations/{org_id}/members?state=active"), Some(&volunteer_again)).await;
+        let members = app
+            .get(
+                &format!("/api/v1/organizations/{org_id}/members?state=active"),
+                Some(&volunteer_again),
+            )
+            .await;
         assert_eq!(members.body["items"].as_array().unwrap().len(), 1);
-        let read = app.get(&format!("/api/v1/volunteers/{member_id}"), Some(&volunteer_again)).await;
+        let read = app
+            .get(&format!("/api/v1/volunteers/{member_id}"), Some(&volunteer_again))
+            .await;
         assert_eq!(read.status, StatusCode::OK);
-        assert_eq!(read.body["personal_data_visible"], false, "{}: org admins see masked data", app.backend);
-        let leave = app.post(&format!("/api/v1/organizations/{org_id}/members/{member_id}/leave"), Some(&member), json!({})).await;
+        assert_eq!(
+            read.body["personal_data_visible"], false,
+            "{}: org admins see masked data",
+            app.backend
+        );
+        let leave = app
+            .post(
+                &format!("/api/v1/organizations/{org_id}/members/{member_id}/leave"),
+                Some(&member),
+                json!({}),
+            )
+            .await;
         assert_eq!(leave.body["state"], "left");
-        let closed = app.call(Method::PUT, &format!("/api/v1/organizations/{org_id}/join-mode"), Some(&volunteer_again), Some(json!({"join_mode": "closed"}))).await;
+        let closed = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/organizations/{org_id}/join-mode"),
+                Some(&volunteer_again),
+                Some(json!({"join_mode": "closed"})),
+            )
+            .await;
         assert_eq!(closed.body["join_mode"], "closed");
-        let refused = app.post(&format!("/api/v1/organizations/{org_id}/members"), Some(&member), json!({})).await;
+        let refused = app
+            .post(
+                &format!("/api/v1/organizations/{org_id}/members"),
+                Some(&member),
+                json!({}),
+            )
+            .await;
         assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "org_closed", "closed");
 
         let public = app.get("/api/v1/organizations?region=360111&q=环保", None).await;
         assert_eq!(public.body["items"].as_array().unwrap().len(), 1, "{}", app.backend);
-        assert_problem(&app.get("/api/v1/organizations", None).await, StatusCode::BAD_REQUEST, "region_required", "no region");
+        assert_problem(
+            &app.get("/api/v1/organizations", None).await,
+            StatusCode::BAD_REQUEST,
+            "region_required",
+            "no region",
+        );
     }
 }
 
@@ -451,24 +892,41 @@ async fn organizations_verification_and_membership() {
 async fn id_appeal_is_resolved_by_the_county() {
     for app in apps().await {
         let id = an_id(51);
-        app.post("/api/v1/volunteers", None, registration(&id, "13700000031")).await;
+        app.post("/api/v1/volunteers", None, registration(&id, "13700000031"))
+            .await;
         let appeal = app
-            .post("/api/v1/id-appeals", None, json!({"name": "真本人", "id_number": id, "phone": "13700000032", "region_code": "360111001200", "reason": "身份证被冒用"}))
+            .post("/api/v1/id-appeals", None, json!({"name": "真本人", "id_number": id, "phone": "13700000032", "region_code": "360111100200", "reason": "身份证被冒用"}))
             .await;
         assert_eq!(appeal.status, StatusCode::CREATED, "{}: {:?}", app.backend, appeal.body);
         let not_taken = app
             .post("/api/v1/id-appeals", None, json!({"name": "某人", "id_number": an_id(53), "phone": "13700000033", "region_code": "360111", "reason": "x"}))
             .await;
-        assert_problem(&not_taken, StatusCode::UNPROCESSABLE_ENTITY, "id_number_not_taken", "appeal a free ID");
+        assert_problem(
+            &not_taken,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id_number_not_taken",
+            "appeal a free ID",
+        );
         let county = app.demo(2).await;
         let listed = app.get("/api/v1/id-appeals", Some(&county)).await;
         assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
         let appeal_id = appeal.body["id"].as_str().unwrap();
-        let resolved = app.post(&format!("/api/v1/id-appeals/{appeal_id}/resolve"), Some(&county), json!({"upheld": true, "resolution": "核实"})).await;
+        let resolved = app
+            .post(
+                &format!("/api/v1/id-appeals/{appeal_id}/resolve"),
+                Some(&county),
+                json!({"upheld": true, "resolution": "核实"}),
+            )
+            .await;
         assert_eq!(resolved.body["status"], "upheld", "{:?}", resolved.body);
         let mut rightful = registration(&id, "13700000032");
         rightful["name"] = json!("真本人");
-        assert_eq!(app.post("/api/v1/volunteers", None, rightful).await.status, StatusCode::CREATED, "{}", app.backend);
+        assert_eq!(
+            app.post("/api/v1/volunteers", None, rightful).await.status,
+            StatusCode::CREATED,
+            "{}",
+            app.backend
+        );
     }
 }
 
@@ -480,28 +938,225 @@ async fn imported_accounts_activate_and_password_change_revokes() {
             name: "导入者".into(),
             id_number: an_id(61),
             phone: "13700000041".into(),
-            region_code: "360111001001".into(),
+            region_code: "360111001002".into(),
             ..Default::default()
         };
         let registration = zhiyuan_domain::volunteer::register(&input, today).unwrap();
-        app.store.import_volunteers(&[registration], zhiyuan_store::now_ms()).await.unwrap();
-        let not_active = app.post("/api/v1/auth/login", None, json!({"phone": "13700000041", "password": "Whatever1x"})).await;
-        assert_problem(&not_active, StatusCode::UNAUTHORIZED, "account_not_activated", "imported");
-        let code = app.store.outbox_for("13700000041").await.unwrap()[0].payload["code"].as_str().unwrap().to_string();
-        let wrong = app.post("/api/v1/auth/activate", None, json!({"phone": "13700000041", "code": "000000x", "password": "Imported2026"})).await;
-        assert_problem(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "activation_code_invalid", "wrong code");
-        let activated = app.post("/api/v1/auth/activate", None, json!({"phone": "13700000041", "code": code, "password": "Imported2026"})).await;
-        assert_eq!(activated.status, StatusCode::OK, "{}: {:?}", app.backend, activated.body);
-        let reused = app.post("/api/v1/auth/activate", None, json!({"phone": "13700000041", "code": code, "password": "Imported2027"})).await;
-        assert_problem(&reused, StatusCode::UNPROCESSABLE_ENTITY, "activation_code_invalid", "code used twice");
+        app.store
+            .import_volunteers(&[registration], zhiyuan_store::now_ms())
+            .await
+            .unwrap();
+        let not_active = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13700000041", "password": "Whatever1x"}),
+            )
+            .await;
+        assert_problem(
+            &not_active,
+            StatusCode::UNAUTHORIZED,
+            "account_not_activated",
+            "imported",
+        );
+        let code = app.store.outbox_for("13700000041").await.unwrap()[0].payload["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let wrong = app
+            .post(
+                "/api/v1/auth/activate",
+                None,
+                json!({"phone": "13700000041", "code": "000000x", "password": "Imported2026"}),
+            )
+            .await;
+        assert_problem(
+            &wrong,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activation_code_invalid",
+            "wrong code",
+        );
+        let activated = app
+            .post(
+                "/api/v1/auth/activate",
+                None,
+                json!({"phone": "13700000041", "code": code, "password": "Imported2026"}),
+            )
+            .await;
+        assert_eq!(
+            activated.status,
+            StatusCode::OK,
+            "{}: {:?}",
+            app.backend,
+            activated.body
+        );
+        let reused = app
+            .post(
+                "/api/v1/auth/activate",
+                None,
+                json!({"phone": "13700000041", "code": code, "password": "Imported2027"}),
+            )
+            .await;
+        assert_problem(
+            &reused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activation_code_invalid",
+            "code used twice",
+        );
 
         let first = app.login("13700000041", "Imported2026").await;
         let second = app.login("13700000041", "Imported2026").await;
-        let weak = app.post("/api/v1/auth/password", Some(&first), json!({"current_password": "Imported2026", "new_password": "short"})).await;
-        assert_problem(&weak, StatusCode::UNPROCESSABLE_ENTITY, "password_weak", "weak new password");
-        let changed = app.post("/api/v1/auth/password", Some(&first), json!({"current_password": "Imported2026", "new_password": "Changed2027x"})).await;
+        let weak = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&first),
+                json!({"current_password": "Imported2026", "new_password": "short"}),
+            )
+            .await;
+        assert_problem(
+            &weak,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_weak",
+            "weak new password",
+        );
+        let changed = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&first),
+                json!({"current_password": "Imported2026", "new_password": "Changed2027x"}),
+            )
+            .await;
         assert_eq!(changed.status, StatusCode::NO_CONTENT);
-        assert_eq!(app.get("/api/v1/me", Some(&second)).await.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&second)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            app.backend
+        );
         app.login("13700000041", "Changed2027x").await;
+    }
+}
+
+#[tokio::test]
+async fn administrators_appoint_roles_inside_their_subtree() {
+    for app in apps().await {
+        app.post("/api/v1/volunteers", None, registration(&an_id(71), "13700000051"))
+            .await;
+        let county = app.demo(2).await;
+        let stations = app.get("/api/v1/sites?region=360111001&level=station", None).await;
+        let station = stations.body["items"][0]["id"].as_str().unwrap().to_string();
+        let appointed = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13700000051", "role": "site_manager", "scope_id": station}),
+            )
+            .await;
+        assert_eq!(
+            appointed.status,
+            StatusCode::CREATED,
+            "{}: {:?}",
+            app.backend,
+            appointed.body
+        );
+        let me = app
+            .get("/api/v1/me", Some(&app.login("13700000051", "Zhiyuan2026").await))
+            .await;
+        let roles = me.body["roles"].as_array().unwrap();
+        assert!(
+            roles
+                .iter()
+                .any(|r| r["role"] == "site_manager" && r["scope"]["id"] == station.as_str()),
+            "{:?}",
+            me.body
+        );
+
+        let other_county = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13700000051", "role": "county_admin", "scope_id": "360102"}),
+            )
+            .await;
+        assert_problem(
+            &other_county,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "appoint in another county",
+        );
+        let above = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13700000051", "role": "city_admin", "scope_id": "3601"}),
+            )
+            .await;
+        assert_problem(
+            &above,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "appoint above own level",
+        );
+        let wrong_level = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13700000051", "role": "county_admin", "scope_id": "360111001"}),
+            )
+            .await;
+        assert_problem(
+            &wrong_level,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "role_scope_invalid",
+            "county admin of a township",
+        );
+        let nobody = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13799999999", "role": "site_manager", "scope_id": station}),
+            )
+            .await;
+        assert_problem(
+            &nobody,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "user_unknown",
+            "unknown phone",
+        );
+        let no_site = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&county),
+                json!({"phone": "13700000051", "role": "site_manager", "scope_id": "999999"}),
+            )
+            .await;
+        assert_problem(
+            &no_site,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "scope_unknown",
+            "unknown site",
+        );
+        let by_volunteer = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&app.demo(5).await),
+                json!({"phone": "13700000051", "role": "site_manager", "scope_id": station}),
+            )
+            .await;
+        assert_problem(
+            &by_volunteer,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "volunteer appoints",
+        );
+        let province = app.demo(1).await;
+        let city = app
+            .post(
+                "/api/v1/role-grants",
+                Some(&province),
+                json!({"phone": "13700000051", "role": "city_admin", "scope_id": "3601"}),
+            )
+            .await;
+        assert_eq!(city.status, StatusCode::CREATED, "{}", app.backend);
     }
 }

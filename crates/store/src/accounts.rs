@@ -35,7 +35,13 @@ const USER_COLUMNS: &str = "id, display_name, phone_sealed, password_hash, creat
 
 impl Store {
     /// Creates a user with a phone login; `phone_taken` if the phone is in use.
-    pub async fn create_user(&self, phone: &str, display_name: &str, password_hash: Option<&str>, now: i64) -> Result<i64> {
+    pub async fn create_user(
+        &self,
+        phone: &str,
+        display_name: &str,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<i64> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let phone_sealed = self.vault.seal(phone);
         let id = write_tx!(self, tx => {
@@ -81,7 +87,14 @@ impl Store {
 
     /// Grants `role` over a scope (a region code, site id or organization id)
     /// whose region path is `region_path`. Granting twice changes nothing.
-    pub async fn grant_role(&self, user_id: i64, role: Role, scope_id: &str, region_path: &str, now: i64) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        scope_id: &str,
+        region_path: &str,
+        now: i64,
+    ) -> Result<()> {
         write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO role_grants (user_id, role, scope_kind, scope_id, region_path, granted_at) \

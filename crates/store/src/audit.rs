@@ -78,7 +78,9 @@ impl Store {
 
     /// Whether `code` is the live activation code of the user.
     pub async fn activation_code_matches(&self, user_id: i64, code: &str, now: i64) -> Result<bool> {
-        let expected = self.vault.lookup_hash("activation", &format!("{user_id}:{}", code.trim()));
+        let expected = self
+            .vault
+            .lookup_hash("activation", &format!("{user_id}:{}", code.trim()));
         let stored: Option<String> = read_conn!(self, conn => sqlx::query_scalar(
             "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
         )

@@ -146,6 +146,34 @@ pub(crate) fn subtree_bounds(path: &str) -> (String, String) {
     (format!("{path}/"), format!("{path}0"))
 }
 
+/// `prefix ($1, $2, ...)` for an `IN` list of `count` values.
+pub(crate) fn in_list_sql(prefix: &str, count: usize) -> String {
+    let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!("{prefix}({})", placeholders.join(", "))
+}
+
+/// `prefix ($1, ..., $c), ($c+1, ...) suffix` for `rows` rows of `columns` values.
+pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 6 + suffix.len());
+    sql.push_str(prefix);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
 /// A keyset page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {

@@ -1,7 +1,9 @@
 //! Organizations and teams: creation (unverified), verification by a region
 //! administrator, join modes, and memberships.
 
-use crate::{Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx};
+use crate::{
+    Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx,
+};
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, apply_membership, join};
@@ -148,14 +150,23 @@ macro_rules! insert_organization {
 
 impl Store {
     /// Creates an unverified organization; its creator becomes its admin.
-    pub async fn create_organization(&self, new: &NewOrganization, created_by: Option<i64>, now: i64) -> Result<Organization> {
+    pub async fn create_organization(
+        &self,
+        new: &NewOrganization,
+        created_by: Option<i64>,
+        now: i64,
+    ) -> Result<Organization> {
         let id = write_tx!(self, tx => insert_organization!(tx, new, created_by, now)?);
         self.organization(id).await?.ok_or(StoreError::NotFound("organization"))
     }
 
     /// Imports organizations in one transaction; a name already present in
     /// its region is left alone. `parent_name` is looked up in the same region.
-    pub async fn import_organizations(&self, rows: &[(NewOrganization, Option<String>)], now: i64) -> Result<Vec<OrgImportOutcome>> {
+    pub async fn import_organizations(
+        &self,
+        rows: &[(NewOrganization, Option<String>)],
+        now: i64,
+    ) -> Result<Vec<OrgImportOutcome>> {
         let outcomes = write_tx!(self, tx => {
             let mut outcomes = Vec::with_capacity(rows.len());
             for (new, parent_name) in rows {
@@ -268,7 +279,12 @@ impl Store {
     }
 
     /// A volunteer asks to join; the domain decides the resulting state.
-    pub async fn join_organization(&self, organization_id: i64, volunteer_id: i64, now: i64) -> Result<MembershipState> {
+    pub async fn join_organization(
+        &self,
+        organization_id: i64,
+        volunteer_id: i64,
+        now: i64,
+    ) -> Result<MembershipState> {
         let state = write_tx!(self, tx => {
             let org: Option<(String, Option<i64>)> = sqlx::query_as("SELECT join_mode, verified_at FROM organizations WHERE id = $1")
                 .bind(organization_id)
@@ -298,7 +314,14 @@ impl Store {
     }
 
     /// Approves, rejects or removes a member, or records that they left.
-    pub async fn change_membership(&self, organization_id: i64, volunteer_id: i64, action: MembershipAction, by_user: i64, now: i64) -> Result<MembershipState> {
+    pub async fn change_membership(
+        &self,
+        organization_id: i64,
+        volunteer_id: i64,
+        action: MembershipAction,
+        by_user: i64,
+        now: i64,
+    ) -> Result<MembershipState> {
         let state = write_tx!(self, tx => {
             let current: Option<(String,)> = sqlx::query_as("SELECT state FROM memberships WHERE organization_id = $1 AND volunteer_id = $2")
                 .bind(organization_id)
@@ -320,7 +343,13 @@ impl Store {
         Ok(state)
     }
 
-    pub async fn members(&self, organization_id: i64, state: Option<MembershipState>, cursor: Option<&str>, limit: i64) -> Result<Page<Member>> {
+    pub async fn members(
+        &self,
+        organization_id: i64,
+        state: Option<MembershipState>,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<Member>> {
         let rows = read_conn!(self, conn => sqlx::query_as::<_, Member>(
             "SELECT m.volunteer_id, v.name, v.volunteer_no, m.state, m.requested_at, m.updated_at \
              FROM memberships m JOIN volunteers v ON v.id = m.volunteer_id \

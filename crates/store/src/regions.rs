@@ -1,9 +1,13 @@
 //! Regions (the division list with materialized paths and populations) and
 //! the practice sites bound to them.
 
-use crate::{Page, Result, Store, StoreError, into_page, parse_cursor, read_conn, subtree_bounds, write_tx};
+use crate::{
+    Page, Result, Store, StoreError, in_list_sql, into_page, parse_cursor, read_conn, subtree_bounds, values_sql,
+    write_tx,
+};
 use serde::Serialize;
-use zhiyuan_domain::region::{RegionCode, RegionRow};
+use std::collections::{HashMap, HashSet};
+use zhiyuan_domain::region::{RegionCode, RegionLevel, RegionRow};
 use zhiyuan_domain::site::SiteLevel;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -41,59 +45,87 @@ const SITE_COLUMNS: &str = "id, name, level, region_code, region_path, address, 
 
 impl Store {
     /// Inserts or updates regions, parents first (the caller sorts by level).
-    /// A row whose parent is neither stored nor earlier in `rows` is refused.
+    /// A row whose parent is neither stored nor earlier in `rows` is refused
+    /// and nothing is written. Rows go in a few hundred per statement.
     pub async fn upsert_regions(&self, rows: &[RegionRow]) -> Result<RegionUpsert> {
+        const CHUNK: usize = 500;
+        let in_batch: HashSet<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+        if in_batch.len() != rows.len() {
+            return Err(StoreError::Rule(
+                zhiyuan_domain::RuleError::new("region_duplicate", "a code appears twice in one batch").on("code"),
+            ));
+        }
+        let outside_parents: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.parent.as_ref().map(RegionCode::as_str))
+            .filter(|p| !in_batch.contains(p))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let outcome = write_tx!(self, tx => {
-            let mut outcome = RegionUpsert::default();
-            for row in rows {
-                if let Some(parent) = &row.parent {
-                    let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1")
-                        .bind(parent.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if exists.is_none() {
-                        return Err(StoreError::Rule(
-                            zhiyuan_domain::RuleError::new("region_unknown", format!("parent {} is not loaded", parent.as_str()))
-                                .on("parent_code"),
-                        ));
-                    }
+            for chunk in outside_parents.chunks(CHUNK) {
+                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(in_list_sql("SELECT code FROM regions WHERE code IN ", chunk.len())));
+                for code in chunk {
+                    query = query.bind(*code);
                 }
-                let current: Option<(String, Option<i64>)> =
-                    sqlx::query_as("SELECT name, population FROM regions WHERE code = $1")
-                        .bind(row.code.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                match current {
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO regions (code, name, level, parent_code, path, population) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
+                let found: HashSet<String> = query.fetch_all(&mut *tx).await?.into_iter().collect();
+                if let Some(missing) = chunk.iter().find(|code| !found.contains(**code)) {
+                    return Err(StoreError::Rule(
+                        zhiyuan_domain::RuleError::new("region_unknown", format!("parent {missing} is not loaded")).on("parent_code"),
+                    ));
+                }
+            }
+            let mut outcome = RegionUpsert::default();
+            for chunk in rows.chunks(CHUNK) {
+                let sql = in_list_sql("SELECT code, name, population FROM regions WHERE code IN ", chunk.len());
+                let mut query = sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+                for row in chunk {
+                    query = query.bind(row.code.as_str());
+                }
+                let stored: HashMap<String, (String, Option<i64>)> = query
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .map(|(code, name, population)| (code, (name, population)))
+                    .collect();
+                let changed: Vec<&RegionRow> = chunk
+                    .iter()
+                    .filter(|row| match stored.get(row.code.as_str()) {
+                        None => {
+                            outcome.inserted += 1;
+                            true
+                        }
+                        Some((name, population)) if *name != row.name || row.population.is_some_and(|p| Some(p) != *population) => {
+                            outcome.updated += 1;
+                            true
+                        }
+                        Some(_) => {
+                            outcome.unchanged += 1;
+                            false
+                        }
+                    })
+                    .collect();
+                if changed.is_empty() {
+                    continue;
+                }
+                let sql = values_sql(
+                    "INSERT INTO regions (code, name, level, parent_code, path, population) VALUES ",
+                    6,
+                    changed.len(),
+                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+                     population = COALESCE(excluded.population, regions.population)",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for row in changed {
+                    query = query
                         .bind(row.code.as_str())
                         .bind(&row.name)
                         .bind(row.level.as_str())
                         .bind(row.parent.as_ref().map(|p| p.as_str().to_string()))
                         .bind(row.code.path())
-                        .bind(row.population)
-                        .execute(&mut *tx)
-                        .await?;
-                        outcome.inserted += 1;
-                    }
-                    Some((name, population)) => {
-                        let new_population = row.population.or(population);
-                        if name == row.name && new_population == population {
-                            outcome.unchanged += 1;
-                        } else {
-                            sqlx::query("UPDATE regions SET name = $2, population = $3 WHERE code = $1")
-                                .bind(row.code.as_str())
-                                .bind(&row.name)
-                                .bind(new_population)
-                                .execute(&mut *tx)
-                                .await?;
-                            outcome.updated += 1;
-                        }
-                    }
+                        .bind(row.population);
                 }
+                query.execute(&mut *tx).await?;
             }
             outcome
         });
@@ -112,7 +144,9 @@ impl Store {
     pub async fn require_region(&self, code: &str) -> Result<Region> {
         let parsed = RegionCode::parse(code)?;
         self.region(parsed.as_str()).await?.ok_or_else(|| {
-            StoreError::Rule(zhiyuan_domain::RuleError::new("region_unknown", format!("no region {code}")).on("region_code"))
+            StoreError::Rule(
+                zhiyuan_domain::RuleError::new("region_unknown", format!("no region {code}")).on("region_code"),
+            )
         })
     }
 
@@ -128,6 +162,20 @@ impl Store {
         read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM regions")
             .fetch_one(&mut *conn)
             .await?))
+    }
+
+    /// Codes of the regions of one level at or under `path`, in code order.
+    pub async fn region_codes_in(&self, path: &str, level: RegionLevel) -> Result<Vec<String>> {
+        let (low, high) = subtree_bounds(path);
+        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, String>(
+            "SELECT code FROM regions WHERE (path = $1 OR (path > $2 AND path < $3)) AND level = $4 ORDER BY code",
+        )
+        .bind(path)
+        .bind(low)
+        .bind(high)
+        .bind(level.as_str())
+        .fetch_all(&mut *conn)
+        .await?))
     }
 
     /// Creates the missing sites: a center for every county, an institute for
@@ -202,7 +250,14 @@ impl Store {
     }
 
     /// Sets a site's name, address and location.
-    pub async fn update_site(&self, id: i64, name: &str, address: Option<&str>, lat: Option<f64>, lon: Option<f64>) -> Result<()> {
+    pub async fn update_site(
+        &self,
+        id: i64,
+        name: &str,
+        address: Option<&str>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+    ) -> Result<()> {
         write_tx!(self, tx => {
             let result = sqlx::query("UPDATE sites SET name = $2, address = $3, lat = $4, lon = $5 WHERE id = $1")
                 .bind(id)

@@ -2,12 +2,18 @@
 //! reads of the whole ID and phone (audited), search within a region subtree,
 //! transfers, consents, and appeals against a taken ID number.
 
-use crate::{Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx};
+use crate::{
+    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, subtree_bounds,
+    values_sql, write_tx,
+};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::region::RegionCode;
-use zhiyuan_domain::volunteer::{Category, Registration, check_home_region, elderly_born_on_or_before, minor_born_after};
+use zhiyuan_domain::volunteer::{
+    Category, Registration, check_home_region, elderly_born_on_or_before, minor_born_after,
+};
 use zhiyuan_domain::volunteer_no;
 
 /// A volunteer as stored, with personal data masked.
@@ -34,7 +40,11 @@ pub struct Volunteer {
 
 impl Volunteer {
     pub fn skill_list(&self) -> Vec<String> {
-        self.skills.split(';').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        self.skills
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn birth(&self) -> Option<NaiveDate> {
@@ -95,6 +105,11 @@ pub enum ImportOutcome {
     /// The row conflicts with stored data.
     Rejected(RuleError),
 }
+
+/// Rows per `IN (...)` lookup and per multi-row insert (20 columns × 500 rows
+/// stays far below both backends' limits on bound parameters).
+const LOOKUP_CHUNK: usize = 500;
+const INSERT_CHUNK: usize = 500;
 
 pub(crate) const VOLUNTEER_COLUMNS: &str = "v.id, v.user_id, v.volunteer_no, v.name, v.id_masked, v.phone_masked, \
      v.birth_date, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
@@ -235,63 +250,230 @@ impl Store {
 
     /// Registers a volunteer with a login; `password_hash` is `None` for
     /// imported volunteers, who activate with a one-time code.
-    pub async fn register_volunteer(&self, registration: &Registration, password_hash: Option<&str>, now: i64) -> Result<Volunteer> {
+    pub async fn register_volunteer(
+        &self,
+        registration: &Registration,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<Volunteer> {
         let sealed = self.seal_registration(registration);
         let volunteer_id = write_tx!(self, tx => {
             insert_volunteer!(tx, self, sealed, password_hash, now)?
         });
-        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+        self.volunteer(volunteer_id)
+            .await?
+            .ok_or(StoreError::NotFound("volunteer"))
     }
 
     /// Imports a batch of registrations in one transaction: existing ID
     /// numbers are left alone, conflicts are reported per row, and each new
-    /// volunteer gets an activation code in the outbox.
+    /// volunteer gets an activation code in the outbox. Lookups and inserts
+    /// are made a few hundred rows per statement, so a batch costs a handful
+    /// of round trips rather than several per row.
     pub async fn import_volunteers(&self, registrations: &[Registration], now: i64) -> Result<Vec<ImportOutcome>> {
         let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
-        let codes: Vec<String> = registrations.iter().map(|_| crate::audit::activation_code()).collect();
+        let month = zhiyuan_domain::time::china_date(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
         let outcomes = write_tx!(self, tx => {
-            let mut outcomes = Vec::with_capacity(sealed.len());
-            for (row, code) in sealed.iter().zip(&codes) {
-                let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
-                    .bind(&row.id_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if existing.is_some() {
-                    outcomes.push(ImportOutcome::Unchanged);
-                    continue;
+            // Region paths, once per distinct region of the batch.
+            let mut paths: HashMap<&str, Option<String>> = HashMap::new();
+            for row in &sealed {
+                let code = row.registration.region.as_str();
+                if !paths.contains_key(code) {
+                    let path: Option<String> = sqlx::query_scalar("SELECT path FROM regions WHERE code = $1")
+                        .bind(code)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    paths.insert(code, path);
                 }
-                match insert_volunteer!(tx, self, row, None::<&str>, now) {
-                    Ok(volunteer_id) => {
-                        let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM volunteers WHERE id = $1")
-                            .bind(volunteer_id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        let code_hash = self.vault.lookup_hash("activation", &format!("{user_id}:{code}"));
-                        sqlx::query("INSERT INTO activation_codes (user_id, code_hash, expires_at) VALUES ($1, $2, $3)")
-                            .bind(user_id)
-                            .bind(code_hash)
-                            .bind(now + crate::audit::ACTIVATION_VALID_MS)
-                            .execute(&mut *tx)
-                            .await?;
-                        let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
-                        sqlx::query(
-                            "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) \
-                             VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
-                        )
-                        .bind(now)
+            }
+            // ID numbers and phones already stored.
+            let mut stored_ids: HashSet<String> = HashSet::new();
+            let mut stored_phones: HashSet<String> = HashSet::new();
+            for chunk in sealed.chunks(LOOKUP_CHUNK) {
+                let sql = in_list_sql("SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
+                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                for row in chunk {
+                    query = query.bind(&row.id_hash);
+                }
+                stored_ids.extend(query.fetch_all(&mut *tx).await?);
+                let sql = in_list_sql("SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
+                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                for row in chunk {
+                    query = query.bind(&row.phone_hash);
+                }
+                stored_phones.extend(query.fetch_all(&mut *tx).await?);
+            }
+            // Decide each row; numbers are drawn per county for the accepted.
+            let mut outcomes: Vec<ImportOutcome> = Vec::with_capacity(sealed.len());
+            let mut accepted: Vec<usize> = Vec::new();
+            for (index, row) in sealed.iter().enumerate() {
+                let region = row.registration.region.as_str();
+                let outcome = if stored_ids.contains(&row.id_hash) {
+                    ImportOutcome::Unchanged
+                } else if paths.get(region).is_none_or(Option::is_none) {
+                    ImportOutcome::Rejected(RuleError::new("region_unknown", format!("no region {region}")).on("region_code"))
+                } else if row.registration.region.county().is_none() {
+                    ImportOutcome::Rejected(RuleError::new("region_too_coarse", "register in a county or below").on("region_code"))
+                } else if !stored_phones.insert(row.phone_hash.clone()) {
+                    ImportOutcome::Rejected(RuleError::new("phone_taken", "this phone number already has an account").on("phone"))
+                } else {
+                    stored_ids.insert(row.id_hash.clone());
+                    accepted.push(index);
+                    ImportOutcome::Unchanged
+                };
+                outcomes.push(outcome);
+            }
+            let mut numbers: HashMap<usize, String> = HashMap::new();
+            let mut by_county: HashMap<String, Vec<usize>> = HashMap::new();
+            for &index in &accepted {
+                if let Some(county) = sealed[index].registration.region.county() {
+                    by_county.entry(county.as_str().to_string()).or_default().push(index);
+                }
+            }
+            for (county, indexes) in &by_county {
+                let prefix = volunteer_no::month_prefix(county, month);
+                let count = indexes.len() as i64;
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO volunteer_number_counters (prefix, last_seq) VALUES ($1, $2) \
+                     ON CONFLICT (prefix) DO UPDATE SET last_seq = volunteer_number_counters.last_seq + $2 \
+                     RETURNING last_seq",
+                )
+                .bind(&prefix)
+                .bind(count)
+                .fetch_one(&mut *tx)
+                .await?;
+                if last > 999_999 {
+                    return Err(StoreError::conflict("volunteer_no_exhausted", "this county has used every number this month"));
+                }
+                for (offset, &index) in indexes.iter().enumerate() {
+                    let sequence = (last - count + 1 + offset as i64) as u32;
+                    numbers.insert(index, volunteer_no::compose(county, month, sequence));
+                }
+            }
+            // Logins, then volunteer records, skills, activation codes and outbox messages.
+            let mut user_of_phone: HashMap<String, i64> = HashMap::new();
+            for chunk in accepted.chunks(INSERT_CHUNK) {
+                let sql = values_sql(
+                    "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) VALUES ",
+                    6,
+                    chunk.len(),
+                    " RETURNING id, phone_hash",
+                );
+                let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let row = &sealed[index];
+                    query = query
                         .bind(&row.phone_hash)
                         .bind(&row.phone_sealed)
-                        .bind(self.vault.seal(&payload))
-                        .execute(&mut *tx)
-                        .await?;
-                        outcomes.push(ImportOutcome::Inserted { volunteer_id });
-                    }
-                    Err(StoreError::Rule(rule)) => outcomes.push(ImportOutcome::Rejected(rule)),
-                    Err(StoreError::Conflict { code, detail }) => {
-                        outcomes.push(ImportOutcome::Rejected(RuleError::new(code, detail)))
-                    }
-                    Err(other) => return Err(other),
+                        .bind(&row.registration.name)
+                        .bind(None::<String>)
+                        .bind(now)
+                        .bind(now);
                 }
+                for (user_id, phone_hash) in query.fetch_all(&mut *tx).await? {
+                    user_of_phone.insert(phone_hash, user_id);
+                }
+            }
+            let mut volunteer_of_user: HashMap<i64, i64> = HashMap::new();
+            for chunk in accepted.chunks(INSERT_CHUNK) {
+                let sql = values_sql(
+                    "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_hash, \
+                     phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
+                     rural, skills, guardian_name, guardian_phone_sealed, registered_at) VALUES ",
+                    20,
+                    chunk.len(),
+                    " RETURNING id, user_id",
+                );
+                let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let row = &sealed[index];
+                    let registration = row.registration;
+                    query = query
+                        .bind(user_of_phone.get(&row.phone_hash).copied())
+                        .bind(numbers.get(&index).cloned())
+                        .bind(&registration.name)
+                        .bind(&row.id_hash)
+                        .bind(&row.id_sealed)
+                        .bind(registration.id_number.masked())
+                        .bind(&row.phone_hash)
+                        .bind(&row.phone_sealed)
+                        .bind(registration.phone.masked())
+                        .bind(registration.birth_date.format("%Y-%m-%d").to_string())
+                        .bind(registration.sex.as_str())
+                        .bind(registration.political_status.as_str())
+                        .bind(registration.region.as_str())
+                        .bind(registration.region.county().map(|c| c.as_str().to_string()))
+                        .bind(paths.get(registration.region.as_str()).cloned().flatten())
+                        .bind(registration.region.is_village_committee())
+                        .bind(registration.skills.join(";"))
+                        .bind(registration.guardian.as_ref().map(|g| g.name.clone()))
+                        .bind(row.guardian_phone_sealed.clone())
+                        .bind(now);
+                }
+                for (volunteer_id, user_id) in query.fetch_all(&mut *tx).await? {
+                    volunteer_of_user.insert(user_id, volunteer_id);
+                }
+            }
+            let skills: Vec<(i64, &str)> = accepted
+                .iter()
+                .filter_map(|&index| {
+                    let row = &sealed[index];
+                    let volunteer_id = user_of_phone.get(&row.phone_hash).and_then(|u| volunteer_of_user.get(u))?;
+                    Some(row.registration.skills.iter().map(move |skill| (*volunteer_id, skill.as_str())))
+                })
+                .flatten()
+                .collect();
+            for chunk in skills.chunks(INSERT_CHUNK) {
+                let sql = values_sql("INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ", 2, chunk.len(), "");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (volunteer_id, skill) in chunk {
+                    query = query.bind(*volunteer_id).bind(*skill);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            for chunk in accepted.chunks(INSERT_CHUNK) {
+                let mut codes = Vec::with_capacity(chunk.len());
+                for &index in chunk {
+                    let row = &sealed[index];
+                    let user_id = user_of_phone.get(&row.phone_hash).copied().unwrap_or_default();
+                    let code = crate::audit::activation_code();
+                    let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
+                    codes.push((
+                        user_id,
+                        self.vault.lookup_hash("activation", &format!("{user_id}:{code}")),
+                        self.vault.seal(&payload),
+                        row,
+                    ));
+                }
+                let sql = values_sql("INSERT INTO activation_codes (user_id, code_hash, expires_at) VALUES ", 3, codes.len(), "");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (user_id, code_hash, _, _) in &codes {
+                    query = query.bind(*user_id).bind(code_hash).bind(now + crate::audit::ACTIVATION_VALID_MS);
+                }
+                query.execute(&mut *tx).await?;
+                let sql = values_sql("INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ", 6, codes.len(), "");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (_, _, payload, row) in &codes {
+                    query = query
+                        .bind(now)
+                        .bind("sms")
+                        .bind(&row.phone_hash)
+                        .bind(&row.phone_sealed)
+                        .bind("activation_code")
+                        .bind(payload);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            if !accepted.is_empty() {
+                audit_entry!(tx, now, None::<i64>, "volunteer.import", "volunteer", "batch", format!("{} imported", accepted.len()));
+            }
+            for &index in &accepted {
+                let volunteer_id = user_of_phone
+                    .get(&sealed[index].phone_hash)
+                    .and_then(|u| volunteer_of_user.get(u))
+                    .copied()
+                    .unwrap_or_default();
+                outcomes[index] = ImportOutcome::Inserted { volunteer_id };
             }
             outcomes
         });
@@ -390,7 +572,11 @@ impl Store {
                 binds.len()
             ));
         }
-        sql.push_str(&format!(" AND v.id > ${} ORDER BY v.id LIMIT ${}", binds.len() + 1, binds.len() + 2));
+        sql.push_str(&format!(
+            " AND v.id > ${} ORDER BY v.id LIMIT ${}",
+            binds.len() + 1,
+            binds.len() + 2
+        ));
         let limit = query.limit;
         let rows = read_conn!(self, conn => {
             let mut statement = sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql.clone()));
@@ -407,7 +593,13 @@ impl Store {
     }
 
     /// Moves a volunteer's record to another region, keeping the history.
-    pub async fn transfer_volunteer(&self, volunteer_id: i64, to_region: &str, by_user: i64, now: i64) -> Result<Volunteer> {
+    pub async fn transfer_volunteer(
+        &self,
+        volunteer_id: i64,
+        to_region: &str,
+        by_user: i64,
+        now: i64,
+    ) -> Result<Volunteer> {
         let target = RegionCode::parse(to_region)?;
         check_home_region(&target)?;
         write_tx!(self, tx => {
@@ -442,7 +634,9 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(by_user), "volunteer.transfer", "volunteer", volunteer_id.to_string(), format!("{from_region}->{}", target.as_str()));
         });
-        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+        self.volunteer(volunteer_id)
+            .await?
+            .ok_or(StoreError::NotFound("volunteer"))
     }
 
     pub async fn transfers(&self, volunteer_id: i64) -> Result<Vec<Transfer>> {
@@ -456,7 +650,14 @@ impl Store {
 
     /// Gives or withdraws the separate consents for face templates and
     /// location tracks; `None` leaves a consent as it is.
-    pub async fn set_consents(&self, volunteer_id: i64, face: Option<bool>, location: Option<bool>, by_user: i64, now: i64) -> Result<Volunteer> {
+    pub async fn set_consents(
+        &self,
+        volunteer_id: i64,
+        face: Option<bool>,
+        location: Option<bool>,
+        by_user: i64,
+        now: i64,
+    ) -> Result<Volunteer> {
         write_tx!(self, tx => {
             let result = sqlx::query(
                 "UPDATE volunteers SET \
@@ -475,11 +676,21 @@ impl Store {
             }
             audit_entry!(tx, now, Some(by_user), "volunteer.consents", "volunteer", volunteer_id.to_string(), format!("face={face:?} location={location:?}"));
         });
-        self.volunteer(volunteer_id).await?.ok_or(StoreError::NotFound("volunteer"))
+        self.volunteer(volunteer_id)
+            .await?
+            .ok_or(StoreError::NotFound("volunteer"))
     }
 
     /// Files an appeal by someone whose ID number is already registered.
-    pub async fn file_appeal(&self, id_number: &str, name: &str, phone: &str, region_code: &str, reason: &str, now: i64) -> Result<i64> {
+    pub async fn file_appeal(
+        &self,
+        id_number: &str,
+        name: &str,
+        phone: &str,
+        region_code: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<i64> {
         let id_hash = self.vault.lookup_hash("id", id_number);
         let phone_sealed = self.vault.seal(phone);
         let region = self.require_region(region_code).await?;
@@ -539,7 +750,14 @@ impl Store {
     /// Resolves an open appeal. Upheld: the ID number is released from the
     /// record that holds it (that record keeps its history but no longer
     /// claims the ID) so the rightful owner can register.
-    pub async fn resolve_appeal(&self, id: i64, upheld: bool, resolution: &str, by_user: i64, now: i64) -> Result<Appeal> {
+    pub async fn resolve_appeal(
+        &self,
+        id: i64,
+        upheld: bool,
+        resolution: &str,
+        by_user: i64,
+        now: i64,
+    ) -> Result<Appeal> {
         write_tx!(self, tx => {
             let row: Option<(String, String)> = sqlx::query_as("SELECT id_hash, status FROM id_appeals WHERE id = $1")
                 .bind(id)

@@ -42,7 +42,11 @@ async fn with_regions(store: &Store) {
 fn person(name: &str, region: &str, birth: (i32, u32, u32), seq: u16, phone: &str) -> RegistrationInput {
     RegistrationInput {
         name: name.into(),
-        id_number: compose("360111", NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap(), seq),
+        id_number: compose(
+            "360111",
+            NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap(),
+            seq,
+        ),
         phone: phone.into(),
         region_code: region.into(),
         political_status: None,
@@ -67,7 +71,10 @@ async fn regions_paths_children_and_sites() {
         let county = store.region("360111").await.unwrap().unwrap();
         assert_eq!(county.path, "36/3601/360111", "{backend}");
         let children = store.region_children("3601").await.unwrap();
-        assert_eq!(children.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["360102", "360111"]);
+        assert_eq!(
+            children.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+            ["360102", "360111"]
+        );
         // loading again changes nothing; a population is an update
         let again = store
             .upsert_regions(&[check_region_row("360111", "青山湖区", "county", "3601", Some("600000")).unwrap()])
@@ -76,15 +83,23 @@ async fn regions_paths_children_and_sites() {
         assert_eq!((again.inserted, again.updated), (0, 1), "{backend}");
         assert_eq!(store.region("360111").await.unwrap().unwrap().population, Some(600000));
         let orphan = check_region_row("360999001", "无", "township", "360999", None).unwrap();
-        assert!(matches!(store.upsert_regions(&[orphan]).await, Err(StoreError::Rule(e)) if e.code == "region_unknown"));
+        assert!(
+            matches!(store.upsert_regions(&[orphan]).await, Err(StoreError::Rule(e)) if e.code == "region_unknown")
+        );
 
         assert_eq!(store.ensure_sites().await.unwrap(), 6, "{backend}");
         assert_eq!(store.ensure_sites().await.unwrap(), 0, "{backend}: no site twice");
         let in_county = store.sites_in("36/3601/360111", None, None, 50).await.unwrap();
         assert_eq!(in_county.items.len(), 4, "{backend}");
-        let stations = store.sites_in("36/3601/360111", Some(SiteLevel::Station), None, 1).await.unwrap();
+        let stations = store
+            .sites_in("36/3601/360111", Some(SiteLevel::Station), None, 1)
+            .await
+            .unwrap();
         assert_eq!(stations.items.len(), 1);
-        assert!(stations.next_cursor.is_some(), "{backend}: second station on the next page");
+        assert!(
+            stations.next_cursor.is_some(),
+            "{backend}: second station on the next page"
+        );
         let center = store.site_of_region("360111").await.unwrap().unwrap();
         assert_eq!(center.name, "青山湖区新时代文明实践中心");
         assert_eq!(center.level, "center");
@@ -96,26 +111,63 @@ async fn registration_seals_numbers_and_refuses_duplicates() {
     for (backend, store, _db) in stores().await {
         let input = person("王小明", "360111001001", (1990, 5, 17), 31, "13900000001");
         let registration = register(&input, today()).unwrap();
-        let volunteer = store.register_volunteer(&registration, Some("hash"), NOW).await.unwrap();
+        let volunteer = store
+            .register_volunteer(&registration, Some("hash"), NOW)
+            .await
+            .unwrap();
         assert_eq!(volunteer.volunteer_no.len(), 18);
-        assert!(volunteer.volunteer_no.starts_with("V3601112611000001"), "{backend}: {}", volunteer.volunteer_no);
+        assert!(
+            volunteer.volunteer_no.starts_with("V3601112611000001"),
+            "{backend}: {}",
+            volunteer.volunteer_no
+        );
         zhiyuan_domain::volunteer_no::validate(&volunteer.volunteer_no).unwrap();
         assert_eq!(volunteer.phone_masked, "139****0001");
         assert!(volunteer.id_masked.contains('*'));
         assert!(!volunteer.rural);
 
         // the same ID with a lower-case x or another phone is still taken
-        let again = register(&person("王小明", "360111001001", (1990, 5, 17), 31, "13900000002"), today()).unwrap();
+        let again = register(
+            &person("王小明", "360111001001", (1990, 5, 17), 31, "13900000002"),
+            today(),
+        )
+        .unwrap();
         let err = store.register_volunteer(&again, Some("hash"), NOW).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { code: "id_number_taken", .. }), "{backend}: {err}");
-        let same_phone = register(&person("李四", "360111001001", (1991, 5, 17), 33, "13900000001"), today()).unwrap();
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    code: "id_number_taken",
+                    ..
+                }
+            ),
+            "{backend}: {err}"
+        );
+        let same_phone = register(
+            &person("李四", "360111001001", (1991, 5, 17), 33, "13900000001"),
+            today(),
+        )
+        .unwrap();
         let err = store.register_volunteer(&same_phone, None, NOW).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { code: "phone_taken", .. }), "{backend}: {err}");
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    code: "phone_taken",
+                    ..
+                }
+            ),
+            "{backend}: {err}"
+        );
 
         // nothing half-written: the refused registrations left no user behind
         assert!(store.user_by_phone("13900000002").await.unwrap().is_none(), "{backend}");
 
-        let second = register(&person("赵六", "360111001200", (1950, 1, 1), 35, "13900000003"), today()).unwrap();
+        let second = register(
+            &person("赵六", "360111001200", (1950, 1, 1), 35, "13900000003"),
+            today(),
+        )
+        .unwrap();
         let second = store.register_volunteer(&second, None, NOW).await.unwrap();
         assert!(second.volunteer_no.starts_with("V3601112611000002"), "{backend}");
         assert!(second.rural);
@@ -123,12 +175,27 @@ async fn registration_seals_numbers_and_refuses_duplicates() {
         let personal = store.read_personal_data(volunteer.id, 99, NOW).await.unwrap();
         assert_eq!(personal.id_number, registration.id_number.as_str());
         assert_eq!(personal.phone, "13900000001");
-        let audit = store.audit_entries("volunteer", &volunteer.id.to_string()).await.unwrap();
-        assert!(audit.iter().any(|e| e.action == "volunteer.personal_data_read" && e.actor_user == Some(99)), "{backend}");
+        let audit = store
+            .audit_entries("volunteer", &volunteer.id.to_string())
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "volunteer.personal_data_read" && e.actor_user == Some(99)),
+            "{backend}"
+        );
 
-        let bad_region = register(&person("钱七", "360111009009", (1980, 1, 1), 37, "13900000004"), today()).unwrap();
+        let bad_region = register(
+            &person("钱七", "360111009009", (1980, 1, 1), 37, "13900000004"),
+            today(),
+        )
+        .unwrap();
         let err = store.register_volunteer(&bad_region, None, NOW).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rule(ref e) if e.code == "region_unknown"), "{backend}: {err}");
+        assert!(
+            matches!(err, StoreError::Rule(ref e) if e.code == "region_unknown"),
+            "{backend}: {err}"
+        );
     }
 }
 
@@ -138,13 +205,28 @@ async fn search_filters_within_the_subtree() {
         let mut elder = person("老张", "360111001200", (1955, 3, 3), 41, "13911111111");
         elder.political_status = Some("中共党员".into());
         elder.skills = vec!["医疗".into(), "法律".into()];
-        let elder = store.register_volunteer(&register(&elder, today()).unwrap(), None, NOW).await.unwrap();
+        let elder = store
+            .register_volunteer(&register(&elder, today()).unwrap(), None, NOW)
+            .await
+            .unwrap();
         let young = store
-            .register_volunteer(&register(&person("小李", "360111001001", (2000, 3, 3), 43, "13922222222"), today()).unwrap(), None, NOW)
+            .register_volunteer(
+                &register(
+                    &person("小李", "360111001001", (2000, 3, 3), 43, "13922222222"),
+                    today(),
+                )
+                .unwrap(),
+                None,
+                NOW,
+            )
             .await
             .unwrap();
         let elsewhere = store
-            .register_volunteer(&register(&person("张东湖", "360102001", (1990, 3, 3), 45, "13933333333"), today()).unwrap(), None, NOW)
+            .register_volunteer(
+                &register(&person("张东湖", "360102001", (1990, 3, 3), 45, "13933333333"), today()).unwrap(),
+                None,
+                NOW,
+            )
             .await
             .unwrap();
 
@@ -156,37 +238,104 @@ async fn search_filters_within_the_subtree() {
             cursor: None,
             limit: 50,
         };
-        let ids = |page: zhiyuan_store::Page<zhiyuan_store::volunteers::Volunteer>| page.items.iter().map(|v| v.id).collect::<Vec<_>>();
-        assert_eq!(ids(store.search_volunteers(&query(None, None, None), today()).await.unwrap()), [elder.id, young.id], "{backend}");
-        assert_eq!(ids(store.search_volunteers(&query(Some("张"), None, None), today()).await.unwrap()), [elder.id], "{backend}");
-        assert_eq!(ids(store.search_volunteers(&query(Some("13922222222"), None, None), today()).await.unwrap()), [young.id]);
-        assert_eq!(ids(store.search_volunteers(&query(Some(&young.volunteer_no), None, None), today()).await.unwrap()), [young.id]);
-        assert_eq!(ids(store.search_volunteers(&query(None, Some(Category::Elderly), None), today()).await.unwrap()), [elder.id]);
-        assert_eq!(ids(store.search_volunteers(&query(None, Some(Category::PartyMember), None), today()).await.unwrap()), [elder.id]);
-        assert_eq!(ids(store.search_volunteers(&query(None, Some(Category::Rural), None), today()).await.unwrap()), [elder.id]);
-        assert_eq!(ids(store.search_volunteers(&query(None, None, Some("法律")), today()).await.unwrap()), [elder.id], "{backend}");
+        let ids = |page: zhiyuan_store::Page<zhiyuan_store::volunteers::Volunteer>| {
+            page.items.iter().map(|v| v.id).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, None, None), today())
+                .await
+                .unwrap()),
+            [elder.id, young.id],
+            "{backend}"
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(Some("张"), None, None), today())
+                .await
+                .unwrap()),
+            [elder.id],
+            "{backend}"
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(Some("13922222222"), None, None), today())
+                .await
+                .unwrap()),
+            [young.id]
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(Some(&young.volunteer_no), None, None), today())
+                .await
+                .unwrap()),
+            [young.id]
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, Some(Category::Elderly), None), today())
+                .await
+                .unwrap()),
+            [elder.id]
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, Some(Category::PartyMember), None), today())
+                .await
+                .unwrap()),
+            [elder.id]
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, Some(Category::Rural), None), today())
+                .await
+                .unwrap()),
+            [elder.id]
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, None, Some("法律")), today())
+                .await
+                .unwrap()),
+            [elder.id],
+            "{backend}"
+        );
         let mut first_page = query(None, None, None);
         first_page.limit = 1;
         let page = store.search_volunteers(&first_page, today()).await.unwrap();
         assert_eq!(ids(page.clone()), [elder.id]);
         first_page.cursor = page.next_cursor;
-        assert_eq!(ids(store.search_volunteers(&first_page, today()).await.unwrap()), [young.id], "{backend}");
+        assert_eq!(
+            ids(store.search_volunteers(&first_page, today()).await.unwrap()),
+            [young.id],
+            "{backend}"
+        );
 
         // transfer moves the record into the other county and keeps history
-        let moved = store.transfer_volunteer(young.id, "360102001", young.user_id, NOW).await.unwrap();
+        let moved = store
+            .transfer_volunteer(young.id, "360102001", young.user_id, NOW)
+            .await
+            .unwrap();
         assert_eq!(moved.region_path, "36/3601/360102/360102001");
         assert_eq!(moved.volunteer_no, young.volunteer_no);
         assert_eq!(store.transfers(young.id).await.unwrap().len(), 1, "{backend}");
         let mut east = query(None, None, None);
         east.region_path = "36/3601/360102".into();
-        assert_eq!(ids(store.search_volunteers(&east, today()).await.unwrap()), [young.id, elsewhere.id], "{backend}");
+        assert_eq!(
+            ids(store.search_volunteers(&east, today()).await.unwrap()),
+            [young.id, elsewhere.id],
+            "{backend}"
+        );
     }
 }
 
 #[tokio::test]
 async fn organizations_verification_and_memberships() {
     for (backend, store, _db) in stores().await {
-        let admin = store.create_user("13800009999", "队长", Some("hash"), NOW).await.unwrap();
+        let admin = store
+            .create_user("13800009999", "队长", Some("hash"), NOW)
+            .await
+            .unwrap();
         let new = NewOrganization {
             name: "青山湖区蓝天救援队".into(),
             kind: OrgKind::SocialOrganization,
@@ -198,45 +347,115 @@ async fn organizations_verification_and_memberships() {
         let org = store.create_organization(&new, Some(admin), NOW).await.unwrap();
         assert!(!org.is_verified());
         let session = store.session_user(admin).await.unwrap().unwrap();
-        assert!(session.grants.iter().any(|g| g.role == Role::OrgAdmin && g.scope_id == org.id.to_string()), "{backend}");
+        assert!(
+            session
+                .grants
+                .iter()
+                .any(|g| g.role == Role::OrgAdmin && g.scope_id == org.id.to_string()),
+            "{backend}"
+        );
 
         let mut same_code = new.clone();
         same_code.name = "另一个队".into();
-        assert!(matches!(store.create_organization(&same_code, None, NOW).await, Err(StoreError::Conflict { code: "uscc_taken", .. })));
-        assert!(matches!(store.create_organization(&new, None, NOW).await, Err(StoreError::Conflict { code: "organization_exists", .. })));
+        assert!(matches!(
+            store.create_organization(&same_code, None, NOW).await,
+            Err(StoreError::Conflict { code: "uscc_taken", .. })
+        ));
+        assert!(matches!(
+            store.create_organization(&new, None, NOW).await,
+            Err(StoreError::Conflict {
+                code: "organization_exists",
+                ..
+            })
+        ));
 
         let volunteer = store
-            .register_volunteer(&register(&person("队员甲", "360111001001", (1995, 1, 1), 51, "13944444444"), today()).unwrap(), None, NOW)
+            .register_volunteer(
+                &register(
+                    &person("队员甲", "360111001001", (1995, 1, 1), 51, "13944444444"),
+                    today(),
+                )
+                .unwrap(),
+                None,
+                NOW,
+            )
             .await
             .unwrap();
         let err = store.join_organization(org.id, volunteer.id, NOW).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rule(ref e) if e.code == "org_unverified"), "{backend}");
+        assert!(
+            matches!(err, StoreError::Rule(ref e) if e.code == "org_unverified"),
+            "{backend}"
+        );
         store.verify_organization(org.id, 1, NOW).await.unwrap();
-        assert!(matches!(store.verify_organization(org.id, 1, NOW).await, Err(StoreError::Rule(ref e)) if e.code == "invalid_transition"));
-        assert_eq!(store.join_organization(org.id, volunteer.id, NOW).await.unwrap(), MembershipState::Pending);
+        assert!(
+            matches!(store.verify_organization(org.id, 1, NOW).await, Err(StoreError::Rule(ref e)) if e.code == "invalid_transition")
+        );
+        assert_eq!(
+            store.join_organization(org.id, volunteer.id, NOW).await.unwrap(),
+            MembershipState::Pending
+        );
         assert!(store.active_organizations_of(volunteer.id).await.unwrap().is_empty());
-        store.change_membership(org.id, volunteer.id, MembershipAction::Approve, admin, NOW).await.unwrap();
-        assert_eq!(store.active_organizations_of(volunteer.id).await.unwrap(), [org.id], "{backend}");
-        let members = store.members(org.id, Some(MembershipState::Active), None, 50).await.unwrap();
+        store
+            .change_membership(org.id, volunteer.id, MembershipAction::Approve, admin, NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.active_organizations_of(volunteer.id).await.unwrap(),
+            [org.id],
+            "{backend}"
+        );
+        let members = store
+            .members(org.id, Some(MembershipState::Active), None, 50)
+            .await
+            .unwrap();
         assert_eq!(members.items.len(), 1);
-        store.change_membership(org.id, volunteer.id, MembershipAction::Leave, volunteer.user_id, NOW).await.unwrap();
+        store
+            .change_membership(org.id, volunteer.id, MembershipAction::Leave, volunteer.user_id, NOW)
+            .await
+            .unwrap();
         store.set_join_mode(org.id, JoinMode::Open, admin, NOW).await.unwrap();
-        assert_eq!(store.join_organization(org.id, volunteer.id, NOW).await.unwrap(), MembershipState::Active, "{backend}");
+        assert_eq!(
+            store.join_organization(org.id, volunteer.id, NOW).await.unwrap(),
+            MembershipState::Active,
+            "{backend}"
+        );
 
         let unverified = store
-            .search_organizations(&OrganizationQuery { region_path: "36".into(), verified: Some(false), limit: 50, ..Default::default() })
+            .search_organizations(&OrganizationQuery {
+                region_path: "36".into(),
+                verified: Some(false),
+                limit: 50,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert!(unverified.items.is_empty(), "{backend}");
         let by_name = store
-            .search_organizations(&OrganizationQuery { region_path: "36/3601/360111".into(), q: Some("蓝天".into()), limit: 50, ..Default::default() })
+            .search_organizations(&OrganizationQuery {
+                region_path: "36/3601/360111".into(),
+                q: Some("蓝天".into()),
+                limit: 50,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(by_name.items.len(), 1, "{backend}");
 
-        let child = NewOrganization { name: "蓝天救援队湖坊分队".into(), uscc: None, parent_id: None, region_code: "360111001".into(), ..new.clone() };
+        let child = NewOrganization {
+            name: "蓝天救援队湖坊分队".into(),
+            uscc: None,
+            parent_id: None,
+            region_code: "360111001".into(),
+            ..new.clone()
+        };
         let outcomes = store
-            .import_organizations(&[(child.clone(), Some("青山湖区蓝天救援队".into())), (child.clone(), None)], NOW)
+            .import_organizations(
+                &[
+                    (child.clone(), Some("青山湖区蓝天救援队".into())),
+                    (child.clone(), None),
+                ],
+                NOW,
+            )
             .await
             .unwrap();
         assert!(matches!(outcomes[0], OrgImportOutcome::Inserted { .. }), "{backend}");
@@ -247,18 +466,38 @@ async fn organizations_verification_and_memberships() {
 #[tokio::test]
 async fn sessions_expire_and_password_change_revokes() {
     for (backend, store, _db) in stores().await {
-        let user = store.create_user("13800007777", "用户", Some("old"), NOW).await.unwrap();
+        let user = store
+            .create_user("13800007777", "用户", Some("old"), NOW)
+            .await
+            .unwrap();
         store.create_session(user, "token-a", NOW, NOW + 1000).await.unwrap();
         assert_eq!(store.session("token-a", NOW).await.unwrap(), Some(user), "{backend}");
-        assert_eq!(store.session("token-a", NOW + 1000).await.unwrap(), None, "{backend}: expired");
+        assert_eq!(
+            store.session("token-a", NOW + 1000).await.unwrap(),
+            None,
+            "{backend}: expired"
+        );
         store.create_session(user, "token-b", NOW, NOW + 10_000).await.unwrap();
         store.revoke_session("token-b", NOW).await.unwrap();
         assert_eq!(store.session("token-b", NOW).await.unwrap(), None);
         store.create_session(user, "token-c", NOW, NOW + 10_000).await.unwrap();
         store.set_password(user, "new", NOW + 1).await.unwrap();
-        assert_eq!(store.session("token-c", NOW + 2).await.unwrap(), None, "{backend}: revoked by password change");
-        assert_eq!(store.user(user).await.unwrap().unwrap().password_hash.as_deref(), Some("new"));
-        assert!(matches!(store.create_user("13800007777", "x", None, NOW).await, Err(StoreError::Conflict { code: "phone_taken", .. })));
+        assert_eq!(
+            store.session("token-c", NOW + 2).await.unwrap(),
+            None,
+            "{backend}: revoked by password change"
+        );
+        assert_eq!(
+            store.user(user).await.unwrap().unwrap().password_hash.as_deref(),
+            Some("new")
+        );
+        assert!(matches!(
+            store.create_user("13800007777", "x", None, NOW).await,
+            Err(StoreError::Conflict {
+                code: "phone_taken",
+                ..
+            })
+        ));
     }
 }
 
@@ -270,21 +509,58 @@ async fn import_is_idempotent_and_writes_activation_codes() {
             register(&person("乙", "360111001200", (1981, 1, 1), 63, "13955555552"), today()).unwrap(),
         ];
         let first = store.import_volunteers(&rows, NOW).await.unwrap();
-        assert!(first.iter().all(|o| matches!(o, ImportOutcome::Inserted { .. })), "{backend}");
+        assert!(
+            first.iter().all(|o| matches!(o, ImportOutcome::Inserted { .. })),
+            "{backend}"
+        );
         let second = store.import_volunteers(&rows, NOW).await.unwrap();
         assert!(second.iter().all(|o| *o == ImportOutcome::Unchanged), "{backend}");
         let clash = register(&person("丙", "360111001001", (1982, 1, 1), 65, "13955555551"), today()).unwrap();
         let third = store.import_volunteers(&[clash], NOW).await.unwrap();
-        assert!(matches!(&third[0], ImportOutcome::Rejected(e) if e.code == "phone_taken"), "{backend}");
+        assert!(
+            matches!(&third[0], ImportOutcome::Rejected(e) if e.code == "phone_taken"),
+            "{backend}"
+        );
 
         let messages = store.outbox_for("13955555551").await.unwrap();
         assert_eq!(messages.len(), 1, "{backend}");
         let code = messages[0].payload["code"].as_str().unwrap().to_string();
         let user = store.user_by_phone("13955555551").await.unwrap().unwrap();
         assert!(user.password_hash.is_none());
-        assert!(store.activation_code_matches(user.id, &code, NOW).await.unwrap(), "{backend}");
+        assert!(
+            store.activation_code_matches(user.id, &code, NOW).await.unwrap(),
+            "{backend}"
+        );
         assert!(!store.activation_code_matches(user.id, "not-it", NOW).await.unwrap());
         assert_eq!(store.outbox_count().await.unwrap(), 2);
+
+        // inside one batch: a repeated ID is unchanged, a repeated phone and an unknown region are refused
+        let fresh = register(&person("丁", "360111001001", (1983, 1, 1), 67, "13955555553"), today()).unwrap();
+        let same_phone = register(&person("戊", "360111001001", (1984, 1, 1), 69, "13955555553"), today()).unwrap();
+        let nowhere = register(&person("己", "360111009009", (1985, 1, 1), 71, "13955555554"), today()).unwrap();
+        let batch = store
+            .import_volunteers(&[fresh.clone(), fresh, same_phone, nowhere], NOW)
+            .await
+            .unwrap();
+        assert!(
+            matches!(batch[0], ImportOutcome::Inserted { .. }),
+            "{backend}: {batch:?}"
+        );
+        assert_eq!(batch[1], ImportOutcome::Unchanged, "{backend}");
+        assert!(
+            matches!(&batch[2], ImportOutcome::Rejected(e) if e.code == "phone_taken"),
+            "{backend}"
+        );
+        assert!(
+            matches!(&batch[3], ImportOutcome::Rejected(e) if e.code == "region_unknown"),
+            "{backend}"
+        );
+        let ImportOutcome::Inserted { volunteer_id } = batch[0] else {
+            unreachable!()
+        };
+        let imported = store.volunteer(volunteer_id).await.unwrap().unwrap();
+        zhiyuan_domain::volunteer_no::validate(&imported.volunteer_no).unwrap();
+        assert_eq!(imported.region_path, "36/3601/360111/360111001/360111001001");
     }
 }
 
@@ -295,16 +571,36 @@ async fn upheld_appeal_releases_the_id_number() {
         let registration = register(&input, today()).unwrap();
         store.register_volunteer(&registration, None, NOW).await.unwrap();
         let appeal = store
-            .file_appeal(registration.id_number.as_str(), "真本人", "13966666662", "360111001001", "我的身份证被他人注册", NOW)
+            .file_appeal(
+                registration.id_number.as_str(),
+                "真本人",
+                "13966666662",
+                "360111001001",
+                "我的身份证被他人注册",
+                NOW,
+            )
             .await
             .unwrap();
         let (filed, path) = store.appeal(appeal).await.unwrap().unwrap();
-        assert_eq!((filed.status.as_str(), path.as_str()), ("open", "36/3601/360111/360111001/360111001001"));
-        assert_eq!(store.appeals_in("36/3601/360111", None, 50).await.unwrap().items.len(), 1, "{backend}");
+        assert_eq!(
+            (filed.status.as_str(), path.as_str()),
+            ("open", "36/3601/360111/360111001/360111001001")
+        );
+        assert_eq!(
+            store.appeals_in("36/3601/360111", None, 50).await.unwrap().items.len(),
+            1,
+            "{backend}"
+        );
         let resolved = store.resolve_appeal(appeal, true, "核实为本人", 1, NOW).await.unwrap();
         assert_eq!(resolved.status, "upheld");
-        assert!(matches!(store.resolve_appeal(appeal, false, "", 1, NOW).await, Err(StoreError::Rule(ref e)) if e.code == "invalid_transition"));
-        let rightful = register(&person("真本人", "360111001001", (1988, 8, 8), 71, "13966666662"), today()).unwrap();
+        assert!(
+            matches!(store.resolve_appeal(appeal, false, "", 1, NOW).await, Err(StoreError::Rule(ref e)) if e.code == "invalid_transition")
+        );
+        let rightful = register(
+            &person("真本人", "360111001001", (1988, 8, 8), 71, "13966666662"),
+            today(),
+        )
+        .unwrap();
         store.register_volunteer(&rightful, None, NOW).await.unwrap();
     }
 }
@@ -313,13 +609,31 @@ async fn upheld_appeal_releases_the_id_number() {
 async fn consents_are_given_and_withdrawn() {
     for (backend, store, _db) in stores().await {
         let volunteer = store
-            .register_volunteer(&register(&person("同意者", "360111001001", (1990, 2, 2), 81, "13977777777"), today()).unwrap(), None, NOW)
+            .register_volunteer(
+                &register(
+                    &person("同意者", "360111001001", (1990, 2, 2), 81, "13977777777"),
+                    today(),
+                )
+                .unwrap(),
+                None,
+                NOW,
+            )
             .await
             .unwrap();
-        let given = store.set_consents(volunteer.id, Some(true), None, volunteer.user_id, NOW).await.unwrap();
+        let given = store
+            .set_consents(volunteer.id, Some(true), None, volunteer.user_id, NOW)
+            .await
+            .unwrap();
         assert_eq!(given.face_consent_at, Some(NOW), "{backend}");
         assert_eq!(given.location_consent_at, None);
-        let withdrawn = store.set_consents(volunteer.id, Some(false), Some(true), volunteer.user_id, NOW + 5).await.unwrap();
-        assert_eq!((withdrawn.face_consent_at, withdrawn.location_consent_at), (None, Some(NOW + 5)), "{backend}");
+        let withdrawn = store
+            .set_consents(volunteer.id, Some(false), Some(true), volunteer.user_id, NOW + 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            (withdrawn.face_consent_at, withdrawn.location_consent_at),
+            (None, Some(NOW + 5)),
+            "{backend}"
+        );
     }
 }

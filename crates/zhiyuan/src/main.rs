@@ -1,1 +1,227 @@
-fn main() {}
+//! The `zhiyuan` command: serve the platform, load demo data, migrate,
+//! import files. See `zhiyuan --help` and docs/operations.md.
+
+mod bench;
+mod demo;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zhiyuan_server::{ServerConfig, app, serve};
+use zhiyuan_store::{Store, Vault};
+
+#[derive(Parser)]
+#[command(
+    name = "zhiyuan",
+    version,
+    about = "志愿 Zhiyuan: a volunteer-service platform for a whole province"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST/DB
+    #[arg(long, env = "ZHIYUAN_DB", default_value = "sqlite://zhiyuan.db")]
+    db: String,
+    /// Key file for personal data (32 random bytes in hex); by default next
+    /// to a SQLite database (`zhiyuan.key`), or ./zhiyuan.key.
+    #[arg(long, env = "ZHIYUAN_KEY_FILE")]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone)]
+struct ListenArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "ZHIYUAN_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Create or upgrade the database, load Jiangxi's regions and demo data,
+    /// print the demo logins, then serve. Running it again adds nothing twice.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+        #[arg(long, default_value = "small")]
+        scale: zhiyuan_server::demo::Scale,
+    },
+    /// Apply database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import a CSV or XLSX file; rejected rows are written with row, column and code.
+    Import {
+        kind: ImportKind,
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Where to write the rejected rows (default: FILE.rejected.csv).
+        #[arg(long)]
+        rejected: Option<PathBuf>,
+    },
+    /// Load generators; figures go into docs/benchmarks.md.
+    Bench {
+        #[command(subcommand)]
+        scenario: BenchScenario,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchScenario {
+    /// Many clients log in at once while a probe times other endpoints.
+    Login {
+        /// Base URL of a running server with the demo accounts.
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// Generates volunteer rows and times their import into a database.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// The generated CSV (kept, and reused when it exists).
+        #[arg(long, default_value = "bench-volunteers.csv")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Regions,
+    Volunteers,
+    Organizations,
+}
+
+fn default_key_file(db: &str) -> PathBuf {
+    let sqlite_path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:"));
+    match sqlite_path.map(Path::new).and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("zhiyuan.key"),
+        _ => PathBuf::from("zhiyuan.key"),
+    }
+}
+
+/// Opens and migrates the store; `create_key` makes a key file when none exists.
+async fn open_store(args: &DbArgs, create_key: bool) -> Result<Store, String> {
+    let key_file = args.key_file.clone().unwrap_or_else(|| default_key_file(&args.db));
+    let vault = Vault::load_or_create(&key_file, create_key).map_err(|e| e.to_string())?;
+    let store = Store::connect(&args.db, vault)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", args.db))?;
+    store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+    Ok(store)
+}
+
+async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&listen.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", listen.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("zhiyuan listening on http://{address}");
+    let router = app(store.clone(), &ServerConfig::default());
+    let outcome = serve(listener, router).await.map_err(|e| e.to_string());
+    store.close().await;
+    outcome
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let store = open_store(&db, false).await?;
+            run_server(store, &listen).await
+        }
+        Command::Demo { db, listen, scale } => {
+            let store = open_store(&db, true).await?;
+            demo::load(&store, scale).await?;
+            run_server(store, &listen).await
+        }
+        Command::Migrate { db } => {
+            let store = open_store(&db, true).await?;
+            println!("database is up to date ({})", store.backend_name());
+            store.close().await;
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            db,
+            rejected,
+        } => {
+            let store = open_store(&db, false).await?;
+            let today = zhiyuan_domain::time::china_date(chrono::Utc::now());
+            let report = match kind {
+                ImportKind::Regions => zhiyuan_import::import_regions(&store, &file).await,
+                ImportKind::Volunteers => zhiyuan_import::import_volunteers(&store, &file, today).await,
+                ImportKind::Organizations => zhiyuan_import::import_organizations(&store, &file).await,
+            }
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+            println!("{}", report.summary());
+            if !report.rejected.is_empty() {
+                let out = rejected.unwrap_or_else(|| {
+                    let mut name = file.clone().into_os_string();
+                    name.push(".rejected.csv");
+                    PathBuf::from(name)
+                });
+                let writer = std::fs::File::create(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+                report
+                    .write_rejected_csv(writer)
+                    .map_err(|e| format!("{}: {e}", out.display()))?;
+                println!("rejected rows written to {}", out.display());
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Bench { scenario } => match scenario {
+            BenchScenario::Login { url, clients, seconds } => bench::login(&url, clients, seconds).await,
+            BenchScenario::Import { db, rows, file } => {
+                let store = open_store(&db, true).await?;
+                demo::load_regions(&store).await?;
+                let outcome = bench::import(&store, rows, file).await;
+                store.close().await;
+                outcome
+            }
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZHIYUAN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -37,7 +37,12 @@ pub struct LoginResponse {
 }
 
 pub fn user_view(state: &AppState, user: &User) -> UserView {
-    let phone = state.store.vault().open(&user.phone_sealed).map(|p| mask_phone(&p)).unwrap_or_default();
+    let phone = state
+        .store
+        .vault()
+        .open(&user.phone_sealed)
+        .map(|p| mask_phone(&p))
+        .unwrap_or_default();
     UserView {
         id: user.id.to_string(),
         name: user.display_name.clone(),
@@ -46,7 +51,11 @@ pub fn user_view(state: &AppState, user: &User) -> UserView {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong phone number or password")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong phone number or password",
+    )
 }
 
 /// Checks phone and password (throttled) and opens a session. Shared by the
@@ -79,7 +88,10 @@ pub async fn authenticate(state: &AppState, phone: &str, password: &str, address
 async fn open_session(state: &AppState, user: &User, now: i64) -> ApiResult<LoginResponse> {
     let token = new_session_token();
     let expires_at = now + SESSION_TTL_MS;
-    state.store.create_session(user.id, &token_hash(&token), now, expires_at).await?;
+    state
+        .store
+        .create_session(user.id, &token_hash(&token), now, expires_at)
+        .await?;
     Ok(LoginResponse {
         token,
         expires_at: super::rfc3339(expires_at),
@@ -95,7 +107,9 @@ pub async fn login(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    Ok(Json(authenticate(&state, &request.phone, &request.password, &address.ip().to_string()).await?))
+    Ok(Json(
+        authenticate(&state, &request.phone, &request.password, &address.ip().to_string()).await?,
+    ))
 }
 
 /// Ends the current session.
@@ -166,7 +180,11 @@ pub async fn change_password(
         .verify(request.current_password, current.user.password_hash.clone())
         .await?;
     if !verified {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "password_wrong", "the current password is wrong"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_wrong",
+            "the current password is wrong",
+        ));
     }
     let hash = state.passwords.hash(request.new_password).await?;
     state.store.set_password(current.user.id, &hash, now_ms()).await?;

@@ -2,6 +2,7 @@
 //! document generated from the handlers' annotations, and shared view helpers.
 
 pub mod auth;
+pub mod grants;
 pub mod organizations;
 pub mod regions;
 pub mod system;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/activate", post(auth::activate))
         .route("/api/v1/auth/password", post(auth::change_password))
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/role-grants", post(grants::grant))
         .route("/api/v1/regions/{code}", get(regions::region))
         .route("/api/v1/sites", get(regions::sites))
         .route("/api/v1/sites/{id}", get(regions::site).put(regions::update_site))
@@ -47,7 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/volunteers/{id}/transfer", post(volunteers::transfer))
         .route("/api/v1/volunteers/{id}/transfers", get(volunteers::transfers))
         .route("/api/v1/volunteers/{id}/consents", put(volunteers::consents))
-        .route("/api/v1/id-appeals", post(volunteers::file_appeal).get(volunteers::appeals))
+        .route(
+            "/api/v1/id-appeals",
+            post(volunteers::file_appeal).get(volunteers::appeals),
+        )
         .route("/api/v1/id-appeals/{id}/resolve", post(volunteers::resolve_appeal))
         .route(
             "/api/v1/organizations",
@@ -84,7 +89,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         system::health,
-        auth::login, auth::logout, auth::activate, auth::change_password, auth::me,
+        auth::login, auth::logout, auth::activate, auth::change_password, auth::me, grants::grant,
         regions::region, regions::sites, regions::site, regions::update_site,
         volunteers::register, volunteers::search, volunteers::volunteer, volunteers::transfer,
         volunteers::transfers, volunteers::consents, volunteers::file_appeal, volunteers::appeals,

@@ -39,7 +39,10 @@ pub fn organization_view(org: &Organization) -> OrganizationView {
     OrganizationView {
         id: org.id.to_string(),
         name: org.name.clone(),
-        kind_label: OrgKind::parse(&org.kind).map(OrgKind::label_zh).unwrap_or_default().to_string(),
+        kind_label: OrgKind::parse(&org.kind)
+            .map(OrgKind::label_zh)
+            .unwrap_or_default()
+            .to_string(),
         kind: org.kind.clone(),
         region_code: org.region_code.clone(),
         uscc: org.uscc.clone(),
@@ -75,7 +78,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(organization_view(&org))))
 }
 
-pub async fn create_organization(state: &AppState, current: &CurrentUser, request: CreateOrganization) -> ApiResult<Organization> {
+pub async fn create_organization(
+    state: &AppState,
+    current: &CurrentUser,
+    request: CreateOrganization,
+) -> ApiResult<Organization> {
     let new = NewOrganization {
         name: check_name(&request.name)?,
         kind: OrgKind::parse_any(&request.kind)?,
@@ -105,7 +112,10 @@ pub async fn create_organization(state: &AppState, current: &CurrentUser, reques
             .unwrap_or(JoinMode::Review),
     };
     state.store.require_region(&new.region_code).await?;
-    Ok(state.store.create_organization(&new, Some(current.user.id), now_ms()).await?)
+    Ok(state
+        .store
+        .create_organization(&new, Some(current.user.id), now_ms())
+        .await?)
 }
 
 async fn load(state: &AppState, id: &str) -> ApiResult<Organization> {
@@ -207,7 +217,10 @@ pub async fn verify(
 ) -> ApiResult<Json<OrganizationView>> {
     let org = load(&state, &id).await?;
     current.actor.require_region_admin(&org.region_path)?;
-    let verified = state.store.verify_organization(org.id, current.user.id, now_ms()).await?;
+    let verified = state
+        .store
+        .verify_organization(org.id, current.user.id, now_ms())
+        .await?;
     Ok(Json(organization_view(&verified)))
 }
 
@@ -228,9 +241,14 @@ pub async fn join_mode(
     ApiJson(request): ApiJson<JoinModeRequest>,
 ) -> ApiResult<Json<OrganizationView>> {
     let org = load(&state, &id).await?;
-    current.actor.require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    current
+        .actor
+        .require_organization_admin(&org.id.to_string(), &org.region_path)?;
     let mode = JoinMode::parse(&request.join_mode).map_err(|e| e.on("join_mode"))?;
-    let updated = state.store.set_join_mode(org.id, mode, current.user.id, now_ms()).await?;
+    let updated = state
+        .store
+        .set_join_mode(org.id, mode, current.user.id, now_ms())
+        .await?;
     Ok(Json(organization_view(&updated)))
 }
 
@@ -252,7 +270,11 @@ pub async fn join(
 ) -> ApiResult<(StatusCode, Json<MembershipView>)> {
     let org = load(&state, &id).await?;
     let volunteer_id = current.volunteer_id().ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "not_a_volunteer", "register as a volunteer to join organizations")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_a_volunteer",
+            "register as a volunteer to join organizations",
+        )
     })?;
     let membership = state.store.join_organization(org.id, volunteer_id, now_ms()).await?;
     Ok((
@@ -298,7 +320,9 @@ pub async fn members(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<MemberList>> {
     let org = load(&state, &id).await?;
-    current.actor.require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    current
+        .actor
+        .require_organization_admin(&org.id.to_string(), &org.region_path)?;
     let member_state = filter
         .state
         .as_deref()
@@ -346,7 +370,9 @@ pub async fn change_membership(
     };
     let allowed = match action {
         MembershipAction::Leave => current.volunteer_id() == Some(volunteer_id),
-        _ => current.actor.administers_organization(&org.id.to_string(), &org.region_path),
+        _ => current
+            .actor
+            .administers_organization(&org.id.to_string(), &org.region_path),
     };
     if !allowed {
         return Err(ApiError::forbidden());

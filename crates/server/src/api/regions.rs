@@ -50,7 +50,11 @@ fn summary(region: Region) -> RegionSummary {
     params(("code" = String, Path, description = "GB/T 2260 or 12-digit statistics code")),
     responses((status = 200, body = RegionNode), (status = 404, body = crate::error::Problem)))]
 pub async fn region(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<RegionNode>> {
-    let region = state.store.region(code.trim()).await?.ok_or_else(|| ApiError::not_found("region"))?;
+    let region = state
+        .store
+        .region(code.trim())
+        .await?
+        .ok_or_else(|| ApiError::not_found("region"))?;
     let children = state.store.region_children(&region.code).await?;
     Ok(Json(RegionNode {
         children: children.into_iter().map(summary).collect(),
@@ -112,7 +116,12 @@ pub async fn sites(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<SiteList>> {
     let region = state.store.require_region(&filter.region).await?;
-    let level = filter.level.as_deref().filter(|l| !l.is_empty()).map(SiteLevel::parse).transpose()?;
+    let level = filter
+        .level
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(SiteLevel::parse)
+        .transpose()?;
     let page = state
         .store
         .sites_in(&region.path, level, paging.cursor.as_deref(), page_size(paging.limit))
@@ -162,13 +171,22 @@ pub async fn update_site(
         _ => false,
     };
     if !valid_location {
-        return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees").on("lat").into());
+        return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees")
+            .on("lat")
+            .into());
     }
     let address = update.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
     if address.is_some_and(|a| a.chars().count() > 200) {
-        return Err(RuleError::new("address_invalid", "an address has at most 200 characters").on("address").into());
+        return Err(
+            RuleError::new("address_invalid", "an address has at most 200 characters")
+                .on("address")
+                .into(),
+        );
     }
-    state.store.update_site(id, &name, address, update.lat, update.lon).await?;
+    state
+        .store
+        .update_site(id, &name, address, update.lat, update.lon)
+        .await?;
     let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
     Ok(Json(site.into()))
 }

@@ -197,7 +197,11 @@ pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer) ->
 
 async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
     let id = parse_id(id, "volunteer")?;
-    state.store.volunteer(id).await?.ok_or_else(|| ApiError::not_found("volunteer"))
+    state
+        .store
+        .volunteer(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))
 }
 
 /// One volunteer: the owner, covering region admins (whole ID and phone,
@@ -276,9 +280,19 @@ pub async fn search(
     }))
 }
 
-pub async fn search_volunteers(state: &AppState, actor: &Actor, filter: VolunteerFilter, paging: Paging) -> ApiResult<Page<Volunteer>> {
+pub async fn search_volunteers(
+    state: &AppState,
+    actor: &Actor,
+    filter: VolunteerFilter,
+    paging: Paging,
+) -> ApiResult<Page<Volunteer>> {
     let region_path = admin_region_path(state, actor, filter.region.as_deref()).await?;
-    let category = filter.category.as_deref().filter(|c| !c.is_empty()).map(Category::parse).transpose()?;
+    let category = filter
+        .category
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(Category::parse)
+        .transpose()?;
     let query = VolunteerQuery {
         region_path,
         q: filter.q,
@@ -308,7 +322,10 @@ pub async fn transfer(
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> ApiResult<Json<VolunteerView>> {
     let volunteer = load(&state, &id).await?;
-    if !current.actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
+    if !current
+        .actor
+        .may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path)
+    {
         return Err(ApiError::forbidden());
     }
     let moved = state
@@ -335,7 +352,10 @@ pub async fn transfers(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<TransferView>>> {
     let volunteer = load(&state, &id).await?;
-    if !current.actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
+    if !current
+        .actor
+        .may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path)
+    {
         return Err(ApiError::forbidden());
     }
     let history = state.store.transfers(volunteer.id).await?;
@@ -423,18 +443,36 @@ pub async fn file_appeal(
     let phone = Phone::parse(&request.phone)?;
     let reason = request.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(RuleError::new("reason_invalid", "give a reason of at most 500 characters").on("reason").into());
+        return Err(
+            RuleError::new("reason_invalid", "give a reason of at most 500 characters")
+                .on("reason")
+                .into(),
+        );
     }
     if !state.store.id_number_registered(id_number.as_str()).await? {
-        return Err(RuleError::new("id_number_not_taken", "this ID number is not registered: register instead")
-            .on("id_number")
-            .into());
+        return Err(RuleError::new(
+            "id_number_not_taken",
+            "this ID number is not registered: register instead",
+        )
+        .on("id_number")
+        .into());
     }
     let id = state
         .store
-        .file_appeal(id_number.as_str(), &name, phone.as_str(), request.region_code.trim(), reason, now_ms())
+        .file_appeal(
+            id_number.as_str(),
+            &name,
+            phone.as_str(),
+            request.region_code.trim(),
+            reason,
+            now_ms(),
+        )
         .await?;
-    let (appeal, _) = state.store.appeal(id).await?.ok_or_else(|| ApiError::not_found("appeal"))?;
+    let (appeal, _) = state
+        .store
+        .appeal(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("appeal"))?;
     Ok((StatusCode::CREATED, Json(appeal_view(appeal))))
 }
 
@@ -487,11 +525,17 @@ pub async fn resolve_appeal(
     ApiJson(decision): ApiJson<AppealDecision>,
 ) -> ApiResult<Json<AppealView>> {
     let id = parse_id(&id, "appeal")?;
-    let (_, path) = state.store.appeal(id).await?.ok_or_else(|| ApiError::not_found("appeal"))?;
+    let (_, path) = state
+        .store
+        .appeal(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("appeal"))?;
     current.actor.require_region_admin(&path)?;
     let resolution = decision.resolution.trim();
     if resolution.chars().count() > 500 {
-        return Err(RuleError::new("reason_invalid", "at most 500 characters").on("resolution").into());
+        return Err(RuleError::new("reason_invalid", "at most 500 characters")
+            .on("resolution")
+            .into());
     }
     let appeal = state
         .store

@@ -1,0 +1,88 @@
+//! Appointing people to roles: region administrators grant administrator,
+//! site manager and organization admin roles inside their subtree.
+
+use crate::api::auth::{RoleView, ScopeView};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::phone::Phone;
+use zhiyuan_domain::region::RegionLevel;
+use zhiyuan_domain::role::{Grant, Role, ScopeKind};
+use zhiyuan_store::{now_ms, parse_id};
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRequest {
+    /// The login (phone) of the person appointed; they must have an account.
+    pub phone: String,
+    /// `province_admin`, `city_admin`, `county_admin`, `site_manager` or `org_admin`.
+    pub role: String,
+    /// A region code (administrators), site id or organization id.
+    pub scope_id: String,
+}
+
+fn scope_unknown() -> ApiError {
+    RuleError::new("scope_unknown", "no such region, site or organization for this role")
+        .on("scope_id")
+        .into()
+}
+
+/// Grants a role over a scope inside the caller's own subtree.
+#[utoipa::path(post, path = "/api/v1/role-grants", tag = "auth", security(("bearer" = [])), request_body = GrantRequest,
+    responses((status = 201, body = RoleView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn grant(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<GrantRequest>,
+) -> ApiResult<(StatusCode, Json<RoleView>)> {
+    let role = Role::parse(request.role.trim())?;
+    let scope_id = request.scope_id.trim().to_string();
+    let region_path = match role.scope_kind() {
+        ScopeKind::Region => {
+            let region = state.store.region(&scope_id).await?.ok_or_else(scope_unknown)?;
+            let level = RegionLevel::parse(&region.level)?;
+            Grant::check_region_level(role, level)?;
+            region.path
+        }
+        ScopeKind::Site => {
+            let id = parse_id(&scope_id, "site").map_err(|_| scope_unknown())?;
+            state.store.site(id).await?.ok_or_else(scope_unknown)?.region_path
+        }
+        ScopeKind::Organization => {
+            let id = parse_id(&scope_id, "organization").map_err(|_| scope_unknown())?;
+            state
+                .store
+                .organization(id)
+                .await?
+                .ok_or_else(scope_unknown)?
+                .region_path
+        }
+    };
+    if !current.actor.may_grant(role, &region_path) {
+        return Err(ApiError::forbidden());
+    }
+    let phone = Phone::parse(&request.phone)?;
+    let user = state.store.user_by_phone(phone.as_str()).await?.ok_or_else(|| {
+        ApiError::from(RuleError::new("user_unknown", "nobody has an account with this phone").on("phone"))
+    })?;
+    state
+        .store
+        .grant_role(user.id, role, &scope_id, &region_path, now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RoleView {
+            role: role.as_str().to_string(),
+            scope: ScopeView {
+                kind: role.scope_kind().as_str().to_string(),
+                id: scope_id,
+            },
+        }),
+    ))
+}

@@ -1,0 +1,287 @@
+//! Pages of the region administrators: the search of the volunteers in
+//! their scope (masked), and the organizations in their scope with the
+//! verification queue and its "审核通过" button. Everyone else gets 403.
+
+use crate::api::Paging;
+use crate::api::organizations::{OrganizationFilter, search_organizations};
+use crate::api::volunteers::{VolunteerFilter, masked_view, search_volunteers};
+use crate::auth::CurrentUser;
+use crate::state::AppState;
+use crate::web::i18n::{self, Lang, Texts};
+use crate::web::page::{
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, filled,
+    render, render_with, session_csrf,
+};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use zhiyuan_store::{StoreError, now_ms, parse_id};
+
+/// Rows per page: small enough for a cheap phone.
+const PAGE_SIZE: i64 = 20;
+
+/// The logged-in region administrator, or why not.
+fn region_admin(page: &Page) -> Result<&CurrentUser, PageError> {
+    let user = page.require_user()?;
+    if user.actor.is_region_admin() {
+        Ok(user)
+    } else {
+        Err(PageError::forbidden())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VolunteerSearch {
+    region: String,
+    q: String,
+    category: String,
+    skill: String,
+    cursor: String,
+}
+
+struct VolunteerRow {
+    volunteer_no: String,
+    name: String,
+    id_number: String,
+    phone: String,
+    sex: &'static str,
+    age: u32,
+    region: String,
+    categories: String,
+    skills: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_volunteers.html")]
+struct VolunteersPage<'a> {
+    t: &'static Texts,
+    layout: Layout,
+    search: &'a VolunteerSearch,
+    categories: Vec<(&'static str, &'static str)>,
+    rows: Vec<VolunteerRow>,
+    next_cursor: Option<String>,
+    error: Option<FieldError>,
+}
+
+impl VolunteersPage<'_> {
+    fn error_for(&self, field: &str) -> Option<&'static str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message)
+    }
+}
+
+pub async fn volunteers(
+    page: Page,
+    State(state): State<AppState>,
+    PageQuery(search): PageQuery<VolunteerSearch>,
+) -> PageResult {
+    let user = region_admin(&page)?;
+    let filter = VolunteerFilter {
+        region: filled(&search.region),
+        q: filled(&search.q),
+        category: filled(&search.category),
+        skill: filled(&search.skill),
+    };
+    let paging = Paging {
+        limit: Some(PAGE_SIZE),
+        cursor: filled(&search.cursor),
+    };
+    let mut status = StatusCode::OK;
+    let mut error = None;
+    let mut rows = Vec::new();
+    let mut next_cursor = None;
+    match search_volunteers(&state, &user.actor, filter, paging).await {
+        Ok(found) => {
+            let mut regions = RegionNames::default();
+            for volunteer in &found.items {
+                rows.push(volunteer_row(page.lang, volunteer, &mut regions, &state).await?);
+            }
+            next_cursor = found.next_cursor;
+        }
+        Err(refused) if refused.status.is_client_error() => {
+            status = refused.status;
+            error = Some(FieldError {
+                field: if refused.code == "category_invalid" {
+                    "category"
+                } else {
+                    "region"
+                },
+                message: i18n::problem(page.lang, &refused.code),
+            });
+        }
+        Err(failure) => return Err(failure.into()),
+    }
+    render_with(
+        status,
+        &VolunteersPage {
+            t: page.t,
+            layout: page.layout(),
+            search: &search,
+            categories: i18n::categories(page.lang),
+            rows,
+            next_cursor,
+            error,
+        },
+    )
+}
+
+async fn volunteer_row(
+    lang: Lang,
+    volunteer: &zhiyuan_store::volunteers::Volunteer,
+    regions: &mut RegionNames,
+    state: &AppState,
+) -> Result<VolunteerRow, PageError> {
+    let view = masked_view(volunteer);
+    let categories: Vec<&str> = [
+        ("party_member", view.categories.party_member),
+        ("elderly", view.categories.elderly),
+        ("rural", view.categories.rural),
+        ("minor", view.categories.minor),
+    ]
+    .into_iter()
+    .filter(|(_, applies)| *applies)
+    .map(|(code, _)| i18n::category(lang, code))
+    .collect();
+    Ok(VolunteerRow {
+        region: regions.label(state, &view.region_code).await?,
+        sex: i18n::sex(lang, &view.sex),
+        categories: categories.join(lang.texts().list_sep),
+        skills: view.skills.join(lang.texts().list_sep),
+        volunteer_no: view.volunteer_no,
+        name: view.name,
+        id_number: view.id_number,
+        phone: view.phone,
+        age: view.age,
+    })
+}
+
+/// The organization lists: the verification queue (default), the verified, all.
+fn status_filter(raw: &str) -> (&'static str, Option<bool>) {
+    match raw {
+        "verified" => ("verified", Some(true)),
+        "all" => ("all", None),
+        _ => ("unverified", Some(false)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrganizationSearch {
+    status: String,
+    q: String,
+    cursor: String,
+    /// The organization just verified, for the notice.
+    done: String,
+}
+
+struct OrganizationRow {
+    id: String,
+    name: String,
+    kind: &'static str,
+    region: String,
+    uscc: String,
+    created_on: String,
+    verified: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_organizations.html")]
+struct OrganizationsPage<'a> {
+    t: &'static Texts,
+    layout: Layout,
+    status: &'static str,
+    q: &'a str,
+    csrf: String,
+    notice: Option<String>,
+    rows: Vec<OrganizationRow>,
+    next_cursor: Option<String>,
+}
+
+pub async fn organizations(
+    page: Page,
+    State(state): State<AppState>,
+    PageQuery(search): PageQuery<OrganizationSearch>,
+) -> PageResult {
+    let user = region_admin(&page)?;
+    let (status, verified) = status_filter(&search.status);
+    let filter = OrganizationFilter {
+        region: None,
+        verified,
+        q: filled(&search.q),
+    };
+    let paging = Paging {
+        limit: Some(PAGE_SIZE),
+        cursor: filled(&search.cursor),
+    };
+    let found = search_organizations(&state, Some(&user.actor), filter, paging).await?;
+    let mut regions = RegionNames::default();
+    let mut rows = Vec::new();
+    for org in found.items {
+        rows.push(OrganizationRow {
+            id: org.id.to_string(),
+            kind: i18n::organization_kind(page.lang, &org.kind),
+            region: regions.label(&state, &org.region_code).await?,
+            uscc: org.uscc.clone().unwrap_or_default(),
+            created_on: crate::api::rfc3339(org.created_at)
+                .get(..10)
+                .unwrap_or_default()
+                .to_string(),
+            verified: org.is_verified(),
+            name: org.name,
+        });
+    }
+    let notice = match search.done.parse::<i64>() {
+        Ok(id) => state
+            .store
+            .organization(id)
+            .await?
+            .filter(|org| org.is_verified() && user.actor.administers_region(&org.region_path))
+            .map(|org| org.name),
+        Err(_) => None,
+    };
+    render(&OrganizationsPage {
+        t: page.t,
+        layout: page.layout(),
+        status,
+        q: search.q.trim(),
+        csrf: session_csrf(user),
+        notice,
+        rows,
+        next_cursor: found.next_cursor,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VerifyForm {
+    csrf: String,
+    /// The list to go back to.
+    status: String,
+}
+
+pub async fn verify_organization(
+    page: Page,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<VerifyForm>,
+) -> PageResult {
+    let user = page.require_user()?;
+    check_session_csrf(user, &form.csrf)?;
+    let id = parse_id(&id, "organization")?;
+    let org = state
+        .store
+        .organization(id)
+        .await?
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    user.actor.require_region_admin(&org.region_path)?;
+    match state.store.verify_organization(org.id, user.user.id, now_ms()).await {
+        Ok(_) => {}
+        // verified meanwhile (another tab, another admin): the outcome is the same
+        Err(StoreError::Rule(rule)) if rule.code == "invalid_transition" => {}
+        Err(failure) => return Err(failure.into()),
+    }
+    let (status, _) = status_filter(&form.status);
+    Ok(Redirect::to(&format!("/admin/organizations?status={status}&done={}", org.id)).into_response())
+}

@@ -1,0 +1,375 @@
+//! The languages of the pages and every visible string in each: Chinese
+//! first, English on request. Strings live in pairs so that no key can
+//! exist in one language only; problem codes, roles, categories and other
+//! stored codes are translated here too.
+
+use zhiyuan_domain::organization::OrgKind;
+
+/// A language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Accepts `zh`, `zh-CN` (any case) and `en`.
+    pub fn parse(raw: &str) -> Option<Lang> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The value of `?lang=` and of the language cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value of `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    fn pick(self, (zh, en): (&'static str, &'static str)) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $zh:literal, $en:literal;)+) => {
+        /// Every fixed string of the pages in one language.
+        pub struct Texts {
+            $(pub $key: &'static str,)+
+        }
+
+        pub static ZH: Texts = Texts { $($key: $zh,)+ };
+        pub static EN: Texts = Texts { $($key: $en,)+ };
+    };
+}
+
+texts! {
+    // layout
+    site_name: "志愿服务平台", "Zhiyuan Volunteer Service";
+    skip_to_content: "跳到正文", "Skip to content";
+    nav_label: "主菜单", "Main menu";
+    nav_me: "我的", "My profile";
+    nav_login: "登录", "Log in";
+    nav_register: "注册志愿者", "Register";
+    nav_admin_volunteers: "志愿者管理", "Volunteers";
+    nav_admin_organizations: "组织审核", "Organizations";
+    nav_logout: "退出登录", "Log out";
+    other_language: "English", "中文";
+    footer: "江西省新时代文明实践志愿服务平台 · 个人信息受《个人信息保护法》保护", "Jiangxi volunteer service platform · personal data protected under the PIPL";
+    required: "必填", "required";
+    optional: "选填", "optional";
+    none: "无", "none";
+    colon: "：", ": ";
+    list_sep: "、", ", ";
+    // home
+    home_title: "志愿服务，从这里开始", "Volunteering starts here";
+    home_intro: "这是全省统一的志愿服务平台。志愿者实名注册，加入志愿服务队伍，报名参加活动，签到签退记录服务时长，并可开具志愿服务证明；群众可以向身边的新时代文明实践中心、所、站点单服务。", "This is the province's volunteer service platform. Volunteers register under their real name, join teams, sign up for activities, check in and out to record their hours and get certificates; residents can order services from the civilization practice centers, institutes and stations near them.";
+    home_point_identity: "实名注册，一人一号，身份证号加密保存", "Real-name registration: one person, one number; ID numbers stored encrypted";
+    home_point_hours: "服务时长来自真实签到，可查可证", "Hours come from real check-ins and can be verified";
+    home_point_orders: "点单、派单、接单、评单，服务送到家门口", "Order, dispatch, accept, evaluate: services brought to your door";
+    home_register_cta: "注册成为志愿者", "Register as a volunteer";
+    home_have_account: "已经注册过？请登录。", "Already registered? Log in.";
+    home_welcome: "欢迎您，", "Welcome, ";
+    home_your_links: "您可以：", "You can:";
+    home_me_desc: "查看我的资料和志愿者信息", "See my profile and volunteer record";
+    home_admin_volunteers_desc: "查询辖区内的志愿者", "Search the volunteers in your region";
+    home_admin_organizations_desc: "审核辖区内的志愿服务组织", "Verify the organizations in your region";
+    // login
+    login_title: "登录", "Log in";
+    phone_label: "手机号", "Mobile phone number";
+    password_label: "密码", "Password";
+    login_submit: "登录", "Log in";
+    login_no_account: "还没有账号？", "No account yet?";
+    // register
+    register_title: "志愿者注册", "Volunteer registration";
+    register_intro: "请如实填写本人信息。身份证号码加密保存，只向您本人和有权限的管理人员完整显示。", "Please give your own real details. Your ID number is stored encrypted and shown whole only to you and to the administrators allowed to see it.";
+    name_label: "姓名", "Full name";
+    name_hint: "与身份证上的姓名一致", "As on your ID card";
+    id_number_label: "身份证号码", "Resident ID number";
+    id_number_hint: "18 位，最后一位可能是 X", "18 characters; the last may be X";
+    phone_hint: "11 位手机号，以后用它登录", "11 digits; you will log in with it";
+    password_hint: "8 到 20 位，要有大写字母、小写字母和数字，不能有 4 个连续或相同的字符（如 1234、aaaa）", "8 to 20 characters with an upper-case letter, a lower-case letter and a digit, and no 4 sequential or repeated characters (like 1234 or aaaa)";
+    region_label: "所在地区代码", "Region code";
+    region_hint: "填写您所在县（区）、乡镇（街道）或村（社区）的行政区划代码，例如 360111001002（青山湖区青山路街道电化社区）。不知道代码可以问村（社区）工作人员。", "The administrative code of your county, township or village/community, for example 360111001002 (Dianhua community, Qingshanlu subdistrict, Qingshanhu district). Your village or community office can tell you the code.";
+    political_status_label: "政治面貌", "Political status";
+    skills_label: "技能特长", "Skills";
+    skills_hint: "多个技能用逗号或空格分开，例如：急救 摄影", "Separate skills with commas or spaces, for example: first aid, photography";
+    guardian_legend: "监护人", "Guardian";
+    guardian_note: "14 岁以下需监护人同意：请填写监护人姓名、手机号并勾选同意。14 岁及以上不用填写。", "Under 14, a guardian must agree: give the guardian's name and mobile number and tick the box. Leave this empty from 14 years on.";
+    guardian_name_label: "监护人姓名", "Guardian's name";
+    guardian_phone_label: "监护人手机号", "Guardian's mobile number";
+    guardian_consent_label: "监护人同意我注册成为志愿者", "My guardian agrees to my registration";
+    consents_legend: "可选授权", "Optional consents";
+    consents_note: "以下授权都是可选的，不授权也能报名和参加活动，签到还可以扫码或由组织者登记。按照《个人信息保护法》，人脸和位置属于敏感个人信息，您可以随时撤回授权，撤回后相关数据会被删除。", "These consents are optional: without them you can still sign up and take part, and check in by QR code or with the organizer. Under the PIPL, face and location data are sensitive personal information; you may withdraw consent at any time and the data is then deleted.";
+    consent_face_label: "同意采集人脸信息，用于刷脸签到", "I agree to face enrolment for face check-in";
+    consent_location_label: "同意在服务期间记录位置，用于定位签到和服务督察", "I agree to my location being recorded during service, for GPS check-in and supervision";
+    register_submit: "提交注册", "Register";
+    register_have_account: "已经有账号？", "Already have an account?";
+    // my profile
+    me_title: "我的资料", "My profile";
+    me_account: "账号", "Account";
+    me_name: "姓名", "Name";
+    me_roles: "角色", "Roles";
+    me_no_roles: "暂无角色", "No roles yet";
+    me_scope: "范围", "Scope";
+    me_volunteer: "志愿者信息", "Volunteer record";
+    me_not_volunteer: "您还没有注册为志愿者。", "You are not registered as a volunteer.";
+    volunteer_no_label: "志愿者编号", "Volunteer number";
+    reveal_id: "显示完整身份证号", "Show the whole ID number";
+    hide_id: "隐藏身份证号", "Hide the ID number";
+    reveal_note: "查看完整号码会记入审计日志。", "Viewing the whole number is recorded in the audit log.";
+    birth_date_label: "出生日期", "Date of birth";
+    sex_label: "性别", "Sex";
+    categories_label: "类别", "Categories";
+    consents_label: "授权", "Consents";
+    consent_face_short: "人脸签到", "Face check-in";
+    consent_location_short: "位置记录", "Location recording";
+    consent_given: "已同意", "given";
+    consent_not_given: "未同意", "not given";
+    registered_on_label: "注册日期", "Registered on";
+    // administration
+    admin_volunteers_title: "志愿者管理", "Volunteers";
+    admin_volunteers_note: "身份证号和手机号只显示部分数字。", "ID and phone numbers are shown in part only.";
+    search_q_label: "姓名、志愿者编号、手机号或身份证号", "Name, volunteer number, phone or ID number";
+    category_label: "类别", "Category";
+    all: "全部", "All";
+    skill_label: "技能", "Skill";
+    region_filter_label: "地区代码", "Region code";
+    region_filter_hint: "留空表示您管辖的全部地区", "Leave empty for your whole region";
+    search_submit: "查询", "Search";
+    region_label_short: "地区", "Region";
+    age_label: "年龄", "Age";
+    no_volunteers: "没有找到符合条件的志愿者。", "No volunteers match.";
+    next_page: "下一页", "Next page";
+    first_page: "回到第一页", "Back to the first page";
+    admin_organizations_title: "组织审核", "Organizations";
+    status_label: "状态", "Status";
+    status_unverified: "待审核", "Awaiting verification";
+    status_verified: "已认证", "Verified";
+    organization_q_label: "组织名称", "Organization name";
+    organization_name_label: "名称", "Name";
+    organization_kind_label: "类型", "Kind";
+    uscc_label: "统一社会信用代码", "Unified social credit code";
+    created_on_label: "创建日期", "Created on";
+    action_label: "操作", "Action";
+    verify_button: "审核通过", "Verify";
+    verified_notice: "已审核通过：", "Verified: ";
+    no_organizations: "没有符合条件的组织。", "No organizations match.";
+    // error pages
+    error_title: "出错了", "Something went wrong";
+    forbidden_title: "无权访问", "Access denied";
+    not_found_title: "找不到页面", "Page not found";
+    back_home: "返回首页", "Back to the home page";
+}
+
+/// A refusal, by its problem `code`, in words for the person who caused it.
+pub fn problem(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "invalid_credentials" => ("手机号或密码不正确。", "Wrong phone number or password."),
+        "too_many_attempts" => (
+            "登录失败次数太多，请过一会儿再试（最多 15 分钟）。",
+            "Too many failed logins; please wait a while (at most 15 minutes) and try again.",
+        ),
+        "account_not_activated" => (
+            "这个账号是由组织导入的，还没有激活：请用短信里的激活码激活后再登录。",
+            "This account was imported and is not active yet: activate it with the code sent by SMS, then log in.",
+        ),
+        "name_invalid" => ("请填写真实姓名（1 到 50 个字）。", "Please give your real name (1 to 50 letters)."),
+        "id_number_invalid" => (
+            "身份证号码不正确，请核对 18 位号码（最后一位可能是 X）。",
+            "This ID number is not valid; please check all 18 characters (the last may be X).",
+        ),
+        "id_number_taken" => (
+            "这个身份证号码已经注册过。如果不是您本人注册的，请联系所在县（区）文明办申诉。",
+            "This ID number is already registered. If that was not you, please appeal to your county office.",
+        ),
+        "phone_invalid" => ("手机号应为 11 位数字，以 13 到 19 开头。", "A mobile number has 11 digits and starts with 13 to 19."),
+        "phone_taken" => (
+            "这个手机号已经有账号了，请直接登录。",
+            "This phone number already has an account; please log in.",
+        ),
+        "password_weak" => (
+            "密码不符合要求：8 到 20 位，要有大写字母、小写字母和数字，不能有 4 个连续或相同的字符。",
+            "The password does not meet the rules: 8 to 20 characters with an upper-case letter, a lower-case letter and a digit, and no 4 sequential or repeated characters.",
+        ),
+        "region_unknown" => ("没有这个地区代码，请核对。", "There is no region with this code; please check it."),
+        "region_too_coarse" => (
+            "请填写县（区）、乡镇（街道）或村（社区）的代码，不能只填省或市。",
+            "Give the code of a county, township or village/community, not of a province or city.",
+        ),
+        "political_status_invalid" => ("请选择政治面貌。", "Please choose a political status."),
+        "skill_invalid" => (
+            "每项技能最多 20 个字，最多 20 项。",
+            "Each skill has at most 20 characters, and at most 20 skills.",
+        ),
+        "guardian_required" => (
+            "未满 14 岁需要监护人同意：请填写监护人姓名、手机号并勾选同意。",
+            "Under 14, a guardian must agree: give their name and mobile number and tick the box.",
+        ),
+        "category_invalid" => ("请从列表中选择类别。", "Please choose a category from the list."),
+        "forbidden_scope" => (
+            "这超出了您的权限范围。如需开通，请联系上级文明办。",
+            "This is outside your scope. Ask the office above you if you need access.",
+        ),
+        "not_found" => ("没有找到您要的内容。", "What you asked for was not found."),
+        "csrf_invalid" => (
+            "页面已过期，请返回并刷新页面后重新提交。",
+            "This form has expired; please go back, reload the page and send it again.",
+        ),
+        "bad_request" => ("提交的内容无法识别，请重新填写。", "The form could not be read; please fill it in again."),
+        "volunteer_no_exhausted" => (
+            "本县（区）本月的志愿者编号已用完，请下个月再注册。",
+            "This county has used every volunteer number this month; please register next month.",
+        ),
+        _ => (
+            "系统出了点问题，请稍后再试。",
+            "Something went wrong on our side; please try again later.",
+        ),
+    })
+}
+
+pub fn role(lang: Lang, role: &str) -> &'static str {
+    lang.pick(match role {
+        "province_admin" => ("省级管理员", "Province administrator"),
+        "city_admin" => ("市级管理员", "City administrator"),
+        "county_admin" => ("县（区）级管理员", "County administrator"),
+        "site_manager" => ("文明实践员", "Site manager"),
+        "org_admin" => ("组织管理员", "Organization administrator"),
+        "volunteer" => ("志愿者", "Volunteer"),
+        "resident" => ("群众", "Resident"),
+        _ => ("其他角色", "Other role"),
+    })
+}
+
+/// The political statuses in the order of the registration form, with labels.
+pub fn political_statuses(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    [
+        "masses",
+        "party_member",
+        "probationary_party_member",
+        "league_member",
+        "democratic_party",
+        "non_party",
+    ]
+    .into_iter()
+    .map(|code| (code, political_status(lang, code)))
+    .collect()
+}
+
+pub fn political_status(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "party_member" => ("中共党员", "CPC member"),
+        "probationary_party_member" => ("中共预备党员", "CPC probationary member"),
+        "league_member" => ("共青团员", "Communist Youth League member"),
+        "democratic_party" => ("民主党派", "Democratic party member"),
+        "non_party" => ("无党派人士", "Non-party"),
+        _ => ("群众", "Ordinary citizen"),
+    })
+}
+
+/// The search categories in the order of the filter, with labels.
+pub fn categories(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    ["party_member", "elderly", "rural", "minor"]
+        .into_iter()
+        .map(|code| (code, category(lang, code)))
+        .collect()
+}
+
+pub fn category(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "party_member" => ("党员", "Party member"),
+        "elderly" => ("老年（60 岁及以上）", "Elderly (60 and over)"),
+        "rural" => ("农村", "Rural"),
+        _ => ("未成年", "Minor"),
+    })
+}
+
+pub fn sex(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "male" => ("男", "Male"),
+        _ => ("女", "Female"),
+    })
+}
+
+pub fn organization_kind(lang: Lang, code: &str) -> &'static str {
+    match OrgKind::parse(code) {
+        Ok(kind) => match lang {
+            Lang::Zh => kind.label_zh(),
+            Lang::En => match kind {
+                OrgKind::SocialOrganization => "Social organization",
+                OrgKind::Unit => "Public body or enterprise",
+                OrgKind::PartyMemberTeam => "Party member team",
+                OrgKind::School => "School",
+                OrgKind::CommunityTeam => "Village or community team",
+            },
+        },
+        Err(_) => lang.pick(("其他", "Other")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_parse_from_codes() {
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::Zh.other().texts().login_title, "Log in");
+    }
+
+    #[test]
+    fn every_problem_a_page_shows_is_translated() {
+        let generic = problem(Lang::Zh, "no_such_code");
+        for code in [
+            "invalid_credentials",
+            "too_many_attempts",
+            "account_not_activated",
+            "name_invalid",
+            "id_number_invalid",
+            "id_number_taken",
+            "phone_invalid",
+            "phone_taken",
+            "password_weak",
+            "region_unknown",
+            "region_too_coarse",
+            "guardian_required",
+            "forbidden_scope",
+            "csrf_invalid",
+        ] {
+            assert_ne!(problem(Lang::Zh, code), generic, "{code}");
+            assert_ne!(problem(Lang::En, code), problem(Lang::Zh, code), "{code}");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! "My profile": the logged-in person's name, roles with their scopes, and
+//! their volunteer record. The ID number is masked unless they ask for it
+//! whole (`?reveal=1`), which goes through `view_for` and is audited.
+
+use crate::api::auth::me_view;
+use crate::api::volunteers::{VolunteerView, masked_view, view_for};
+use crate::state::AppState;
+use crate::web::i18n::{self, Lang, Texts};
+use crate::web::page::{Layout, Page, PageError, PageQuery, PageResult, RegionNames, render};
+use askama::Template;
+use axum::extract::State;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MeQuery {
+    reveal: String,
+}
+
+struct RoleRow {
+    role: &'static str,
+    scope: String,
+}
+
+struct VolunteerCard {
+    volunteer_no: String,
+    id_number: String,
+    /// Whether `id_number` is shown whole.
+    whole: bool,
+    region: String,
+    birth_date: String,
+    sex: &'static str,
+    political_status: &'static str,
+    categories: Vec<&'static str>,
+    skills: Vec<String>,
+    face: bool,
+    location: bool,
+    guardian_name: Option<String>,
+    registered_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    t: &'static Texts,
+    layout: Layout,
+    name: String,
+    phone: String,
+    roles: Vec<RoleRow>,
+    volunteer: Option<VolunteerCard>,
+}
+
+pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<MeQuery>) -> PageResult {
+    let user = page.require_user()?;
+    let me = me_view(&state, user);
+    let mut regions = RegionNames::default();
+    let mut roles = Vec::new();
+    for role in &me.roles {
+        roles.push(RoleRow {
+            role: i18n::role(page.lang, &role.role),
+            scope: scope_name(&state, &mut regions, &role.scope.kind, &role.scope.id).await?,
+        });
+    }
+    let record = match user.volunteer_id() {
+        Some(id) => state.store.volunteer(id).await?,
+        None => None,
+    };
+    let mut phone = me.user.phone;
+    let volunteer = match record {
+        Some(record) => {
+            let view = if query.reveal == "1" {
+                view_for(&state, &user.actor, &record).await?
+            } else {
+                masked_view(&record)
+            };
+            if view.personal_data_visible {
+                phone = view.phone.clone();
+            }
+            let region = regions.label(&state, &view.region_code).await?;
+            Some(card(page.lang, view, region))
+        }
+        None => None,
+    };
+    render(&MePage {
+        t: page.t,
+        layout: page.layout(),
+        name: me.user.name,
+        phone,
+        roles,
+        volunteer,
+    })
+}
+
+fn card(lang: Lang, view: VolunteerView, region: String) -> VolunteerCard {
+    let categories = [
+        ("party_member", view.categories.party_member),
+        ("elderly", view.categories.elderly),
+        ("rural", view.categories.rural),
+        ("minor", view.categories.minor),
+    ]
+    .into_iter()
+    .filter(|(_, applies)| *applies)
+    .map(|(code, _)| i18n::category(lang, code))
+    .collect();
+    VolunteerCard {
+        volunteer_no: view.volunteer_no,
+        id_number: view.id_number,
+        whole: view.personal_data_visible,
+        region,
+        birth_date: view.birth_date,
+        sex: i18n::sex(lang, &view.sex),
+        political_status: i18n::political_status(lang, &view.political_status),
+        categories,
+        skills: view.skills,
+        face: view.consents.face,
+        location: view.consents.location,
+        guardian_name: view.guardian_name,
+        registered_on: view.registered_at.get(..10).unwrap_or(&view.registered_at).to_string(),
+    }
+}
+
+/// A role's scope in words: the region's name and code, or the name of the
+/// site or organization.
+async fn scope_name(state: &AppState, regions: &mut RegionNames, kind: &str, id: &str) -> Result<String, PageError> {
+    let number = id.parse::<i64>().ok();
+    let name = match (kind, number) {
+        ("region", _) => return regions.label(state, id).await,
+        ("site", Some(number)) => state.store.site(number).await?.map(|site| site.name),
+        ("organization", Some(number)) => state.store.organization(number).await?.map(|org| org.name),
+        _ => None,
+    };
+    Ok(name.unwrap_or_else(|| id.to_string()))
+}

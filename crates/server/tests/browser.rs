@@ -1,0 +1,879 @@
+//! The pages, tested two ways against the real server on port 0 over a fresh
+//! SQLite database: plain HTTP checks with reqwest (status codes, redirects,
+//! CSRF refusals, cookie flags, escaping, paging), and the journeys of a new
+//! volunteer, a county administrator and a volunteer in headless Chromium
+//! driven over WebDriver. The browser test needs the Debian packages
+//! `chromium chromium-driver`; ZHIYUAN_SKIP_BROWSER=1 skips it.
+
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use zhiyuan_domain::id_number::compose;
+use zhiyuan_domain::region::check_region_row;
+use zhiyuan_server::auth::{Passwords, SESSION_TTL_MS};
+use zhiyuan_server::demo::{DEMO_PASSWORD, Scale, seed_accounts, seed_volunteers};
+use zhiyuan_server::{ServerConfig, app, serve};
+use zhiyuan_store::Store;
+use zhiyuan_store::testing::{TestDatabase, fresh_sqlite, open_store};
+
+const REGIONS: &[(&str, &str, &str, &str)] = &[
+    ("36", "江西省", "province", ""),
+    ("3601", "南昌市", "city", "36"),
+    ("360102", "东湖区", "county", "3601"),
+    ("360102002", "滕王阁街道", "township", "360102"),
+    ("360102002001", "民巷社区居委会", "village", "360102002"),
+    ("360111", "青山湖区", "county", "3601"),
+    ("360111001", "青山路街道", "township", "360111"),
+    ("360111001002", "电化社区居委会", "village", "360111001"),
+    ("360111100", "京东镇", "township", "360111"),
+    ("360111100200", "梁万村委会", "village", "360111100"),
+];
+/// An urban community (where the demo volunteer lives) and a rural village.
+const COMMUNITY: &str = "360111001002";
+const VILLAGE: &str = "360111100200";
+
+/// The organizations `seed_accounts` leaves waiting for verification.
+const PENDING: [&str; 3] = [
+    "青山湖区湖坊镇巾帼志愿服务队",
+    "南昌市青山湖区党员先锋队",
+    "青山湖区某小学红领巾志愿队",
+];
+const PASSWORD: &str = "Zhiyuan2026";
+const COUNTY_ADMIN: &str = "13800000002";
+const ORG_ADMIN: &str = "13800000004";
+const VOLUNTEER: &str = "13800000005";
+
+struct Server {
+    base: String,
+    store: Store,
+    _database: TestDatabase,
+}
+
+async fn start() -> Server {
+    let database = fresh_sqlite();
+    let store = open_store(&database).await;
+    let rows: Vec<_> = REGIONS
+        .iter()
+        .map(|(code, name, level, parent)| check_region_row(code, name, level, parent, None).unwrap())
+        .collect();
+    store.upsert_regions(&rows).await.unwrap();
+    store.ensure_sites().await.unwrap();
+    seed_accounts(&store, &Passwords::new(2)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = app(
+        store.clone(),
+        &ServerConfig {
+            hash_concurrency: 2,
+            body_limit: 64 * 1024,
+        },
+    );
+    tokio::spawn(serve(listener, router));
+    Server {
+        base: format!("http://{address}"),
+        store,
+        _database: database,
+    }
+}
+
+fn an_id(seq: u16) -> String {
+    compose("360111", chrono::NaiveDate::from_ymd_opt(1990, 5, 1).unwrap(), seq)
+}
+
+/// The ID number as pages show it: first four and last four characters.
+fn masked(id: &str) -> String {
+    format!("{}**********{}", &id[..4], &id[14..])
+}
+
+/// The same ID number with a wrong check character.
+fn with_wrong_check(id: &str) -> String {
+    let last = if id.ends_with('1') { '2' } else { '1' };
+    format!("{}{last}", &id[..17])
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/// One browser-like visitor: keeps cookies, does not follow redirects.
+struct Visitor {
+    client: Client,
+    base: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The `Set-Cookie` header that sets cookie `name`.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no csrf field in {}", self.body))
+            + marker.len();
+        self.body[start..].split('"').next().unwrap().to_string()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+impl Visitor {
+    fn new(server: &Server) -> Self {
+        Visitor {
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: server.base.clone(),
+        }
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        Self::reply(self.client.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        Self::reply(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn login(&self, phone: &str, password: &str) -> Reply {
+        let csrf = self.get("/login").await.csrf();
+        self.post("/login", &[("phone", phone), ("password", password), ("csrf", &csrf)])
+            .await
+    }
+
+    async fn register(&self, fields: &[(&str, &str)]) -> Reply {
+        let csrf = self.get("/register").await.csrf();
+        let mut form = fields.to_vec();
+        form.push(("csrf", &csrf));
+        self.post("/register", &form).await
+    }
+}
+
+fn registration<'a>(name: &'a str, id_number: &'a str, phone: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("id_number", id_number),
+        ("phone", phone),
+        ("password", PASSWORD),
+        ("region_code", VILLAGE),
+        ("political_status", "party_member"),
+        ("skills", "急救，摄影"),
+        ("consent_face", "1"),
+    ]
+}
+
+#[tokio::test]
+async fn pages_answer_in_chinese_then_in_the_chosen_language() {
+    let server = start().await;
+    let visitor = Visitor::new(&server);
+    let home = visitor.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.header("content-type").starts_with("text/html"),
+        "{}",
+        home.header("content-type")
+    );
+    assert!(home.body.contains("<html lang=\"zh-CN\">"), "{}", home.body);
+    assert!(home.body.contains("href=\"/login\"") && home.body.contains("href=\"/register\""));
+    assert!(home.body.contains("注册成为志愿者"));
+    assert!(home.header("content-security-policy").contains("default-src 'none'"));
+    assert_eq!(home.header("cache-control"), "no-store");
+    assert_eq!(home.header("x-content-type-options"), "nosniff");
+
+    let css = visitor.get("/static/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.header("content-type").starts_with("text/css"));
+    assert!(css.body.contains("\"Noto Sans CJK SC\"") && css.body.contains("\"WenQuanYi Micro Hei\""));
+
+    let english = visitor.get("/?lang=en").await;
+    assert!(english.body.contains("<html lang=\"en\">"), "{}", english.body);
+    assert!(english.body.contains("Register as a volunteer"));
+    let cookie = english.set_cookie("zy_lang").expect("the language is remembered");
+    assert!(
+        cookie.starts_with("zy_lang=en;") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let login = visitor.get("/login").await;
+    assert!(
+        login.body.contains("<html lang=\"en\">") && login.body.contains("Mobile phone number"),
+        "{}",
+        login.body
+    );
+    let chinese = visitor.get("/login?lang=zh").await;
+    assert!(chinese.body.contains("<html lang=\"zh-CN\">") && chinese.body.contains("手机号"));
+    assert!(visitor.get("/").await.body.contains("<html lang=\"zh-CN\">"));
+
+    for path in ["/me", "/admin/volunteers", "/admin/organizations"] {
+        let anonymous = visitor.get(path).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(anonymous.location(), "/login", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_session_cookie_and_logout_ends_it() {
+    let server = start().await;
+    let visitor = Visitor::new(&server);
+    let form = visitor.get("/login").await;
+    let form_cookie = form
+        .set_cookie("zy_csrf")
+        .expect("the login form sets its token cookie");
+    assert!(
+        form_cookie.contains("HttpOnly") && form_cookie.contains("SameSite=Lax"),
+        "{form_cookie}"
+    );
+
+    let wrong = visitor
+        .post(
+            "/login",
+            &[
+                ("phone", COUNTY_ADMIN),
+                ("password", "wrong-password"),
+                ("csrf", &form.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("手机号或密码不正确"), "{}", wrong.body);
+    assert!(
+        wrong.body.contains(&format!("value=\"{COUNTY_ADMIN}\"")),
+        "the phone is kept"
+    );
+    assert!(wrong.body.contains("id=\"password-error\""));
+    assert!(
+        !wrong.body.contains("wrong-password"),
+        "the password is never sent back"
+    );
+
+    let ok = visitor.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.location(), "/me");
+    let session = ok.set_cookie("zy_session").expect("a session cookie");
+    for flag in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+        &format!("Max-Age={}", SESSION_TTL_MS / 1000),
+    ] {
+        assert!(session.contains(flag), "{flag} missing from {session}");
+    }
+    assert!(
+        visitor.get("/login").await.location() == "/me",
+        "a logged-in visitor skips the form"
+    );
+
+    let me = visitor.get("/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(
+        me.body.contains("青山湖区文明办") && me.body.contains("县（区）级管理员"),
+        "{}",
+        me.body
+    );
+    assert!(me.body.contains("青山湖区 360111"), "the scope is named: {}", me.body);
+    assert!(me.body.contains("138****0002"), "the phone is masked");
+
+    let refused = visitor.post("/logout", &[("csrf", "0".repeat(64).as_str())]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("页面已过期"), "{}", refused.body);
+    assert_eq!(visitor.get("/me").await.status, StatusCode::OK, "still logged in");
+
+    let out = visitor.post("/logout", &[("csrf", &me.csrf())]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), "/");
+    let cleared = out.set_cookie("zy_session").expect("the cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(visitor.get("/me").await.location(), "/login");
+
+    let now = zhiyuan_store::now_ms();
+    server
+        .store
+        .create_user("13700000071", "导入的志愿者", None, now)
+        .await
+        .unwrap();
+    let imported = visitor.login("13700000071", PASSWORD).await;
+    assert_eq!(imported.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(imported.body.contains("还没有激活"), "{}", imported.body);
+    for _ in 0..5 {
+        visitor.login(ORG_ADMIN, "wrong-password").await;
+    }
+    let throttled = visitor.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.body.contains("登录失败次数太多"), "{}", throttled.body);
+}
+
+#[tokio::test]
+async fn forms_without_their_token_are_refused() {
+    let server = start().await;
+    let stranger = Visitor::new(&server);
+    let token = "ab".repeat(32);
+    let login = stranger
+        .post(
+            "/login",
+            &[("phone", COUNTY_ADMIN), ("password", DEMO_PASSWORD), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::FORBIDDEN, "no token cookie: {}", login.body);
+    assert!(login.set_cookie("zy_session").is_none());
+
+    let visitor = Visitor::new(&server);
+    visitor.get("/register").await;
+    let mut form = registration("赵六", "110101199003070000", "13700000031");
+    form.push(("csrf", &token));
+    let register = visitor.post("/register", &form).await;
+    assert_eq!(register.status, StatusCode::FORBIDDEN, "token differs from the cookie");
+
+    let admin = Visitor::new(&server);
+    admin.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let queue = admin.get("/admin/organizations").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    let marker = "action=\"/admin/organizations/";
+    let start = queue.body.find(marker).expect("a verify button") + marker.len();
+    let id: String = queue.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let path = format!("/admin/organizations/{id}/verify");
+    assert_eq!(
+        admin.post(&path, &[("status", "unverified")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.post(&path, &[("csrf", &token)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let org = server.store.organization(id.parse().unwrap()).await.unwrap().unwrap();
+    assert!(!org.is_verified(), "refused posts change nothing");
+
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    let csrf = volunteer.get("/me").await.csrf();
+    let outside = volunteer.post(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(outside.status, StatusCode::FORBIDDEN, "a volunteer verifies nothing");
+    assert!(outside.body.contains("无权访问"), "{}", outside.body);
+    let forbidden = volunteer.get("/admin/volunteers").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(
+        forbidden.body.contains("无权访问") && forbidden.body.contains("href=\"/me\""),
+        "{}",
+        forbidden.body
+    );
+
+    let done = admin
+        .post(&path, &[("csrf", &queue.csrf()), ("status", "unverified")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.location(),
+        format!("/admin/organizations?status=unverified&done={id}")
+    );
+    assert!(server.store.organization(org.id).await.unwrap().unwrap().is_verified());
+    let after = admin.get(done.location()).await;
+    assert!(
+        after.body.contains(&format!("已审核通过：{}", org.name)),
+        "{}",
+        after.body
+    );
+    assert!(!after.body.contains(&format!("id=\"org-{id}\"")), "it left the queue");
+    let again = admin.post(&path, &[("csrf", &queue.csrf())]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "verifying twice is harmless");
+}
+
+#[tokio::test]
+async fn user_data_is_escaped() {
+    let server = start().await;
+    let visitor = Visitor::new(&server);
+    let script = "<script>alert(1)</script>";
+    let refused = visitor.register(&registration(script, &an_id(41), "13700000041")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"name-error\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || refused.body.contains("&lt;script&gt;")
+    );
+    assert!(!refused.body.contains(script), "{}", refused.body);
+
+    let api = Client::new();
+    let login: serde_json::Value = api
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"phone": ORG_ADMIN, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created = api
+        .post(format!("{}/api/v1/organizations", server.base))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .json(&json!({"name": format!("{script}志愿队"), "region_code": "360111", "kind": "community_team"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let admin = Visitor::new(&server);
+    admin.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let queue = admin.get("/admin/organizations").await;
+    assert!(
+        queue.body.contains("alert(1)"),
+        "the organization is listed: {}",
+        queue.body
+    );
+    assert!(!queue.body.contains(script), "{}", queue.body);
+}
+
+#[tokio::test]
+async fn registration_page_registers_logs_in_and_keeps_what_was_typed() {
+    let server = start().await;
+    let visitor = Visitor::new(&server);
+    let form = visitor.get("/register").await;
+    assert!(form.body.contains("14 岁以下需监护人同意"), "guardian note");
+    assert!(form.body.contains("个人信息保护法"), "PIPL note");
+
+    let id = an_id(51);
+    let weak = [
+        ("name", "钱七"),
+        ("id_number", id.as_str()),
+        ("phone", "13700000051"),
+        ("password", "short"),
+    ];
+    let refused = visitor
+        .register(&[&weak[..], &[("region_code", COMMUNITY), ("skills", "急救")]].concat())
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"password-error\"") && refused.body.contains("密码不符合要求"));
+    for kept in [
+        "value=\"钱七\"",
+        &format!("value=\"{id}\""),
+        "value=\"13700000051\"",
+        "value=\"急救\"",
+    ] {
+        assert!(refused.body.contains(kept), "{kept} not kept");
+    }
+    assert!(!refused.body.contains("value=\"short\""), "never the password");
+
+    let minor = compose(
+        "360111",
+        chrono::Utc::now().date_naive() - chrono::Days::new(365 * 10),
+        3,
+    );
+    let child = visitor.register(&registration("孙小小", &minor, "13700000052")).await;
+    assert_eq!(child.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(child.body.contains("id=\"guardian-error\""), "{}", child.body);
+
+    let taken = visitor
+        .register(&registration(
+            "李志愿",
+            &compose("360111", chrono::NaiveDate::from_ymd_opt(1995, 6, 18).unwrap(), 11),
+            "13700000053",
+        ))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(
+        taken.body.contains("id=\"id_number-error\"") && taken.body.contains("已经注册过"),
+        "{}",
+        taken.body
+    );
+
+    let done = visitor.register(&registration("钱七", &id, "13700000051")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/me");
+    assert!(done.set_cookie("zy_session").is_some());
+    let me = visitor.get("/me").await;
+    assert!(
+        me.body.contains(&masked(&id)) && !me.body.contains(&id),
+        "masked by default"
+    );
+    assert!(me.body.contains("V360111"), "{}", me.body);
+    assert!(
+        me.body.contains("人脸签到：已同意") && me.body.contains("位置记录：未同意"),
+        "{}",
+        me.body
+    );
+    assert!(
+        me.body.contains("党员") && me.body.contains("农村"),
+        "categories: {}",
+        me.body
+    );
+    let whole = visitor.get("/me?reveal=1").await;
+    assert!(
+        whole.body.contains(&id) && whole.body.contains("13700000051"),
+        "{}",
+        whole.body
+    );
+}
+
+#[tokio::test]
+async fn administrators_search_and_page_through_their_volunteers() {
+    let server = start().await;
+    let villages = vec![COMMUNITY.to_string(), VILLAGE.to_string()];
+    seed_volunteers(&server.store, &villages, Scale::Small).await.unwrap();
+    let admin = Visitor::new(&server);
+    admin.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+
+    let first = admin.get("/admin/volunteers").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body.matches("<tr>").count(), 21, "a header row and 20 volunteers");
+    assert!(first.body.contains("3601**********"), "masked ID numbers");
+    let marker = "id=\"next-page\" href=\"";
+    let start = first.body.find(marker).expect("a next page") + marker.len();
+    let next = first.body[start..].split('"').next().unwrap().replace("&amp;", "&");
+    let second = admin.get(&next).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains("回到第一页"));
+    assert_ne!(first.body, second.body);
+
+    let found = admin.get("/admin/volunteers?q=%E6%9D%8E%E5%BF%97%E6%84%BF").await;
+    assert!(
+        found.body.contains("李志愿") && found.body.contains("138****0005"),
+        "{}",
+        found.body
+    );
+    let bad = admin.get("/admin/volunteers?category=astronaut").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"category-error\""));
+    let outside = admin.get("/admin/volunteers?region=360102").await;
+    assert_eq!(outside.status, StatusCode::FORBIDDEN);
+    assert!(outside.body.contains("id=\"region-error\""), "{}", outside.body);
+}
+
+// ---------------------------------------------------------------- browser
+
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+).into());
+        }
+    };
+}
+
+/// chromedriver, started by the test on a free port and killed on drop.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    async fn start(binary: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = Command::new(binary);
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let mut driver = ChromeDriver { child, port };
+        let status = format!("http://127.0.0.1:{port}/status");
+        for _ in 0..100 {
+            if let Ok(Some(exit)) = driver.child.try_wait() {
+                panic!("chromedriver exited at once: {exit}");
+            }
+            if reqwest::get(&status).await.is_ok_and(|r| r.status().is_success()) {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver.stop();
+        panic!("chromedriver did not answer on port {port} within 10 s");
+    }
+
+    /// Kills chromedriver and, through its process group, any browser it left.
+    fn stop(&mut self) {
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::iter::once(PathBuf::from("/usr/bin/chromedriver"))
+        .chain(std::env::split_paths(&path).map(|dir| dir.join("chromedriver")))
+        .find(|candidate| candidate.is_file())
+}
+
+async fn open_browser(driver: &ChromeDriver, profile: &Path) -> Browser {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", format!("--user-data-dir={}", profile.display()),
+                // a phone-sized window: the pages are laid out for phones first
+                "--window-size=412,915",
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver could not start Chromium (/usr/bin/chromium): {e}"))
+}
+
+#[tokio::test]
+async fn browser_journeys() {
+    if std::env::var("ZHIYUAN_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("browser journeys skipped: ZHIYUAN_SKIP_BROWSER=1");
+        return;
+    }
+    let Some(binary) = chromedriver() else {
+        panic!(
+            "chromedriver not found: install the Debian packages `chromium chromium-driver` \
+             (apt-get install chromium chromium-driver), or set ZHIYUAN_SKIP_BROWSER=1 to skip the browser journeys"
+        );
+    };
+    let server = start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let driver = ChromeDriver::start(&binary).await;
+    let browser = open_browser(&driver, profile.path()).await;
+    let outcome = journeys(&browser, &server.base).await;
+    if outcome.is_err() {
+        let url = browser.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let source = browser.source().await.unwrap_or_default();
+        eprintln!("browser at {url} showed:\n{source}");
+    }
+    let _ = browser.close().await;
+    drop(driver);
+    if let Err(error) = outcome {
+        panic!("browser journey failed: {error}");
+    }
+}
+
+async fn journeys(browser: &Browser, base: &str) -> Outcome {
+    english_on_request(browser, base).await?;
+    register_a_volunteer(browser, base).await?;
+    bad_id_number_is_explained(browser, base).await?;
+    county_admin_verifies_an_organization(browser, base).await?;
+    volunteer_is_kept_out_of_administration(browser, base).await
+}
+
+async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
+    Ok(browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("waiting for {css}: {e}"))?)
+}
+
+async fn text(browser: &Browser, css: &str) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(wait_for(browser, css).await?.text().await?)
+}
+
+async fn fill(browser: &Browser, id: &str, value: &str) -> Outcome {
+    let field = browser.find(Locator::Id(id)).await?;
+    field.clear().await?;
+    field.send_keys(value).await?;
+    Ok(())
+}
+
+async fn submit(browser: &Browser) -> Outcome {
+    browser
+        .find(Locator::Css("main form.form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn log_in(browser: &Browser, base: &str, phone: &str) -> Outcome {
+    browser.goto(&format!("{base}/login")).await?;
+    fill(browser, "phone", phone).await?;
+    fill(browser, "password", DEMO_PASSWORD).await?;
+    submit(browser).await?;
+    wait_for(browser, "#user-name").await?;
+    Ok(())
+}
+
+async fn log_out(browser: &Browser) -> Outcome {
+    browser.find(Locator::Id("logout")).await?.click().await?;
+    wait_for(browser, "header a[href='/login']").await?;
+    Ok(())
+}
+
+/// (4) `?lang=en` switches to English, the cookie keeps it, the switch link goes back.
+async fn english_on_request(browser: &Browser, base: &str) -> Outcome {
+    browser.goto(&format!("{base}/?lang=en")).await?;
+    let html = wait_for(browser, "html").await?;
+    ensure!(html.attr("lang").await?.as_deref() == Some("en"), "html lang is not en");
+    ensure!(
+        text(browser, "header a[href='/login']").await? == "Log in",
+        "English menu"
+    );
+    browser.goto(&format!("{base}/login")).await?;
+    ensure!(
+        text(browser, "label[for=phone]").await? == "Mobile phone number",
+        "the cookie keeps English"
+    );
+    browser.find(Locator::Id("switch-lang")).await?.click().await?;
+    wait_for(browser, "html[lang='zh-CN']").await?;
+    ensure!(text(browser, "label[for=phone]").await? == "手机号", "back to Chinese");
+    Ok(())
+}
+
+/// (1) Self-registration lands on "my profile" with the number and a masked ID.
+async fn register_a_volunteer(browser: &Browser, base: &str) -> Outcome {
+    let id = an_id(61);
+    browser.goto(&format!("{base}/register")).await?;
+    fill(browser, "name", "王小明").await?;
+    fill(browser, "id_number", &id).await?;
+    fill(browser, "phone", "13700000061").await?;
+    fill(browser, "password", PASSWORD).await?;
+    fill(browser, "region_code", COMMUNITY).await?;
+    browser
+        .find(Locator::Id("political_status"))
+        .await?
+        .select_by_value("league_member")
+        .await?;
+    fill(browser, "skills", "急救 摄影").await?;
+    browser.find(Locator::Id("consent_location")).await?.click().await?;
+    submit(browser).await?;
+    let number = text(browser, "#volunteer-no").await?;
+    ensure!(
+        number.starts_with("V360111") && number.len() == 18,
+        "volunteer number {number}"
+    );
+    let shown = text(browser, "#id-number").await?;
+    ensure!(shown == masked(&id), "ID shown as {shown}");
+    ensure!(text(browser, "#skills").await? == "急救、摄影", "skills");
+    ensure!(
+        text(browser, "#consents").await?.contains("位置记录：已同意"),
+        "location consent"
+    );
+    browser.find(Locator::Id("reveal-id")).await?.click().await?;
+    wait_for(browser, "#hide-id").await?;
+    ensure!(text(browser, "#id-number").await? == id, "the whole ID on request");
+    log_out(browser).await
+}
+
+/// (2) A wrong ID number is explained next to its field; the name stays.
+async fn bad_id_number_is_explained(browser: &Browser, base: &str) -> Outcome {
+    browser.goto(&format!("{base}/register")).await?;
+    fill(browser, "name", "张三丰").await?;
+    fill(browser, "id_number", &with_wrong_check(&an_id(62))).await?;
+    fill(browser, "phone", "13700000062").await?;
+    fill(browser, "password", PASSWORD).await?;
+    fill(browser, "region_code", COMMUNITY).await?;
+    submit(browser).await?;
+    let error = text(browser, "#id_number-error").await?;
+    ensure!(error.contains("身份证号码不正确"), "error shown: {error}");
+    let field = browser.find(Locator::Id("id_number")).await?;
+    ensure!(
+        field.attr("aria-invalid").await?.as_deref() == Some("true"),
+        "the field is marked invalid"
+    );
+    let name = browser.find(Locator::Id("name")).await?.prop("value").await?;
+    ensure!(name.as_deref() == Some("张三丰"), "name kept: {name:?}");
+    let password = browser.find(Locator::Id("password")).await?.prop("value").await?;
+    ensure!(password.as_deref() == Some(""), "the password is not kept");
+    Ok(())
+}
+
+/// (3) The county administrator verifies a waiting organization.
+async fn county_admin_verifies_an_organization(browser: &Browser, base: &str) -> Outcome {
+    log_in(browser, base, COUNTY_ADMIN).await?;
+    ensure!(
+        text(browser, "#user-name").await? == "青山湖区文明办",
+        "logged in as the county office"
+    );
+    browser.goto(&format!("{base}/admin/organizations")).await?;
+    let row = wait_for(browser, "tr.unverified").await?;
+    let row_id = row.attr("id").await?.unwrap_or_default();
+    let name = row.find(Locator::Css(".org-name")).await?.text().await?;
+    ensure!(PENDING.contains(&name.as_str()), "unexpected organization {name}");
+    row.find(Locator::Css("form.verify button")).await?.click().await?;
+    let notice = text(browser, "#notice").await?;
+    ensure!(
+        notice.contains(&name) && notice.contains("已审核通过"),
+        "notice: {notice}"
+    );
+    ensure!(
+        browser.find_all(Locator::Id(&row_id)).await?.is_empty(),
+        "{name} left the queue"
+    );
+    browser
+        .goto(&format!("{base}/admin/organizations?status=verified"))
+        .await?;
+    let status = text(browser, &format!("#{row_id} .org-status")).await?;
+    ensure!(status == "已认证", "{name} shows as {status}");
+    log_out(browser).await
+}
+
+/// (5) A volunteer opening the administration gets the 403 page.
+async fn volunteer_is_kept_out_of_administration(browser: &Browser, base: &str) -> Outcome {
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.goto(&format!("{base}/admin/volunteers")).await?;
+    ensure!(text(browser, "h1").await? == "无权访问", "403 page title");
+    ensure!(text(browser, "#problem").await?.contains("权限"), "403 explanation");
+    ensure!(
+        browser
+            .find_all(Locator::Css("header a[href='/admin/volunteers']"))
+            .await?
+            .is_empty(),
+        "no administration links for a volunteer"
+    );
+    log_out(browser).await
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Makes what the tests need available on a Debian machine: a running
+# PostgreSQL 15 with a role that may create test databases, and Chromium with
+# ChromeDriver for the browser tests. Prints the ZHIYUAN_TEST_PG line to eval.
+# Safe to run again: each step first checks whether it is already done.
+set -euo pipefail
+# Everything but the final export line goes to stderr.
+exec 3>&1 1>&2
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium and chromium-driver ..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver
+fi
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "installing postgresql ..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql
+fi
+version=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
+as_root pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 30); do
+  as_root su postgres -c "pg_isready -q" && break
+  sleep 1
+done
+as_root su postgres -c "psql -q -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'zhiyuan_test'\"" | grep -q 1 \
+  || as_root su postgres -c "psql -q -c \"CREATE ROLE zhiyuan_test LOGIN CREATEDB PASSWORD 'zhiyuan_test'\""
+# Test databases are named zhiyuan_test_<random>; drop those of earlier runs.
+for db in $(as_root su postgres -c "psql -At -c \"SELECT datname FROM pg_database WHERE datname LIKE 'zhiyuan_test_%'\""); do
+  as_root su postgres -c "dropdb --if-exists $db" || true
+done
+echo "export ZHIYUAN_TEST_PG=postgres://zhiyuan_test:zhiyuan_test@127.0.0.1:5432/postgres" >&3
