@@ -1,5 +1,5 @@
 //! Accounts: users (phone login, password hash), role grants with scopes,
-//! sessions stored as token hashes, and one-time activation codes.
+//! sessions stored as token hashes; imported accounts carry a one-time activation code hash until a password is set.
 
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use serde::Serialize;
@@ -194,7 +194,10 @@ impl Store {
     /// Sets a new password hash and revokes every session of the user.
     pub async fn set_password(&self, user_id: i64, password_hash: &str, now: i64) -> Result<()> {
         write_tx!(self, tx => {
-            let result = sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+            let result = sqlx::query(
+                "UPDATE users SET password_hash = $2, password_changed_at = $3, activation_code_hash = NULL, \
+                 activation_expires_at = NULL WHERE id = $1",
+            )
                 .bind(user_id)
                 .bind(password_hash)
                 .bind(now)
@@ -206,10 +209,6 @@ impl Store {
             sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(user_id)
                 .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM activation_codes WHERE user_id = $1")
-                .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
             audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");

@@ -14,6 +14,11 @@ pub fn activation_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
 }
 
+/// What the login stores of a code: a keyed hash bound to the phone.
+pub(crate) fn activation_code_hash(vault: &crate::Vault, phone_hash: &str, code: &str) -> String {
+    vault.lookup_hash("activation", &format!("{phone_hash}:{}", code.trim()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
@@ -78,17 +83,14 @@ impl Store {
 
     /// Whether `code` is the live activation code of the user.
     pub async fn activation_code_matches(&self, user_id: i64, code: &str, now: i64) -> Result<bool> {
-        let expected = self
-            .vault
-            .lookup_hash("activation", &format!("{user_id}:{}", code.trim()));
-        let stored: Option<String> = read_conn!(self, conn => sqlx::query_scalar(
-            "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
+        let stored: Option<(String, Option<String>)> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT phone_hash, activation_code_hash FROM users WHERE id = $1 AND activation_expires_at > $2",
         )
         .bind(user_id)
         .bind(now)
         .fetch_optional(&mut *conn)
         .await?);
-        Ok(stored.is_some_and(|hash| hash == expected))
+        Ok(stored.is_some_and(|(phone_hash, hash)| hash == Some(activation_code_hash(&self.vault, &phone_hash, code))))
     }
 
     /// Marks an outbox message as handed to the gateway.

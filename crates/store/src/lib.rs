@@ -146,14 +146,47 @@ pub(crate) fn subtree_bounds(path: &str) -> (String, String) {
     (format!("{path}/"), format!("{path}0"))
 }
 
-/// `prefix ($1, $2, ...)` for an `IN` list of `count` values.
-pub(crate) fn in_list_sql(prefix: &str, count: usize) -> String {
-    let placeholders: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
-    format!("{prefix}({})", placeholders.join(", "))
+/// How a backend names bound parameters in generated multi-row statements.
+/// PostgreSQL needs `$N`; SQLite takes anonymous `?`, which sqlx binds in
+/// order without resolving a name per parameter (resolving `$N` names walks
+/// the statement's parameter list, quadratic in the number of parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    Numbered,
+    Anonymous,
 }
 
-/// `prefix ($1, ..., $c), ($c+1, ...) suffix` for `rows` rows of `columns` values.
-pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str) -> String {
+impl Placeholders {
+    fn push(self, sql: &mut String, number: usize) {
+        match self {
+            Placeholders::Numbered => {
+                sql.push('$');
+                sql.push_str(&number.to_string());
+            }
+            Placeholders::Anonymous => sql.push('?'),
+        }
+    }
+}
+
+/// Rows per multi-row statement for a table of `columns` bound values per
+/// row: about 1,000 parameters, far below both backends' limits.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (1000 / columns.max(1)).max(1)
+}
+
+/// `prefix (p1, p2, ...)` for an `IN` list of `count` values.
+pub(crate) fn in_list_sql(placeholders: Placeholders, prefix: &str, count: usize) -> String {
+    values_sql(placeholders, prefix, 1, count, "").replace("), (", ", ")
+}
+
+/// `prefix (p1, ..., pc), (pc+1, ...) suffix` for `rows` rows of `columns` values.
+pub(crate) fn values_sql(
+    placeholders: Placeholders,
+    prefix: &str,
+    columns: usize,
+    rows: usize,
+    suffix: &str,
+) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * columns * 6 + suffix.len());
     sql.push_str(prefix);
     for row in 0..rows {
@@ -165,8 +198,7 @@ pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
+            placeholders.push(&mut sql, row * columns + column + 1);
         }
         sql.push(')');
     }
@@ -224,14 +256,17 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory");
+            // The page cache of the writer holds the hot parts of the lookup
+            // indexes (hashes are random, so imports touch pages everywhere).
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone())
+                .connect_with(options.clone().pragma("cache_size", "-65536"))
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(options.read_only(true))
+                .connect_with(options.pragma("cache_size", "-16384").read_only(true))
                 .await?;
             Backend::Sqlite { writer, readers }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -267,6 +302,13 @@ impl Store {
         }
     }
 
+    pub(crate) fn placeholders(&self) -> Placeholders {
+        match self.backend {
+            Backend::Sqlite { .. } => Placeholders::Anonymous,
+            Backend::Postgres(_) => Placeholders::Numbered,
+        }
+    }
+
     pub fn vault(&self) -> &Vault {
         &self.vault
     }
@@ -291,6 +333,18 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_statements_number_or_omit_parameters() {
+        assert_eq!(
+            values_sql(Placeholders::Numbered, "V ", 2, 2, " R"),
+            "V ($1, $2), ($3, $4) R"
+        );
+        assert_eq!(values_sql(Placeholders::Anonymous, "V ", 2, 2, ""), "V (?, ?), (?, ?)");
+        assert_eq!(in_list_sql(Placeholders::Numbered, "IN ", 3), "IN ($1, $2, $3)");
+        assert_eq!(in_list_sql(Placeholders::Anonymous, "IN ", 2), "IN (?, ?)");
+        assert_eq!(rows_per_statement(20), 50);
+    }
 
     #[test]
     fn subtree_bounds_select_children_only() {

@@ -2,8 +2,8 @@
 //! the practice sites bound to them.
 
 use crate::{
-    Page, Result, Store, StoreError, in_list_sql, into_page, parse_cursor, read_conn, subtree_bounds, values_sql,
-    write_tx,
+    Page, Result, Store, StoreError, in_list_sql, into_page, parse_cursor, read_conn, rows_per_statement,
+    subtree_bounds, values_sql, write_tx,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -48,7 +48,6 @@ impl Store {
     /// A row whose parent is neither stored nor earlier in `rows` is refused
     /// and nothing is written. Rows go in a few hundred per statement.
     pub async fn upsert_regions(&self, rows: &[RegionRow]) -> Result<RegionUpsert> {
-        const CHUNK: usize = 500;
         let in_batch: HashSet<&str> = rows.iter().map(|r| r.code.as_str()).collect();
         if in_batch.len() != rows.len() {
             return Err(StoreError::Rule(
@@ -62,9 +61,10 @@ impl Store {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        let placeholders = self.placeholders();
         let outcome = write_tx!(self, tx => {
-            for chunk in outside_parents.chunks(CHUNK) {
-                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(in_list_sql("SELECT code FROM regions WHERE code IN ", chunk.len())));
+            for chunk in outside_parents.chunks(rows_per_statement(1)) {
+                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(in_list_sql(placeholders, "SELECT code FROM regions WHERE code IN ", chunk.len())));
                 for code in chunk {
                     query = query.bind(*code);
                 }
@@ -76,8 +76,8 @@ impl Store {
                 }
             }
             let mut outcome = RegionUpsert::default();
-            for chunk in rows.chunks(CHUNK) {
-                let sql = in_list_sql("SELECT code, name, population FROM regions WHERE code IN ", chunk.len());
+            for chunk in rows.chunks(rows_per_statement(6)) {
+                let sql = in_list_sql(placeholders, "SELECT code, name, population FROM regions WHERE code IN ", chunk.len());
                 let mut query = sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query.bind(row.code.as_str());
@@ -109,6 +109,7 @@ impl Store {
                     continue;
                 }
                 let sql = values_sql(
+                    placeholders,
                     "INSERT INTO regions (code, name, level, parent_code, path, population) VALUES ",
                     6,
                     changed.len(),

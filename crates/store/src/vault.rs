@@ -72,8 +72,10 @@ impl Vault {
 
     /// Encrypts `plain` under a random nonce: `v1:` + base64(nonce ‖ ciphertext).
     pub fn seal(&self, plain: &str) -> String {
+        // ThreadRng is a CSPRNG seeded from the OS: unique nonces without a
+        // system call per value.
         let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        rand::thread_rng().fill_bytes(&mut nonce);
         let sealed = self
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())

@@ -3,8 +3,8 @@
 //! transfers, consents, and appeals against a taken ID number.
 
 use crate::{
-    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, subtree_bounds,
-    values_sql, write_tx,
+    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, rows_per_statement,
+    subtree_bounds, values_sql, write_tx,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -105,11 +105,6 @@ pub enum ImportOutcome {
     /// The row conflicts with stored data.
     Rejected(RuleError),
 }
-
-/// Rows per `IN (...)` lookup and per multi-row insert (20 columns × 500 rows
-/// stays far below both backends' limits on bound parameters).
-const LOOKUP_CHUNK: usize = 500;
-const INSERT_CHUNK: usize = 500;
 
 pub(crate) const VOLUNTEER_COLUMNS: &str = "v.id, v.user_id, v.volunteer_no, v.name, v.id_masked, v.phone_masked, \
      v.birth_date, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
@@ -273,6 +268,7 @@ impl Store {
     pub async fn import_volunteers(&self, registrations: &[Registration], now: i64) -> Result<Vec<ImportOutcome>> {
         let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
         let month = zhiyuan_domain::time::china_date(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
+        let placeholders = self.placeholders();
         let outcomes = write_tx!(self, tx => {
             // Region paths, once per distinct region of the batch.
             let mut paths: HashMap<&str, Option<String>> = HashMap::new();
@@ -289,14 +285,14 @@ impl Store {
             // ID numbers and phones already stored.
             let mut stored_ids: HashSet<String> = HashSet::new();
             let mut stored_phones: HashSet<String> = HashSet::new();
-            for chunk in sealed.chunks(LOOKUP_CHUNK) {
-                let sql = in_list_sql("SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
+            for chunk in sealed.chunks(rows_per_statement(1)) {
+                let sql = in_list_sql(placeholders, "SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
                 let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query.bind(&row.id_hash);
                 }
                 stored_ids.extend(query.fetch_all(&mut *tx).await?);
-                let sql = in_list_sql("SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
+                let sql = in_list_sql(placeholders, "SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
                 let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query.bind(&row.phone_hash);
@@ -350,12 +346,23 @@ impl Store {
                     numbers.insert(index, volunteer_no::compose(county, month, sequence));
                 }
             }
-            // Logins, then volunteer records, skills, activation codes and outbox messages.
+            // One-time activation codes: hashed on the login, sent through the outbox.
+            let mut messages: HashMap<usize, (String, String)> = HashMap::new();
+            for &index in &accepted {
+                let row = &sealed[index];
+                let code = crate::audit::activation_code();
+                let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
+                let code_hash = crate::audit::activation_code_hash(&self.vault, &row.phone_hash, &code);
+                messages.insert(index, (code_hash, self.vault.seal(&payload)));
+            }
+            // Logins, then volunteer records, skills and outbox messages.
             let mut user_of_phone: HashMap<String, i64> = HashMap::new();
-            for chunk in accepted.chunks(INSERT_CHUNK) {
+            for chunk in accepted.chunks(rows_per_statement(8)) {
                 let sql = values_sql(
-                    "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) VALUES ",
-                    6,
+                    placeholders,
+                    "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, \
+                     password_changed_at, activation_code_hash, activation_expires_at) VALUES ",
+                    8,
                     chunk.len(),
                     " RETURNING id, phone_hash",
                 );
@@ -368,15 +375,18 @@ impl Store {
                         .bind(&row.registration.name)
                         .bind(None::<String>)
                         .bind(now)
-                        .bind(now);
+                        .bind(now)
+                        .bind(messages.get(&index).map(|(code_hash, _)| code_hash.clone()))
+                        .bind(now + crate::audit::ACTIVATION_VALID_MS);
                 }
                 for (user_id, phone_hash) in query.fetch_all(&mut *tx).await? {
                     user_of_phone.insert(phone_hash, user_id);
                 }
             }
             let mut volunteer_of_user: HashMap<i64, i64> = HashMap::new();
-            for chunk in accepted.chunks(INSERT_CHUNK) {
+            for chunk in accepted.chunks(rows_per_statement(20)) {
                 let sql = values_sql(
+                    placeholders,
                     "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_hash, \
                      phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
                      rural, skills, guardian_name, guardian_phone_sealed, registered_at) VALUES ",
@@ -423,44 +433,32 @@ impl Store {
                 })
                 .flatten()
                 .collect();
-            for chunk in skills.chunks(INSERT_CHUNK) {
-                let sql = values_sql("INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ", 2, chunk.len(), "");
+            for chunk in skills.chunks(rows_per_statement(2)) {
+                let sql = values_sql(placeholders, "INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ", 2, chunk.len(), "");
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (volunteer_id, skill) in chunk {
                     query = query.bind(*volunteer_id).bind(*skill);
                 }
                 query.execute(&mut *tx).await?;
             }
-            for chunk in accepted.chunks(INSERT_CHUNK) {
-                let mut codes = Vec::with_capacity(chunk.len());
+            for chunk in accepted.chunks(rows_per_statement(6)) {
+                let sql = values_sql(
+                    placeholders,
+                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ",
+                    6,
+                    chunk.len(),
+                    "",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for &index in chunk {
                     let row = &sealed[index];
-                    let user_id = user_of_phone.get(&row.phone_hash).copied().unwrap_or_default();
-                    let code = crate::audit::activation_code();
-                    let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
-                    codes.push((
-                        user_id,
-                        self.vault.lookup_hash("activation", &format!("{user_id}:{code}")),
-                        self.vault.seal(&payload),
-                        row,
-                    ));
-                }
-                let sql = values_sql("INSERT INTO activation_codes (user_id, code_hash, expires_at) VALUES ", 3, codes.len(), "");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (user_id, code_hash, _, _) in &codes {
-                    query = query.bind(*user_id).bind(code_hash).bind(now + crate::audit::ACTIVATION_VALID_MS);
-                }
-                query.execute(&mut *tx).await?;
-                let sql = values_sql("INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ", 6, codes.len(), "");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (_, _, payload, row) in &codes {
                     query = query
                         .bind(now)
                         .bind("sms")
                         .bind(&row.phone_hash)
                         .bind(&row.phone_sealed)
                         .bind("activation_code")
-                        .bind(payload);
+                        .bind(messages.get(&index).map(|(_, payload)| payload.clone()));
                 }
                 query.execute(&mut *tx).await?;
             }
@@ -538,7 +536,7 @@ impl Store {
         if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let n = binds.len();
             sql.push_str(&format!(
-                " AND (v.name LIKE ${} OR v.volunteer_no = ${} OR v.phone_hash = ${} OR v.id_hash = ${})",
+                " AND (v.name LIKE ${} OR v.volunteer_no = ${} OR v.user_id IN (SELECT id FROM users WHERE phone_hash = ${}) OR v.id_hash = ${})",
                 n + 1,
                 n + 2,
                 n + 3,

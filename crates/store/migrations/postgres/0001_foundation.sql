@@ -34,7 +34,10 @@ CREATE TABLE users (
     display_name        TEXT NOT NULL,
     password_hash       TEXT,
     created_at          BIGINT NOT NULL,
-    password_changed_at BIGINT NOT NULL
+    password_changed_at BIGINT NOT NULL,
+    -- imported accounts: a one-time code (keyed hash) until a password is set
+    activation_code_hash TEXT,
+    activation_expires_at BIGINT
 );
 
 CREATE TABLE role_grants (
@@ -56,12 +59,6 @@ CREATE TABLE sessions (
     revoked_at BIGINT
 );
 CREATE INDEX sessions_user ON sessions (user_id);
-
-CREATE TABLE activation_codes (
-    user_id    BIGINT PRIMARY KEY REFERENCES users (id),
-    code_hash  TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
-);
 
 CREATE TABLE volunteer_number_counters (
     prefix   TEXT PRIMARY KEY,
@@ -94,9 +91,6 @@ CREATE TABLE volunteers (
     registered_at       BIGINT NOT NULL
 );
 CREATE INDEX volunteers_path ON volunteers (region_path);
-CREATE INDEX volunteers_county ON volunteers (county_code, id);
-CREATE INDEX volunteers_phone ON volunteers (phone_hash);
-CREATE INDEX volunteers_name ON volunteers (name);
 
 CREATE TABLE volunteer_skills (
     volunteer_id BIGINT NOT NULL REFERENCES volunteers (id),

@@ -33,7 +33,10 @@ CREATE TABLE users (
     display_name        TEXT NOT NULL,
     password_hash       TEXT,
     created_at          INTEGER NOT NULL,
-    password_changed_at INTEGER NOT NULL
+    password_changed_at INTEGER NOT NULL,
+    -- imported accounts: a one-time code (keyed hash) until a password is set
+    activation_code_hash TEXT,
+    activation_expires_at INTEGER
 );
 
 CREATE TABLE role_grants (
@@ -55,12 +58,6 @@ CREATE TABLE sessions (
     revoked_at INTEGER
 );
 CREATE INDEX sessions_user ON sessions (user_id);
-
-CREATE TABLE activation_codes (
-    user_id    INTEGER PRIMARY KEY REFERENCES users (id),
-    code_hash  TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
-);
 
 CREATE TABLE volunteer_number_counters (
     prefix   TEXT PRIMARY KEY,
@@ -93,15 +90,12 @@ CREATE TABLE volunteers (
     registered_at       INTEGER NOT NULL
 );
 CREATE INDEX volunteers_path ON volunteers (region_path);
-CREATE INDEX volunteers_county ON volunteers (county_code, id);
-CREATE INDEX volunteers_phone ON volunteers (phone_hash);
-CREATE INDEX volunteers_name ON volunteers (name);
 
 CREATE TABLE volunteer_skills (
     volunteer_id INTEGER NOT NULL REFERENCES volunteers (id),
     skill        TEXT NOT NULL,
     PRIMARY KEY (volunteer_id, skill)
-);
+) WITHOUT ROWID;
 CREATE INDEX volunteer_skills_skill ON volunteer_skills (skill);
 
 CREATE TABLE volunteer_transfers (
@@ -155,7 +149,7 @@ CREATE TABLE memberships (
     requested_at    INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     PRIMARY KEY (organization_id, volunteer_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX memberships_volunteer ON memberships (volunteer_id);
 
 CREATE TABLE audit_log (

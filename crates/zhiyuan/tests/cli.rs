@@ -1,0 +1,167 @@
+//! The `zhiyuan` command as a newcomer uses it: `demo` on a fresh SQLite
+//! file serves the platform with the demo logins, running it again adds
+//! nothing twice, and `import` reports rejected rows and exits 0.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    base: String,
+    stdout: Vec<String>,
+    /// Kept open so that the server never writes into a closed pipe.
+    _pipe: Option<BufReader<ChildStdout>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo(dir: &std::path::Path) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(format!("sqlite://{}", dir.join("zhiyuan.db").display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start zhiyuan demo");
+    let mut running = Running {
+        child,
+        base: String::new(),
+        stdout: Vec::new(),
+        _pipe: None,
+    };
+    let mut pipe = BufReader::new(running.child.stdout.take().expect("stdout"));
+    loop {
+        let mut line = String::new();
+        let read = pipe.read_line(&mut line).expect("read stdout");
+        assert!(read > 0, "demo ended without listening: {:?}", running.stdout);
+        let line = line.trim_end().to_string();
+        let address = line.split("listening on http://").nth(1).map(str::to_string);
+        running.stdout.push(line);
+        if let Some(address) = address {
+            running.base = format!("http://{address}");
+            running._pipe = Some(pipe);
+            return running;
+        }
+    }
+}
+
+async fn count_volunteers(client: &reqwest::Client, base: &str, token: &str) -> usize {
+    let mut total = 0;
+    let mut cursor = String::new();
+    loop {
+        let page: serde_json::Value = client
+            .get(format!("{base}/api/v1/volunteers?limit=200&cursor={cursor}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        total += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => return total,
+        }
+    }
+}
+
+async fn login(client: &reqwest::Client, base: &str, phone: &str) -> String {
+    let reply: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"phone": phone, "password": "demo12345"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login {phone}: {reply}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn demo_serves_jiangxi_and_adds_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let first = demo(dir.path());
+    assert!(
+        first.stdout.iter().any(|l| l.contains("13800000006")),
+        "{:?}",
+        first.stdout
+    );
+    let health: serde_json::Value = client
+        .get(format!("{}/api/v1/health", first.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["regions"], 23_959);
+    let token = login(&client, &first.base, "13800000002").await;
+    let before = count_volunteers(&client, &first.base, &token).await;
+    assert!(before > 300, "generated volunteers plus the demo volunteer: {before}");
+    drop(first);
+
+    let second = demo(dir.path());
+    let token = login(&client, &second.base, "13800000002").await;
+    assert_eq!(count_volunteers(&client, &second.base, &token).await, before);
+    let centers: serde_json::Value = client
+        .get(format!("{}/api/v1/sites?region=36&level=center&limit=200", second.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        centers["items"].as_array().unwrap().len(),
+        100,
+        "one center per county, not two"
+    );
+    assert!(dir.path().join("zhiyuan.key").exists());
+}
+
+#[test]
+fn import_reports_rejected_rows_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
+            .args(args)
+            .args(["--db", &db])
+            .output()
+            .expect("run zhiyuan")
+    };
+    assert!(run(&["migrate"]).status.success());
+    let regions = dir.path().join("regions.csv");
+    std::fs::write(
+        &regions,
+        "code,name,level,parent_code\n36,江西省,province,\n3601,南昌市,city,36\n360111,青山湖区,county,3601\n3601119,坏,township,360111\n",
+    )
+    .unwrap();
+    let output = run(&["import", "regions", regions.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("imported 3") && stdout.contains("rejected 1"),
+        "{stdout}"
+    );
+    let rejected = std::fs::read_to_string(dir.path().join("regions.csv.rejected.csv")).unwrap();
+    assert!(rejected.contains("5,code,region_unknown"), "{rejected}");
+
+    let missing = run(&["import", "volunteers", dir.path().join("nope.csv").to_str().unwrap()]);
+    assert!(!missing.status.success(), "a file that cannot be read is an error");
+}
