@@ -124,111 +124,13 @@ struct SealedRegistration<'a> {
     guardian_phone_sealed: Option<String>,
 }
 
-/// Inserts one sealed registration inside the transaction `$tx`: checks the
-/// region, the ID number and the phone, draws the next volunteer number of
-/// the county and month, and creates the login and the volunteer record.
-/// Evaluates to `Result<volunteer id>`.
-macro_rules! insert_volunteer {
-    ($tx:ident, $store:expr, $row:expr, $password_hash:expr, $now:expr) => {
-        async {
-            let row = &$row;
-            let registration = row.registration;
-            let region: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
-                .bind(registration.region.as_str())
-                .fetch_optional(&mut *$tx)
-                .await?;
-            let Some((path,)) = region else {
-                return Err(region_unknown(registration.region.as_str()));
-            };
-            let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
-                .bind(&row.id_hash)
-                .fetch_optional(&mut *$tx)
-                .await?;
-            if taken.is_some() {
-                return Err(StoreError::conflict(
-                    "id_number_taken",
-                    "this ID number is already registered; if it was not you, file an appeal",
-                ));
-            }
-            let phone_taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE phone_hash = $1")
-                .bind(&row.phone_hash)
-                .fetch_optional(&mut *$tx)
-                .await?;
-            if phone_taken.is_some() {
-                return Err(StoreError::conflict("phone_taken", "this phone number already has an account"));
-            }
-            let county = registration
-                .region
-                .county()
-                .ok_or_else(|| StoreError::Rule(RuleError::new("region_too_coarse", "register in a county or below")))?;
-            let month = zhiyuan_domain::time::china_date(
-                chrono::DateTime::from_timestamp_millis($now).unwrap_or_default(),
-            );
-            let prefix = volunteer_no::month_prefix(county.as_str(), month);
-            let sequence: i64 = sqlx::query_scalar(
-                "INSERT INTO volunteer_number_counters (prefix, last_seq) VALUES ($1, 1) \
-                 ON CONFLICT (prefix) DO UPDATE SET last_seq = volunteer_number_counters.last_seq + 1 \
-                 RETURNING last_seq",
-            )
-            .bind(&prefix)
-            .fetch_one(&mut *$tx)
-            .await?;
-            if sequence > 999_999 {
-                return Err(StoreError::conflict("volunteer_no_exhausted", "this county has used every number this month"));
-            }
-            let number = volunteer_no::compose(county.as_str(), month, sequence as u32);
-            let user_id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(&row.phone_hash)
-            .bind(&row.phone_sealed)
-            .bind(&registration.name)
-            .bind($password_hash)
-            .bind($now)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let volunteer_id: i64 = sqlx::query_scalar(
-                "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_hash, \
-                 phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
-                 rural, skills, guardian_name, guardian_phone_sealed, registered_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-                 RETURNING id",
-            )
-            .bind(user_id)
-            .bind(&number)
-            .bind(&registration.name)
-            .bind(&row.id_hash)
-            .bind(&row.id_sealed)
-            .bind(registration.id_number.masked())
-            .bind(&row.phone_hash)
-            .bind(&row.phone_sealed)
-            .bind(registration.phone.masked())
-            .bind(registration.birth_date.format("%Y-%m-%d").to_string())
-            .bind(registration.sex.as_str())
-            .bind(registration.political_status.as_str())
-            .bind(registration.region.as_str())
-            .bind(county.as_str())
-            .bind(&path)
-            .bind(registration.region.is_village_committee())
-            .bind(registration.skills.join(";"))
-            .bind(registration.guardian.as_ref().map(|g| g.name.clone()))
-            .bind(row.guardian_phone_sealed.clone())
-            .bind($now)
-            .fetch_one(&mut *$tx)
-            .await?;
-            for skill in &registration.skills {
-                sqlx::query("INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ($1, $2)")
-                    .bind(volunteer_id)
-                    .bind(skill)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            audit_entry!($tx, $now, Some(user_id), "volunteer.register", "volunteer", volunteer_id.to_string(), number);
-            Ok::<i64, StoreError>(volunteer_id)
-        }
-        .await
-    };
+/// How the logins of newly written volunteers are set up.
+#[derive(Debug, Clone, Copy)]
+enum NewLogin<'a> {
+    /// Self-registration: the password hash (or none yet).
+    Registered(Option<&'a str>),
+    /// Bulk import: no password; a one-time activation code goes to the outbox.
+    Imported,
 }
 
 impl Store {
@@ -243,29 +145,57 @@ impl Store {
         }
     }
 
-    /// Registers a volunteer with a login; `password_hash` is `None` for
-    /// imported volunteers, who activate with a one-time code.
+    /// Registers a volunteer with a login. `password_hash` may be `None` for
+    /// a login whose password is set later.
     pub async fn register_volunteer(
         &self,
         registration: &Registration,
         password_hash: Option<&str>,
         now: i64,
     ) -> Result<Volunteer> {
-        let sealed = self.seal_registration(registration);
-        let volunteer_id = write_tx!(self, tx => {
-            insert_volunteer!(tx, self, sealed, password_hash, now)?
-        });
-        self.volunteer(volunteer_id)
-            .await?
-            .ok_or(StoreError::NotFound("volunteer"))
+        let outcomes = self
+            .write_volunteers(
+                std::slice::from_ref(registration),
+                NewLogin::Registered(password_hash),
+                now,
+            )
+            .await?;
+        match outcomes.into_iter().next() {
+            Some(ImportOutcome::Inserted { volunteer_id }) => self
+                .volunteer(volunteer_id)
+                .await?
+                .ok_or(StoreError::NotFound("volunteer")),
+            Some(ImportOutcome::Unchanged) => Err(StoreError::conflict(
+                "id_number_taken",
+                "this ID number is already registered; if it was not you, file an appeal",
+            )),
+            Some(ImportOutcome::Rejected(rule)) if rule.code == "phone_taken" => {
+                Err(StoreError::conflict(rule.code, rule.detail))
+            }
+            Some(ImportOutcome::Rejected(rule)) => Err(StoreError::Rule(rule)),
+            None => Err(StoreError::NotFound("volunteer")),
+        }
     }
 
     /// Imports a batch of registrations in one transaction: existing ID
     /// numbers are left alone, conflicts are reported per row, and each new
-    /// volunteer gets an activation code in the outbox. Lookups and inserts
-    /// are made a few hundred rows per statement, so a batch costs a handful
-    /// of round trips rather than several per row.
+    /// volunteer gets an activation code in the outbox.
     pub async fn import_volunteers(&self, registrations: &[Registration], now: i64) -> Result<Vec<ImportOutcome>> {
+        self.write_volunteers(registrations, NewLogin::Imported, now).await
+    }
+
+    /// Writes new volunteers in one transaction, the shared path of
+    /// registration and import: checks regions, ID numbers (already stored:
+    /// unchanged) and phones (taken: refused), draws volunteer numbers per
+    /// county and month, and creates logins, records and skills. Lookups and
+    /// inserts are made a few hundred rows per statement, so a batch costs a
+    /// handful of round trips rather than several per row.
+    async fn write_volunteers(
+        &self,
+        registrations: &[Registration],
+        login: NewLogin<'_>,
+        now: i64,
+    ) -> Result<Vec<ImportOutcome>> {
         let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
         let month = zhiyuan_domain::time::china_date(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
         let placeholders = self.placeholders();
@@ -348,7 +278,7 @@ impl Store {
             }
             // One-time activation codes: hashed on the login, sent through the outbox.
             let mut messages: HashMap<usize, (String, String)> = HashMap::new();
-            for &index in &accepted {
+            for &index in accepted.iter().filter(|_| matches!(login, NewLogin::Imported)) {
                 let row = &sealed[index];
                 let code = crate::audit::activation_code();
                 let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
@@ -373,11 +303,14 @@ impl Store {
                         .bind(&row.phone_hash)
                         .bind(&row.phone_sealed)
                         .bind(&row.registration.name)
-                        .bind(None::<String>)
+                        .bind(match login {
+                            NewLogin::Registered(hash) => hash.map(str::to_string),
+                            NewLogin::Imported => None,
+                        })
                         .bind(now)
                         .bind(now)
                         .bind(messages.get(&index).map(|(code_hash, _)| code_hash.clone()))
-                        .bind(now + crate::audit::ACTIVATION_VALID_MS);
+                        .bind(messages.contains_key(&index).then_some(now + crate::audit::ACTIVATION_VALID_MS));
                 }
                 for (user_id, phone_hash) in query.fetch_all(&mut *tx).await? {
                     user_of_phone.insert(phone_hash, user_id);
@@ -441,7 +374,8 @@ impl Store {
                 }
                 query.execute(&mut *tx).await?;
             }
-            for chunk in accepted.chunks(rows_per_statement(6)) {
+            let messaged: Vec<usize> = accepted.iter().copied().filter(|index| messages.contains_key(index)).collect();
+            for chunk in messaged.chunks(rows_per_statement(6)) {
                 let sql = values_sql(
                     placeholders,
                     "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ",
@@ -462,16 +396,17 @@ impl Store {
                 }
                 query.execute(&mut *tx).await?;
             }
-            if !accepted.is_empty() {
-                audit_entry!(tx, now, None::<i64>, "volunteer.import", "volunteer", "batch", format!("{} imported", accepted.len()));
-            }
             for &index in &accepted {
-                let volunteer_id = user_of_phone
-                    .get(&sealed[index].phone_hash)
-                    .and_then(|u| volunteer_of_user.get(u))
-                    .copied()
-                    .unwrap_or_default();
+                let user_id = user_of_phone.get(&sealed[index].phone_hash).copied().unwrap_or_default();
+                let volunteer_id = volunteer_of_user.get(&user_id).copied().unwrap_or_default();
+                if let NewLogin::Registered(_) = login {
+                    let number = numbers.get(&index).cloned().unwrap_or_default();
+                    audit_entry!(tx, now, Some(user_id), "volunteer.register", "volunteer", volunteer_id.to_string(), number);
+                }
                 outcomes[index] = ImportOutcome::Inserted { volunteer_id };
+            }
+            if matches!(login, NewLogin::Imported) && !accepted.is_empty() {
+                audit_entry!(tx, now, None::<i64>, "volunteer.import", "volunteer", "batch", format!("{} imported", accepted.len()));
             }
             outcomes
         });
