@@ -3,7 +3,9 @@
 
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use serde::Serialize;
-use zhiyuan_domain::role::{Grant, Role};
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::region::RegionLevel;
+use zhiyuan_domain::role::{Grant, Role, ScopeKind};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct User {
@@ -214,5 +216,57 @@ impl Store {
             audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");
         });
         Ok(())
+    }
+
+    /// The region path of the scope a role would be granted over: a region of
+    /// the role's level, a site or an organization. `scope_unknown` if there
+    /// is no such scope.
+    pub async fn scope_region_path(&self, role: Role, scope_id: &str) -> Result<String> {
+        let unknown = || {
+            StoreError::Rule(
+                RuleError::new("scope_unknown", "no such region, site or organization for this role").on("scope_id"),
+            )
+        };
+        match role.scope_kind() {
+            ScopeKind::Region => {
+                let region = self.region(scope_id).await?.ok_or_else(unknown)?;
+                Grant::check_region_level(role, RegionLevel::parse(&region.level)?)?;
+                Ok(region.path)
+            }
+            ScopeKind::Site => {
+                let id = crate::parse_id(scope_id, "site").map_err(|_| unknown())?;
+                Ok(self.site(id).await?.ok_or_else(unknown)?.region_path)
+            }
+            ScopeKind::Organization => {
+                let id = crate::parse_id(scope_id, "organization").map_err(|_| unknown())?;
+                Ok(self.organization(id).await?.ok_or_else(unknown)?.region_path)
+            }
+        }
+    }
+
+    /// Gives a login that has no password a fresh one-time activation code
+    /// (valid 30 days) and returns it, for an administrator appointed from
+    /// the command line. Refused once the password is set.
+    pub async fn issue_activation_code(&self, user_id: i64, now: i64) -> Result<String> {
+        let code = crate::audit::activation_code();
+        write_tx!(self, tx => {
+            let row: Option<(String, Option<String>)> =
+                sqlx::query_as("SELECT phone_hash, password_hash FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((phone_hash, password_hash)) = row else { return Err(StoreError::NotFound("user")) };
+            if password_hash.is_some() {
+                return Err(StoreError::Rule(RuleError::new("invalid_transition", "this account is already active")));
+            }
+            sqlx::query("UPDATE users SET activation_code_hash = $2, activation_expires_at = $3 WHERE id = $1")
+                .bind(user_id)
+                .bind(crate::audit::activation_code_hash(&self.vault, &phone_hash, &code))
+                .bind(now + crate::audit::ACTIVATION_VALID_MS)
+                .execute(&mut *tx)
+                .await?;
+            audit_entry!(tx, now, None::<i64>, "user.activation_code", "user", user_id.to_string(), "");
+        });
+        Ok(code)
     }
 }

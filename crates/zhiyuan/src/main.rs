@@ -73,6 +73,22 @@ enum Command {
         #[arg(long)]
         rejected: Option<PathBuf>,
     },
+    /// Appoint someone to a role over a scope (the first province or county
+    /// administrator of a new installation, say). A new login gets a one-time
+    /// activation code, printed here, instead of a password.
+    Grant {
+        /// Their mobile number (the login).
+        phone: String,
+        /// province_admin, city_admin, county_admin, site_manager or org_admin.
+        role: String,
+        /// Region code (administrators), site id or organization id.
+        scope: String,
+        /// Display name of a new login.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Load generators; figures go into docs/benchmarks.md.
     Bench {
         #[command(subcommand)]
@@ -189,6 +205,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             Ok(())
         }
+        Command::Grant {
+            phone,
+            role,
+            scope,
+            name,
+            db,
+        } => {
+            let store = open_store(&db, false).await?;
+            let outcome = grant(&store, &phone, &role, &scope, name.as_deref()).await;
+            store.close().await;
+            outcome
+        }
         Command::Bench { scenario } => match scenario {
             BenchScenario::Login { url, clients, seconds } => bench::login(&url, clients, seconds).await,
             BenchScenario::Import { db, rows, file } => {
@@ -200,6 +228,41 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         },
     }
+}
+
+async fn grant(store: &Store, phone: &str, role: &str, scope: &str, name: Option<&str>) -> Result<(), String> {
+    let phone = zhiyuan_domain::phone::Phone::parse(phone).map_err(|e| e.to_string())?;
+    let role = zhiyuan_domain::role::Role::parse(role).map_err(|e| e.to_string())?;
+    if matches!(
+        role,
+        zhiyuan_domain::role::Role::Volunteer | zhiyuan_domain::role::Role::Resident
+    ) {
+        return Err("volunteers and residents register themselves; grant an administrator or manager role".into());
+    }
+    let path = store
+        .scope_region_path(role, scope.trim())
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = zhiyuan_store::now_ms();
+    let user_id = match store.user_by_phone(phone.as_str()).await.map_err(|e| e.to_string())? {
+        Some(user) => user.id,
+        None => {
+            let display_name = name.unwrap_or(phone.as_str());
+            let id = store
+                .create_user(phone.as_str(), display_name, None, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            let code = store.issue_activation_code(id, now).await.map_err(|e| e.to_string())?;
+            println!("new login {}: activation code {code} (valid 30 days)", phone.as_str());
+            id
+        }
+    };
+    store
+        .grant_role(user_id, role, scope.trim(), &path, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("granted {} over {} to {}", role.as_str(), scope.trim(), phone.as_str());
+    Ok(())
 }
 
 fn main() -> ExitCode {

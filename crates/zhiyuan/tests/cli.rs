@@ -165,3 +165,37 @@ fn import_reports_rejected_rows_and_exits_zero() {
     let missing = run(&["import", "volunteers", dir.path().join("nope.csv").to_str().unwrap()]);
     assert!(!missing.status.success(), "a file that cannot be read is an error");
 }
+
+#[test]
+fn grant_appoints_a_first_administrator_with_an_activation_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
+            .args(args)
+            .args(["--db", &db])
+            .output()
+            .expect("run zhiyuan")
+    };
+    assert!(run(&["migrate"]).status.success());
+    let regions = dir.path().join("regions.csv");
+    std::fs::write(
+        &regions,
+        "code,name,level,parent_code\n36,江西省,province,\n3601,南昌市,city,36\n",
+    )
+    .unwrap();
+    assert!(run(&["import", "regions", regions.to_str().unwrap()]).status.success());
+
+    let granted = run(&["grant", "13900000001", "province_admin", "36", "--name", "省文明办"]);
+    let stdout = String::from_utf8_lossy(&granted.stdout);
+    assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
+    assert!(
+        stdout.contains("activation code") && stdout.contains("granted province_admin over 36"),
+        "{stdout}"
+    );
+    let wrong_level = run(&["grant", "13900000001", "county_admin", "3601"]);
+    assert!(!wrong_level.status.success());
+    assert!(String::from_utf8_lossy(&wrong_level.stderr).contains("role_scope_invalid"));
+    let no_scope = run(&["grant", "13900000001", "city_admin", "3699"]);
+    assert!(String::from_utf8_lossy(&no_scope.stderr).contains("scope_unknown"));
+}

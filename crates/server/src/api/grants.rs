@@ -13,9 +13,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::phone::Phone;
-use zhiyuan_domain::region::RegionLevel;
-use zhiyuan_domain::role::{Grant, Role, ScopeKind};
-use zhiyuan_store::{now_ms, parse_id};
+use zhiyuan_domain::role::Role;
+use zhiyuan_store::now_ms;
 
 #[derive(Deserialize, ToSchema)]
 pub struct GrantRequest {
@@ -25,12 +24,6 @@ pub struct GrantRequest {
     pub role: String,
     /// A region code (administrators), site id or organization id.
     pub scope_id: String,
-}
-
-fn scope_unknown() -> ApiError {
-    RuleError::new("scope_unknown", "no such region, site or organization for this role")
-        .on("scope_id")
-        .into()
 }
 
 /// Grants a role over a scope inside the caller's own subtree.
@@ -43,27 +36,7 @@ pub async fn grant(
 ) -> ApiResult<(StatusCode, Json<RoleView>)> {
     let role = Role::parse(request.role.trim())?;
     let scope_id = request.scope_id.trim().to_string();
-    let region_path = match role.scope_kind() {
-        ScopeKind::Region => {
-            let region = state.store.region(&scope_id).await?.ok_or_else(scope_unknown)?;
-            let level = RegionLevel::parse(&region.level)?;
-            Grant::check_region_level(role, level)?;
-            region.path
-        }
-        ScopeKind::Site => {
-            let id = parse_id(&scope_id, "site").map_err(|_| scope_unknown())?;
-            state.store.site(id).await?.ok_or_else(scope_unknown)?.region_path
-        }
-        ScopeKind::Organization => {
-            let id = parse_id(&scope_id, "organization").map_err(|_| scope_unknown())?;
-            state
-                .store
-                .organization(id)
-                .await?
-                .ok_or_else(scope_unknown)?
-                .region_path
-        }
-    };
+    let region_path = state.store.scope_region_path(role, &scope_id).await?;
     if !current.actor.may_grant(role, &region_path) {
         return Err(ApiError::forbidden());
     }
