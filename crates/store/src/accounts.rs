@@ -47,25 +47,20 @@ impl Store {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let phone_sealed = self.vault.seal(phone);
         let id = write_tx!(self, tx => {
-            let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE phone_hash = $1")
-                .bind(&phone_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if taken.is_some() {
-                return Err(StoreError::conflict("phone_taken", "this phone number already has an account"));
-            }
-            let id: i64 = sqlx::query_scalar(
+            // ON CONFLICT makes a concurrent registration of the same phone a
+            // clean refusal instead of a constraint error.
+            let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (phone_hash) DO NOTHING RETURNING id",
             )
             .bind(&phone_hash)
             .bind(&phone_sealed)
             .bind(display_name)
             .bind(password_hash)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            id
+            id.ok_or_else(|| StoreError::conflict("phone_taken", "this phone number already has an account"))?
         });
         Ok(id)
     }

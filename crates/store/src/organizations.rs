@@ -252,12 +252,15 @@ impl Store {
                 Some((Some(_),)) => return Err(StoreError::Rule(RuleError::new("invalid_transition", "this organization is already verified"))),
                 Some((None,)) => {}
             }
-            sqlx::query("UPDATE organizations SET verified_at = $2, verified_by = $3 WHERE id = $1")
+            let result = sqlx::query("UPDATE organizations SET verified_at = $2, verified_by = $3 WHERE id = $1 AND verified_at IS NULL")
                 .bind(id)
                 .bind(now)
                 .bind(by_user)
                 .execute(&mut *tx)
                 .await?;
+            if result.rows_affected() == 0 {
+                return Err(StoreError::Rule(RuleError::new("invalid_transition", "this organization is already verified")));
+            }
             audit_entry!(tx, now, Some(by_user), "organization.verify", "organization", id.to_string(), "");
         });
         self.organization(id).await?.ok_or(StoreError::NotFound("organization"))

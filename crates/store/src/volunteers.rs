@@ -196,6 +196,21 @@ impl Store {
         login: NewLogin<'_>,
         now: i64,
     ) -> Result<Vec<ImportOutcome>> {
+        match self.write_volunteers_once(registrations, login, now).await {
+            // A concurrent transaction (PostgreSQL) stored one of these ID
+            // numbers or phones between our check and our insert: the second
+            // pass sees it and reports the row as it should.
+            Err(error) if error.is_unique_violation() => self.write_volunteers_once(registrations, login, now).await,
+            other => other,
+        }
+    }
+
+    async fn write_volunteers_once(
+        &self,
+        registrations: &[Registration],
+        login: NewLogin<'_>,
+        now: i64,
+    ) -> Result<Vec<ImportOutcome>> {
         let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
         let month = zhiyuan_domain::time::china_date(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
         let placeholders = self.placeholders();

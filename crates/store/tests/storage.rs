@@ -637,3 +637,47 @@ async fn consents_are_given_and_withdrawn() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_id_give_one_volunteer_and_clean_refusals() {
+    for (backend, store, _db) in stores().await {
+        let mut tasks = Vec::new();
+        for n in 0..8u16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // the same ID number, different phones
+                let mut input = person("并发", "360111001001", (1993, 3, 3), 91, "13988880000");
+                input.phone = format!("139888800{n:02}");
+                let registration = register(&input, today()).unwrap();
+                store.register_volunteer(&registration, None, NOW).await
+            }));
+        }
+        let mut created = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => created += 1,
+                Err(StoreError::Conflict {
+                    code: "id_number_taken",
+                    ..
+                }) => {}
+                Err(other) => panic!("{backend}: {other}"),
+            }
+        }
+        assert_eq!(created, 1, "{backend}");
+        // and one phone registered at once by two people: one login
+        let first = store.create_user("13977770000", "甲", None, NOW);
+        let second = store.create_user("13977770000", "乙", None, NOW);
+        let (a, b) = tokio::join!(first, second);
+        assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{backend}");
+        assert!(
+            matches!(
+                a.err().or(b.err()),
+                Some(StoreError::Conflict {
+                    code: "phone_taken",
+                    ..
+                })
+            ),
+            "{backend}"
+        );
+    }
+}
