@@ -262,7 +262,7 @@ impl Store {
             // indexes (hashes are random, so imports touch pages everywhere).
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone().pragma("cache_size", "-65536"))
+                .connect_with(options.clone().pragma("cache_size", "-262144"))
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(4)
