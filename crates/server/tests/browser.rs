@@ -183,6 +183,20 @@ impl Visitor {
             .await
     }
 
+    async fn activate(&self, phone: &str, code: &str, password: &str) -> Reply {
+        let csrf = self.get("/activate").await.csrf();
+        self.post(
+            "/activate",
+            &[
+                ("phone", phone),
+                ("code", code),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+
     async fn register(&self, fields: &[(&str, &str)]) -> Reply {
         let csrf = self.get("/register").await.csrf();
         let mut form = fields.to_vec();
@@ -335,12 +349,19 @@ async fn login_sets_a_safe_session_cookie_and_logout_ends_it() {
     let imported = visitor.login("13700000071", PASSWORD).await;
     assert_eq!(imported.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(imported.body.contains("还没有激活"), "{}", imported.body);
+    assert!(
+        imported
+            .body
+            .contains("<a href=\"/activate\" id=\"activate-now\">用短信验证码激活</a>"),
+        "the refusal links to activation: {}",
+        imported.body
+    );
     for _ in 0..5 {
         visitor.login(ORG_ADMIN, "wrong-password").await;
     }
     let throttled = visitor.login(ORG_ADMIN, DEMO_PASSWORD).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(throttled.body.contains("登录失败次数太多"), "{}", throttled.body);
+    assert!(throttled.body.contains("失败次数太多"), "{}", throttled.body);
 }
 
 #[tokio::test]
@@ -539,6 +560,242 @@ async fn registration_page_registers_logs_in_and_keeps_what_was_typed() {
         "{}",
         whole.body
     );
+}
+
+/// Imports a volunteer (no password) and returns the code of their activation SMS.
+async fn import_volunteer(server: &Server, name: &str, id_number: &str, phone: &str) -> String {
+    let input = zhiyuan_domain::volunteer::RegistrationInput {
+        name: name.into(),
+        id_number: id_number.into(),
+        phone: phone.into(),
+        region_code: COMMUNITY.into(),
+        ..Default::default()
+    };
+    let registration = zhiyuan_domain::volunteer::register(&input, chrono::Utc::now().date_naive()).unwrap();
+    server
+        .store
+        .import_volunteers(&[registration], zhiyuan_store::now_ms())
+        .await
+        .unwrap();
+    server.store.outbox_for(phone).await.unwrap()[0].payload["code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The value the `Set-Cookie` header gives the session cookie.
+fn session_token(reply: &Reply) -> String {
+    let cookie = reply.set_cookie("zy_session").expect("a session cookie");
+    cookie["zy_session=".len()..].split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn imported_volunteers_activate_and_change_their_password() {
+    let server = start().await;
+    let phone = "13700000081";
+    let code = import_volunteer(&server, "导入者", &an_id(81), phone).await;
+    let visitor = Visitor::new(&server);
+    let login = visitor.get("/login").await;
+    assert!(
+        login
+            .body
+            .contains("导入的账号？ <a href=\"/activate\" id=\"activate-link\">用短信验证码激活</a>"),
+        "{}",
+        login.body
+    );
+    let form = visitor.get("/activate").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("8 到 20 位") && form.body.contains("不能有 4 个连续或相同的字符"),
+        "the password rules are shown: {}",
+        form.body
+    );
+
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let wrong = visitor.activate(phone, wrong_code, "Imported2026").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("<p class=\"field-error\" id=\"code-error\">验证码不正确或已过期"),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.body.contains("code-hint code-error\" aria-invalid=\"true\""));
+    assert!(wrong.body.contains(&format!("value=\"{phone}\"")), "the phone is kept");
+    assert!(!wrong.body.contains("Imported2026"), "the password is never sent back");
+    assert!(wrong.set_cookie("zy_session").is_none());
+
+    let weak = visitor.activate(&format!(" {phone} "), &code, "short").await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        weak.body.contains("id=\"password-error\">密码不符合要求"),
+        "{}",
+        weak.body
+    );
+    let bad_phone = visitor.get("/activate?lang=en").await;
+    let csrf = bad_phone.csrf();
+    let bad_phone = visitor
+        .post(
+            "/activate",
+            &[
+                ("phone", "12345"),
+                ("code", &code),
+                ("password", "Imported2026"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad_phone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_phone
+            .body
+            .contains("id=\"phone-error\">A mobile number has 11 digits"),
+        "{}",
+        bad_phone.body
+    );
+    visitor.get("/?lang=zh").await;
+
+    let stranger = Visitor::new(&server);
+    let forged = stranger
+        .post(
+            "/activate",
+            &[
+                ("phone", phone),
+                ("code", &code),
+                ("password", "Forged2026x"),
+                ("csrf", &"ab".repeat(32)),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "no token cookie: {}", forged.body);
+    assert!(forged.body.contains("页面已过期"), "{}", forged.body);
+    assert!(forged.set_cookie("zy_session").is_none());
+
+    let activated = visitor.activate(phone, &code, "Imported2026").await;
+    assert_eq!(activated.status, StatusCode::SEE_OTHER, "{}", activated.body);
+    assert_eq!(activated.location(), "/me");
+    let first_session = session_token(&activated);
+    let me = visitor.get("/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(
+        me.body.contains("导入者")
+            && me
+                .body
+                .contains("<a href=\"/me/password\" id=\"change-password\">修改密码</a>"),
+        "{}",
+        me.body
+    );
+    assert_eq!(
+        visitor.get("/activate").await.location(),
+        "/me",
+        "a logged-in visitor skips the form"
+    );
+    let again = Visitor::new(&server).activate(phone, &code, "Imported2027").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "the code works once");
+
+    let other = Visitor::new(&server);
+    assert_eq!(other.login(phone, "Imported2026").await.location(), "/me");
+    let page = visitor.get("/me/password").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("8 到 20 位"), "{}", page.body);
+    let csrf = page.csrf();
+    for token in ["", "0".repeat(64).as_str()] {
+        let refused = visitor
+            .post(
+                "/me/password",
+                &[
+                    ("current_password", "Imported2026"),
+                    ("new_password", "Changed2027x"),
+                    ("csrf", token),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(refused.body.contains("页面已过期"), "{}", refused.body);
+    }
+    assert_eq!(
+        other.get("/me").await.status,
+        StatusCode::OK,
+        "refused posts change nothing"
+    );
+
+    let wrong = visitor
+        .post(
+            "/me/password",
+            &[
+                ("current_password", "Wrong2026x"),
+                ("new_password", "Changed2027x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains("id=\"current_password-error\">当前密码不正确"),
+        "{}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains("Wrong2026x") && !wrong.body.contains("Changed2027x"));
+    let weak = visitor
+        .post(
+            "/me/password",
+            &[
+                ("current_password", "Imported2026"),
+                ("new_password", "aaaa1111Aa"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        weak.body.contains("id=\"new_password-error\">密码不符合要求"),
+        "{}",
+        weak.body
+    );
+
+    let changed = visitor
+        .post(
+            "/me/password",
+            &[
+                ("current_password", "Imported2026"),
+                ("new_password", "Changed2027x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(changed.location(), "/login?changed=1");
+    let cleared = changed.set_cookie("zy_session").expect("the cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let notice = visitor.get(changed.location()).await;
+    assert!(
+        notice.body.contains("id=\"notice\" role=\"status\">密码已修改"),
+        "{}",
+        notice.body
+    );
+    let replayed = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/me", server.base))
+        .header(reqwest::header::COOKIE, format!("zy_session={first_session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), StatusCode::SEE_OTHER, "the old session ended");
+    assert_eq!(other.get("/me").await.location(), "/login", "every session ended");
+    assert_eq!(visitor.get("/me/password").await.location(), "/login");
+
+    assert_eq!(
+        visitor.login(phone, "Imported2026").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the old password is gone"
+    );
+    let relogin = visitor.login(phone, "Changed2027x").await;
+    assert_eq!(relogin.status, StatusCode::SEE_OTHER);
+    assert_eq!(relogin.location(), "/me");
+    assert_eq!(visitor.get("/me").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

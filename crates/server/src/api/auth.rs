@@ -135,29 +135,48 @@ pub async fn activate(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<ActivateRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(
+        activate_account(
+            &state,
+            &request.phone,
+            &request.code,
+            &request.password,
+            &address.ip().to_string(),
+        )
+        .await?,
+    ))
+}
+
+/// Checks the one-time code of an imported account (throttled like logins),
+/// sets its first password and opens a session. Shared by the API and the
+/// activation page.
+pub async fn activate_account(
+    state: &AppState,
+    phone: &str,
+    code: &str,
+    password: &str,
+    address: &str,
+) -> ApiResult<LoginResponse> {
     let now = now_ms();
-    let address = address.ip().to_string();
-    let phone = Phone::parse(&request.phone)?;
-    state.throttle.check(phone.as_str(), &address, now / 1000)?;
-    check_strength(&request.password)?;
+    let phone = Phone::parse(phone)?;
+    state.throttle.check(phone.as_str(), address, now / 1000)?;
+    check_strength(password)?;
     let user = state.store.user_by_phone(phone.as_str()).await?;
     let valid = match &user {
-        Some(user) if user.password_hash.is_none() => {
-            state.store.activation_code_matches(user.id, &request.code, now).await?
-        }
+        Some(user) if user.password_hash.is_none() => state.store.activation_code_matches(user.id, code, now).await?,
         _ => false,
     };
     let Some(user) = user.filter(|_| valid) else {
-        state.throttle.record_failure(phone.as_str(), &address, now / 1000);
+        state.throttle.record_failure(phone.as_str(), address, now / 1000);
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "activation_code_invalid",
             "the code is wrong or expired, or the account is already active",
         ));
     };
-    let hash = state.passwords.hash(request.password).await?;
+    let hash = state.passwords.hash(password.to_string()).await?;
     state.store.set_password(user.id, &hash, now).await?;
-    Ok(Json(open_session(&state, &user, now).await?))
+    open_session(state, &user, now).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -174,10 +193,22 @@ pub async fn change_password(
     current: CurrentUser,
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    check_strength(&request.new_password)?;
+    change_account_password(&state, &current, &request.current_password, &request.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the current password and sets the new one, which ends every
+/// session of the account. Shared by the API and the password page.
+pub async fn change_account_password(
+    state: &AppState,
+    current: &CurrentUser,
+    current_password: &str,
+    new_password: &str,
+) -> ApiResult<()> {
+    check_strength(new_password)?;
     let verified = state
         .passwords
-        .verify(request.current_password, current.user.password_hash.clone())
+        .verify(current_password.to_string(), current.user.password_hash.clone())
         .await?;
     if !verified {
         return Err(ApiError::new(
@@ -186,9 +217,9 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     }
-    let hash = state.passwords.hash(request.new_password).await?;
+    let hash = state.passwords.hash(new_password.to_string()).await?;
     state.store.set_password(current.user.id, &hash, now_ms()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,14 +1,16 @@
-//! Login, logout and volunteer self-registration pages. Both forms are
-//! public and use the double-submit form token; logout uses the session's.
+//! Login, logout, volunteer self-registration and the activation of imported
+//! accounts. The login, registration and activation forms are public and use
+//! the double-submit form token; logout uses the session's.
 
-use crate::api::auth::authenticate;
+use crate::api::auth::{activate_account, authenticate};
 use crate::api::volunteers::{ConsentsInput, GuardianInput, RegisterVolunteer, register_volunteer};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{
-    FieldError, Layout, Page, PageError, PageForm, PageResult, check_session_csrf, filled, render, render_with,
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, filled, render,
+    render_with,
 };
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
@@ -55,6 +57,17 @@ struct LoginPage<'a> {
     csrf: &'a str,
     phone: &'a str,
     error: Option<&'static str>,
+    /// The refusal was `account_not_activated`: the error links to activation.
+    not_activated: bool,
+    /// The password was just changed: ask to log in again.
+    changed: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    /// `1` after a password change.
+    changed: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,7 +78,7 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login_form(page: Page) -> PageResult {
+pub async fn login_form(page: Page, PageQuery(query): PageQuery<LoginQuery>) -> PageResult {
     if page.user.is_some() {
         return Ok(Redirect::to("/me").into_response());
     }
@@ -76,6 +89,8 @@ pub async fn login_form(page: Page) -> PageResult {
         csrf: &token.value,
         phone: "",
         error: None,
+        not_activated: false,
+        changed: query.changed == "1",
     })?;
     page.with_form_token(response, &token)
 }
@@ -100,6 +115,8 @@ pub async fn login(
                 csrf: &form.csrf,
                 phone: form.phone.trim(),
                 error: Some(i18n::problem(page.lang, &error.code)),
+                not_activated: error.code == "account_not_activated",
+                changed: false,
             },
         ),
         Err(error) => Err(error.into()),
@@ -259,6 +276,96 @@ pub async fn register(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActivateForm {
+    phone: String,
+    code: String,
+    password: String,
+    csrf: String,
+}
+
+/// The form field an activation refusal belongs to (`""`: the whole form).
+fn activate_error_field(code: &str) -> &'static str {
+    match code {
+        "phone_invalid" => "phone",
+        "activation_code_invalid" => "code",
+        "password_weak" => "password",
+        _ => "",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activate.html")]
+struct ActivatePage<'a> {
+    t: &'static Texts,
+    layout: Layout,
+    csrf: &'a str,
+    phone: &'a str,
+    code: &'a str,
+    error: Option<FieldError>,
+}
+
+impl ActivatePage<'_> {
+    fn error_for(&self, field: &str) -> Option<&'static str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message)
+    }
+}
+
+pub async fn activate_form(page: Page) -> PageResult {
+    if page.user.is_some() {
+        return Ok(Redirect::to("/me").into_response());
+    }
+    let token = page.form_token();
+    let response = render(&ActivatePage {
+        t: page.t,
+        layout: page.layout(),
+        csrf: &token.value,
+        phone: "",
+        code: "",
+        error: None,
+    })?;
+    page.with_form_token(response, &token)
+}
+
+pub async fn activate(
+    page: Page,
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    PageForm(form): PageForm<ActivateForm>,
+) -> PageResult {
+    page.check_form_token(&form.csrf)?;
+    let activated = activate_account(
+        &state,
+        &form.phone,
+        form.code.trim(),
+        &form.password,
+        &address.ip().to_string(),
+    )
+    .await;
+    match activated {
+        Ok(session) => {
+            end_previous_session(&state, page.user.as_ref()).await?;
+            page.login_redirect(&session.token, "/me")
+        }
+        Err(error) if error.status.is_client_error() => render_with(
+            form_status(&error),
+            &ActivatePage {
+                t: page.t,
+                layout: page.layout(),
+                csrf: &form.csrf,
+                phone: form.phone.trim(),
+                code: form.code.trim(),
+                error: Some(FieldError {
+                    field: activate_error_field(&error.code),
+                    message: i18n::problem(page.lang, &error.code),
+                }),
+            },
+        ),
+        Err(error) => Err(error.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +391,13 @@ mod tests {
         assert_eq!(register_error_field(&error), "region_code");
         error.field = None;
         assert_eq!(register_error_field(&error), "");
+    }
+
+    #[test]
+    fn activation_refusals_find_their_field() {
+        assert_eq!(activate_error_field("activation_code_invalid"), "code");
+        assert_eq!(activate_error_field("phone_invalid"), "phone");
+        assert_eq!(activate_error_field("password_weak"), "password");
+        assert_eq!(activate_error_field("too_many_attempts"), "");
     }
 }

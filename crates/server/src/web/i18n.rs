@@ -110,6 +110,22 @@ texts! {
     password_label: "密码", "Password";
     login_submit: "登录", "Log in";
     login_no_account: "还没有账号？", "No account yet?";
+    login_imported: "导入的账号？", "Imported account?";
+    activate_link: "用短信验证码激活", "Activate with the SMS code";
+    password_changed_notice: "密码已修改，所有设备上的登录都已退出，请用新密码重新登录。", "Your password was changed and you were logged out everywhere; please log in again with the new password.";
+    // activation of imported accounts
+    activate_title: "激活账号", "Activate your account";
+    activate_intro: "组织为您导入志愿者信息后，会用短信把 6 位验证码发到您的手机。请填写手机号和验证码，并设置登录密码。", "When an organization imports your volunteer record, a 6-digit code is sent to your phone by SMS. Enter your phone number and the code, and choose a password.";
+    activation_code_label: "短信验证码", "Code from the SMS";
+    activation_code_hint: "短信里的 6 位数字", "The 6 digits in the SMS";
+    new_password_label: "新密码", "New password";
+    activate_submit: "激活并登录", "Activate and log in";
+    activate_have_password: "已经设置过密码？", "Already have a password?";
+    // password change
+    password_title: "修改密码", "Change password";
+    password_intro: "修改密码后，所有设备上的登录都会退出，需要用新密码重新登录。", "Changing your password logs you out everywhere; you then log in again with the new password.";
+    current_password_label: "当前密码", "Current password";
+    password_submit: "修改密码", "Change password";
     // register
     register_title: "志愿者注册", "Volunteer registration";
     register_intro: "请如实填写本人信息。身份证号码加密保存，只向您本人和有权限的管理人员完整显示。", "Please give your own real details. Your ID number is stored encrypted and shown whole only to you and to the administrators allowed to see it.";
@@ -197,13 +213,18 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
     lang.pick(match code {
         "invalid_credentials" => ("手机号或密码不正确。", "Wrong phone number or password."),
         "too_many_attempts" => (
-            "登录失败次数太多，请过一会儿再试（最多 15 分钟）。",
-            "Too many failed logins; please wait a while (at most 15 minutes) and try again.",
+            "失败次数太多，请过一会儿再试（最多 15 分钟）。",
+            "Too many failed attempts; please wait a while (at most 15 minutes) and try again.",
         ),
         "account_not_activated" => (
-            "这个账号是由组织导入的，还没有激活：请用短信里的激活码激活后再登录。",
+            "这个账号是由组织导入的，还没有激活：请先用短信验证码激活，再登录。",
             "This account was imported and is not active yet: activate it with the code sent by SMS, then log in.",
         ),
+        "activation_code_invalid" => (
+            "验证码不正确或已过期，或者这个账号已经激活过了（已激活的请直接登录）。",
+            "The code is wrong or has expired, or the account is already active (if so, please log in).",
+        ),
+        "password_wrong" => ("当前密码不正确。", "The current password is wrong."),
         "name_invalid" => ("请填写真实姓名（1 到 50 个字）。", "Please give your real name (1 to 50 letters)."),
         "id_number_invalid" => (
             "身份证号码不正确，请核对 18 位号码（最后一位可能是 X）。",
@@ -356,6 +377,8 @@ mod tests {
             "invalid_credentials",
             "too_many_attempts",
             "account_not_activated",
+            "activation_code_invalid",
+            "password_wrong",
             "name_invalid",
             "id_number_invalid",
             "id_number_taken",

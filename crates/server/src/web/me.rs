@@ -1,12 +1,17 @@
 //! "My profile": the logged-in person's name, roles with their scopes, and
 //! their volunteer record. The ID number is masked unless they ask for it
-//! whole (`?reveal=1`), which goes through `view_for` and is audited.
+//! whole (`?reveal=1`), which goes through `view_for` and is audited. Also
+//! the password change (`/me/password`), which ends every session and sends
+//! the person back to the login page.
 
-use crate::api::auth::me_view;
+use crate::api::auth::{change_account_password, me_view};
 use crate::api::volunteers::{VolunteerView, masked_view, view_for};
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
-use crate::web::page::{Layout, Page, PageError, PageQuery, PageResult, RegionNames, render};
+use crate::web::page::{
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, render,
+    render_with, session_csrf,
+};
 use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;
@@ -130,4 +135,83 @@ async fn scope_name(state: &AppState, regions: &mut RegionNames, kind: &str, id:
         _ => None,
     };
     Ok(name.unwrap_or_else(|| id.to_string()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    csrf: String,
+}
+
+/// The form field a password-change refusal belongs to (`""`: the whole form).
+fn password_error_field(code: &str) -> &'static str {
+    match code {
+        "password_wrong" => "current_password",
+        "password_weak" => "new_password",
+        _ => "",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    t: &'static Texts,
+    layout: Layout,
+    csrf: String,
+    error: Option<FieldError>,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&'static str> {
+        self.error.as_ref().filter(|e| e.field == field).map(|e| e.message)
+    }
+}
+
+pub async fn password_form(page: Page) -> PageResult {
+    let user = page.require_user()?;
+    render(&PasswordPage {
+        t: page.t,
+        layout: page.layout(),
+        csrf: session_csrf(user),
+        error: None,
+    })
+}
+
+pub async fn change_password(
+    page: Page,
+    State(state): State<AppState>,
+    PageForm(form): PageForm<PasswordForm>,
+) -> PageResult {
+    let user = page.require_user()?;
+    check_session_csrf(user, &form.csrf)?;
+    match change_account_password(&state, user, &form.current_password, &form.new_password).await {
+        Ok(()) => page.logout_redirect("/login?changed=1"),
+        Err(error) if error.status.is_client_error() => render_with(
+            error.status,
+            &PasswordPage {
+                t: page.t,
+                layout: page.layout(),
+                csrf: session_csrf(user),
+                error: Some(FieldError {
+                    field: password_error_field(&error.code),
+                    message: i18n::problem(page.lang, &error.code),
+                }),
+            },
+        ),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_refusals_find_their_field() {
+        assert_eq!(password_error_field("password_wrong"), "current_password");
+        assert_eq!(password_error_field("password_weak"), "new_password");
+        assert_eq!(password_error_field("not_found"), "");
+    }
 }

@@ -1,9 +1,10 @@
 //! Server-rendered pages, Chinese first with English on request (`?lang=en`):
-//! the public home page, login and logout, volunteer self-registration,
-//! "my profile", and the region administrators' volunteer search and
-//! organization verification. Templates live in `crates/server/templates`;
-//! the one stylesheet is served from the binary at `/static/app.css`. The
-//! pages need no JavaScript.
+//! the public home page, login and logout, volunteer self-registration, the
+//! activation of imported accounts, "my profile" with the password change,
+//! and the region administrators' volunteer search and organization
+//! verification. Templates live in `crates/server/templates`; the one
+//! stylesheet is served from the binary at `/static/app.css`. The pages need
+//! no JavaScript.
 
 mod account;
 mod admin;
@@ -24,7 +25,9 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
         .route("/register", get(account::register_form).post(account::register))
+        .route("/activate", get(account::activate_form).post(account::activate))
         .route("/me", get(me::me))
+        .route("/me/password", get(me::password_form).post(me::change_password))
         .route("/admin/volunteers", get(admin::volunteers))
         .route("/admin/organizations", get(admin::organizations))
         .route("/admin/organizations/{id}/verify", post(admin::verify_organization))
