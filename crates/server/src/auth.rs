@@ -135,6 +135,60 @@ impl LoginThrottle {
     }
 }
 
+/// The address failed logins are counted against: the peer of the TCP
+/// connection, or, behind a reverse proxy that the configuration trusts, the
+/// last address in `X-Forwarded-For` (the one that proxy appended).
+pub struct ClientAddress(pub String);
+
+pub fn client_address(headers: &axum::http::HeaderMap, peer: std::net::IpAddr, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(forwarded) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|a| a.parse::<std::net::IpAddr>().is_ok())
+    {
+        return forwarded.to_string();
+    }
+    peer.to_string()
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        Ok(ClientAddress(client_address(
+            &parts.headers,
+            peer,
+            state.trust_forwarded_for,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_when_trusted() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
+        let peer: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(client_address(&headers, peer, false), "10.0.0.2");
+        assert_eq!(client_address(&headers, peer, true), "198.51.100.7");
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(client_address(&headers, peer, true), "10.0.0.2");
+        assert_eq!(client_address(&axum::http::HeaderMap::new(), peer, true), "10.0.0.2");
+    }
+}
+
 /// The logged-in caller.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {

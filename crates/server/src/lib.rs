@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub hash_concurrency: usize,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Behind a reverse proxy: count failed logins per `X-Forwarded-For`
+    /// address instead of per connection (else everyone shares the proxy's).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +42,7 @@ impl Default for ServerConfig {
         Self {
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             body_limit: 1024 * 1024,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -50,6 +54,7 @@ pub fn app(store: Store, config: &ServerConfig) -> Router {
         passwords: Arc::new(Passwords::new(config.hash_concurrency)),
         throttle: Arc::new(LoginThrottle::default()),
         metrics: metrics::handle(),
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     Router::new()
         .merge(api::routes())

@@ -12,4 +12,6 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub throttle: Arc<LoginThrottle>,
     pub metrics: PrometheusHandle,
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
 }

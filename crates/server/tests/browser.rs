@@ -71,6 +71,7 @@ async fn start() -> Server {
         &ServerConfig {
             hash_concurrency: 2,
             body_limit: 64 * 1024,
+            ..ServerConfig::default()
         },
     );
     tokio::spawn(serve(listener, router));

@@ -56,6 +56,7 @@ impl TestApp {
             &ServerConfig {
                 hash_concurrency: 2,
                 body_limit: 64 * 1024,
+                ..ServerConfig::default()
             },
         );
         tokio::spawn(serve(listener, router));

@@ -37,6 +37,9 @@ struct ListenArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "ZHIYUAN_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Behind a reverse proxy: count failed logins per X-Forwarded-For address.
+    #[arg(long, env = "ZHIYUAN_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -152,7 +155,11 @@ async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", listen.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("zhiyuan listening on http://{address}");
-    let router = app(store.clone(), &ServerConfig::default());
+    let config = ServerConfig {
+        trust_forwarded_for: listen.trust_forwarded_for,
+        ..ServerConfig::default()
+    };
+    let router = app(store.clone(), &config);
     let outcome = serve(listener, router).await.map_err(|e| e.to_string());
     store.close().await;
     outcome

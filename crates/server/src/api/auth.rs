@@ -1,14 +1,13 @@
 //! Login, logout, activation of imported accounts, password change, and "who am I".
 
-use crate::auth::{CurrentUser, SESSION_TTL_MS, new_session_token, token_hash};
+use crate::auth::{ClientAddress, CurrentUser, SESSION_TTL_MS, new_session_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 use zhiyuan_domain::password::check_strength;
 use zhiyuan_domain::phone::{Phone, mask_phone};
@@ -104,11 +103,11 @@ async fn open_session(state: &AppState, user: &User, now: i64) -> ApiResult<Logi
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     Ok(Json(
-        authenticate(&state, &request.phone, &request.password, &address.ip().to_string()).await?,
+        authenticate(&state, &request.phone, &request.password, &address).await?,
     ))
 }
 
@@ -132,18 +131,11 @@ pub struct ActivateRequest {
     responses((status = 200, body = LoginResponse), (status = 422, body = crate::error::Problem)))]
 pub async fn activate(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<ActivateRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     Ok(Json(
-        activate_account(
-            &state,
-            &request.phone,
-            &request.code,
-            &request.password,
-            &address.ip().to_string(),
-        )
-        .await?,
+        activate_account(&state, &request.phone, &request.code, &request.password, &address).await?,
     ))
 }
 

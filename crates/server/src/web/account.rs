@@ -4,7 +4,7 @@
 
 use crate::api::auth::{activate_account, authenticate};
 use crate::api::volunteers::{ConsentsInput, GuardianInput, RegisterVolunteer, register_volunteer};
-use crate::auth::CurrentUser;
+use crate::auth::{ClientAddress, CurrentUser};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
@@ -13,11 +13,10 @@ use crate::web::page::{
     render_with,
 };
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use zhiyuan_store::now_ms;
 
 /// The fields of the registration form that can carry an error of their own.
@@ -98,11 +97,11 @@ pub async fn login_form(page: Page, PageQuery(query): PageQuery<LoginQuery>) -> 
 pub async fn login(
     page: Page,
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    match authenticate(&state, &form.phone, &form.password, &address.ip().to_string()).await {
+    match authenticate(&state, &form.phone, &form.password, &address).await {
         Ok(session) => {
             end_previous_session(&state, page.user.as_ref()).await?;
             page.login_redirect(&session.token, "/me")
@@ -250,12 +249,12 @@ pub async fn register_form(page: Page) -> PageResult {
 pub async fn register(
     page: Page,
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     PageForm(form): PageForm<RegisterForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
     match register_volunteer(&state, form.request()).await {
-        Ok(_) => match authenticate(&state, &form.phone, &form.password, &address.ip().to_string()).await {
+        Ok(_) => match authenticate(&state, &form.phone, &form.password, &address).await {
             Ok(session) => {
                 end_previous_session(&state, page.user.as_ref()).await?;
                 page.login_redirect(&session.token, "/me")
@@ -331,18 +330,11 @@ pub async fn activate_form(page: Page) -> PageResult {
 pub async fn activate(
     page: Page,
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     PageForm(form): PageForm<ActivateForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    let activated = activate_account(
-        &state,
-        &form.phone,
-        form.code.trim(),
-        &form.password,
-        &address.ip().to_string(),
-    )
-    .await;
+    let activated = activate_account(&state, &form.phone, form.code.trim(), &form.password, &address).await;
     match activated {
         Ok(session) => {
             end_previous_session(&state, page.user.as_ref()).await?;
