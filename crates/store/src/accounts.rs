@@ -65,6 +65,13 @@ impl Store {
         Ok(id)
     }
 
+    /// How many logins exist (zero: nothing sealed is stored yet).
+    pub async fn user_count(&self) -> Result<i64> {
+        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *conn)
+            .await?))
+    }
+
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         read_conn!(self, conn => Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))

@@ -130,6 +130,9 @@ enum ImportKind {
     Organizations,
 }
 
+/// Rejected rows printed on the terminal; the file has them all.
+const SHOWN_REJECTIONS: usize = 100;
+
 fn default_key_file(db: &str) -> PathBuf {
     let sqlite_path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:"));
     match sqlite_path.map(Path::new).and_then(Path::parent) {
@@ -138,14 +141,26 @@ fn default_key_file(db: &str) -> PathBuf {
     }
 }
 
-/// Opens and migrates the store; `create_key` makes a key file when none exists.
-async fn open_store(args: &DbArgs, create_key: bool) -> Result<Store, String> {
+/// Opens and migrates the store. A missing key file is created, unless the
+/// database already holds personal data sealed under another key: a new key
+/// could not open it, so that is an error naming the file to restore.
+async fn open_store(args: &DbArgs) -> Result<Store, String> {
     let key_file = args.key_file.clone().unwrap_or_else(|| default_key_file(&args.db));
-    let vault = Vault::load_or_create(&key_file, create_key).map_err(|e| e.to_string())?;
+    let key_was_there = key_file.exists();
+    let vault = Vault::load_or_create(&key_file, true).map_err(|e| e.to_string())?;
     let store = Store::connect(&args.db, vault)
         .await
         .map_err(|e| format!("cannot open {}: {e}", args.db))?;
     store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+    if !key_was_there && store.user_count().await.map_err(|e| e.to_string())? > 0 {
+        store.close().await;
+        let _ = std::fs::remove_file(&key_file);
+        return Err(format!(
+            "the key file {} is missing but {} holds personal data sealed with it: restore the key file",
+            key_file.display(),
+            args.db
+        ));
+    }
     Ok(store)
 }
 
@@ -168,16 +183,16 @@ async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { db, listen } => {
-            let store = open_store(&db, false).await?;
+            let store = open_store(&db).await?;
             run_server(store, &listen).await
         }
         Command::Demo { db, listen, scale } => {
-            let store = open_store(&db, true).await?;
+            let store = open_store(&db).await?;
             demo::load(&store, scale).await?;
             run_server(store, &listen).await
         }
         Command::Migrate { db } => {
-            let store = open_store(&db, true).await?;
+            let store = open_store(&db).await?;
             println!("database is up to date ({})", store.backend_name());
             store.close().await;
             Ok(())
@@ -188,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             rejected,
         } => {
-            let store = open_store(&db, false).await?;
+            let store = open_store(&db).await?;
             let today = zhiyuan_domain::time::china_date(chrono::Utc::now());
             let report = match kind {
                 ImportKind::Regions => zhiyuan_import::import_regions(&store, &file).await,
@@ -207,6 +222,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report
                     .write_rejected_csv(writer)
                     .map_err(|e| format!("{}: {e}", out.display()))?;
+                for rejected in report.rejected.iter().take(SHOWN_REJECTIONS) {
+                    println!(
+                        "row {}, column {}: {} ({})",
+                        rejected.row, rejected.column, rejected.code, rejected.detail
+                    );
+                }
+                if report.rejected.len() > SHOWN_REJECTIONS {
+                    println!("... {} more", report.rejected.len() - SHOWN_REJECTIONS);
+                }
                 println!("rejected rows written to {}", out.display());
             }
             store.close().await;
@@ -219,7 +243,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             name,
             db,
         } => {
-            let store = open_store(&db, false).await?;
+            let store = open_store(&db).await?;
             let outcome = grant(&store, &phone, &role, &scope, name.as_deref()).await;
             store.close().await;
             outcome
@@ -227,7 +251,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Bench { scenario } => match scenario {
             BenchScenario::Login { url, clients, seconds } => bench::login(&url, clients, seconds).await,
             BenchScenario::Import { db, rows, file } => {
-                let store = open_store(&db, true).await?;
+                let store = open_store(&db).await?;
                 demo::load_regions(&store).await?;
                 let outcome = bench::import(&store, rows, file).await;
                 store.close().await;

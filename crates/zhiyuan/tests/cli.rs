@@ -162,6 +162,32 @@ fn import_reports_rejected_rows_and_exits_zero() {
     let rejected = std::fs::read_to_string(dir.path().join("regions.csv.rejected.csv")).unwrap();
     assert!(rejected.contains("5,code,region_unknown"), "{rejected}");
 
+    assert!(stdout.contains("row 5, column code: region_unknown"), "{stdout}");
+
+    // without its key file, a database holding personal data is refused
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        format!(
+            "name,id_number,phone,region_code\n张三,{},13900000077,360111\n",
+            zhiyuan_domain::id_number::compose("360111", chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), 1)
+        ),
+    )
+    .unwrap();
+    assert!(
+        run(&["import", "volunteers", people.to_str().unwrap()])
+            .status
+            .success()
+    );
+    std::fs::remove_file(dir.path().join("zhiyuan.key")).unwrap();
+    let keyless = run(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!keyless.status.success());
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("restore the key file"));
+    assert!(
+        !dir.path().join("zhiyuan.key").exists(),
+        "no new key may replace the lost one"
+    );
+
     let missing = run(&["import", "volunteers", dir.path().join("nope.csv").to_str().unwrap()]);
     assert!(!missing.status.success(), "a file that cannot be read is an error");
 }
