@@ -123,8 +123,9 @@ impl fmt::Debug for IdNumber {
     }
 }
 
-/// Builds a valid ID number from region, birth date and a 3-digit sequence
-/// (odd = male). Used by demo data and tests.
+/// Builds a valid ID number from a 6-digit region, a birth date and a
+/// 3-digit sequence (odd = male). For demo data and tests; panics when
+/// `region6` is not six ASCII digits.
 pub fn compose(region6: &str, birth: NaiveDate, sequence: u16) -> String {
     let body = format!("{region6}{}{:03}", birth.format("%Y%m%d"), sequence % 1000);
     let mut first17 = [0u8; 17];
