@@ -252,7 +252,7 @@ impl Store {
     pub async fn issue_activation_code(&self, user_id: i64, now: i64) -> Result<String> {
         let code = crate::audit::activation_code();
         write_tx!(self, tx => {
-            let row: Option<(String, Option<String>)> =
+            let row: Option<(Vec<u8>, Option<String>)> =
                 sqlx::query_as("SELECT phone_hash, password_hash FROM users WHERE id = $1")
                     .bind(user_id)
                     .fetch_optional(&mut *tx)

@@ -15,8 +15,8 @@ pub fn activation_code() -> String {
 }
 
 /// What the login stores of a code: a keyed hash bound to the phone.
-pub(crate) fn activation_code_hash(vault: &crate::Vault, phone_hash: &str, code: &str) -> String {
-    vault.lookup_hash("activation", &format!("{phone_hash}:{}", code.trim()))
+pub(crate) fn activation_code_hash(vault: &crate::Vault, phone_hash: &[u8], code: &str) -> Vec<u8> {
+    vault.lookup_hash("activation", &format!("{}:{}", hex::encode(phone_hash), code.trim()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -83,7 +83,7 @@ impl Store {
 
     /// Whether `code` is the live activation code of the user.
     pub async fn activation_code_matches(&self, user_id: i64, code: &str, now: i64) -> Result<bool> {
-        let stored: Option<(String, Option<String>)> = read_conn!(self, conn => sqlx::query_as(
+        let stored: Option<(Vec<u8>, Option<Vec<u8>>)> = read_conn!(self, conn => sqlx::query_as(
             "SELECT phone_hash, activation_code_hash FROM users WHERE id = $1 AND activation_expires_at > $2",
         )
         .bind(user_id)

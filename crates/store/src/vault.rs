@@ -104,13 +104,14 @@ impl Vault {
     }
 
     /// The lookup hash of a value of some kind (`"id"`, `"phone"`): equal
-    /// values of one kind give equal hashes.
-    pub fn lookup_hash(&self, kind: &str, value: &str) -> String {
+    /// values of one kind give equal hashes. 32 bytes, stored as a binary
+    /// column so that the unique indexes over them stay small.
+    pub fn lookup_hash(&self, kind: &str, value: &str) -> Vec<u8> {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.lookup_key).expect("HMAC takes any key length");
         mac.update(kind.as_bytes());
         mac.update(b":");
         mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        mac.finalize().into_bytes().to_vec()
     }
 }
 

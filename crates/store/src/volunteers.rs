@@ -117,11 +117,17 @@ fn region_unknown(code: &str) -> StoreError {
 /// Sealed and hashed forms of one registration, computed outside the transaction.
 struct SealedRegistration<'a> {
     registration: &'a Registration,
-    id_hash: String,
+    id_hash: Vec<u8>,
     id_sealed: String,
-    phone_hash: String,
+    phone_hash: Vec<u8>,
     phone_sealed: String,
     guardian_phone_sealed: Option<String>,
+}
+
+/// A value bound to a query assembled from optional filters.
+enum Bind {
+    Text(String),
+    Bytes(Vec<u8>),
 }
 
 /// How the logins of newly written volunteers are set up.
@@ -228,17 +234,17 @@ impl Store {
                 }
             }
             // ID numbers and phones already stored.
-            let mut stored_ids: HashSet<String> = HashSet::new();
-            let mut stored_phones: HashSet<String> = HashSet::new();
+            let mut stored_ids: HashSet<Vec<u8>> = HashSet::new();
+            let mut stored_phones: HashSet<Vec<u8>> = HashSet::new();
             for chunk in sealed.chunks(rows_per_statement(1)) {
                 let sql = in_list_sql(placeholders, "SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query.bind(&row.id_hash);
                 }
                 stored_ids.extend(query.fetch_all(&mut *tx).await?);
                 let sql = in_list_sql(placeholders, "SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
                     query = query.bind(&row.phone_hash);
                 }
@@ -292,7 +298,7 @@ impl Store {
                 }
             }
             // One-time activation codes: hashed on the login, sent through the outbox.
-            let mut messages: HashMap<usize, (String, String)> = HashMap::new();
+            let mut messages: HashMap<usize, (Vec<u8>, String)> = HashMap::new();
             for &index in accepted.iter().filter(|_| matches!(login, NewLogin::Imported)) {
                 let row = &sealed[index];
                 let code = crate::audit::activation_code();
@@ -301,7 +307,7 @@ impl Store {
                 messages.insert(index, (code_hash, self.vault.seal(&payload)));
             }
             // Logins, then volunteer records, skills and outbox messages.
-            let mut user_of_phone: HashMap<String, i64> = HashMap::new();
+            let mut user_of_phone: HashMap<Vec<u8>, i64> = HashMap::new();
             for chunk in accepted.chunks(rows_per_statement(8)) {
                 let sql = values_sql(
                     placeholders,
@@ -311,7 +317,7 @@ impl Store {
                     chunk.len(),
                     " RETURNING id, phone_hash",
                 );
-                let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
                 for &index in chunk {
                     let row = &sealed[index];
                     query = query
@@ -332,13 +338,13 @@ impl Store {
                 }
             }
             let mut volunteer_of_user: HashMap<i64, i64> = HashMap::new();
-            for chunk in accepted.chunks(rows_per_statement(20)) {
+            for chunk in accepted.chunks(rows_per_statement(19)) {
                 let sql = values_sql(
                     placeholders,
-                    "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_hash, \
+                    "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, \
                      phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
                      rural, skills, guardian_name, guardian_phone_sealed, registered_at) VALUES ",
-                    20,
+                    19,
                     chunk.len(),
                     " RETURNING id, user_id",
                 );
@@ -353,7 +359,6 @@ impl Store {
                         .bind(&row.id_hash)
                         .bind(&row.id_sealed)
                         .bind(registration.id_number.masked())
-                        .bind(&row.phone_hash)
                         .bind(&row.phone_sealed)
                         .bind(registration.phone.masked())
                         .bind(registration.birth_date.format("%Y-%m-%d").to_string())
@@ -478,7 +483,7 @@ impl Store {
     /// Volunteers at or under a region, filtered, in id order.
     pub async fn search_volunteers(&self, query: &VolunteerQuery, today: NaiveDate) -> Result<Page<Volunteer>> {
         let (low, high) = subtree_bounds(&query.region_path);
-        let mut binds: Vec<String> = vec![query.region_path.clone(), low, high];
+        let mut binds: Vec<Bind> = vec![Bind::Text(query.region_path.clone()), Bind::Text(low), Bind::Text(high)];
         let mut sql = format!(
             "SELECT {VOLUNTEER_COLUMNS} FROM volunteers v \
              WHERE (v.region_path = $1 OR (v.region_path > $2 AND v.region_path < $3))"
@@ -493,10 +498,10 @@ impl Store {
                 n + 4
             ));
             let escaped = q.replace(['%', '_'], "");
-            binds.push(format!("%{escaped}%"));
-            binds.push(q.to_ascii_uppercase());
-            binds.push(self.vault.lookup_hash("phone", q));
-            binds.push(self.vault.lookup_hash("id", &q.to_ascii_uppercase()));
+            binds.push(Bind::Text(format!("%{escaped}%")));
+            binds.push(Bind::Text(q.to_ascii_uppercase()));
+            binds.push(Bind::Bytes(self.vault.lookup_hash("phone", q)));
+            binds.push(Bind::Bytes(self.vault.lookup_hash("id", &q.to_ascii_uppercase())));
         }
         match query.category {
             Some(Category::PartyMember) => {
@@ -504,17 +509,19 @@ impl Store {
             }
             Some(Category::Rural) => sql.push_str(" AND v.rural = TRUE"),
             Some(Category::Elderly) => {
-                binds.push(elderly_born_on_or_before(today).format("%Y-%m-%d").to_string());
+                binds.push(Bind::Text(
+                    elderly_born_on_or_before(today).format("%Y-%m-%d").to_string(),
+                ));
                 sql.push_str(&format!(" AND v.birth_date <= ${}", binds.len()));
             }
             Some(Category::Minor) => {
-                binds.push(minor_born_after(today).format("%Y-%m-%d").to_string());
+                binds.push(Bind::Text(minor_born_after(today).format("%Y-%m-%d").to_string()));
                 sql.push_str(&format!(" AND v.birth_date > ${}", binds.len()));
             }
             None => {}
         }
         if let Some(skill) = query.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            binds.push(skill.to_string());
+            binds.push(Bind::Text(skill.to_string()));
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM volunteer_skills s WHERE s.volunteer_id = v.id AND s.skill = ${})",
                 binds.len()
@@ -529,7 +536,10 @@ impl Store {
         let rows = read_conn!(self, conn => {
             let mut statement = sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql.clone()));
             for value in &binds {
-                statement = statement.bind(value.clone());
+                statement = match value {
+                    Bind::Text(text) => statement.bind(text.clone()),
+                    Bind::Bytes(bytes) => statement.bind(bytes.clone()),
+                };
             }
             statement
                 .bind(parse_cursor(query.cursor.as_deref()))
@@ -707,7 +717,7 @@ impl Store {
         now: i64,
     ) -> Result<Appeal> {
         write_tx!(self, tx => {
-            let row: Option<(String, String)> = sqlx::query_as("SELECT id_hash, status FROM id_appeals WHERE id = $1")
+            let row: Option<(Vec<u8>, String)> = sqlx::query_as("SELECT id_hash, status FROM id_appeals WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -727,7 +737,7 @@ impl Store {
             if upheld {
                 sqlx::query("UPDATE volunteers SET id_hash = $2, id_masked = '(released)' WHERE id_hash = $1")
                     .bind(&id_hash)
-                    .bind(format!("released-by-appeal-{id}"))
+                    .bind(self.vault.lookup_hash("released-by-appeal", &id.to_string()))
                     .execute(&mut *tx)
                     .await?;
             }

@@ -28,14 +28,14 @@ CREATE INDEX sites_path ON sites (region_path);
 
 CREATE TABLE users (
     id                  INTEGER PRIMARY KEY,
-    phone_hash          TEXT NOT NULL UNIQUE,
+    phone_hash          BLOB NOT NULL UNIQUE,
     phone_sealed        TEXT NOT NULL,
     display_name        TEXT NOT NULL,
     password_hash       TEXT,
     created_at          INTEGER NOT NULL,
     password_changed_at INTEGER NOT NULL,
     -- imported accounts: a one-time code (keyed hash) until a password is set
-    activation_code_hash TEXT,
+    activation_code_hash BLOB,
     activation_expires_at INTEGER
 );
 
@@ -69,10 +69,9 @@ CREATE TABLE volunteers (
     user_id             INTEGER NOT NULL UNIQUE REFERENCES users (id),
     volunteer_no        TEXT NOT NULL UNIQUE,
     name                TEXT NOT NULL,
-    id_hash             TEXT NOT NULL UNIQUE,
+    id_hash             BLOB NOT NULL UNIQUE,
     id_sealed           TEXT NOT NULL,
     id_masked           TEXT NOT NULL,
-    phone_hash          TEXT NOT NULL,
     phone_sealed        TEXT NOT NULL,
     phone_masked        TEXT NOT NULL,
     birth_date          TEXT NOT NULL,
@@ -110,7 +109,7 @@ CREATE INDEX volunteer_transfers_volunteer ON volunteer_transfers (volunteer_id)
 
 CREATE TABLE id_appeals (
     id           INTEGER PRIMARY KEY,
-    id_hash      TEXT NOT NULL,
+    id_hash      BLOB NOT NULL,
     name         TEXT NOT NULL,
     phone_sealed TEXT NOT NULL,
     region_code  TEXT NOT NULL,
@@ -167,7 +166,7 @@ CREATE TABLE outbox (
     id           INTEGER PRIMARY KEY,
     at           INTEGER NOT NULL,
     channel      TEXT NOT NULL,
-    phone_hash   TEXT NOT NULL,
+    phone_hash   BLOB NOT NULL,
     phone_sealed TEXT NOT NULL,
     template     TEXT NOT NULL,
     payload      TEXT NOT NULL,
