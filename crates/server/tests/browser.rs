@@ -5,6 +5,8 @@
 //! driven over WebDriver. The browser test needs the Debian packages
 //! `chromium chromium-driver`; ZHIYUAN_SKIP_BROWSER=1 skips it.
 
+mod support;
+
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
@@ -14,25 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use zhiyuan_domain::id_number::compose;
-use zhiyuan_domain::region::check_region_row;
-use zhiyuan_server::auth::{Passwords, SESSION_TTL_MS};
-use zhiyuan_server::demo::{DEMO_PASSWORD, Scale, seed_accounts, seed_volunteers};
-use zhiyuan_server::{ServerConfig, app, serve};
+use zhiyuan_server::auth::SESSION_TTL_MS;
+use zhiyuan_server::demo::{DEMO_PASSWORD, Scale, seed_volunteers};
 use zhiyuan_store::Store;
 use zhiyuan_store::testing::{TestDatabase, fresh_sqlite, open_store};
 
-const REGIONS: &[(&str, &str, &str, &str)] = &[
-    ("36", "江西省", "province", ""),
-    ("3601", "南昌市", "city", "36"),
-    ("360102", "东湖区", "county", "3601"),
-    ("360102002", "滕王阁街道", "township", "360102"),
-    ("360102002001", "民巷社区居委会", "village", "360102002"),
-    ("360111", "青山湖区", "county", "3601"),
-    ("360111001", "青山路街道", "township", "360111"),
-    ("360111001002", "电化社区居委会", "village", "360111001"),
-    ("360111100", "京东镇", "township", "360111"),
-    ("360111100200", "梁万村委会", "village", "360111100"),
-];
 /// An urban community (where the demo volunteer lives) and a rural village.
 const COMMUNITY: &str = "360111001002";
 const VILLAGE: &str = "360111100200";
@@ -57,26 +45,9 @@ struct Server {
 async fn start() -> Server {
     let database = fresh_sqlite();
     let store = open_store(&database).await;
-    let rows: Vec<_> = REGIONS
-        .iter()
-        .map(|(code, name, level, parent)| check_region_row(code, name, level, parent, None).unwrap())
-        .collect();
-    store.upsert_regions(&rows).await.unwrap();
-    store.ensure_sites().await.unwrap();
-    seed_accounts(&store, &Passwords::new(2)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = app(
-        store.clone(),
-        &ServerConfig {
-            hash_concurrency: 2,
-            body_limit: 64 * 1024,
-            ..ServerConfig::default()
-        },
-    );
-    tokio::spawn(serve(listener, router));
+    let base = support::serve_fixture(&store).await;
     Server {
-        base: format!("http://{address}"),
+        base,
         store,
         _database: database,
     }

@@ -1,29 +1,16 @@
 //! Integration tests: the real server on port 0 over a fresh database of
 //! each backend, spoken to over HTTP as a client would.
 
+mod support;
+
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use zhiyuan_domain::id_number::compose;
-use zhiyuan_domain::region::check_region_row;
 use zhiyuan_domain::role::Role;
 use zhiyuan_server::auth::Passwords;
-use zhiyuan_server::demo::{DEMO_PASSWORD, seed_accounts};
-use zhiyuan_server::{ServerConfig, app, serve};
+use zhiyuan_server::demo::DEMO_PASSWORD;
 use zhiyuan_store::Store;
 use zhiyuan_store::testing::{TestDatabase, fresh_databases, open_store};
-
-const REGIONS: &[(&str, &str, &str, &str)] = &[
-    ("36", "江西省", "province", ""),
-    ("3601", "南昌市", "city", "36"),
-    ("360102", "东湖区", "county", "3601"),
-    ("360102002", "滕王阁街道", "township", "360102"),
-    ("360102002001", "民巷社区居委会", "village", "360102002"),
-    ("360111", "青山湖区", "county", "3601"),
-    ("360111001", "青山路街道", "township", "360111"),
-    ("360111001002", "电化社区居委会", "village", "360111001"),
-    ("360111100", "京东镇", "township", "360111"),
-    ("360111100200", "梁万村委会", "village", "360111100"),
-];
 
 struct TestApp {
     backend: &'static str,
@@ -42,27 +29,10 @@ struct Reply {
 impl TestApp {
     async fn start(database: TestDatabase) -> Self {
         let store = open_store(&database).await;
-        let rows: Vec<_> = REGIONS
-            .iter()
-            .map(|(code, name, level, parent)| check_region_row(code, name, level, parent, None).unwrap())
-            .collect();
-        store.upsert_regions(&rows).await.unwrap();
-        store.ensure_sites().await.unwrap();
-        seed_accounts(&store, &Passwords::new(2)).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let router = app(
-            store.clone(),
-            &ServerConfig {
-                hash_concurrency: 2,
-                body_limit: 64 * 1024,
-                ..ServerConfig::default()
-            },
-        );
-        tokio::spawn(serve(listener, router));
+        let base = support::serve_fixture(&store).await;
         TestApp {
             backend: database.backend,
-            base: format!("http://{address}"),
+            base,
             client: Client::new(),
             store,
             _database: database,
