@@ -343,7 +343,10 @@ async fn organizations_resolve_parents_and_report_bad_codes() {
 /// generated volunteer file in its villages.
 #[tokio::test]
 async fn the_shipped_jiangxi_list_loads_with_every_site() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/jiangxi-regions.csv");
+    // Read at run time: a build cache shared by several checkouts (CI's
+    // clones) may hand this binary to a checkout at another path.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR for tests");
+    let path = Path::new(&manifest_dir).join("../../data/jiangxi-regions.csv");
     let dir = tempfile::tempdir().unwrap();
     let generated = dir.path().join("generated.csv");
     write_generated_volunteers(std::fs::File::create(&generated).unwrap(), 1_000, 42).unwrap();
