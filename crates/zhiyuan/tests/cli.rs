@@ -134,17 +134,20 @@ async fn demo_serves_jiangxi_and_adds_nothing_twice() {
     assert!(dir.path().join("zhiyuan.key").exists());
 }
 
+/// Runs `zhiyuan ARGS --db` on the SQLite database in `dir`.
+fn run_on(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
+        .args(args)
+        .arg("--db")
+        .arg(format!("sqlite://{}", dir.join("zhiyuan.db").display()))
+        .output()
+        .expect("run zhiyuan")
+}
+
 #[test]
 fn import_reports_rejected_rows_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
-            .args(args)
-            .args(["--db", &db])
-            .output()
-            .expect("run zhiyuan")
-    };
+    let run = |args: &[&str]| run_on(dir.path(), args);
     assert!(run(&["migrate"]).status.success());
     let regions = dir.path().join("regions.csv");
     std::fs::write(
@@ -195,14 +198,7 @@ fn import_reports_rejected_rows_and_exits_zero() {
 #[test]
 fn grant_appoints_a_first_administrator_with_an_activation_code() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
-            .args(args)
-            .args(["--db", &db])
-            .output()
-            .expect("run zhiyuan")
-    };
+    let run = |args: &[&str]| run_on(dir.path(), args);
     assert!(run(&["migrate"]).status.success());
     let regions = dir.path().join("regions.csv");
     std::fs::write(

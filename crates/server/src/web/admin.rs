@@ -134,16 +134,7 @@ async fn volunteer_row(
     state: &AppState,
 ) -> Result<VolunteerRow, PageError> {
     let view = masked_view(volunteer);
-    let categories: Vec<&str> = [
-        ("party_member", view.categories.party_member),
-        ("elderly", view.categories.elderly),
-        ("rural", view.categories.rural),
-        ("minor", view.categories.minor),
-    ]
-    .into_iter()
-    .filter(|(_, applies)| *applies)
-    .map(|(code, _)| i18n::category(lang, code))
-    .collect();
+    let categories = i18n::volunteer_categories(lang, &view.categories);
     Ok(VolunteerRow {
         region: regions.label(state, &view.region_code).await?,
         sex: i18n::sex(lang, &view.sex),

@@ -326,6 +326,20 @@ pub fn categories(lang: Lang) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// The labels of the categories a volunteer falls in.
+pub fn volunteer_categories(lang: Lang, categories: &crate::api::volunteers::CategoriesView) -> Vec<&'static str> {
+    [
+        ("party_member", categories.party_member),
+        ("elderly", categories.elderly),
+        ("rural", categories.rural),
+        ("minor", categories.minor),
+    ]
+    .into_iter()
+    .filter(|(_, applies)| *applies)
+    .map(|(code, _)| category(lang, code))
+    .collect()
+}
+
 pub fn category(lang: Lang, code: &str) -> &'static str {
     lang.pick(match code {
         "party_member" => ("党员", "Party member"),

@@ -97,16 +97,7 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
 }
 
 fn card(lang: Lang, view: VolunteerView, region: String) -> VolunteerCard {
-    let categories = [
-        ("party_member", view.categories.party_member),
-        ("elderly", view.categories.elderly),
-        ("rural", view.categories.rural),
-        ("minor", view.categories.minor),
-    ]
-    .into_iter()
-    .filter(|(_, applies)| *applies)
-    .map(|(code, _)| i18n::category(lang, code))
-    .collect();
+    let categories = i18n::volunteer_categories(lang, &view.categories);
     VolunteerCard {
         volunteer_no: view.volunteer_no,
         id_number: view.id_number,
