@@ -52,9 +52,65 @@ impl SiteLevel {
     }
 }
 
+/// What a site manager may set about a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteDetails {
+    pub name: String,
+    pub address: Option<String>,
+    pub location: Option<(f64, f64)>,
+}
+
+/// Checks a site's name (2–100 characters), address (at most 200) and
+/// location (both latitude and longitude in degrees, or neither).
+pub fn check_details(
+    name: &str,
+    address: Option<&str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Result<SiteDetails, RuleError> {
+    let name = crate::organization::check_name(name)?;
+    let address = address.map(str::trim).filter(|a| !a.is_empty());
+    if address.is_some_and(|a| a.chars().count() > 200) {
+        return Err(RuleError::new("address_invalid", "an address has at most 200 characters").on("address"));
+    }
+    let location = match (lat, lon) {
+        (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some((lat, lon)),
+        (None, None) => None,
+        _ => return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees").on("lat")),
+    };
+    Ok(SiteDetails {
+        name,
+        address: address.map(str::to_string),
+        location,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_details_need_a_whole_location_in_range() {
+        let ok = check_details(" 中心 ", Some(" 青山湖大道1号 "), Some(28.68), Some(115.95)).unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.address.as_deref()),
+            ("中心", Some("青山湖大道1号"))
+        );
+        assert_eq!(check_details("中心", Some("  "), None, None).unwrap().address, None);
+        for (lat, lon) in [(Some(91.0), Some(0.0)), (Some(28.0), None), (None, Some(115.0))] {
+            assert_eq!(
+                check_details("中心", None, lat, lon).unwrap_err().code,
+                "location_invalid"
+            );
+        }
+        assert_eq!(
+            check_details("中心", Some(&"路".repeat(201)), None, None)
+                .unwrap_err()
+                .code,
+            "address_invalid"
+        );
+        assert_eq!(check_details("x", None, None, None).unwrap_err().code, "name_invalid");
+    }
 
     #[test]
     fn each_level_below_city_has_its_site() {

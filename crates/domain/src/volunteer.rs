@@ -210,6 +210,16 @@ pub fn register(input: &RegistrationInput, today: NaiveDate) -> Result<Registrat
     })
 }
 
+/// The free text of an appeal or its resolution: at most 500 characters,
+/// and not empty when `required`.
+pub fn check_reason(raw: &str, required: bool, field: &'static str) -> Result<String, RuleError> {
+    let reason = raw.trim();
+    if (required && reason.is_empty()) || reason.chars().count() > 500 {
+        return Err(RuleError::new("reason_invalid", "give a reason of at most 500 characters").on(field));
+    }
+    Ok(reason.to_string())
+}
+
 /// Category filters an administrator can search by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -347,6 +357,17 @@ mod tests {
         let last = if bad.id_number.ends_with('1') { "2" } else { "1" };
         bad.id_number.replace_range(17..18, last);
         assert_eq!(register(&bad, today()).unwrap_err().code, "id_number_invalid");
+    }
+
+    #[test]
+    fn reasons_are_bounded() {
+        assert_eq!(check_reason(" 身份证被冒用 ", true, "reason").unwrap(), "身份证被冒用");
+        assert_eq!(check_reason("  ", true, "reason").unwrap_err().code, "reason_invalid");
+        assert_eq!(check_reason("", false, "resolution").unwrap(), "");
+        assert_eq!(
+            check_reason(&"字".repeat(501), false, "resolution").unwrap_err().code,
+            "reason_invalid"
+        );
     }
 
     proptest! {

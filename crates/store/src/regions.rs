@@ -8,7 +8,7 @@ use crate::{
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use zhiyuan_domain::region::{RegionCode, RegionLevel, RegionRow};
-use zhiyuan_domain::site::SiteLevel;
+use zhiyuan_domain::site::{SiteDetails, SiteLevel};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Region {
@@ -251,21 +251,14 @@ impl Store {
     }
 
     /// Sets a site's name, address and location.
-    pub async fn update_site(
-        &self,
-        id: i64,
-        name: &str,
-        address: Option<&str>,
-        lat: Option<f64>,
-        lon: Option<f64>,
-    ) -> Result<()> {
+    pub async fn update_site(&self, id: i64, details: &SiteDetails) -> Result<()> {
         write_tx!(self, tx => {
             let result = sqlx::query("UPDATE sites SET name = $2, address = $3, lat = $4, lon = $5 WHERE id = $1")
                 .bind(id)
-                .bind(name)
-                .bind(address)
-                .bind(lat)
-                .bind(lon)
+                .bind(&details.name)
+                .bind(details.address.as_deref())
+                .bind(details.location.map(|(lat, _)| lat))
+                .bind(details.location.map(|(_, lon)| lon))
                 .execute(&mut *tx)
                 .await?;
             if result.rows_affected() == 0 {

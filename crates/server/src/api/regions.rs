@@ -9,7 +9,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhiyuan_domain::RuleError;
 use zhiyuan_domain::site::SiteLevel;
 use zhiyuan_store::regions::{Region, Site};
 use zhiyuan_store::{page_size, parse_id};
@@ -164,29 +163,8 @@ pub async fn update_site(
     if !current.actor.manages_site(&site.id.to_string(), &site.region_path) {
         return Err(ApiError::forbidden());
     }
-    let name = zhiyuan_domain::organization::check_name(&update.name)?;
-    let valid_location = match (update.lat, update.lon) {
-        (Some(lat), Some(lon)) => (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon),
-        (None, None) => true,
-        _ => false,
-    };
-    if !valid_location {
-        return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees")
-            .on("lat")
-            .into());
-    }
-    let address = update.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    if address.is_some_and(|a| a.chars().count() > 200) {
-        return Err(
-            RuleError::new("address_invalid", "an address has at most 200 characters")
-                .on("address")
-                .into(),
-        );
-    }
-    state
-        .store
-        .update_site(id, &name, address, update.lat, update.lon)
-        .await?;
+    let details = zhiyuan_domain::site::check_details(&update.name, update.address.as_deref(), update.lat, update.lon)?;
+    state.store.update_site(id, &details).await?;
     let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
     Ok(Json(site.into()))
 }

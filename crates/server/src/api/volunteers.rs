@@ -441,14 +441,7 @@ pub async fn file_appeal(
     let name = check_person_name(&request.name, "name")?;
     let id_number = IdNumber::parse(&request.id_number, today())?;
     let phone = Phone::parse(&request.phone)?;
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(
-            RuleError::new("reason_invalid", "give a reason of at most 500 characters")
-                .on("reason")
-                .into(),
-        );
-    }
+    let reason = volunteer::check_reason(&request.reason, true, "reason")?;
     if !state.store.id_number_registered(id_number.as_str()).await? {
         return Err(RuleError::new(
             "id_number_not_taken",
@@ -464,7 +457,7 @@ pub async fn file_appeal(
             &name,
             phone.as_str(),
             request.region_code.trim(),
-            reason,
+            &reason,
             now_ms(),
         )
         .await?;
@@ -531,15 +524,10 @@ pub async fn resolve_appeal(
         .await?
         .ok_or_else(|| ApiError::not_found("appeal"))?;
     current.actor.require_region_admin(&path)?;
-    let resolution = decision.resolution.trim();
-    if resolution.chars().count() > 500 {
-        return Err(RuleError::new("reason_invalid", "at most 500 characters")
-            .on("resolution")
-            .into());
-    }
+    let resolution = volunteer::check_reason(&decision.resolution, false, "resolution")?;
     let appeal = state
         .store
-        .resolve_appeal(id, decision.upheld, resolution, current.user.id, now_ms())
+        .resolve_appeal(id, decision.upheld, &resolution, current.user.id, now_ms())
         .await?;
     Ok(Json(appeal_view(appeal)))
 }
