@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Makes what the tests need available on a Debian machine: a running
 # PostgreSQL 15 with a role that may create test databases, and Chromium with
-# ChromeDriver for the browser tests. Prints the ZHIYUAN_TEST_PG line to eval.
+# ChromeDriver for the browser tests. The tests then reach PostgreSQL as
+# postgres://zhiyuan_test:zhiyuan_test@127.0.0.1:5432/postgres.
 # Safe to run again: each step first checks whether it is already done.
+#
+# Never run this inside `$(...)` or a pipe that someone waits on: the
+# PostgreSQL server it starts lives on, so it is started with every standard
+# stream on /dev/null and holds no one's pipe open.
 set -euo pipefail
-# Everything but the final export line goes to stderr.
-exec 3>&1 1>&2
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -23,7 +26,7 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql
 fi
 version=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
-as_root pg_ctlcluster "$version" main start 2>/dev/null || true
+as_root pg_ctlcluster "$version" main start </dev/null >/dev/null 2>&1 || true
 for _ in $(seq 1 30); do
   as_root su postgres -c "pg_isready -q" && break
   sleep 1
@@ -34,4 +37,3 @@ as_root su postgres -c "psql -q -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'zh
 for db in $(as_root su postgres -c "psql -At -c \"SELECT datname FROM pg_database WHERE datname LIKE 'zhiyuan_test_%'\""); do
   as_root su postgres -c "dropdb --if-exists $db" || true
 done
-echo "export ZHIYUAN_TEST_PG=postgres://zhiyuan_test:zhiyuan_test@127.0.0.1:5432/postgres" >&3

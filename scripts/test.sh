@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${ZHIYUAN_TEST_PG:-}" ]; then
-  eval "$(bash scripts/test-deps.sh)"
+  bash scripts/test-deps.sh
+  ZHIYUAN_TEST_PG=postgres://zhiyuan_test:zhiyuan_test@127.0.0.1:5432/postgres
 fi
 export ZHIYUAN_TEST_PG
 
