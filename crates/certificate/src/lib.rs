@@ -1,0 +1,1 @@
+//! Volunteer-service certificates rendered as PDF (work in progress).

@@ -1,0 +1,1 @@
+//! Full-text search of activities (work in progress).
