@@ -4,14 +4,49 @@
 //! raw input into types that can only hold valid values; every refusal is a
 //! [`RuleError`] with a stable machine-readable code.
 
+/// A closed set of values, each with a stable snake_case code: `ALL`,
+/// `as_str` and `parse` (unknown values give the error code given).
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident, $code:literal, { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, RuleError> {
+                match raw.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(RuleError::new($code, format!("unknown value {other:?}"))),
+                }
+            }
+        }
+    };
+}
+
+pub mod activity;
+pub mod attendance;
+pub mod checkin_token;
 pub mod error;
+pub mod geo;
+pub mod hours;
 pub mod id_number;
+pub mod ledger;
 pub mod organization;
 pub mod password;
 pub mod phone;
+pub mod record;
 pub mod region;
 pub mod role;
+pub mod signup;
 pub mod site;
+pub mod supervision;
 pub mod throttle;
 pub mod time;
 pub mod uscc;

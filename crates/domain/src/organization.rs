@@ -4,30 +4,6 @@
 use crate::RuleError;
 use serde::{Deserialize, Serialize};
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident, $code:literal, { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Self, RuleError> {
-                match raw.trim() {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(RuleError::new($code, format!("unknown value {other:?}"))),
-                }
-            }
-        }
-    };
-}
-
 string_enum!(
     /// What kind of body an organization is.
     OrgKind, "org_kind_invalid", {

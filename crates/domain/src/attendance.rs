@@ -1,0 +1,296 @@
+//! Whether one attendance claim (sign-in or sign-out) is accepted: the
+//! method must be allowed, the time inside the window, a QR token valid at
+//! the claimed time (and, with a geofence, a location inside it), a GPS fix
+//! inside the fence, a manual entry with a reason. Offline claims come up to
+//! 24 h late and are believed only with a token valid when they claim.
+
+use crate::RuleError;
+use crate::activity::{ActivityPlan, CheckinMethod, checkin_window};
+use crate::checkin_token::{self, AttendanceKind, TokenKey};
+use crate::geo::Fix;
+use chrono::{DateTime, Duration, Utc};
+
+/// How late an offline claim may arrive.
+pub const OFFLINE_LIMIT_HOURS: i64 = 24;
+/// A claim this close to the receiving time counts as live (phone clocks drift).
+pub const CLOCK_SKEW_SECONDS: i64 = 120;
+
+/// One attendance claim as received.
+#[derive(Debug, Clone)]
+pub struct Claim<'a> {
+    pub kind: AttendanceKind,
+    pub method: CheckinMethod,
+    /// The time the claim says it happened (the receiving time when live).
+    pub at: DateTime<Utc>,
+    pub received: DateTime<Utc>,
+    pub token: Option<&'a str>,
+    pub fix: Option<Fix>,
+    pub reason: Option<&'a str>,
+}
+
+/// What an accepted claim leaves behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The token step, for the replay check (QR only).
+    pub token_step: Option<i64>,
+    pub offline: bool,
+    pub reason: Option<String>,
+}
+
+/// Judges `claim` for activity `activity_id` planned as `plan`.
+pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Claim<'_>) -> Result<Accepted, RuleError> {
+    if !plan.rules.allows(claim.method) {
+        return Err(RuleError::new(
+            "checkin_method_not_allowed",
+            format!("this activity does not take {} attendance", claim.method.as_str()),
+        )
+        .on("method"));
+    }
+    if claim.at > claim.received + Duration::seconds(CLOCK_SKEW_SECONDS) {
+        return Err(RuleError::new("time_invalid", "the claimed time lies in the future").on("at"));
+    }
+    let offline = claim.received - claim.at > Duration::seconds(CLOCK_SKEW_SECONDS);
+    if claim.received - claim.at > Duration::hours(OFFLINE_LIMIT_HOURS) {
+        return Err(RuleError::new(
+            "offline_too_old",
+            format!("an offline check-in must be sent within {OFFLINE_LIMIT_HOURS} hours"),
+        )
+        .on("at"));
+    }
+    if offline && claim.method != CheckinMethod::Qr {
+        return Err(RuleError::new(
+            "offline_needs_token",
+            "a check-in sent later is believed only with the QR code scanned at the time",
+        )
+        .on("token"));
+    }
+    let window = checkin_window(plan);
+    if claim.at < window.from || (claim.kind == AttendanceKind::In && claim.at > window.to) {
+        return Err(RuleError::new(
+            "outside_checkin_window",
+            format!(
+                "sign-in opens {} minutes before the start and closes at the end",
+                plan.rules.early_checkin_minutes
+            ),
+        ));
+    }
+    let mut accepted = Accepted {
+        token_step: None,
+        offline,
+        reason: None,
+    };
+    match claim.method {
+        CheckinMethod::Qr => {
+            let token = claim.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                RuleError::new("token_required", "scan the QR code on the organizer's screen").on("token")
+            })?;
+            let claims = checkin_token::verify(key, token, activity_id, claim.kind, claim.at)?;
+            accepted.token_step = Some(claims.step);
+            if !plan.fence.is_anywhere() {
+                let fix = claim.fix.ok_or_else(|| {
+                    RuleError::new(
+                        "location_required",
+                        "this activity also needs your location with the QR code",
+                    )
+                    .on("lat")
+                })?;
+                plan.fence.admits(fix)?;
+            }
+        }
+        CheckinMethod::Gps => {
+            let fix = claim
+                .fix
+                .ok_or_else(|| RuleError::new("location_required", "this check-in needs your location").on("lat"))?;
+            plan.fence.admits(fix)?;
+        }
+        CheckinMethod::Manual => {
+            let reason = crate::volunteer::check_reason(claim.reason.unwrap_or(""), true, "reason")?;
+            accepted.reason = Some(reason);
+        }
+        CheckinMethod::Face => {
+            return Err(RuleError::new(
+                "checkin_method_unavailable",
+                "face check-in is not available yet; use the QR code or GPS",
+            )
+            .on("method"));
+        }
+    }
+    Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{ActivityInput, plan};
+    use crate::checkin_token::issue;
+    use crate::geo::Point;
+    use chrono::TimeZone;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 5, 1, 0, 0).unwrap()
+    }
+
+    fn the_plan(radius_m: u32) -> ActivityPlan {
+        plan(ActivityInput {
+            title: "河道清洁".into(),
+            category: "environment".into(),
+            lat: 28.68,
+            lon: 115.89,
+            radius_m,
+            starts_at: start(),
+            ends_at: start() + Duration::hours(3),
+            quota: 10,
+            ..ActivityInput::default()
+        })
+        .unwrap()
+    }
+
+    fn key() -> TokenKey {
+        TokenKey::new([3u8; 32])
+    }
+
+    fn near() -> Option<Fix> {
+        Some(Fix {
+            point: Point::new(28.6801, 115.89).unwrap(),
+            accuracy_m: 20.0,
+        })
+    }
+
+    fn far() -> Option<Fix> {
+        Some(Fix {
+            point: Point::new(28.70, 115.89).unwrap(),
+            accuracy_m: 20.0,
+        })
+    }
+
+    fn qr_claim<'a>(token: &'a str, at: DateTime<Utc>, received: DateTime<Utc>, fix: Option<Fix>) -> Claim<'a> {
+        Claim {
+            kind: AttendanceKind::In,
+            method: CheckinMethod::Qr,
+            at,
+            received,
+            token: Some(token),
+            fix,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn qr_with_location_inside_the_fence() {
+        let now = start() - Duration::minutes(10);
+        let token = issue(&key(), 9, AttendanceKind::In, now).token;
+        let accepted = judge(&the_plan(300), 9, &key(), &qr_claim(&token, now, now, near())).unwrap();
+        assert!(accepted.token_step.is_some());
+        assert!(!accepted.offline);
+        // A photo of the code sent to a friend at home is useless.
+        let refused = judge(&the_plan(300), 9, &key(), &qr_claim(&token, now, now, far())).unwrap_err();
+        assert_eq!(refused.code, "out_of_geofence");
+        let refused = judge(&the_plan(300), 9, &key(), &qr_claim(&token, now, now, None)).unwrap_err();
+        assert_eq!(refused.code, "location_required");
+        // Without a geofence the code alone is enough.
+        assert!(judge(&the_plan(0), 9, &key(), &qr_claim(&token, now, now, None)).is_ok());
+    }
+
+    #[test]
+    fn window_opens_thirty_minutes_early() {
+        let plan = the_plan(0);
+        let early = start() - Duration::minutes(31);
+        let token = issue(&key(), 9, AttendanceKind::In, early).token;
+        let refused = judge(&plan, 9, &key(), &qr_claim(&token, early, early, None)).unwrap_err();
+        assert_eq!(refused.code, "outside_checkin_window");
+        let late = start() + Duration::hours(3) + Duration::minutes(1);
+        let token = issue(&key(), 9, AttendanceKind::In, late).token;
+        let refused = judge(&plan, 9, &key(), &qr_claim(&token, late, late, None)).unwrap_err();
+        assert_eq!(refused.code, "outside_checkin_window");
+        // Signing out after the end is fine: the record is capped.
+        let token = issue(&key(), 9, AttendanceKind::Out, late).token;
+        let claim = Claim {
+            kind: AttendanceKind::Out,
+            ..qr_claim(&token, late, late, None)
+        };
+        assert!(judge(&plan, 9, &key(), &claim).is_ok());
+    }
+
+    #[test]
+    fn offline_claims_need_a_token_valid_at_the_claimed_time() {
+        let plan = the_plan(0);
+        let scanned = start() + Duration::minutes(5);
+        let token = issue(&key(), 9, AttendanceKind::In, scanned).token;
+        let sent = scanned + Duration::hours(6);
+        let accepted = judge(&plan, 9, &key(), &qr_claim(&token, scanned, sent, None)).unwrap();
+        assert!(accepted.offline);
+        // Claiming a time when this token was not valid.
+        let lie = scanned + Duration::minutes(10);
+        assert_eq!(
+            judge(&plan, 9, &key(), &qr_claim(&token, lie, sent, None))
+                .unwrap_err()
+                .code,
+            "token_expired"
+        );
+        let too_late = scanned + Duration::hours(25);
+        assert_eq!(
+            judge(&plan, 9, &key(), &qr_claim(&token, scanned, too_late, None))
+                .unwrap_err()
+                .code,
+            "offline_too_old"
+        );
+        let gps = Claim {
+            method: CheckinMethod::Gps,
+            token: None,
+            fix: near(),
+            ..qr_claim(&token, scanned, sent, None)
+        };
+        assert_eq!(judge(&plan, 9, &key(), &gps).unwrap_err().code, "offline_needs_token");
+        let future = Claim {
+            at: sent + Duration::minutes(5),
+            ..qr_claim(&token, scanned, sent, None)
+        };
+        assert_eq!(judge(&plan, 9, &key(), &future).unwrap_err().code, "time_invalid");
+    }
+
+    #[test]
+    fn gps_manual_and_method_rules() {
+        let now = start();
+        let mut plan = the_plan(300);
+        let gps = Claim {
+            method: CheckinMethod::Gps,
+            token: None,
+            fix: near(),
+            ..qr_claim("", now, now, None)
+        };
+        assert!(judge(&plan, 9, &key(), &gps).is_ok());
+        let inaccurate = Claim {
+            fix: Some(Fix {
+                accuracy_m: 150.0,
+                ..near().unwrap()
+            }),
+            ..gps.clone()
+        };
+        assert_eq!(judge(&plan, 9, &key(), &inaccurate).unwrap_err().code, "gps_inaccurate");
+        let manual = Claim {
+            method: CheckinMethod::Manual,
+            fix: None,
+            ..gps.clone()
+        };
+        assert_eq!(judge(&plan, 9, &key(), &manual).unwrap_err().code, "reason_invalid");
+        let manual = Claim {
+            reason: Some("手机没电"),
+            ..manual
+        };
+        assert_eq!(
+            judge(&plan, 9, &key(), &manual).unwrap().reason.as_deref(),
+            Some("手机没电")
+        );
+        assert_eq!(
+            judge(&plan, 9, &key(), &qr_claim("", now, now, near()))
+                .unwrap_err()
+                .code,
+            "token_required"
+        );
+        plan.rules.methods = vec![CheckinMethod::Qr];
+        assert_eq!(
+            judge(&plan, 9, &key(), &gps).unwrap_err().code,
+            "checkin_method_not_allowed"
+        );
+    }
+}

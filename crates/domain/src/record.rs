@@ -1,0 +1,276 @@
+//! Service records after attendance: their states (pending, effective,
+//! refused, revoked), automatic confirmation, the overdue rule, hours
+//! entered by hand (honor hours: at most 10 slots, never in the future,
+//! inside the activity's dates, with a reason and an evidence file), and
+//! volunteers' reports of a missing or wrong record.
+
+use crate::RuleError;
+use crate::hours::{Interval, start_of_china_day};
+use crate::time::china_date;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// Where a service record stands; only effective records count.
+    RecordState, "record_state_invalid", {
+        Pending = "pending",
+        Effective = "effective",
+        Refused = "refused",
+        Revoked = "revoked",
+    }
+);
+
+string_enum!(
+    /// Credit hours come from attendance, honor hours from hand entry; they
+    /// are kept apart everywhere.
+    HourKind, "hour_kind_invalid", {
+        Credit = "credit",
+        Honor = "honor",
+    }
+);
+
+impl RecordState {
+    /// Pending → effective or refused; effective → revoked. A refusal or
+    /// revocation needs a reason (checked by the caller with the text).
+    pub fn transition(self, to: RecordState) -> Result<RecordState, RuleError> {
+        use RecordState::*;
+        match (self, to) {
+            (Pending, Effective | Refused) | (Effective, Revoked) => Ok(to),
+            _ => Err(RuleError::new(
+                "invalid_transition",
+                format!("a record cannot go from {} to {}", self.as_str(), to.as_str()),
+            )),
+        }
+    }
+
+    /// Whether the record's time blocks others of the same volunteer.
+    pub fn occupies_time(self) -> bool {
+        matches!(self, RecordState::Pending | RecordState::Effective)
+    }
+}
+
+/// Whether a pending record confirms itself at `now`: the activity's
+/// `auto_confirm_days` have passed since the record closed and supervision
+/// flagged nothing (0 days = never automatically).
+pub fn auto_confirm_due(closed_at: DateTime<Utc>, auto_confirm_days: u32, flagged: bool, now: DateTime<Utc>) -> bool {
+    auto_confirm_days > 0 && !flagged && now >= closed_at + Duration::days(i64::from(auto_confirm_days))
+}
+
+/// Working days (Monday to Friday) an organization has to complete its
+/// records after the activity, as inspections check.
+pub const COMPLETION_WORKING_DAYS: u32 = 10;
+
+/// The last day on which a record of an activity that ended on `ended_on`
+/// is still on time: 10 working days later.
+pub fn completion_deadline(ended_on: NaiveDate) -> NaiveDate {
+    let mut day = ended_on;
+    let mut counted = 0;
+    while counted < COMPLETION_WORKING_DAYS {
+        day = day.succ_opt().unwrap_or(day);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            counted += 1;
+        }
+    }
+    day
+}
+
+/// A pending record is overdue once its completion deadline has passed.
+pub fn is_overdue(state: RecordState, activity_ended: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    state == RecordState::Pending && china_date(now) > completion_deadline(china_date(activity_ended))
+}
+
+/// At most this many slots in one hand entry.
+pub const MAX_HAND_SLOTS: usize = 10;
+/// Evidence files are at most this large.
+pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
+
+/// The kinds of evidence file accepted, recognised by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceType {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl EvidenceType {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            EvidenceType::Jpeg => "image/jpeg",
+            EvidenceType::Png => "image/png",
+            EvidenceType::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// Checks an evidence file: not empty, at most 5 MiB, a JPEG, PNG or PDF by
+/// its content (not by its name).
+pub fn check_evidence(bytes: &[u8]) -> Result<EvidenceType, RuleError> {
+    if bytes.is_empty() || bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(RuleError::new("evidence_invalid", "attach an evidence file of at most 5 MB").on("evidence"));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok(EvidenceType::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok(EvidenceType::Png)
+    } else if bytes.starts_with(b"%PDF-") {
+        Ok(EvidenceType::Pdf)
+    } else {
+        Err(RuleError::new("evidence_invalid", "evidence must be a JPEG or PNG photo or a PDF").on("evidence"))
+    }
+}
+
+/// Checks the slots of one hand entry against the activity's window and
+/// the clock: 1 to 10 slots, each inside one day and inside the activity's
+/// dates, none in the future, none overlapping another.
+pub fn check_hand_slots(slots: &[Interval], activity: Interval, now: DateTime<Utc>) -> Result<(), RuleError> {
+    if slots.is_empty() || slots.len() > MAX_HAND_SLOTS {
+        return Err(RuleError::new("slots_invalid", format!("enter 1 to {MAX_HAND_SLOTS} slots at once")).on("slots"));
+    }
+    let first_day = start_of_china_day(china_date(activity.from));
+    let last_day_end = start_of_china_day(china_date(activity.to) + Duration::days(1));
+    for (index, slot) in slots.iter().enumerate() {
+        if slot.is_empty() {
+            return Err(
+                RuleError::new("slots_invalid", format!("slot {} ends before it starts", index + 1)).on("slots"),
+            );
+        }
+        if slot.to > now {
+            return Err(RuleError::new("slot_in_future", format!("slot {} lies in the future", index + 1)).on("slots"));
+        }
+        if slot.from < first_day || slot.to > last_day_end {
+            return Err(RuleError::new(
+                "slot_outside_activity",
+                format!("slot {} lies outside the activity's dates", index + 1),
+            )
+            .on("slots"));
+        }
+        if china_date(slot.from) != china_date(slot.to - Duration::milliseconds(1)) {
+            return Err(RuleError::new("slots_invalid", format!("slot {} spans midnight", index + 1)).on("slots"));
+        }
+        if slots[..index].iter().any(|other| other.overlaps(slot)) {
+            return Err(RuleError::new("slots_invalid", format!("slot {} overlaps another", index + 1)).on("slots"));
+        }
+    }
+    Ok(())
+}
+
+string_enum!(
+    /// What a volunteer reports about their records.
+    ReportKind, "report_kind_invalid", {
+        Missing = "missing",
+        Wrong = "wrong",
+    }
+);
+
+string_enum!(
+    /// A report is open until the organization resolves or rejects it.
+    ReportState, "report_state_invalid", {
+        Open = "open",
+        Resolved = "resolved",
+        Rejected = "rejected",
+    }
+);
+
+impl ReportState {
+    pub fn transition(self, to: ReportState) -> Result<ReportState, RuleError> {
+        match (self, to) {
+            (ReportState::Open, ReportState::Resolved | ReportState::Rejected) => Ok(to),
+            _ => Err(RuleError::new(
+                "invalid_transition",
+                "this report has already been answered",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::china_offset;
+    use chrono::TimeZone;
+
+    fn t(day: u32, hh: u32) -> DateTime<Utc> {
+        china_offset()
+            .with_ymd_and_hms(2026, 12, day, hh, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn record_state_machine() {
+        use RecordState::*;
+        assert!(Pending.transition(Effective).is_ok());
+        assert!(Pending.transition(Refused).is_ok());
+        assert!(Effective.transition(Revoked).is_ok());
+        for (from, to) in [
+            (Refused, Effective),
+            (Revoked, Effective),
+            (Effective, Refused),
+            (Pending, Revoked),
+        ] {
+            assert_eq!(from.transition(to).unwrap_err().code, "invalid_transition");
+        }
+    }
+
+    #[test]
+    fn auto_confirmation_waits_and_skips_flagged_records() {
+        let closed = t(1, 12);
+        assert!(!auto_confirm_due(closed, 7, false, t(8, 11)));
+        assert!(auto_confirm_due(closed, 7, false, t(8, 12)));
+        assert!(!auto_confirm_due(closed, 7, true, t(20, 12)));
+        assert!(!auto_confirm_due(closed, 0, false, t(20, 12)));
+    }
+
+    #[test]
+    fn ten_working_days() {
+        // Friday 4 December 2026 → Friday 18 December.
+        let friday = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert_eq!(
+            completion_deadline(friday),
+            NaiveDate::from_ymd_opt(2026, 12, 18).unwrap()
+        );
+        assert!(!is_overdue(RecordState::Pending, t(4, 12), t(18, 23)));
+        assert!(is_overdue(RecordState::Pending, t(4, 12), t(19, 8)));
+        assert!(!is_overdue(RecordState::Effective, t(4, 12), t(28, 8)));
+    }
+
+    #[test]
+    fn evidence_is_recognised_by_content() {
+        assert_eq!(check_evidence(b"\xFF\xD8\xFF\xE0rest").unwrap(), EvidenceType::Jpeg);
+        assert_eq!(check_evidence(b"\x89PNG\r\n\x1a\nrest").unwrap(), EvidenceType::Png);
+        assert_eq!(check_evidence(b"%PDF-1.7").unwrap(), EvidenceType::Pdf);
+        assert_eq!(check_evidence(b"MZ\x90\x00").unwrap_err().code, "evidence_invalid");
+        assert_eq!(check_evidence(b"").unwrap_err().code, "evidence_invalid");
+        let mut big = b"%PDF-".to_vec();
+        big.resize(MAX_EVIDENCE_BYTES + 1, 0);
+        assert_eq!(check_evidence(&big).unwrap_err().code, "evidence_invalid");
+    }
+
+    #[test]
+    fn hand_slots() {
+        let activity = Interval::new(t(1, 9), t(3, 17));
+        let now = t(10, 12);
+        let slot = |day, a, b| Interval::new(t(day, a), t(day, b));
+        assert!(check_hand_slots(&[slot(1, 9, 12), slot(2, 8, 10)], activity, now).is_ok());
+        let code = |slots: &[Interval], now| check_hand_slots(slots, activity, now).unwrap_err().code;
+        assert_eq!(code(&[], now), "slots_invalid");
+        assert_eq!(code(&vec![slot(1, 9, 10); 11], now), "slots_invalid");
+        assert_eq!(code(&[slot(1, 9, 12)], t(1, 11)), "slot_in_future");
+        assert_eq!(code(&[slot(4, 9, 12)], now), "slot_outside_activity");
+        assert_eq!(code(&[slot(1, 12, 9)], now), "slots_invalid");
+        assert_eq!(code(&[slot(1, 9, 12), slot(1, 11, 13)], now), "slots_invalid");
+        assert_eq!(code(&[Interval::new(t(1, 20), t(2, 2))], now), "slots_invalid");
+    }
+
+    #[test]
+    fn reports_are_answered_once() {
+        assert!(ReportState::Open.transition(ReportState::Resolved).is_ok());
+        assert_eq!(
+            ReportState::Resolved
+                .transition(ReportState::Rejected)
+                .unwrap_err()
+                .code,
+            "invalid_transition"
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! Sign-ups: the status a new sign-up gets (approved, pending review or
+//! waitlisted) from the seats taken, what a cancellation frees, and the
+//! time-clash rule between one volunteer's sign-ups.
+
+use crate::RuleError;
+use crate::hours::Interval;
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// Where a sign-up stands. Approved and pending sign-ups hold a seat.
+    SignupStatus, "signup_status_invalid", {
+        Approved = "approved",
+        Pending = "pending",
+        Waitlisted = "waitlisted",
+        Rejected = "rejected",
+        Cancelled = "cancelled",
+    }
+);
+
+impl SignupStatus {
+    pub fn holds_seat(self) -> bool {
+        matches!(self, SignupStatus::Approved | SignupStatus::Pending)
+    }
+
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            SignupStatus::Approved | SignupStatus::Pending | SignupStatus::Waitlisted
+        )
+    }
+}
+
+/// Seats of an activity as counted inside the deciding transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
+    pub quota: u32,
+    pub waitlist: u32,
+    /// Approved and pending sign-ups.
+    pub taken: u32,
+    pub waiting: u32,
+}
+
+/// The status of a new sign-up: a free seat gives approved (or pending
+/// when the organizer reviews), a full activity the waiting list, a full
+/// waiting list `quota_full`.
+pub fn decide(seats: Seats, auto_approve: bool) -> Result<SignupStatus, RuleError> {
+    if seats.taken < seats.quota {
+        return Ok(if auto_approve {
+            SignupStatus::Approved
+        } else {
+            SignupStatus::Pending
+        });
+    }
+    if seats.waiting < seats.waitlist {
+        return Ok(SignupStatus::Waitlisted);
+    }
+    Err(RuleError::new(
+        "quota_full",
+        "this activity is full, and so is its waiting list",
+    ))
+}
+
+/// What the first waitlisted sign-up becomes when a seat frees.
+pub fn promoted(auto_approve: bool) -> SignupStatus {
+    if auto_approve {
+        SignupStatus::Approved
+    } else {
+        SignupStatus::Pending
+    }
+}
+
+/// Who may move a sign-up where: the volunteer cancels a live one; the
+/// organizer approves or rejects a pending one (approving needs no seat: a
+/// pending sign-up already holds one) and may reject a waitlisted one.
+pub fn transition(from: SignupStatus, to: SignupStatus) -> Result<SignupStatus, RuleError> {
+    use SignupStatus::*;
+    match (from, to) {
+        (Approved | Pending | Waitlisted, Cancelled)
+        | (Pending, Approved)
+        | (Pending | Waitlisted, Rejected)
+        | (Approved, Rejected) => Ok(to),
+        _ => Err(RuleError::new(
+            "invalid_transition",
+            format!("a sign-up cannot go from {} to {}", from.as_str(), to.as_str()),
+        )),
+    }
+}
+
+/// No two sign-ups of one volunteer that hold a seat may overlap in time.
+pub fn check_no_clash(wanted: Interval, held: &[Interval]) -> Result<(), RuleError> {
+    if held.iter().any(|other| other.overlaps(&wanted)) {
+        return Err(RuleError::new(
+            "time_clash",
+            "you are signed up for another activity at the same time",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use proptest::prelude::*;
+
+    #[test]
+    fn seats_then_waitlist_then_full() {
+        let seats = |taken, waiting| Seats {
+            quota: 2,
+            waitlist: 1,
+            taken,
+            waiting,
+        };
+        assert_eq!(decide(seats(0, 0), true).unwrap(), SignupStatus::Approved);
+        assert_eq!(decide(seats(1, 0), false).unwrap(), SignupStatus::Pending);
+        assert_eq!(decide(seats(2, 0), true).unwrap(), SignupStatus::Waitlisted);
+        assert_eq!(decide(seats(2, 1), true).unwrap_err().code, "quota_full");
+    }
+
+    #[test]
+    fn transitions() {
+        use SignupStatus::*;
+        assert!(transition(Approved, Cancelled).is_ok());
+        assert!(transition(Pending, Approved).is_ok());
+        assert_eq!(transition(Waitlisted, Approved).unwrap_err().code, "invalid_transition");
+        assert_eq!(transition(Cancelled, Approved).unwrap_err().code, "invalid_transition");
+        assert_eq!(transition(Rejected, Cancelled).unwrap_err().code, "invalid_transition");
+    }
+
+    #[test]
+    fn clashes() {
+        let h = |a, b| {
+            Interval::new(
+                Utc.with_ymd_and_hms(2026, 12, 5, a, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 12, 5, b, 0, 0).unwrap(),
+            )
+        };
+        assert!(check_no_clash(h(9, 11), &[h(11, 12), h(7, 9)]).is_ok());
+        assert_eq!(check_no_clash(h(9, 11), &[h(10, 12)]).unwrap_err().code, "time_clash");
+    }
+
+    proptest! {
+        /// However sign-ups arrive, the seats handed out never exceed the quota
+        /// nor the waiting list its length.
+        #[test]
+        fn quota_is_never_exceeded(quota in 1u32..50, waitlist in 0u32..20, arrivals in 0usize..200, auto in any::<bool>()) {
+            let mut seats = Seats { quota, waitlist, taken: 0, waiting: 0 };
+            for _ in 0..arrivals {
+                match decide(seats, auto) {
+                    Ok(status) if status.holds_seat() => seats.taken += 1,
+                    Ok(_) => seats.waiting += 1,
+                    Err(refusal) => prop_assert_eq!(refusal.code, "quota_full"),
+                }
+            }
+            prop_assert!(seats.taken <= quota);
+            prop_assert!(seats.waiting <= waitlist);
+        }
+    }
+}
