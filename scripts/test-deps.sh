@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes what the tests need available on a Debian machine: a running
-# PostgreSQL 15 with a role that may create test databases, and Chromium with
-# ChromeDriver for the browser tests. The tests then reach PostgreSQL as
+# PostgreSQL 15 with a role that may create test databases, Chromium with
+# ChromeDriver for the browser tests, and the Chinese font (fonts-noto-cjk) the
+# certificate PDFs are rendered with. The tests then reach PostgreSQL as
 # postgres://zhiyuan_test:zhiyuan_test@127.0.0.1:5432/postgres.
 # Safe to run again: each step first checks whether it is already done.
 #
@@ -18,6 +19,12 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
   echo "installing chromium and chromium-driver ..."
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver
+fi
+
+if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+  echo "installing fonts-noto-cjk ..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq fonts-noto-cjk
 fi
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
