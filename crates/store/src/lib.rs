@@ -16,8 +16,10 @@ use std::time::Duration;
 use zhiyuan_domain::RuleError;
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod organizations;
+pub mod records;
 pub mod regions;
 pub mod testing;
 pub mod vault;

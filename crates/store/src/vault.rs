@@ -32,6 +32,7 @@ pub enum VaultError {
 pub struct Vault {
     cipher: Aes256Gcm,
     lookup_key: [u8; 32],
+    checkin_key: [u8; 32],
 }
 
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
@@ -46,6 +47,7 @@ impl Vault {
         Self {
             cipher: Aes256Gcm::new_from_slice(&encryption_key).expect("32-byte key"),
             lookup_key: derive(master, b"zhiyuan/lookup/v1"),
+            checkin_key: derive(master, b"zhiyuan/checkin/v1"),
         }
     }
 
@@ -101,6 +103,12 @@ impl Vault {
             .decrypt(Nonce::from_slice(nonce), ciphertext)
             .map_err(|_| VaultError::Open)?;
         String::from_utf8(plain).map_err(|_| VaultError::Open)
+    }
+
+    /// The key that signs rotating check-in tokens: derived from the master
+    /// key, so every server process of an installation agrees on it.
+    pub fn checkin_key(&self) -> [u8; 32] {
+        self.checkin_key
     }
 
     /// The lookup hash of a value of some kind (`"id"`, `"phone"`): equal

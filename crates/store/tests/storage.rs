@@ -681,3 +681,6 @@ async fn concurrent_registrations_of_one_id_give_one_volunteer_and_clean_refusal
         );
     }
 }
+
+#[path = "storage/activities.rs"]
+mod activities;

@@ -1,0 +1,805 @@
+//! Projects, activities and sign-ups. The quota holds under any concurrency:
+//! a sign-up locks its activity row (PostgreSQL `FOR UPDATE`; on SQLite the
+//! one writer already serializes) and counts seats in the same transaction.
+
+use crate::{
+    Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::activity::{
+    ActivityPlan, ActivityState, Applicant, AttendanceRules, CheckinMethod, ProjectKind, check_applicant,
+};
+use zhiyuan_domain::geo::{Geofence, Point};
+use zhiyuan_domain::hours::{Interval, MissingCheckout};
+use zhiyuan_domain::signup::{self, Seats, SignupStatus};
+use zhiyuan_domain::time::{age_in_years, china_date};
+
+/// One entry of the category list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Category {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: i64,
+    pub organization_id: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub category: String,
+    pub area_code: String,
+    pub area_path: String,
+    pub on_menu: bool,
+    pub demonstration_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub organization_id: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: ProjectKind,
+    pub category: String,
+    pub area_code: String,
+    pub on_menu: bool,
+}
+
+const PROJECT_COLUMNS: &str = "id, organization_id, title, description, kind, category, area_code, area_path, on_menu, demonstration_at, created_at";
+
+/// An activity as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Activity {
+    pub id: i64,
+    pub organization_id: i64,
+    pub project_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub region_code: String,
+    pub region_path: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub quota: i64,
+    pub waitlist: i64,
+    pub signup_opens_at: Option<i64>,
+    pub signup_closes_at: i64,
+    pub min_age: Option<i64>,
+    pub max_age: Option<i64>,
+    pub required_skills: String,
+    pub insurance_required: bool,
+    pub auto_approve: bool,
+    pub checkin_methods: String,
+    pub early_checkin_minutes: i64,
+    pub missing_checkout: String,
+    pub auto_confirm_days: i64,
+    pub state: String,
+    pub seats_taken: i64,
+    pub waiting: i64,
+    pub created_at: i64,
+}
+
+const ACTIVITY_COLUMNS: &str = "id, organization_id, project_id, title, description, category, region_code, region_path, \
+     lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, min_age, max_age, \
+     required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, missing_checkout, \
+     auto_confirm_days, state, seats_taken, waiting, created_at";
+
+pub(crate) fn instant(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn to_u32(value: i64) -> u32 {
+    u32::try_from(value.max(0)).unwrap_or(u32::MAX)
+}
+
+impl Activity {
+    pub fn state(&self) -> ActivityState {
+        ActivityState::parse(&self.state).unwrap_or(ActivityState::Draft)
+    }
+
+    pub fn window(&self) -> Interval {
+        Interval::new(instant(self.starts_at), instant(self.ends_at))
+    }
+
+    pub fn skill_list(&self) -> Vec<String> {
+        split_list(&self.required_skills, ';')
+    }
+
+    pub fn method_list(&self) -> Vec<CheckinMethod> {
+        split_list(&self.checkin_methods, ',')
+            .iter()
+            .filter_map(|m| CheckinMethod::parse(m).ok())
+            .collect()
+    }
+
+    /// The plan the domain rules judge, rebuilt from the stored row (which
+    /// was checked when it was written).
+    pub fn plan(&self) -> ActivityPlan {
+        let center = Point::new(self.lat, self.lon).unwrap_or(Point { lat: 0.0, lon: 0.0 });
+        ActivityPlan {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            fence: Geofence {
+                center,
+                radius_m: to_u32(self.radius_m),
+            },
+            window: self.window(),
+            quota: to_u32(self.quota),
+            waitlist: to_u32(self.waitlist),
+            signup_opens: self.signup_opens_at.map(instant),
+            signup_closes: instant(self.signup_closes_at),
+            min_age: self.min_age.map(to_u32),
+            max_age: self.max_age.map(to_u32),
+            required_skills: self.skill_list(),
+            insurance_required: self.insurance_required,
+            auto_approve: self.auto_approve,
+            rules: AttendanceRules {
+                methods: self.method_list(),
+                early_checkin_minutes: to_u32(self.early_checkin_minutes),
+                missing_checkout: MissingCheckout::parse(&self.missing_checkout).unwrap_or(MissingCheckout::ZeroHours),
+                auto_confirm_days: to_u32(self.auto_confirm_days),
+            },
+        }
+    }
+}
+
+fn split_list(raw: &str, separator: char) -> Vec<String> {
+    raw.split(separator)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A new activity: where, under whom, and its checked plan.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub organization_id: i64,
+    pub project_id: Option<i64>,
+    pub region_code: String,
+    pub plan: ActivityPlan,
+    pub draft: bool,
+}
+
+/// Filters of the activity listing (full text is the search index's job:
+/// it hands over `ids`).
+#[derive(Debug, Clone, Default)]
+pub struct ActivityQuery {
+    pub region_path: Option<String>,
+    pub organization_id: Option<i64>,
+    pub category: Option<String>,
+    /// Activities that end at or after this instant.
+    pub from: Option<i64>,
+    /// Activities that start at or before this instant.
+    pub to: Option<i64>,
+    /// Only these states (default: published).
+    pub states: Vec<ActivityState>,
+    pub ids: Option<Vec<i64>>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Signup {
+    pub id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub status: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SIGNUP_COLUMNS: &str = "id, activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at";
+
+/// A sign-up with the names a list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SignupView {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub volunteer_id: i64,
+    pub volunteer_name: String,
+    pub volunteer_no: String,
+    pub status: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub updated_at: i64,
+}
+
+/// How an organizer answers a pending sign-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupDecision {
+    Approve,
+    Reject,
+}
+
+impl Store {
+    /// The suffix that locks selected rows for the transaction on
+    /// PostgreSQL; SQLite's single writer holds the whole database already.
+    pub(crate) fn lock_rows(&self) -> &'static str {
+        match self.backend {
+            crate::Backend::Sqlite { .. } => "",
+            crate::Backend::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Category>(
+            "SELECT code, label_zh, label_en FROM categories ORDER BY position, code",
+        )
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    pub async fn create_project(&self, new: &NewProject, by_user: i64, now: i64) -> Result<Project> {
+        let id: i64 = write_tx!(self, tx => {
+            let category: Option<(String,)> = sqlx::query_as("SELECT code FROM categories WHERE code = $1")
+                .bind(&new.category)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if category.is_none() {
+                return Err(RuleError::new("category_unknown", format!("unknown category {:?}", new.category)).on("category").into());
+            }
+            let area: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+                .bind(&new.area_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((area_path,)) = area else {
+                return Err(RuleError::new("region_unknown", format!("no region {}", new.area_code)).on("area_code").into());
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO projects (organization_id, title, description, kind, category, area_code, county_code, area_path, \
+                 on_menu, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(new.organization_id)
+            .bind(&new.title)
+            .bind(&new.description)
+            .bind(new.kind.as_str())
+            .bind(&new.category)
+            .bind(&new.area_code)
+            .bind(new.area_code.get(..6).unwrap_or(&new.area_code))
+            .bind(&area_path)
+            .bind(new.on_menu)
+            .bind(by_user)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_entry!(tx, now, Some(by_user), "project.create", "project", id.to_string(), new.title.clone());
+            id
+        });
+        self.project(id).await?.ok_or(StoreError::NotFound("project"))
+    }
+
+    pub async fn project(&self, id: i64) -> Result<Option<Project>> {
+        let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Project>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    /// Projects whose service area lies in the subtree at `area_path`, or
+    /// whose area covers it (a county-wide project serves its villages).
+    pub async fn projects(
+        &self,
+        area_path: &str,
+        organization_id: Option<i64>,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<Project>> {
+        let (low, high) = subtree_bounds(area_path);
+        let ancestors: Vec<String> = ancestor_paths(area_path);
+        let sql = format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects WHERE id > $1 AND ($2 = 0 OR organization_id = $2) \
+             AND (area_path = $3 OR (area_path > $4 AND area_path < $5) OR area_path IN ('' {})) ORDER BY id LIMIT $6",
+            // Paths are digits and slashes; anything else is dropped.
+            ancestors
+                .iter()
+                .map(|p| format!(", '{}'", p.replace(|c: char| !c.is_ascii_digit() && c != '/', "")))
+                .collect::<String>()
+        );
+        let after = parse_cursor(cursor);
+        let rows = read_conn!(self, conn => sqlx::query_as::<_, Project>(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(organization_id.unwrap_or(0))
+            .bind(area_path)
+            .bind(&low)
+            .bind(&high)
+            .bind(limit + 1)
+            .fetch_all(&mut *conn)
+            .await?);
+        Ok(into_page(rows, limit, |p| p.id))
+    }
+
+    /// Marks a project as a demonstration project (region administrators).
+    pub async fn mark_demonstration(&self, id: i64, by_user: i64, now: i64) -> Result<Project> {
+        write_tx!(self, tx => {
+            let done = sqlx::query("UPDATE projects SET demonstration_at = $1, demonstration_by = $2 WHERE id = $3")
+                .bind(now)
+                .bind(by_user)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("project"));
+            }
+            audit_entry!(tx, now, Some(by_user), "project.demonstration", "project", id.to_string(), String::new());
+        });
+        self.project(id).await?.ok_or(StoreError::NotFound("project"))
+    }
+
+    /// Creates an activity (published unless `draft`). A published activity
+    /// needs a verified organization.
+    pub async fn create_activity(&self, new: &NewActivity, by_user: i64, now: i64) -> Result<Activity> {
+        let plan = &new.plan;
+        let state = if new.draft {
+            ActivityState::Draft
+        } else {
+            ActivityState::Published
+        };
+        let id: i64 = write_tx!(self, tx => {
+            let organization: Option<(Option<i64>,)> = sqlx::query_as("SELECT verified_at FROM organizations WHERE id = $1")
+                .bind(new.organization_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((verified_at,)) = organization else {
+                return Err(RuleError::new("organization_unknown", "no such organization").on("organization_id").into());
+            };
+            if verified_at.is_none() && state == ActivityState::Published {
+                return Err(RuleError::new("organization_unverified", "an organization publishes activities once it is verified").on("organization_id").into());
+            }
+            let category: Option<(String,)> = sqlx::query_as("SELECT code FROM categories WHERE code = $1")
+                .bind(&plan.category)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if category.is_none() {
+                return Err(RuleError::new("category_unknown", format!("unknown category {:?}", plan.category)).on("category").into());
+            }
+            let region: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+                .bind(&new.region_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((region_path,)) = region else {
+                return Err(RuleError::new("region_unknown", format!("no region {}", new.region_code)).on("region_code").into());
+            };
+            if let Some(project_id) = new.project_id {
+                let project: Option<(i64,)> = sqlx::query_as("SELECT organization_id FROM projects WHERE id = $1")
+                    .bind(project_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if project.is_none_or(|(owner,)| owner != new.organization_id) {
+                    return Err(RuleError::new("project_unknown", "no such project of this organization").on("project_id").into());
+                }
+            }
+            let methods: Vec<&str> = plan.rules.methods.iter().map(|m| m.as_str()).collect();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO activities (organization_id, project_id, title, description, category, region_code, county_code, \
+                 region_path, lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, \
+                 min_age, max_age, required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, \
+                 missing_checkout, auto_confirm_days, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+                 $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
+                 $28, $29, $29) RETURNING id",
+            )
+            .bind(new.organization_id)
+            .bind(new.project_id)
+            .bind(&plan.title)
+            .bind(&plan.description)
+            .bind(&plan.category)
+            .bind(&new.region_code)
+            .bind(new.region_code.get(..6).unwrap_or(&new.region_code))
+            .bind(&region_path)
+            .bind(plan.fence.center.lat)
+            .bind(plan.fence.center.lon)
+            .bind(i64::from(plan.fence.radius_m))
+            .bind(plan.window.from.timestamp_millis())
+            .bind(plan.window.to.timestamp_millis())
+            .bind(i64::from(plan.quota))
+            .bind(i64::from(plan.waitlist))
+            .bind(plan.signup_opens.map(|t| t.timestamp_millis()))
+            .bind(plan.signup_closes.timestamp_millis())
+            .bind(plan.min_age.map(i64::from))
+            .bind(plan.max_age.map(i64::from))
+            .bind(plan.required_skills.join(";"))
+            .bind(plan.insurance_required)
+            .bind(plan.auto_approve)
+            .bind(methods.join(","))
+            .bind(i64::from(plan.rules.early_checkin_minutes))
+            .bind(plan.rules.missing_checkout.as_str())
+            .bind(i64::from(plan.rules.auto_confirm_days))
+            .bind(state.as_str())
+            .bind(by_user)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_entry!(tx, now, Some(by_user), "activity.create", "activity", id.to_string(), plan.title.clone());
+            id
+        });
+        self.activity(id).await?.ok_or(StoreError::NotFound("activity"))
+    }
+
+    pub async fn activity(&self, id: i64) -> Result<Option<Activity>> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    pub async fn require_activity(&self, id: i64) -> Result<Activity> {
+        self.activity(id).await?.ok_or(StoreError::NotFound("activity"))
+    }
+
+    /// Moves an activity to another state (publish, cancel, finish).
+    pub async fn set_activity_state(&self, id: i64, to: ActivityState, by_user: i64, now: i64) -> Result<Activity> {
+        write_tx!(self, tx => {
+            let row: Option<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT a.state, o.verified_at FROM activities a JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((state, verified_at)) = row else {
+                return Err(StoreError::NotFound("activity"));
+            };
+            let from = ActivityState::parse(&state)?;
+            from.transition(to)?;
+            if to == ActivityState::Published && verified_at.is_none() {
+                return Err(RuleError::new("organization_unverified", "an organization publishes activities once it is verified").into());
+            }
+            sqlx::query("UPDATE activities SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_entry!(tx, now, Some(by_user), "activity.state", "activity", id.to_string(), format!("{} -> {}", from.as_str(), to.as_str()));
+        });
+        self.require_activity(id).await
+    }
+
+    /// Lists activities by the query's filters, ordered by start time.
+    /// The cursor is `starts_at:id` of the last item.
+    pub async fn list_activities(&self, query: &ActivityQuery) -> Result<Page<Activity>> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let states: Vec<&str> = if query.states.is_empty() {
+            vec![ActivityState::Published.as_str()]
+        } else {
+            query.states.iter().map(|s| s.as_str()).collect()
+        };
+        // Every interpolated value below is a fixed code or a number.
+        conditions.push(format!(
+            "state IN ({})",
+            states.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+        ));
+        if let Some(ids) = &query.ids {
+            if ids.is_empty() {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            conditions.push(format!(
+                "id IN ({})",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if let Some(organization_id) = query.organization_id {
+            conditions.push(format!("organization_id = {organization_id}"));
+        }
+        if let Some(from) = query.from {
+            conditions.push(format!("ends_at >= {from}"));
+        }
+        if let Some(to) = query.to {
+            conditions.push(format!("starts_at <= {to}"));
+        }
+        let (after_start, after_id) = query
+            .cursor
+            .as_deref()
+            .and_then(|c| c.split_once(':'))
+            .and_then(|(s, i)| Some((s.parse::<i64>().ok()?, i.parse::<i64>().ok()?)))
+            .unwrap_or((i64::MIN, 0));
+        conditions.push(format!(
+            "(starts_at > {after_start} OR (starts_at = {after_start} AND id > {after_id}))"
+        ));
+        let (low, high) = subtree_bounds(query.region_path.as_deref().unwrap_or(""));
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE {} \
+             AND ($1 = '' OR region_path = $1 OR (region_path > $2 AND region_path < $3)) \
+             AND ($4 = '' OR category = $4) ORDER BY starts_at, id LIMIT $5",
+            conditions.join(" AND ")
+        );
+        let limit = query.limit;
+        let mut rows = read_conn!(self, conn => sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
+            .bind(query.region_path.as_deref().unwrap_or(""))
+            .bind(&low)
+            .bind(&high)
+            .bind(query.category.as_deref().unwrap_or(""))
+            .bind(limit + 1)
+            .fetch_all(&mut *conn)
+            .await?);
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|a| format!("{}:{}", a.starts_at, a.id))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows,
+            next_cursor,
+        })
+    }
+
+    /// Every activity, for rebuilding the search index.
+    pub async fn all_activities(&self, after_id: i64, limit: i64) -> Result<Vec<Activity>> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?))
+    }
+
+    /// Signs a volunteer up: checks who they are against the activity's
+    /// rules, refuses a second live sign-up and a clash with another, and
+    /// gives a seat, a place on the waiting list or `quota_full`.
+    pub async fn sign_up(&self, activity_id: i64, volunteer_id: i64, now: i64) -> Result<Signup> {
+        let lock = self.lock_rows();
+        let activity_sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1{lock}");
+        let id: i64 = write_tx!(self, tx => {
+            let activity: Option<Activity> = sqlx::query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
+                .bind(activity_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let activity = activity.ok_or(StoreError::NotFound("activity"))?;
+            let volunteer: Option<(String, String, Option<String>)> =
+                sqlx::query_as("SELECT birth_date, skills, insured_until FROM volunteers WHERE id = $1")
+                    .bind(volunteer_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (birth_date, skills, insured_until) = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
+            let first_day = china_date(instant(activity.starts_at));
+            let birth = NaiveDate::parse_from_str(&birth_date, "%Y-%m-%d").unwrap_or(first_day);
+            let skills = split_list(&skills, ';');
+            let insured = insured_until
+                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+                .is_some_and(|until| until >= china_date(instant(activity.ends_at)));
+            let applicant = Applicant { age: age_in_years(birth, first_day), skills: &skills, insured };
+            check_applicant(&activity.plan(), activity.state(), &applicant, instant(now))?;
+            let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
+                .bind(activity_id)
+                .bind(volunteer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some((_, status)) = &existing
+                && SignupStatus::parse(status).is_ok_and(SignupStatus::is_live)
+            {
+                return Err(StoreError::conflict("already_signed_up", "you have already signed up for this activity"));
+            }
+            let held: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT starts_at, ends_at FROM signups WHERE volunteer_id = $1 AND activity_id <> $2 \
+                 AND status IN ('approved', 'pending', 'waitlisted') AND starts_at < $3 AND ends_at > $4",
+            )
+            .bind(volunteer_id)
+            .bind(activity_id)
+            .bind(activity.ends_at)
+            .bind(activity.starts_at)
+            .fetch_all(&mut *tx)
+            .await?;
+            let held: Vec<Interval> = held.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
+            signup::check_no_clash(activity.window(), &held)?;
+            let seats = Seats {
+                quota: to_u32(activity.quota),
+                waitlist: to_u32(activity.waitlist),
+                taken: to_u32(activity.seats_taken),
+                waiting: to_u32(activity.waiting),
+            };
+            let status = signup::decide(seats, activity.auto_approve)?;
+            let (taken_delta, waiting_delta) = if status.holds_seat() { (1, 0) } else { (0, 1) };
+            sqlx::query("UPDATE activities SET seats_taken = seats_taken + $1, waiting = waiting + $2 WHERE id = $3")
+                .bind(taken_delta)
+                .bind(waiting_delta)
+                .bind(activity_id)
+                .execute(&mut *tx)
+                .await?;
+            match existing {
+                Some((id, _)) => {
+                    sqlx::query("UPDATE signups SET status = $1, updated_at = $2, created_at = $2, decided_by = NULL WHERE id = $3")
+                        .bind(status.as_str())
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    id
+                }
+                None => sqlx::query_scalar(
+                    "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(activity_id)
+                .bind(volunteer_id)
+                .bind(status.as_str())
+                .bind(activity.starts_at)
+                .bind(activity.ends_at)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
+            }
+        });
+        self.signup(id).await?.ok_or(StoreError::NotFound("signup"))
+    }
+
+    pub async fn signup(&self, id: i64) -> Result<Option<Signup>> {
+        let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Signup>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    pub async fn signup_of(&self, activity_id: i64, volunteer_id: i64) -> Result<Option<Signup>> {
+        let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE activity_id = $1 AND volunteer_id = $2");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, Signup>(sqlx::AssertSqlSafe(sql))
+            .bind(activity_id)
+            .bind(volunteer_id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    /// Cancels a volunteer's sign-up; a freed seat goes to the first on the
+    /// waiting list.
+    pub async fn cancel_signup(&self, activity_id: i64, volunteer_id: i64, now: i64) -> Result<Signup> {
+        let id = self
+            .change_signup(activity_id, volunteer_id, SignupStatus::Cancelled, None, now)
+            .await?;
+        self.signup(id).await?.ok_or(StoreError::NotFound("signup"))
+    }
+
+    /// An organizer approves or rejects a sign-up.
+    pub async fn decide_signup(
+        &self,
+        signup_id: i64,
+        decision: SignupDecision,
+        by_user: i64,
+        now: i64,
+    ) -> Result<Signup> {
+        let signup = self.signup(signup_id).await?.ok_or(StoreError::NotFound("signup"))?;
+        let to = match decision {
+            SignupDecision::Approve => SignupStatus::Approved,
+            SignupDecision::Reject => SignupStatus::Rejected,
+        };
+        self.change_signup(signup.activity_id, signup.volunteer_id, to, Some(by_user), now)
+            .await?;
+        self.signup(signup_id).await?.ok_or(StoreError::NotFound("signup"))
+    }
+
+    async fn change_signup(
+        &self,
+        activity_id: i64,
+        volunteer_id: i64,
+        to: SignupStatus,
+        by_user: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let lock = self.lock_rows();
+        let activity_sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1{lock}");
+        let id = write_tx!(self, tx => {
+            let activity: Option<Activity> = sqlx::query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
+                .bind(activity_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let activity = activity.ok_or(StoreError::NotFound("activity"))?;
+            let row: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
+                .bind(activity_id)
+                .bind(volunteer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((id, status)) = row else {
+                return Err(RuleError::new("not_signed_up", "there is no sign-up to change").into());
+            };
+            let from = SignupStatus::parse(&status)?;
+            signup::transition(from, to)?;
+            let taken_delta = i64::from(to.holds_seat()) - i64::from(from.holds_seat());
+            let waiting_delta = i64::from(to == SignupStatus::Waitlisted) - i64::from(from == SignupStatus::Waitlisted);
+            sqlx::query("UPDATE signups SET status = $1, updated_at = $2, decided_by = $3 WHERE id = $4")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(by_user)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let mut taken = activity.seats_taken + taken_delta;
+            let mut waiting = activity.waiting + waiting_delta;
+            if taken < activity.quota && waiting > 0 {
+                let first: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM signups WHERE activity_id = $1 AND status = 'waitlisted' ORDER BY created_at, id LIMIT 1",
+                )
+                .bind(activity_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((promoted_id,)) = first {
+                    sqlx::query("UPDATE signups SET status = $1, updated_at = $2 WHERE id = $3")
+                        .bind(signup::promoted(activity.auto_approve).as_str())
+                        .bind(now)
+                        .bind(promoted_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    taken += 1;
+                    waiting -= 1;
+                }
+            }
+            sqlx::query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
+                .bind(taken)
+                .bind(waiting)
+                .bind(activity_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(by_user) = by_user {
+                audit_entry!(tx, now, Some(by_user), "signup.decide", "signup", id.to_string(), to.as_str().to_string());
+            }
+            id
+        });
+        Ok(id)
+    }
+
+    /// The sign-ups of an activity, in the order they came.
+    pub async fn signups_of_activity(
+        &self,
+        activity_id: i64,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<SignupView>> {
+        let after = parse_cursor(cursor);
+        let rows = read_conn!(self, conn => sqlx::query_as::<_, SignupView>(
+            "SELECT s.id, s.activity_id, a.title AS activity_title, s.volunteer_id, v.name AS volunteer_name, v.volunteer_no, \
+             s.status, s.starts_at, s.ends_at, s.updated_at FROM signups s JOIN activities a ON a.id = s.activity_id \
+             JOIN volunteers v ON v.id = s.volunteer_id WHERE s.activity_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3",
+        )
+        .bind(activity_id)
+        .bind(after)
+        .bind(limit + 1)
+        .fetch_all(&mut *conn)
+        .await?);
+        Ok(into_page(rows, limit, |s| s.id))
+    }
+
+    /// A volunteer's sign-ups, latest activity first.
+    pub async fn signups_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Vec<SignupView>> {
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, SignupView>(
+            "SELECT s.id, s.activity_id, a.title AS activity_title, s.volunteer_id, v.name AS volunteer_name, v.volunteer_no, \
+             s.status, s.starts_at, s.ends_at, s.updated_at FROM signups s JOIN activities a ON a.id = s.activity_id \
+             JOIN volunteers v ON v.id = s.volunteer_id WHERE s.volunteer_id = $1 ORDER BY s.starts_at DESC, s.id DESC LIMIT $2",
+        )
+        .bind(volunteer_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    /// Records how long a volunteer's accident insurance runs.
+    pub async fn set_insurance(&self, volunteer_id: i64, insured_until: Option<NaiveDate>) -> Result<()> {
+        write_tx!(self, tx => {
+            sqlx::query("UPDATE volunteers SET insured_until = $1 WHERE id = $2")
+                .bind(insured_until.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(volunteer_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+/// `36/3601/360111` → `["36", "36/3601"]`: the proper ancestors of a path.
+fn ancestor_paths(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    (1..parts.len()).map(|n| parts[..n].join("/")).collect::<Vec<_>>()
+}

@@ -1,0 +1,895 @@
+//! Attendance, service records and the hours ledger. Every change of a
+//! record's state or minutes appends a hash-chained ledger entry and
+//! updates the volunteer, organization and region-by-day totals in the same
+//! transaction; `verify_ledger` recomputes every chain.
+
+use crate::activities::{Activity, instant};
+use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::activity::CheckinMethod;
+use zhiyuan_domain::attendance::Accepted;
+use zhiyuan_domain::checkin_token::AttendanceKind;
+use zhiyuan_domain::geo::{Fix, Point};
+use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
+use zhiyuan_domain::ledger::{self, BrokenLink, EntryFields, StoredEntry};
+use zhiyuan_domain::record::{self, EvidenceType, HourKind, RecordState};
+use zhiyuan_domain::supervision::{self, Ping};
+use zhiyuan_domain::time::china_date;
+
+/// A service record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ServiceRecord {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub activity_id: i64,
+    pub organization_id: i64,
+    pub region_code: String,
+    pub region_path: String,
+    pub hour_kind: String,
+    pub state: String,
+    pub is_open: bool,
+    pub signed_in_at: i64,
+    pub signed_out_at: Option<i64>,
+    pub from_at: i64,
+    pub to_at: i64,
+    pub minutes: i64,
+    pub service_day: String,
+    pub note: String,
+    pub flags: String,
+    pub flagged: bool,
+    pub closed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const RECORD_COLUMNS: &str = "id, volunteer_id, activity_id, organization_id, region_code, region_path, hour_kind, \
+     state, is_open, signed_in_at, signed_out_at, from_at, to_at, minutes, service_day, note, flags, flagged, \
+     closed_at, created_at, updated_at";
+
+impl ServiceRecord {
+    pub fn state(&self) -> RecordState {
+        RecordState::parse(&self.state).unwrap_or(RecordState::Pending)
+    }
+
+    pub fn hour_kind(&self) -> HourKind {
+        HourKind::parse(&self.hour_kind).unwrap_or(HourKind::Credit)
+    }
+}
+
+/// A record with the names a volunteer's list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct RecordView {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub organization_id: i64,
+    pub organization_name: String,
+    pub hour_kind: String,
+    pub state: String,
+    pub is_open: bool,
+    pub from_at: i64,
+    pub to_at: i64,
+    pub minutes: i64,
+    pub service_day: String,
+    pub note: String,
+    pub flags: String,
+    pub flagged: bool,
+}
+
+/// A volunteer's effective minutes by kind, and their records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hours {
+    pub credit_minutes: i64,
+    pub honor_minutes: i64,
+    pub records: Vec<RecordView>,
+}
+
+/// One accepted attendance claim, ready to persist.
+#[derive(Debug, Clone)]
+pub struct AttendanceWrite {
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub kind: AttendanceKind,
+    pub method: CheckinMethod,
+    pub claimed_at: i64,
+    pub received_at: i64,
+    pub accepted: Accepted,
+    pub fix: Option<Fix>,
+    pub device_id: Option<String>,
+    pub by_user: i64,
+}
+
+/// Hours entered by hand (honor hours): slots, a reason and evidence.
+#[derive(Debug, Clone)]
+pub struct HandEntry {
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub slots: Vec<Interval>,
+    pub reason: String,
+    pub evidence: Vec<u8>,
+    pub evidence_type: EvidenceType,
+}
+
+/// A certificate's or a page's view of the ledger's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerReport {
+    pub volunteers: u64,
+    pub entries: u64,
+    pub broken: Vec<BrokenLinkView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokenLinkView {
+    pub volunteer_id: i64,
+    pub seq: i64,
+    pub problem: String,
+}
+
+impl From<BrokenLink> for BrokenLinkView {
+    fn from(link: BrokenLink) -> Self {
+        BrokenLinkView {
+            volunteer_id: link.volunteer_id,
+            seq: link.seq,
+            problem: link.problem,
+        }
+    }
+}
+
+/// What a ledger entry records.
+pub(crate) struct LedgerEvent<'a> {
+    pub record: &'a ServiceRecord,
+    pub event: &'a str,
+    pub effective_delta: i64,
+    pub actor: Option<i64>,
+    pub reason: &'a str,
+    pub at: i64,
+}
+
+/// Appends a ledger entry for the record's current state (after the change)
+/// and moves every total by `effective_delta`, inside the transaction.
+macro_rules! append_ledger {
+    ($tx:ident, $lock:expr, $e:expr) => {
+        async {
+            let e: &LedgerEvent<'_> = $e;
+            let record = e.record;
+            sqlx::query(
+                "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
+                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO NOTHING",
+            )
+            .bind(record.volunteer_id)
+            .bind(ledger::GENESIS.to_vec())
+            .execute(&mut *$tx)
+            .await?;
+            let head_sql = format!("SELECT ledger_seq, ledger_hash FROM volunteer_totals WHERE volunteer_id = $1{}", $lock);
+            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(sqlx::AssertSqlSafe(head_sql))
+                .bind(record.volunteer_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
+            let fields = EntryFields {
+                volunteer_id: record.volunteer_id,
+                seq: seq + 1,
+                record_id: record.id,
+                event: e.event,
+                state: &record.state,
+                hour_kind: &record.hour_kind,
+                minutes: record.minutes,
+                effective_delta: e.effective_delta,
+                at_ms: e.at,
+                actor_user_id: e.actor,
+                reason: e.reason,
+            };
+            let hash = ledger::entry_hash(&previous, &fields);
+            sqlx::query(
+                "INSERT INTO ledger_entries (volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, \
+                 at, actor_user, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(fields.volunteer_id)
+            .bind(fields.seq)
+            .bind(fields.record_id)
+            .bind(fields.event)
+            .bind(fields.state)
+            .bind(fields.hour_kind)
+            .bind(fields.minutes)
+            .bind(fields.effective_delta)
+            .bind(fields.at_ms)
+            .bind(fields.actor_user_id)
+            .bind(fields.reason)
+            .bind(previous.to_vec())
+            .bind(hash.to_vec())
+            .execute(&mut *$tx)
+            .await?;
+            let honor = record.hour_kind == HourKind::Honor.as_str();
+            let (credit_delta, honor_delta) = if honor { (0, e.effective_delta) } else { (e.effective_delta, 0) };
+            let records_delta = e.effective_delta.signum();
+            sqlx::query(
+                "UPDATE volunteer_totals SET ledger_seq = $1, ledger_hash = $2, credit_minutes = credit_minutes + $3, \
+                 honor_minutes = honor_minutes + $4, records = records + $5 WHERE volunteer_id = $6",
+            )
+            .bind(fields.seq)
+            .bind(hash.to_vec())
+            .bind(credit_delta)
+            .bind(honor_delta)
+            .bind(records_delta)
+            .bind(record.volunteer_id)
+            .execute(&mut *$tx)
+            .await?;
+            if e.effective_delta != 0 {
+                sqlx::query(
+                    "INSERT INTO organization_totals (organization_id, credit_minutes, honor_minutes, records) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
+                     credit_minutes = organization_totals.credit_minutes + excluded.credit_minutes, \
+                     honor_minutes = organization_totals.honor_minutes + excluded.honor_minutes, \
+                     records = organization_totals.records + excluded.records",
+                )
+                .bind(record.organization_id)
+                .bind(credit_delta)
+                .bind(honor_delta)
+                .bind(records_delta)
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO region_day_totals (region_code, day, county_code, region_path, credit_minutes, honor_minutes, records) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_code, day) DO UPDATE SET \
+                     credit_minutes = region_day_totals.credit_minutes + excluded.credit_minutes, \
+                     honor_minutes = region_day_totals.honor_minutes + excluded.honor_minutes, \
+                     records = region_day_totals.records + excluded.records",
+                )
+                .bind(&record.region_code)
+                .bind(&record.service_day)
+                .bind(record.region_code.get(..6).unwrap_or(&record.region_code))
+                .bind(&record.region_path)
+                .bind(credit_delta)
+                .bind(honor_delta)
+                .bind(records_delta)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
+/// Fits a closing record among the volunteer's other records that occupy
+/// time on that day, and writes its span, minutes and flags.
+macro_rules! close_record {
+    ($tx:ident, $record:expr, $span:expr, $signed_out:expr, $note_prefix:expr, $flags:expr, $now:expr) => {
+        async {
+            let record: &ServiceRecord = $record;
+            let span: Interval = $span;
+            let others: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT from_at, to_at FROM service_records WHERE volunteer_id = $1 AND id <> $2 AND is_open = FALSE \
+                 AND state IN ('pending', 'effective') AND from_at < $3 AND to_at > $4",
+            )
+            .bind(record.volunteer_id)
+            .bind(record.id)
+            .bind(span.to.timestamp_millis())
+            .bind(span.from.timestamp_millis())
+            .fetch_all(&mut *$tx)
+            .await?;
+            let others: Vec<Interval> = others.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
+            let fitted = hours::fit_among(span, &others);
+            let kept = match &fitted {
+                Fitted::Whole(kept) | Fitted::Trimmed { kept, .. } => *kept,
+                Fitted::Refused { .. } => Interval::new(span.from, span.from),
+            };
+            let mut note: String = $note_prefix.to_string();
+            if let Some(reason) = fitted.reason() {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(reason);
+            }
+            let flags: Vec<String> = $flags;
+            sqlx::query(
+                "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
+                 note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9",
+            )
+            .bind($signed_out)
+            .bind(kept.from.timestamp_millis())
+            .bind(kept.to.timestamp_millis())
+            .bind(fitted.minutes())
+            .bind(&note)
+            .bind(flags.join(","))
+            .bind(!flags.is_empty())
+            .bind($now)
+            .bind(record.id)
+            .execute(&mut *$tx)
+            .await?;
+            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
+                .bind(record.id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            Ok::<ServiceRecord, StoreError>(closed)
+        }
+        .await
+    };
+}
+
+fn not_checked_in() -> StoreError {
+    RuleError::new(
+        "not_checked_in",
+        "there is no open sign-in for this activity today (a sign-in not signed out is closed at 24:00)",
+    )
+    .into()
+}
+
+fn replayed() -> StoreError {
+    RuleError::new(
+        "token_replayed",
+        "you have already used this code; scan the code on screen now",
+    )
+    .on("token")
+    .into()
+}
+
+impl Store {
+    /// Persists an accepted attendance claim: a sign-in opens a record, a
+    /// sign-out closes it (capped, fitted, checked by supervision). Refuses
+    /// `not_signed_up`, `already_checked_in`, `not_checked_in` and
+    /// `token_replayed`.
+    pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
+        self.close_stale_records(write.received_at).await?;
+        let lock = self.lock_rows();
+        let result = self.record_attendance_once(write, activity, lock).await;
+        match result {
+            // Two identical claims racing: the unique index caught the second.
+            Err(error) if error.is_unique_violation() => Err(replayed()),
+            other => other,
+        }
+    }
+
+    async fn record_attendance_once(
+        &self,
+        write: &AttendanceWrite,
+        activity: &Activity,
+        lock: &str,
+    ) -> Result<ServiceRecord> {
+        let record_id: i64 = write_tx!(self, tx => {
+            let signup: Option<(String,)> = sqlx::query_as("SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
+                .bind(write.activity_id)
+                .bind(write.volunteer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if signup.as_ref().is_none_or(|(status,)| status != "approved") {
+                return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
+            }
+            if let Some(step) = write.accepted.token_step {
+                let used: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4",
+                )
+                .bind(write.activity_id)
+                .bind(write.volunteer_id)
+                .bind(write.kind.as_str())
+                .bind(step)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if used.is_some() {
+                    return Err(replayed());
+                }
+            }
+            let open_sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
+            );
+            let open: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
+                .bind(write.volunteer_id)
+                .bind(write.activity_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let record_id = match write.kind {
+                AttendanceKind::In => {
+                    if open.is_some() {
+                        return Err(RuleError::new("already_checked_in", "you have already signed in; sign out first").into());
+                    }
+                    let signed_in = instant(write.claimed_at);
+                    sqlx::query_scalar(
+                        "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
+                         region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
+                         flagged, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'credit', 'pending', TRUE, $7, $7, $7, \
+                         0, $8, '', '', FALSE, $9, $9) RETURNING id",
+                    )
+                    .bind(write.volunteer_id)
+                    .bind(write.activity_id)
+                    .bind(activity.organization_id)
+                    .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                    .bind(&activity.region_code)
+                    .bind(&activity.region_path)
+                    .bind(write.claimed_at)
+                    .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
+                    .bind(write.received_at)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+                AttendanceKind::Out => {
+                    let open = open.ok_or_else(not_checked_in)?;
+                    let signed_in = instant(open.signed_in_at);
+                    let signed_out = instant(write.claimed_at);
+                    let span = hours::counted_span(signed_in, signed_out, activity.window())?;
+                    let pings: Vec<(i64, f64, f64, f64)> = sqlx::query_as(
+                        "SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at",
+                    )
+                    .bind(open.id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
+                        .iter()
+                        .map(|a| a.code().to_string())
+                        .collect();
+                    if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
+                        let others: Vec<(i64,)> = sqlx::query_as(
+                            "SELECT DISTINCT volunteer_id FROM attendance WHERE activity_id = $1 AND device_id = $2 AND volunteer_id <> $3",
+                        )
+                        .bind(write.activity_id)
+                        .bind(device)
+                        .bind(write.volunteer_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
+                        flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
+                    }
+                    flags.sort();
+                    flags.dedup();
+                    let closed = close_record!(tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
+                    let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
+                    append_ledger!(tx, lock, &event)?;
+                    closed.id
+                }
+            };
+            let (lat, lon, accuracy) = match write.fix {
+                Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
+                None => (None, None, None),
+            };
+            sqlx::query(
+                "INSERT INTO attendance (activity_id, volunteer_id, kind, method, claimed_at, received_at, token_step, lat, lon, \
+                 accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $12, $13, $14, $15)",
+            )
+            .bind(write.activity_id)
+            .bind(write.volunteer_id)
+            .bind(write.kind.as_str())
+            .bind(write.method.as_str())
+            .bind(write.claimed_at)
+            .bind(write.received_at)
+            .bind(write.accepted.token_step)
+            .bind(lat)
+            .bind(lon)
+            .bind(accuracy)
+            .bind(&write.device_id)
+            .bind(write.accepted.offline)
+            .bind(&write.accepted.reason)
+            .bind(write.by_user)
+            .bind(record_id)
+            .execute(&mut *tx)
+            .await?;
+            if write.method == CheckinMethod::Manual {
+                audit_entry!(tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record_id.to_string(),
+                    format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
+            }
+            record_id
+        });
+        self.require_record(record_id).await
+    }
+
+    /// Closes every sign-in whose day has ended without a sign-out, by the
+    /// activity's rule (0 hours by default). Returns how many were closed.
+    pub async fn close_stale_records(&self, now: i64) -> Result<u64> {
+        let day_start = hours::start_of_china_day(china_date(instant(now))).timestamp_millis();
+        let lock = self.lock_rows();
+        let stale_sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM service_records WHERE is_open = TRUE AND signed_in_at < $1 ORDER BY id LIMIT 500{lock}"
+        );
+        let closed = write_tx!(self, tx => {
+            let stale: Vec<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(stale_sql.clone()))
+                .bind(day_start)
+                .fetch_all(&mut *tx)
+                .await?;
+            for record in &stale {
+                let (window, policy): (Interval, MissingCheckout) = {
+                    let row: (i64, i64, String) = sqlx::query_as("SELECT starts_at, ends_at, missing_checkout FROM activities WHERE id = $1")
+                        .bind(record.activity_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
+                };
+                let span = hours::close_unsigned(instant(record.signed_in_at), window, policy);
+                let note = match policy {
+                    MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
+                    MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
+                };
+                let closed = close_record!(tx, record, span, None::<i64>, note, Vec::new(), now)?;
+                let event = LedgerEvent { record: &closed, event: "closed_at_midnight", effective_delta: 0, actor: None, reason: &closed.note, at: now };
+                append_ledger!(tx, lock, &event)?;
+            }
+            stale.len() as u64
+        });
+        Ok(closed)
+    }
+
+    pub async fn record(&self, id: i64) -> Result<Option<ServiceRecord>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?))
+    }
+
+    pub async fn require_record(&self, id: i64) -> Result<ServiceRecord> {
+        self.record(id).await?.ok_or(StoreError::NotFound("service record"))
+    }
+
+    /// Moves a closed record to `to` (confirm, refuse, revoke), with the
+    /// reason the rule needs, appending to the ledger and moving totals.
+    pub async fn change_record(
+        &self,
+        id: i64,
+        to: RecordState,
+        reason: &str,
+        actor: Option<i64>,
+        now: i64,
+    ) -> Result<ServiceRecord> {
+        let lock = self.lock_rows();
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
+        write_tx!(self, tx => {
+            let record: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let record = record.ok_or(StoreError::NotFound("service record"))?;
+            if record.is_open {
+                return Err(RuleError::new("record_open", "the volunteer has not signed out yet").into());
+            }
+            let from = record.state();
+            from.transition(to)?;
+            let delta = match (from, to) {
+                (_, RecordState::Effective) => record.minutes,
+                (RecordState::Effective, _) => -record.minutes,
+                _ => 0,
+            };
+            sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let changed = ServiceRecord { state: to.as_str().to_string(), updated_at: now, ..record };
+            let event_name = match to {
+                RecordState::Effective if actor.is_none() => "auto_confirmed",
+                RecordState::Effective => "confirmed",
+                RecordState::Refused => "refused",
+                RecordState::Revoked => "revoked",
+                RecordState::Pending => "pending",
+            };
+            let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor, reason, at: now };
+            append_ledger!(tx, lock, &event)?;
+            if actor.is_some() {
+                audit_entry!(tx, now, actor, format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
+            }
+        });
+        self.require_record(id).await
+    }
+
+    /// Confirms pending records whose activity's waiting days have passed
+    /// and that supervision did not flag. Returns how many.
+    pub async fn auto_confirm_records(&self, now: i64) -> Result<u64> {
+        let due: Vec<(i64, i64, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT r.id, r.closed_at, a.auto_confirm_days, r.flagged FROM service_records r JOIN activities a ON a.id = r.activity_id \
+             WHERE r.state = 'pending' AND r.is_open = FALSE AND r.flagged = FALSE AND r.hour_kind = 'credit' \
+             AND a.auto_confirm_days > 0 AND r.closed_at <= $1 - a.auto_confirm_days * 86400000 ORDER BY r.id LIMIT 1000",
+        )
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?);
+        let mut confirmed = 0;
+        for (id, closed_at, days, flagged) in due {
+            if record::auto_confirm_due(
+                instant(closed_at),
+                u32::try_from(days).unwrap_or(0),
+                flagged,
+                instant(now),
+            ) {
+                match self.change_record(id, RecordState::Effective, "", None, now).await {
+                    Ok(_) => confirmed += 1,
+                    // Someone answered it meanwhile.
+                    Err(StoreError::Rule(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Ok(confirmed)
+    }
+
+    /// A volunteer's totals and records, latest first.
+    pub async fn hours_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Hours> {
+        read_conn!(self, conn => {
+            let totals: Option<(i64, i64)> = sqlx::query_as("SELECT credit_minutes, honor_minutes FROM volunteer_totals WHERE volunteer_id = $1")
+                .bind(volunteer_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let records: Vec<RecordView> = sqlx::query_as(
+                "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
+                 r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
+                 FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
+                 WHERE r.volunteer_id = $1 ORDER BY r.from_at DESC, r.id DESC LIMIT $2",
+            )
+            .bind(volunteer_id)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+            let (credit_minutes, honor_minutes) = totals.unwrap_or((0, 0));
+            Ok(Hours { credit_minutes, honor_minutes, records })
+        })
+    }
+
+    /// Records of an activity (for the organizer's board and review).
+    pub async fn records_of_activity(&self, activity_id: i64) -> Result<Vec<RecordView>> {
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(
+            "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
+             r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
+             FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
+             WHERE r.activity_id = $1 ORDER BY r.id",
+        )
+        .bind(activity_id)
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    /// Stores supervision pings for the volunteer's open record of an
+    /// activity (needs location consent, checked by the caller).
+    pub async fn add_pings(
+        &self,
+        activity_id: i64,
+        volunteer_id: i64,
+        pings: &[Ping],
+        device_id: Option<&str>,
+    ) -> Result<usize> {
+        write_tx!(self, tx => {
+            let open: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE",
+            )
+            .bind(volunteer_id)
+            .bind(activity_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (record_id,) = open.ok_or_else(not_checked_in)?;
+            for ping in pings {
+                sqlx::query(
+                    "INSERT INTO supervision_pings (activity_id, volunteer_id, record_id, at, lat, lon, accuracy_m, device_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(activity_id)
+                .bind(volunteer_id)
+                .bind(record_id)
+                .bind(ping.at.timestamp_millis())
+                .bind(ping.fix.point.lat)
+                .bind(ping.fix.point.lon)
+                .bind(ping.fix.accuracy_m)
+                .bind(device_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        });
+        Ok(pings.len())
+    }
+
+    /// Flagged records in a region subtree, for region administrators.
+    pub async fn flagged_records(&self, region_path: &str, limit: i64) -> Result<Vec<RecordView>> {
+        let (low, high) = crate::subtree_bounds(region_path);
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(
+            "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
+             r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
+             FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
+             WHERE r.flagged = TRUE AND (r.region_path = $1 OR (r.region_path > $2 AND r.region_path < $3)) \
+             ORDER BY r.id DESC LIMIT $4",
+        )
+        .bind(region_path)
+        .bind(&low)
+        .bind(&high)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?))
+    }
+
+    /// Enters honor hours by hand: one pending record per slot, the
+    /// evidence stored once, fitted against the volunteer's other records.
+    pub async fn enter_hours(
+        &self,
+        entry: &HandEntry,
+        activity: &Activity,
+        by_user: i64,
+        now: i64,
+    ) -> Result<Vec<ServiceRecord>> {
+        let lock = self.lock_rows();
+        let digest = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&entry.evidence))
+        };
+        let ids: Vec<i64> = write_tx!(self, tx => {
+            let evidence_id: i64 = sqlx::query_scalar(
+                "INSERT INTO evidence_files (media_type, sha256, size, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(entry.evidence_type.media_type())
+            .bind(&digest)
+            .bind(entry.evidence.len() as i64)
+            .bind(&entry.evidence)
+            .bind(by_user)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut ids = Vec::with_capacity(entry.slots.len());
+            for slot in &entry.slots {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, region_path, \
+                     hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, flagged, evidence_id, \
+                     entered_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'honor', 'pending', TRUE, $7, $7, $7, 0, $8, \
+                     '', '', FALSE, $9, $10, $11, $11) RETURNING id",
+                )
+                .bind(entry.volunteer_id)
+                .bind(activity.id)
+                .bind(activity.organization_id)
+                .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                .bind(&activity.region_code)
+                .bind(&activity.region_path)
+                .bind(slot.from.timestamp_millis())
+                .bind(china_date(slot.from).format("%Y-%m-%d").to_string())
+                .bind(evidence_id)
+                .bind(by_user)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let opened: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let note = format!("entered by hand: {}", entry.reason);
+                let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::new(), now)?;
+                let event = LedgerEvent { record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
+                append_ledger!(tx, lock, &event)?;
+                audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), entry.reason.clone());
+                ids.push(id);
+            }
+            ids
+        });
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            records.push(self.require_record(id).await?);
+        }
+        Ok(records)
+    }
+
+    /// Recomputes every volunteer's hash chain and checks it against the
+    /// head kept with their totals, each record against its last entry, and
+    /// the totals against the entries' sums.
+    pub async fn verify_ledger(&self) -> Result<LedgerReport> {
+        type EntryRow = (
+            i64,
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            String,
+            Vec<u8>,
+            Vec<u8>,
+        );
+        let mut report = LedgerReport {
+            volunteers: 0,
+            entries: 0,
+            broken: Vec::new(),
+        };
+        let mut after = 0i64;
+        loop {
+            let heads: Vec<(i64, i64, Vec<u8>, i64, i64)> = read_conn!(self, conn => sqlx::query_as(
+                "SELECT volunteer_id, ledger_seq, ledger_hash, credit_minutes, honor_minutes FROM volunteer_totals \
+                 WHERE volunteer_id > $1 ORDER BY volunteer_id LIMIT 500",
+            )
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await?);
+            // Volunteers with entries but no totals row at all.
+            let orphans: Vec<(i64,)> = read_conn!(self, conn => sqlx::query_as(
+                "SELECT DISTINCT e.volunteer_id FROM ledger_entries e LEFT JOIN volunteer_totals t ON t.volunteer_id = e.volunteer_id \
+                 WHERE t.volunteer_id IS NULL AND e.volunteer_id > $1 AND e.volunteer_id <= $2",
+            )
+            .bind(after)
+            .bind(heads.last().map_or(i64::MAX, |h| h.0))
+            .fetch_all(&mut *conn)
+            .await?);
+            for (volunteer_id,) in orphans {
+                report.broken.push(BrokenLinkView {
+                    volunteer_id,
+                    seq: 0,
+                    problem: "entries exist but no head was recorded".into(),
+                });
+            }
+            let Some(last) = heads.last() else { break };
+            after = last.0;
+            for (volunteer_id, head_seq, head_hash, credit, honor) in heads {
+                report.volunteers += 1;
+                let rows: Vec<EntryRow> = read_conn!(self, conn => sqlx::query_as(
+                    "SELECT volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, \
+                     prev_hash, hash FROM ledger_entries WHERE volunteer_id = $1 ORDER BY seq",
+                )
+                .bind(volunteer_id)
+                .fetch_all(&mut *conn)
+                .await?);
+                report.entries += rows.len() as u64;
+                let entries: Vec<StoredEntry<'_>> = rows
+                    .iter()
+                    .map(|r| StoredEntry {
+                        fields: EntryFields {
+                            volunteer_id: r.0,
+                            seq: r.1,
+                            record_id: r.2,
+                            event: &r.3,
+                            state: &r.4,
+                            hour_kind: &r.5,
+                            minutes: r.6,
+                            effective_delta: r.7,
+                            at_ms: r.8,
+                            actor_user_id: r.9,
+                            reason: &r.10,
+                        },
+                        prev_hash: r.11.clone(),
+                        hash: r.12.clone(),
+                    })
+                    .collect();
+                let head = (head_seq > 0).then_some((head_seq, head_hash.as_slice()));
+                report.broken.extend(
+                    ledger::verify_chain(volunteer_id, &entries, head)
+                        .into_iter()
+                        .map(BrokenLinkView::from),
+                );
+                let sum = |kind: &str| rows.iter().filter(|r| r.5 == kind).map(|r| r.7).sum::<i64>();
+                if sum("credit") != credit || sum("honor") != honor {
+                    report.broken.push(BrokenLinkView {
+                        volunteer_id,
+                        seq: head_seq,
+                        problem: "the totals differ from the ledger's sums".into(),
+                    });
+                }
+                let records: Vec<(i64, String, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
+                    "SELECT id, state, minutes, is_open FROM service_records WHERE volunteer_id = $1",
+                )
+                .bind(volunteer_id)
+                .fetch_all(&mut *conn)
+                .await?);
+                for (record_id, state, minutes, is_open) in records {
+                    let last = rows.iter().rev().find(|r| r.2 == record_id);
+                    let agrees = match last {
+                        Some(entry) => entry.4 == state && entry.6 == minutes,
+                        None => is_open && state == "pending" && minutes == 0,
+                    };
+                    if !agrees {
+                        report.broken.push(BrokenLinkView {
+                            volunteer_id,
+                            seq: last.map_or(0, |r| r.1),
+                            problem: format!("record {record_id} differs from its last ledger entry (edited)"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn pings_of(rows: &[(i64, f64, f64, f64)]) -> Vec<Ping> {
+    rows.iter()
+        .filter_map(|(at, lat, lon, accuracy_m)| {
+            Some(Ping {
+                at: DateTime::<Utc>::from_timestamp_millis(*at)?,
+                fix: Fix {
+                    point: Point::new(*lat, *lon).ok()?,
+                    accuracy_m: *accuracy_m,
+                },
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,509 @@
+//! Activities, sign-ups, attendance, records and the ledger, on every backend.
+
+use super::*;
+use chrono::{DateTime, Utc};
+use zhiyuan_domain::activity::{ActivityInput, CheckinMethod, plan};
+use zhiyuan_domain::attendance::Accepted;
+use zhiyuan_domain::checkin_token::AttendanceKind;
+use zhiyuan_domain::hours::{Interval, MissingCheckout};
+use zhiyuan_domain::record::{EvidenceType, RecordState};
+use zhiyuan_store::activities::{Activity, NewActivity};
+use zhiyuan_store::records::{AttendanceWrite, HandEntry};
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+const HOUR: i64 = 3_600_000;
+
+/// A verified organization in 360111 and `count` volunteers of it.
+async fn org_and_volunteers(store: &Store, count: u16) -> (i64, Vec<i64>) {
+    let new = NewOrganization {
+        name: "青山湖区志愿者协会".into(),
+        kind: OrgKind::SocialOrganization,
+        region_code: "360111".into(),
+        uscc: None,
+        parent_id: None,
+        join_mode: JoinMode::Open,
+    };
+    let org = store.create_organization(&new, None, NOW).await.unwrap();
+    store.verify_organization(org.id, 1, NOW).await.unwrap();
+    let registrations: Vec<_> = (0..count)
+        .map(|i| {
+            let input = person(
+                &chinese_name(i),
+                "360111001001",
+                (1990, 1, 1 + u32::from(i % 28)),
+                100 + i,
+                &format!("139{:08}", i),
+            );
+            register(&input, today()).unwrap()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for chunk in registrations.chunks(500) {
+        for outcome in store.import_volunteers(chunk, NOW).await.unwrap() {
+            match outcome {
+                ImportOutcome::Inserted { volunteer_id } => ids.push(volunteer_id),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    (org.id, ids)
+}
+
+/// 志愿者 and the number in Chinese digits (names are letters only).
+fn chinese_name(number: u16) -> String {
+    let digits: Vec<char> = "零一二三四五六七八九".chars().collect();
+    let spelled: String = number
+        .to_string()
+        .bytes()
+        .map(|b| digits[usize::from(b - b'0')])
+        .collect();
+    format!("志愿者{spelled}")
+}
+
+fn activity_input(starts_at: i64, hours: i64, quota: u32) -> ActivityInput {
+    ActivityInput {
+        title: "社区养老服务".into(),
+        description: "陪伴独居老人".into(),
+        category: "left_behind_elderly".into(),
+        lat: 28.68,
+        lon: 115.95,
+        radius_m: 300,
+        starts_at: at(starts_at),
+        ends_at: at(starts_at + hours * HOUR),
+        quota,
+        waitlist: Some(3),
+        auto_approve: true,
+        ..ActivityInput::default()
+    }
+}
+
+async fn create(store: &Store, org: i64, input: ActivityInput) -> Activity {
+    let new = NewActivity {
+        organization_id: org,
+        project_id: None,
+        region_code: "360111001001".into(),
+        plan: plan(input).unwrap(),
+        draft: false,
+    };
+    store.create_activity(&new, 1, NOW).await.unwrap()
+}
+
+fn rule_code<T: std::fmt::Debug>(result: Result<T, StoreError>) -> &'static str {
+    match result {
+        Err(StoreError::Rule(rule)) => rule.code,
+        Err(StoreError::Conflict { code, .. }) => code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn claim(activity: &Activity, volunteer: i64, kind: AttendanceKind, when: i64, step: Option<i64>) -> AttendanceWrite {
+    AttendanceWrite {
+        activity_id: activity.id,
+        volunteer_id: volunteer,
+        kind,
+        method: if step.is_some() {
+            CheckinMethod::Qr
+        } else {
+            CheckinMethod::Gps
+        },
+        claimed_at: when,
+        received_at: when,
+        accepted: Accepted {
+            token_step: step,
+            offline: false,
+            reason: None,
+        },
+        fix: None,
+        device_id: None,
+        by_user: 1,
+    }
+}
+
+#[tokio::test]
+async fn the_quota_holds_under_concurrent_sign_ups() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 60).await;
+        let activity = create(&store, org, activity_input(NOW + 48 * HOUR, 3, 5)).await;
+        let mut tasks = Vec::new();
+        for volunteer in volunteers.clone() {
+            let store = store.clone();
+            tasks.push(tokio::spawn(
+                async move { store.sign_up(activity.id, volunteer, NOW).await },
+            ));
+        }
+        let (mut approved, mut waitlisted, mut full) = (0, 0, 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(signup) if signup.status == "approved" => approved += 1,
+                Ok(signup) if signup.status == "waitlisted" => waitlisted += 1,
+                Err(StoreError::Rule(rule)) if rule.code == "quota_full" => full += 1,
+                other => panic!("{backend}: {other:?}"),
+            }
+        }
+        assert_eq!((approved, waitlisted, full), (5, 3, 52), "{backend}");
+        let stored = store.require_activity(activity.id).await.unwrap();
+        assert_eq!((stored.seats_taken, stored.waiting), (5, 3), "{backend}");
+
+        // A cancellation promotes the first on the waiting list.
+        let first_approved = store.signups_of_activity(activity.id, None, 200).await.unwrap().items;
+        let leaving = first_approved
+            .iter()
+            .find(|s| s.status == "approved")
+            .unwrap()
+            .volunteer_id;
+        let first_waiting = first_approved
+            .iter()
+            .find(|s| s.status == "waitlisted")
+            .unwrap()
+            .volunteer_id;
+        store.cancel_signup(activity.id, leaving, NOW).await.unwrap();
+        let promoted = store.signup_of(activity.id, first_waiting).await.unwrap().unwrap();
+        assert_eq!(promoted.status, "approved", "{backend}");
+        let stored = store.require_activity(activity.id).await.unwrap();
+        assert_eq!((stored.seats_taken, stored.waiting), (5, 2), "{backend}");
+        assert_eq!(
+            rule_code(store.cancel_signup(activity.id, leaving, NOW).await),
+            "invalid_transition"
+        );
+    }
+}
+
+#[tokio::test]
+async fn double_sign_ups_and_time_clashes_are_refused() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let volunteer = volunteers[0];
+        let morning = create(&store, org, activity_input(NOW + 48 * HOUR, 3, 5)).await;
+        let overlapping = create(&store, org, activity_input(NOW + 50 * HOUR, 3, 5)).await;
+        let afternoon = create(&store, org, activity_input(NOW + 51 * HOUR, 2, 5)).await;
+        store.sign_up(morning.id, volunteer, NOW).await.unwrap();
+        assert_eq!(
+            rule_code(store.sign_up(morning.id, volunteer, NOW).await),
+            "already_signed_up",
+            "{backend}"
+        );
+        assert_eq!(
+            rule_code(store.sign_up(overlapping.id, volunteer, NOW).await),
+            "time_clash",
+            "{backend}"
+        );
+        assert_eq!(
+            store.sign_up(afternoon.id, volunteer, NOW).await.unwrap().status,
+            "approved"
+        );
+        // After cancelling, signing up again reuses the sign-up.
+        store.cancel_signup(morning.id, volunteer, NOW).await.unwrap();
+        assert_eq!(
+            store.sign_up(morning.id, volunteer, NOW).await.unwrap().status,
+            "approved"
+        );
+        // Closed sign-up and age limits come from the domain rules.
+        let mut old_enough = activity_input(NOW + 60 * HOUR, 2, 5);
+        old_enough.min_age = Some(60);
+        let for_elders = create(&store, org, old_enough).await;
+        assert_eq!(
+            rule_code(store.sign_up(for_elders.id, volunteer, NOW).await),
+            "age_restricted"
+        );
+        let over = create(&store, org, activity_input(NOW - 10 * HOUR, 2, 5)).await;
+        assert_eq!(rule_code(store.sign_up(over.id, volunteer, NOW).await), "signup_closed");
+    }
+}
+
+#[tokio::test]
+async fn attendance_makes_records_that_the_ledger_keeps() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 2).await;
+        let (alice, bob) = (volunteers[0], volunteers[1]);
+        // Starts in one hour from NOW, lasts 3 hours.
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, alice, NOW).await.unwrap();
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, bob, AttendanceKind::In, start, None), &activity)
+                    .await
+            ),
+            "not_signed_up",
+            "{backend}"
+        );
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, alice, AttendanceKind::Out, start, None), &activity)
+                    .await
+            ),
+            "not_checked_in"
+        );
+        let signed_in = store
+            .record_attendance(
+                &claim(&activity, alice, AttendanceKind::In, start - HOUR / 4, Some(7)),
+                &activity,
+            )
+            .await
+            .unwrap();
+        assert!(signed_in.is_open);
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, alice, AttendanceKind::In, start, Some(7)), &activity)
+                    .await
+            ),
+            "token_replayed"
+        );
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, alice, AttendanceKind::In, start, Some(8)), &activity)
+                    .await
+            ),
+            "already_checked_in"
+        );
+        // Signs out 30 minutes after the end: counted to the end only.
+        let record = store
+            .record_attendance(
+                &claim(
+                    &activity,
+                    alice,
+                    AttendanceKind::Out,
+                    start + 3 * HOUR + HOUR / 2,
+                    Some(9),
+                ),
+                &activity,
+            )
+            .await
+            .unwrap();
+        assert!(!record.is_open);
+        assert_eq!(record.minutes, 180, "{backend}");
+        assert_eq!(record.state, "pending");
+        let effective = store
+            .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
+            .await
+            .unwrap();
+        assert_eq!(effective.state, "effective");
+        let hours = store.hours_of_volunteer(alice, 50).await.unwrap();
+        assert_eq!((hours.credit_minutes, hours.honor_minutes), (180, 0), "{backend}");
+        assert_eq!(
+            rule_code(
+                store
+                    .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
+                    .await
+            ),
+            "invalid_transition"
+        );
+        let report = store.verify_ledger().await.unwrap();
+        assert!(report.broken.is_empty(), "{backend}: {:?}", report.broken);
+        assert_eq!(report.entries, 2);
+        // Revoking takes the minutes back out of the totals.
+        store
+            .change_record(record.id, RecordState::Revoked, "重复记录", Some(1), NOW)
+            .await
+            .unwrap();
+        let hours = store.hours_of_volunteer(alice, 50).await.unwrap();
+        assert_eq!(hours.credit_minutes, 0, "{backend}");
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_forgotten_sign_out_closes_at_midnight_with_zero_hours() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        let open = store
+            .record_attendance(
+                &claim(&activity, volunteers[0], AttendanceKind::In, start, None),
+                &activity,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.close_stale_records(start + 2 * HOUR).await.unwrap(),
+            0,
+            "{backend}"
+        );
+        assert_eq!(
+            store.close_stale_records(start + 30 * HOUR).await.unwrap(),
+            1,
+            "{backend}"
+        );
+        let closed = store.require_record(open.id).await.unwrap();
+        assert!(!closed.is_open);
+        assert_eq!(closed.minutes, 0);
+        assert!(closed.note.contains("24:00"), "{}", closed.note);
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+        assert_eq!(MissingCheckout::ZeroHours.as_str(), "zero_hours");
+    }
+}
+
+#[tokio::test]
+async fn overlapping_records_are_trimmed() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let volunteer = volunteers[0];
+        let start = NOW + HOUR;
+        let first = create(&store, org, activity_input(start, 3, 5)).await;
+        // The second activity is signed up before the first one's times clash
+        // rule could stop it: a sign-up of another volunteer's organizer is not
+        // needed, the records themselves must never overlap.
+        let mut later = activity_input(start + 2 * HOUR, 3, 5);
+        later.title = "河道清洁".into();
+        let second = create(&store, org, later).await;
+        store.sign_up(first.id, volunteer, NOW).await.unwrap();
+        // Cancel-free path to two sign-ups: the clash rule refuses the second,
+        // so the organizer's manual entry is what overlaps here.
+        assert_eq!(rule_code(store.sign_up(second.id, volunteer, NOW).await), "time_clash");
+        let a = store
+            .record_attendance(&claim(&first, volunteer, AttendanceKind::In, start, None), &first)
+            .await
+            .unwrap();
+        store
+            .record_attendance(
+                &claim(&first, volunteer, AttendanceKind::Out, start + 3 * HOUR, None),
+                &first,
+            )
+            .await
+            .unwrap();
+        // Honor hours entered by hand over the same morning are trimmed.
+        let entry = HandEntry {
+            activity_id: first.id,
+            volunteer_id: volunteer,
+            slots: vec![Interval::new(at(start + 2 * HOUR), at(start + 4 * HOUR))],
+            reason: "补录".into(),
+            evidence: b"%PDF-1.4 evidence".to_vec(),
+            evidence_type: EvidenceType::Pdf,
+        };
+        let entered = store.enter_hours(&entry, &first, 1, start + 5 * HOUR).await.unwrap();
+        assert_eq!(entered[0].hour_kind, "honor", "{backend}");
+        assert_eq!(entered[0].minutes, 60, "{backend}: {:?}", entered[0]);
+        assert!(entered[0].note.contains("trimmed"), "{}", entered[0].note);
+        let kept = store.require_record(a.id).await.unwrap();
+        assert_eq!(kept.minutes, 180);
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
+    for (backend, store, db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        store
+            .record_attendance(
+                &claim(&activity, volunteers[0], AttendanceKind::In, start, None),
+                &activity,
+            )
+            .await
+            .unwrap();
+        let record = store
+            .record_attendance(
+                &claim(&activity, volunteers[0], AttendanceKind::Out, start + 2 * HOUR, None),
+                &activity,
+            )
+            .await
+            .unwrap();
+        store
+            .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
+            .await
+            .unwrap();
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+        store.close().await;
+
+        // Someone with database access doubles the hours.
+        tamper(
+            &db.url,
+            "UPDATE ledger_entries SET minutes = 240, effective_delta = 240 WHERE seq = 2",
+        )
+        .await;
+        let store = open_store(&db).await;
+        let broken = store.verify_ledger().await.unwrap().broken;
+        assert!(!broken.is_empty(), "{backend}");
+        assert!(broken.iter().any(|b| b.problem.contains("edited")), "{broken:?}");
+        store.close().await;
+
+        // Editing the record alone is found as well.
+        tamper(
+            &db.url,
+            "UPDATE ledger_entries SET minutes = 120, effective_delta = 120 WHERE seq = 2",
+        )
+        .await;
+        let store = open_store(&db).await;
+        assert!(
+            store.verify_ledger().await.unwrap().broken.is_empty(),
+            "{backend}: restored"
+        );
+        store.close().await;
+        tamper(&db.url, "UPDATE service_records SET minutes = 600").await;
+        let store = open_store(&db).await;
+        let broken = store.verify_ledger().await.unwrap().broken;
+        assert!(
+            broken.iter().any(|b| b.problem.contains("record")),
+            "{backend}: {broken:?}"
+        );
+    }
+}
+
+async fn tamper(url: &str, sql: &'static str) {
+    use sqlx::Connection;
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn projects_and_categories() {
+    for (backend, store, _db) in stores().await {
+        let categories = store.categories().await.unwrap();
+        assert_eq!(categories.len(), 12, "{backend}");
+        assert!(
+            categories
+                .iter()
+                .any(|c| c.code == "emergency_rescue" && c.label_zh == "应急救援")
+        );
+        let (org, _) = org_and_volunteers(&store, 0).await;
+        let project = store
+            .create_project(
+                &zhiyuan_store::activities::NewProject {
+                    organization_id: org,
+                    title: "助老送餐".into(),
+                    description: "每周为独居老人送餐".into(),
+                    kind: zhiyuan_domain::activity::ProjectKind::Routine,
+                    category: "left_behind_elderly".into(),
+                    area_code: "360111".into(),
+                    on_menu: true,
+                },
+                1,
+                NOW,
+            )
+            .await
+            .unwrap();
+        // A county-wide project serves its villages; not the next county.
+        let village = store
+            .projects("36/3601/360111/360111001/360111001001", None, None, 50)
+            .await
+            .unwrap();
+        assert_eq!(village.items.len(), 1, "{backend}");
+        assert!(
+            store
+                .projects("36/3601/360102", None, None, 50)
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        let marked = store.mark_demonstration(project.id, 1, NOW).await.unwrap();
+        assert!(marked.demonstration_at.is_some());
+    }
+}
