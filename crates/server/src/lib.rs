@@ -8,7 +8,9 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
+pub mod qr;
 pub mod state;
 pub mod web;
 
@@ -23,6 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use zhiyuan_search::ActivityIndex;
 use zhiyuan_store::Store;
 
 /// Tunables of one server process.
@@ -47,16 +50,21 @@ impl Default for ServerConfig {
     }
 }
 
-/// The whole application as one router.
-pub fn app(store: Store, config: &ServerConfig) -> Router {
+/// The whole application as one router: rebuilds the search index from the
+/// store and starts the background jobs.
+pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartError> {
+    let search = Arc::new(ActivityIndex::in_memory()?);
+    rebuild_search_index(&store, &search).await?;
+    jobs::spawn(store.clone());
     let state = AppState {
         store,
+        search,
         passwords: Arc::new(Passwords::new(config.hash_concurrency)),
         throttle: Arc::new(LoginThrottle::default()),
         metrics: metrics::handle(),
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    Router::new()
+    let router = Router::new()
         .merge(api::routes())
         .merge(web::routes())
         .route("/metrics", axum::routing::get(metrics::render))
@@ -71,7 +79,31 @@ pub fn app(store: Store, config: &ServerConfig) -> Router {
             )
             .into_response()
         }))
-        .with_state(state)
+        .with_state(state);
+    Ok(router)
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("search index: {0}")]
+    Search(#[from] zhiyuan_search::SearchError),
+    #[error("{0}")]
+    Store(#[from] zhiyuan_store::StoreError),
+}
+
+/// Indexes every activity of the store (published ones become searchable).
+async fn rebuild_search_index(store: &Store, index: &ActivityIndex) -> Result<(), StartError> {
+    index.clear()?;
+    let mut after = 0;
+    loop {
+        let batch = store.all_activities(after, 5000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let docs: Vec<_> = batch.iter().map(state::activity_doc).collect();
+        index.upsert(&docs)?;
+    }
+    Ok(())
 }
 
 async fn not_found() -> ApiError {

@@ -1131,3 +1131,424 @@ async fn administrators_appoint_roles_inside_their_subtree() {
         assert_eq!(city.status, StatusCode::CREATED, "{}", app.backend);
     }
 }
+
+/// The organization run by demo account 4.
+async fn demo_organization(app: &TestApp, token: &str) -> String {
+    let me = app.get("/api/v1/me", Some(token)).await;
+    me.body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "org_admin")
+        .map(|r| r["scope"]["id"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
+fn rfc(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339()
+}
+
+fn activity_body(org: &str, title: &str, starts: chrono::DateTime<chrono::Utc>, hours: i64) -> Value {
+    json!({
+        "organization_id": org,
+        "title": title,
+        "description": "陪伴社区独居老人，读报聊天",
+        "category": "left_behind_elderly",
+        "region_code": "360111001002",
+        "lat": 28.6829,
+        "lon": 115.9486,
+        "radius_m": 300,
+        "starts_at": rfc(starts),
+        "ends_at": rfc(starts + chrono::Duration::hours(hours)),
+        "quota": 20,
+    })
+}
+
+#[tokio::test]
+async fn activities_sign_ups_and_fraud_resistant_attendance() {
+    use chrono::{Duration, Utc};
+    use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
+    for app in apps().await {
+        let ctx = app.backend;
+        let organizer = app.demo(4).await;
+        let volunteer = app.demo(5).await;
+        let resident = app.demo(6).await;
+        let org = demo_organization(&app, &organizer).await;
+        let now = Utc::now();
+
+        // Organizer publishes; volunteers cannot.
+        let body = activity_body(&org, "社区养老服务", now - Duration::hours(1), 3);
+        assert_problem(
+            &app.post("/api/v1/activities", Some(&volunteer), body.clone()).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let created = app.post("/api/v1/activities", Some(&organizer), body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{ctx}: {:?}", created.body);
+        assert_eq!(created.body["state"], "published");
+        let id = created.body["id"].as_str().unwrap().to_string();
+        let mut bad = activity_body(&org, "无效", now, 2);
+        bad["category"] = json!("not_a_category");
+        assert_problem(
+            &app.post("/api/v1/activities", Some(&organizer), bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "category_unknown",
+            ctx,
+        );
+        let mut bad = activity_body(&org, "无效", now, 2);
+        bad["ends_at"] = bad["starts_at"].clone();
+        assert_problem(
+            &app.post("/api/v1/activities", Some(&organizer), bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "time_invalid",
+            ctx,
+        );
+
+        // Search: a two-character word finds it, inside the region subtree only.
+        let found = app
+            .get("/api/v1/activities?q=%E5%85%BB%E8%80%81&region=360111", None)
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{ctx}: {:?}", found.body);
+        assert_eq!(found.body["items"][0]["id"], id.as_str(), "{ctx}: {:?}", found.body);
+        let elsewhere = app
+            .get("/api/v1/activities?q=%E5%85%BB%E8%80%81&region=360102", None)
+            .await;
+        assert_eq!(elsewhere.body["items"].as_array().unwrap().len(), 0, "{ctx}");
+        let listed = app
+            .get("/api/v1/activities?region=3601&category=left_behind_elderly", None)
+            .await;
+        assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "{ctx}");
+        let eligible = app
+            .get("/api/v1/activities?region=36&eligible=true", Some(&volunteer))
+            .await;
+        assert_eq!(
+            eligible.body["items"].as_array().unwrap().len(),
+            1,
+            "{ctx}: {:?}",
+            eligible.body
+        );
+
+        // Sign-up.
+        assert_problem(
+            &app.post(&format!("/api/v1/activities/{id}/signups"), Some(&resident), json!({}))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "volunteer_required",
+            ctx,
+        );
+        let signed = app
+            .post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
+            .await;
+        assert_eq!(signed.status, StatusCode::CREATED, "{ctx}: {:?}", signed.body);
+        assert_eq!(signed.body["status"], "approved");
+        assert_problem(
+            &app.post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
+                .await,
+            StatusCode::CONFLICT,
+            "already_signed_up",
+            ctx,
+        );
+        let clash = app
+            .post(
+                "/api/v1/activities",
+                Some(&organizer),
+                activity_body(&org, "河道清洁", now, 1),
+            )
+            .await;
+        let clash_id = clash.body["id"].as_str().unwrap().to_string();
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/activities/{clash_id}/signups"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "time_clash",
+            ctx,
+        );
+        let mut elders = activity_body(&org, "老年合唱", now + Duration::days(3), 1);
+        elders["min_age"] = json!(60);
+        let elders = app.post("/api/v1/activities", Some(&organizer), elders).await;
+        let elders_id = elders.body["id"].as_str().unwrap();
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/activities/{elders_id}/signups"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "age_restricted",
+            ctx,
+        );
+        let mut closed = activity_body(&org, "已截止", now + Duration::days(4), 1);
+        closed["signup_closes_at"] = json!(rfc(now - Duration::hours(1)));
+        let closed = app.post("/api/v1/activities", Some(&organizer), closed).await;
+        let closed_id = closed.body["id"].as_str().unwrap();
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/activities/{closed_id}/signups"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "signup_closed",
+            ctx,
+        );
+        let mut tiny = activity_body(&org, "名额一人", now + Duration::days(5), 1);
+        tiny["quota"] = json!(1);
+        tiny["waitlist"] = json!(0);
+        let tiny = app.post("/api/v1/activities", Some(&organizer), tiny).await;
+        let tiny_id = tiny.body["id"].as_str().unwrap();
+        app.post(
+            &format!("/api/v1/activities/{tiny_id}/signups"),
+            Some(&volunteer),
+            json!({}),
+        )
+        .await;
+        let other = app
+            .post("/api/v1/volunteers", None, registration(&an_id(401), "13912340401"))
+            .await;
+        assert_eq!(other.status, StatusCode::CREATED, "{ctx}: {:?}", other.body);
+        let other_token = app.login("13912340401", "Zhiyuan2026").await;
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/activities/{tiny_id}/signups"),
+                Some(&other_token),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quota_full",
+            ctx,
+        );
+
+        // The rotating code: organizers only; JSON and SVG.
+        assert_problem(
+            &app.get(
+                &format!("/api/v1/activities/{id}/checkin-code?kind=in"),
+                Some(&volunteer),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let code = app
+            .get(
+                &format!("/api/v1/activities/{id}/checkin-code?kind=in"),
+                Some(&organizer),
+            )
+            .await;
+        assert_eq!(code.status, StatusCode::OK, "{ctx}: {:?}", code.body);
+        let token = code.body["token"].as_str().unwrap().to_string();
+        assert_eq!(code.body["url"], format!("/c/{token}"));
+        let svg = app
+            .get(
+                &format!("/api/v1/activities/{id}/checkin-code.svg?kind=in"),
+                Some(&organizer),
+            )
+            .await;
+        assert!(
+            svg.content_type.starts_with("image/svg+xml"),
+            "{ctx}: {}",
+            svg.content_type
+        );
+
+        let attend = |body: Value, who: &str| {
+            let path = format!("/api/v1/activities/{id}/attendance");
+            let who = who.to_string();
+            let app = &app;
+            async move { app.post(&path, Some(&who), body).await }
+        };
+        let here = |token: &str| json!({"kind": "in", "method": "qr", "token": token, "lat": 28.6830, "lon": 115.9487, "accuracy_m": 15.0});
+        // A photo of the code at home is useless: the location must be inside the fence.
+        let mut far = here(&token);
+        far["lat"] = json!(28.70);
+        assert_problem(
+            &attend(far, &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "out_of_geofence",
+            ctx,
+        );
+        let mut blurry = here(&token);
+        blurry["accuracy_m"] = json!(150.0);
+        assert_problem(
+            &attend(blurry, &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "gps_inaccurate",
+            ctx,
+        );
+        let mut no_place = here(&token);
+        no_place.as_object_mut().unwrap().remove("lat");
+        no_place.as_object_mut().unwrap().remove("lon");
+        assert_problem(
+            &attend(no_place, &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "location_required",
+            ctx,
+        );
+        assert_problem(
+            &attend(here("forged-token"), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "token_invalid",
+            ctx,
+        );
+        let key = TokenKey::new(app.store.vault().checkin_key());
+        let other_activity = issue(&key, clash_id.parse().unwrap(), AttendanceKind::In, now).token;
+        assert_problem(
+            &attend(here(&other_activity), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "token_wrong_activity",
+            ctx,
+        );
+        let stale = issue(
+            &key,
+            id.parse().unwrap(),
+            AttendanceKind::In,
+            Utc::now() - Duration::seconds(95),
+        )
+        .token;
+        assert_problem(
+            &attend(here(&stale), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "token_expired",
+            ctx,
+        );
+        assert_problem(
+            &attend(here(&token), &other_token).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_signed_up",
+            ctx,
+        );
+        assert_problem(
+            &attend(
+                json!({"kind": "out", "method": "gps", "lat": 28.6830, "lon": 115.9487, "accuracy_m": 10.0}),
+                &volunteer,
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_checked_in",
+            ctx,
+        );
+
+        // Offline: scanned 50 minutes ago, sent now, believed with the code of that time.
+        let then = Utc::now() - Duration::minutes(50);
+        let old_code = issue(&key, id.parse().unwrap(), AttendanceKind::In, then).token;
+        let mut offline = here(&old_code);
+        offline["at"] = json!(rfc(then));
+        let signed_in = attend(offline.clone(), &volunteer).await;
+        assert_eq!(signed_in.status, StatusCode::CREATED, "{ctx}: {:?}", signed_in.body);
+        assert_eq!(signed_in.body["open"], true);
+        assert_eq!(signed_in.body["offline"], true);
+        assert_problem(
+            &attend(offline, &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "token_replayed",
+            ctx,
+        );
+        assert_problem(
+            &attend(here(&token), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "already_checked_in",
+            ctx,
+        );
+        let out_code = app
+            .get(
+                &format!("/api/v1/activities/{id}/checkin-code?kind=out"),
+                Some(&organizer),
+            )
+            .await;
+        let out_token = out_code.body["token"].as_str().unwrap();
+        assert_problem(
+            &attend(here(out_token), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "token_wrong_kind",
+            ctx,
+        );
+        let mut out = here(out_token);
+        out["kind"] = json!("out");
+        let signed_out = attend(out, &volunteer).await;
+        assert_eq!(signed_out.status, StatusCode::CREATED, "{ctx}: {:?}", signed_out.body);
+        assert_eq!(signed_out.body["state"], "pending");
+        let hours = signed_out.body["hours"].as_f64().unwrap();
+        assert!((0.8..=0.85).contains(&hours), "{ctx}: {hours}");
+        let record_id = signed_out.body["record_id"].as_str().unwrap().to_string();
+
+        // Manual entry is the organizer's, with a reason.
+        let manual =
+            json!({"kind": "in", "method": "manual", "volunteer_id": signed.body["volunteer_id"], "reason": ""});
+        assert_problem(
+            &attend(manual.clone(), &volunteer).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &attend(manual, &organizer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_invalid",
+            ctx,
+        );
+
+        // Confirmation makes the hours effective; refusing needs a reason.
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/service-records/{record_id}/refuse"),
+                Some(&organizer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_invalid",
+            ctx,
+        );
+        let confirmed = app
+            .post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&organizer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{ctx}: {:?}", confirmed.body);
+        assert_eq!(confirmed.body["state"], "effective");
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&organizer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transition",
+            ctx,
+        );
+        let volunteer_id = signed.body["volunteer_id"].as_str().unwrap();
+        let mine = app
+            .get(&format!("/api/v1/volunteers/{volunteer_id}/hours"), Some(&volunteer))
+            .await;
+        assert_eq!(mine.status, StatusCode::OK, "{ctx}: {:?}", mine.body);
+        assert_eq!(mine.body["effective_hours"].as_f64().unwrap(), hours, "{ctx}");
+        assert_eq!(mine.body["star_level"], 0);
+        assert_eq!(mine.body["records"][0]["state"], "effective");
+        let theirs = app
+            .get(&format!("/api/v1/volunteers/{volunteer_id}/hours"), Some(&other_token))
+            .await;
+        assert_problem(&theirs, StatusCode::FORBIDDEN, "forbidden_scope", ctx);
+        assert!(app.store.verify_ledger().await.unwrap().broken.is_empty(), "{ctx}");
+    }
+}

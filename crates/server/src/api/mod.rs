@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`: one module per resource, the OpenAPI
 //! document generated from the handlers' annotations, and shared view helpers.
 
+pub mod activities;
+pub mod attendance;
 pub mod auth;
 pub mod grants;
 pub mod organizations;
@@ -69,6 +71,44 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organizations/{id}/members/{volunteer_id}/{action}",
             post(organizations::change_membership),
         )
+        .route("/api/v1/categories", get(activities::categories))
+        .route(
+            "/api/v1/projects",
+            post(activities::create_project).get(activities::projects),
+        )
+        .route(
+            "/api/v1/projects/{id}/demonstration",
+            post(activities::mark_demonstration),
+        )
+        .route(
+            "/api/v1/activities",
+            post(activities::create_activity).get(activities::search),
+        )
+        .route("/api/v1/activities/{id}", get(activities::activity))
+        .route("/api/v1/activities/{id}/{action}", post(activities::change_state))
+        .route(
+            "/api/v1/activities/{id}/signups",
+            post(activities::sign_up).get(activities::signups),
+        )
+        .route("/api/v1/activities/{id}/signups/cancel", post(activities::cancel))
+        .route("/api/v1/signups/{id}/{decision}", post(activities::decide))
+        .route("/api/v1/me/signups", get(activities::my_signups))
+        .route("/api/v1/activities/{id}/checkin-code", get(attendance::checkin_code))
+        .route(
+            "/api/v1/activities/{id}/checkin-code.svg",
+            get(attendance::checkin_code_svg),
+        )
+        .route("/api/v1/activities/{id}/attendance", post(attendance::attendance))
+        .route("/api/v1/activities/{id}/pings", post(attendance::pings))
+        .route("/api/v1/activities/{id}/records", get(attendance::activity_records))
+        .route(
+            "/api/v1/activities/{id}/hours",
+            // Evidence files of up to 5 MB arrive as base64 inside the JSON.
+            post(attendance::enter_hours).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
+        .route("/api/v1/volunteers/{id}/hours", get(attendance::volunteer_hours))
+        .route("/api/v1/service-records/flagged", get(attendance::flagged))
+        .route("/api/v1/service-records/{id}/{action}", post(attendance::decide_record))
 }
 
 struct BearerAuth;
@@ -96,6 +136,12 @@ impl Modify for BearerAuth {
         volunteers::resolve_appeal,
         organizations::create, organizations::search, organizations::organization, organizations::verify,
         organizations::join_mode, organizations::join, organizations::members, organizations::change_membership,
+        activities::categories, activities::create_project, activities::projects, activities::mark_demonstration,
+        activities::create_activity, activities::search, activities::activity, activities::change_state,
+        activities::sign_up, activities::cancel, activities::signups, activities::decide, activities::my_signups,
+        attendance::checkin_code, attendance::checkin_code_svg, attendance::attendance, attendance::pings,
+        attendance::activity_records, attendance::enter_hours, attendance::volunteer_hours,
+        attendance::decide_record, attendance::flagged,
     ),
     components(schemas(crate::error::Problem))
 )]

@@ -38,6 +38,7 @@ pub async fn serve_fixture(store: &Store) -> String {
         body_limit: 64 * 1024,
         ..ServerConfig::default()
     };
-    tokio::spawn(serve(listener, app(store.clone(), &config)));
+    let router = app(store.clone(), &config).await.unwrap();
+    tokio::spawn(serve(listener, router));
     format!("http://{address}")
 }

@@ -1,0 +1,770 @@
+//! Projects, activities and sign-ups: the category list, the project
+//! library, publishing and searching activities (full text through the
+//! search index, filters through the store), signing up and cancelling, and
+//! the organizer's review of sign-ups.
+
+use crate::api::{Paging, rfc3339};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::activity::{
+    ActivityInput, ActivityState, Applicant, AttendanceRules, CheckinMethod, ProjectKind, check_applicant, plan,
+};
+use zhiyuan_domain::hours::{Interval, MissingCheckout};
+use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::signup::check_no_clash;
+use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_store::activities::{
+    Activity, ActivityQuery, NewActivity, NewProject, Project, Signup, SignupDecision, SignupView,
+};
+use zhiyuan_store::{now_ms, page_size, parse_id};
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+/// The category list of projects and activities.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "activities", responses((status = 200, body = [CategoryView])))]
+pub async fn categories(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryView>>> {
+    let categories = state.store.categories().await?;
+    Ok(Json(
+        categories
+            .into_iter()
+            .map(|c| CategoryView {
+                code: c.code,
+                label_zh: c.label_zh,
+                label_en: c.label_en,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectView {
+    pub id: String,
+    pub organization_id: String,
+    pub title: String,
+    pub description: String,
+    /// `routine` (常态化) or `one_off`.
+    pub kind: String,
+    pub category: String,
+    /// Region code of the service area (the project serves its subtree).
+    pub area_code: String,
+    pub on_menu: bool,
+    pub demonstration: bool,
+    pub created_at: String,
+}
+
+fn project_view(project: &Project) -> ProjectView {
+    ProjectView {
+        id: project.id.to_string(),
+        organization_id: project.organization_id.to_string(),
+        title: project.title.clone(),
+        description: project.description.clone(),
+        kind: project.kind.clone(),
+        category: project.category.clone(),
+        area_code: project.area_code.clone(),
+        on_menu: project.on_menu,
+        demonstration: project.demonstration_at.is_some(),
+        created_at: rfc3339(project.created_at),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateProject {
+    pub organization_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// `routine` (default) or `one_off`.
+    pub kind: Option<String>,
+    pub category: String,
+    pub area_code: String,
+    /// Whether the project appears on station menus.
+    pub on_menu: Option<bool>,
+}
+
+/// Publishes a project in the library (organization admins).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "activities", security(("bearer" = [])), request_body = CreateProject,
+    responses((status = 201, body = ProjectView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create_project(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<CreateProject>,
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
+    let organization = organization_run_by(&state, &current.actor, &request.organization_id).await?;
+    let title = short_text(&request.title, 100, "title")?;
+    let description = long_text(request.description.as_deref().unwrap_or(""), "description")?;
+    let kind = match request.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(kind) => ProjectKind::parse(kind).map_err(|e| e.on("kind"))?,
+        None => ProjectKind::Routine,
+    };
+    let new = NewProject {
+        organization_id: organization.id,
+        title,
+        description,
+        kind,
+        category: zhiyuan_domain::activity::check_category_code(&request.category)?,
+        area_code: request.area_code.trim().to_string(),
+        on_menu: request.on_menu.unwrap_or(true),
+    };
+    let project = state.store.create_project(&new, current.user.id, now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(project_view(&project))))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProjectFilter {
+    /// Region code: projects serving this region (their area covers it or lies in it).
+    pub region: String,
+    pub organization_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectList {
+    pub items: Vec<ProjectView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The project library of a region (public).
+#[utoipa::path(get, path = "/api/v1/projects", tag = "activities", params(ProjectFilter, Paging),
+    responses((status = 200, body = ProjectList)))]
+pub async fn projects(
+    State(state): State<AppState>,
+    ApiQuery(filter): ApiQuery<ProjectFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<ProjectList>> {
+    let region = state.store.require_region(filter.region.trim()).await?;
+    let organization_id = match filter.organization_id.as_deref().filter(|o| !o.is_empty()) {
+        Some(id) => Some(parse_id(id, "organization")?),
+        None => None,
+    };
+    let page = state
+        .store
+        .projects(
+            &region.path,
+            organization_id,
+            paging.cursor.as_deref(),
+            page_size(paging.limit),
+        )
+        .await?;
+    Ok(Json(ProjectList {
+        items: page.items.iter().map(project_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Marks a project as a demonstration project (region administrators over its area).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/demonstration", tag = "activities", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ProjectView), (status = 403, body = crate::error::Problem)))]
+pub async fn mark_demonstration(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ProjectView>> {
+    let id = parse_id(&id, "project")?;
+    let project = state
+        .store
+        .project(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("project"))?;
+    current.actor.require_region_admin(&project.area_path)?;
+    let project = state.store.mark_demonstration(id, current.user.id, now_ms()).await?;
+    Ok(Json(project_view(&project)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityView {
+    pub id: String,
+    pub organization_id: String,
+    pub project_id: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub region_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Geofence radius in metres; 0 = anywhere.
+    pub radius_m: i64,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub quota: i64,
+    pub waitlist: i64,
+    /// Approved and pending sign-ups.
+    pub seats_taken: i64,
+    pub waiting: i64,
+    pub signup_opens_at: Option<String>,
+    pub signup_closes_at: String,
+    pub min_age: Option<i64>,
+    pub max_age: Option<i64>,
+    pub required_skills: Vec<String>,
+    pub insurance_required: bool,
+    pub auto_approve: bool,
+    pub checkin_methods: Vec<String>,
+    pub early_checkin_minutes: i64,
+    /// `zero_hours` (closed at 24:00 with 0 hours) or `until_activity_end`.
+    pub missing_checkout: String,
+    pub auto_confirm_days: i64,
+    /// `draft`, `published`, `cancelled` or `finished`.
+    pub state: String,
+}
+
+pub fn activity_view(activity: &Activity) -> ActivityView {
+    ActivityView {
+        id: activity.id.to_string(),
+        organization_id: activity.organization_id.to_string(),
+        project_id: activity.project_id.map(|id| id.to_string()),
+        title: activity.title.clone(),
+        description: activity.description.clone(),
+        category: activity.category.clone(),
+        region_code: activity.region_code.clone(),
+        lat: activity.lat,
+        lon: activity.lon,
+        radius_m: activity.radius_m,
+        starts_at: rfc3339(activity.starts_at),
+        ends_at: rfc3339(activity.ends_at),
+        quota: activity.quota,
+        waitlist: activity.waitlist,
+        seats_taken: activity.seats_taken,
+        waiting: activity.waiting,
+        signup_opens_at: activity.signup_opens_at.map(rfc3339),
+        signup_closes_at: rfc3339(activity.signup_closes_at),
+        min_age: activity.min_age,
+        max_age: activity.max_age,
+        required_skills: activity.skill_list(),
+        insurance_required: activity.insurance_required,
+        auto_approve: activity.auto_approve,
+        checkin_methods: activity.method_list().iter().map(|m| m.as_str().to_string()).collect(),
+        early_checkin_minutes: activity.early_checkin_minutes,
+        missing_checkout: activity.missing_checkout.clone(),
+        auto_confirm_days: activity.auto_confirm_days,
+        state: activity.state.clone(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateActivity {
+    pub organization_id: String,
+    pub project_id: Option<String>,
+    pub title: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub region_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Geofence radius in metres (0 = anywhere, at most 50,000).
+    pub radius_m: u32,
+    /// RFC 3339.
+    pub starts_at: String,
+    pub ends_at: String,
+    pub quota: u32,
+    /// Length of the waiting list (default 50).
+    pub waitlist: Option<u32>,
+    pub signup_opens_at: Option<String>,
+    /// Default: the end of the activity.
+    pub signup_closes_at: Option<String>,
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+    pub required_skills: Option<Vec<String>>,
+    pub insurance_required: Option<bool>,
+    /// Default true; false = the organizer reviews sign-ups.
+    pub auto_approve: Option<bool>,
+    /// Default `["qr","gps","face","manual"]`.
+    pub checkin_methods: Option<Vec<String>>,
+    /// Sign-in opens this many minutes before the start (default 30, at most 120).
+    pub early_checkin_minutes: Option<u32>,
+    /// `zero_hours` (default) or `until_activity_end`.
+    pub missing_checkout: Option<String>,
+    /// Pending records confirm themselves after this many days (default 7, 0 = never).
+    pub auto_confirm_days: Option<u32>,
+    /// Save without publishing.
+    pub draft: Option<bool>,
+}
+
+pub fn parse_instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, RuleError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| RuleError::new("time_invalid", format!("{field} must be an RFC 3339 time with offset")).on(field))
+}
+
+fn short_text(raw: &str, max: usize, field: &'static str) -> Result<String, RuleError> {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(RuleError::new("text_invalid", format!("{field} must be 1 to {max} characters")).on(field));
+    }
+    Ok(text.to_string())
+}
+
+fn long_text(raw: &str, field: &'static str) -> Result<String, RuleError> {
+    if raw.chars().count() > 5000 {
+        return Err(RuleError::new("text_invalid", format!("{field} must be at most 5000 characters")).on(field));
+    }
+    Ok(raw.trim().to_string())
+}
+
+async fn organization_run_by(
+    state: &AppState,
+    actor: &Actor,
+    organization_id: &str,
+) -> ApiResult<zhiyuan_store::organizations::Organization> {
+    let id = parse_id(organization_id.trim(), "organization")?;
+    let organization = state
+        .store
+        .organization(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    actor.require_organization_admin(&id.to_string(), &organization.region_path)?;
+    Ok(organization)
+}
+
+/// Creates an activity, published unless `draft` (organization admins).
+#[utoipa::path(post, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), request_body = CreateActivity,
+    responses((status = 201, body = ActivityView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create_activity(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<CreateActivity>,
+) -> ApiResult<(StatusCode, Json<ActivityView>)> {
+    let organization = organization_run_by(&state, &current.actor, &request.organization_id).await?;
+    let mut rules = AttendanceRules::default();
+    if let Some(methods) = &request.checkin_methods {
+        rules.methods = methods
+            .iter()
+            .map(|m| CheckinMethod::parse(m).map_err(|e| e.on("checkin_methods")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(minutes) = request.early_checkin_minutes {
+        rules.early_checkin_minutes = minutes;
+    }
+    if let Some(policy) = request.missing_checkout.as_deref().filter(|p| !p.is_empty()) {
+        rules.missing_checkout = MissingCheckout::parse(policy)?;
+    }
+    if let Some(days) = request.auto_confirm_days {
+        rules.auto_confirm_days = days;
+    }
+    let input = ActivityInput {
+        title: request.title.clone(),
+        description: request.description.clone().unwrap_or_default(),
+        category: request.category.clone(),
+        lat: request.lat,
+        lon: request.lon,
+        radius_m: request.radius_m,
+        starts_at: parse_instant(&request.starts_at, "starts_at")?,
+        ends_at: parse_instant(&request.ends_at, "ends_at")?,
+        quota: request.quota,
+        waitlist: request.waitlist,
+        signup_opens: request
+            .signup_opens_at
+            .as_deref()
+            .map(|t| parse_instant(t, "signup_opens_at"))
+            .transpose()?,
+        signup_closes: request
+            .signup_closes_at
+            .as_deref()
+            .map(|t| parse_instant(t, "signup_closes_at"))
+            .transpose()?,
+        min_age: request.min_age,
+        max_age: request.max_age,
+        required_skills: request.required_skills.clone().unwrap_or_default(),
+        insurance_required: request.insurance_required.unwrap_or(false),
+        auto_approve: request.auto_approve.unwrap_or(true),
+        rules,
+    };
+    let project_id = match request.project_id.as_deref().filter(|p| !p.is_empty()) {
+        Some(id) => Some(
+            id.parse::<i64>()
+                .map_err(|_| RuleError::new("project_unknown", "no such project").on("project_id"))?,
+        ),
+        None => None,
+    };
+    let new = NewActivity {
+        organization_id: organization.id,
+        project_id,
+        region_code: request.region_code.trim().to_string(),
+        plan: plan(input)?,
+        draft: request.draft.unwrap_or(false),
+    };
+    let activity = state.store.create_activity(&new, current.user.id, now_ms()).await?;
+    state.index_activity(&activity);
+    Ok((StatusCode::CREATED, Json(activity_view(&activity))))
+}
+
+pub async fn load_activity(state: &AppState, id: &str) -> ApiResult<Activity> {
+    let id = parse_id(id, "activity")?;
+    Ok(state.store.require_activity(id).await?)
+}
+
+/// Whether the actor runs the activity (its organization's admins and the
+/// region administrators above it).
+pub async fn require_organizer(state: &AppState, actor: &Actor, activity: &Activity) -> ApiResult<()> {
+    let organization = state
+        .store
+        .organization(activity.organization_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    actor.require_organization_admin(&organization.id.to_string(), &organization.region_path)?;
+    Ok(())
+}
+
+/// One activity: published, cancelled and finished ones are public; drafts
+/// only for their organizers.
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = String, Path)),
+    responses((status = 200, body = ActivityView), (status = 404, body = crate::error::Problem)))]
+pub async fn activity(
+    State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActivityView>> {
+    let activity = load_activity(&state, &id).await?;
+    if activity.state() == ActivityState::Draft {
+        let Some(caller) = caller else {
+            return Err(ApiError::not_found("activity"));
+        };
+        require_organizer(&state, &caller.actor, &activity)
+            .await
+            .map_err(|_| ApiError::not_found("activity"))?;
+    }
+    Ok(Json(activity_view(&activity)))
+}
+
+/// Publishes, cancels or finishes an activity (organizers).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/{action}", tag = "activities", security(("bearer" = [])),
+    params(("id" = String, Path), ("action" = String, Path, description = "publish, cancel or finish")),
+    responses((status = 200, body = ActivityView), (status = 422, body = crate::error::Problem)))]
+pub async fn change_state(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+) -> ApiResult<Json<ActivityView>> {
+    let to = match action.as_str() {
+        "publish" => ActivityState::Published,
+        "cancel" => ActivityState::Cancelled,
+        "finish" => ActivityState::Finished,
+        _ => return Err(ApiError::not_found("action")),
+    };
+    let activity = load_activity(&state, &id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    let activity = state
+        .store
+        .set_activity_state(activity.id, to, current.user.id, now_ms())
+        .await?;
+    state.index_activity(&activity);
+    Ok(Json(activity_view(&activity)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ActivityFilter {
+    /// Region code: activities in its subtree.
+    pub region: Option<String>,
+    /// Free text in Chinese (words such as 养老 match).
+    pub q: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339: activities ending on or after it.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339: activities starting on or before it (a date includes the whole day).
+    pub to: Option<String>,
+    pub category: Option<String>,
+    pub organization_id: Option<String>,
+    /// Only activities the calling volunteer may sign up for now (age, skills,
+    /// insurance, open sign-up, no time clash).
+    pub eligible: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityList {
+    pub items: Vec<ActivityView>,
+    pub next_cursor: Option<String>,
+}
+
+fn filter_instant(raw: Option<&str>, end_of_day: bool, field: &'static str) -> Result<Option<i64>, RuleError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        let day = if end_of_day {
+            date.succ_opt().unwrap_or(date)
+        } else {
+            date
+        };
+        let start = zhiyuan_domain::hours::start_of_china_day(day).timestamp_millis();
+        return Ok(Some(if end_of_day { start - 1 } else { start }));
+    }
+    parse_instant(raw, field).map(|t| Some(t.timestamp_millis()))
+}
+
+/// Searches published activities: full text, region subtree, dates,
+/// category, organization, and "eligible for me".
+#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityFilter, Paging),
+    responses((status = 200, body = ActivityList), (status = 422, body = crate::error::Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
+    ApiQuery(filter): ApiQuery<ActivityFilter>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<ActivityList>> {
+    let list = search_activities(&state, caller.as_ref(), &filter, &paging).await?;
+    Ok(Json(list))
+}
+
+pub async fn search_activities(
+    state: &AppState,
+    caller: Option<&CurrentUser>,
+    filter: &ActivityFilter,
+    paging: &Paging,
+) -> ApiResult<ActivityList> {
+    let region_path = match filter.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(code) => Some(state.store.require_region(code).await?.path),
+        None => None,
+    };
+    let from = filter_instant(filter.from.as_deref(), false, "from")?;
+    let to = filter_instant(filter.to.as_deref(), true, "to")?;
+    let category = filter.category.clone().filter(|c| !c.trim().is_empty());
+    let organization_id = match filter.organization_id.as_deref().filter(|o| !o.is_empty()) {
+        Some(id) => Some(parse_id(id, "organization")?),
+        None => None,
+    };
+    let limit = page_size(paging.limit);
+    let text = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let (mut items, next_cursor) = match text {
+        Some(text) => {
+            // The index ranks; the cursor is the offset into its ranking.
+            let offset: usize = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+            let hits = state
+                .search
+                .search(&zhiyuan_search::ActivityQuery {
+                    text: Some(text.to_string()),
+                    region_path: region_path.clone(),
+                    from_ms: from,
+                    to_ms: to,
+                    category: category.clone(),
+                    limit: limit as usize,
+                    offset,
+                })
+                .map_err(ApiError::internal)?;
+            let query = ActivityQuery {
+                ids: Some(hits.ids.clone()),
+                organization_id,
+                limit: hits.ids.len().max(1) as i64,
+                ..ActivityQuery::default()
+            };
+            let mut found = state.store.list_activities(&query).await?.items;
+            found.sort_by_key(|a| hits.ids.iter().position(|id| *id == a.id));
+            let next = offset + hits.ids.len();
+            (found, (next < hits.total).then(|| next.to_string()))
+        }
+        None => {
+            let query = ActivityQuery {
+                region_path,
+                organization_id,
+                category,
+                from,
+                to,
+                cursor: paging.cursor.clone(),
+                limit,
+                ..ActivityQuery::default()
+            };
+            let page = state.store.list_activities(&query).await?;
+            (page.items, page.next_cursor)
+        }
+    };
+    if filter.eligible == Some(true) {
+        let volunteer_id = caller
+            .and_then(CurrentUser::volunteer_id)
+            .ok_or_else(|| ApiError::bad_request("volunteer_required", "eligible=true needs a volunteer's login"))?;
+        let volunteer = state
+            .store
+            .volunteer(volunteer_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("volunteer"))?;
+        let held: Vec<Interval> = state
+            .store
+            .signups_of_volunteer(volunteer_id, 200)
+            .await?
+            .iter()
+            .filter(|s| matches!(s.status.as_str(), "approved" | "pending" | "waitlisted"))
+            .map(|s| Interval::new(instant(s.starts_at), instant(s.ends_at)))
+            .collect();
+        let skills = volunteer.skill_list();
+        let now = Utc::now();
+        items.retain(|activity| {
+            let birth = volunteer.birth().unwrap_or_else(|| china_date(now));
+            let applicant = Applicant {
+                age: age_in_years(birth, china_date(instant(activity.starts_at))),
+                skills: &skills,
+                insured: !activity.insurance_required,
+            };
+            check_applicant(&activity.plan(), activity.state(), &applicant, now).is_ok()
+                && check_no_clash(activity.window(), &held).is_ok()
+        });
+    }
+    Ok(ActivityList {
+        items: items.iter().map(activity_view).collect(),
+        next_cursor,
+    })
+}
+
+fn instant(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupResult {
+    pub id: String,
+    pub activity_id: String,
+    pub volunteer_id: String,
+    /// `approved`, `pending`, `waitlisted`, `rejected` or `cancelled`.
+    pub status: String,
+    pub updated_at: String,
+}
+
+fn signup_result(signup: &Signup) -> SignupResult {
+    SignupResult {
+        id: signup.id.to_string(),
+        activity_id: signup.activity_id.to_string(),
+        volunteer_id: signup.volunteer_id.to_string(),
+        status: signup.status.clone(),
+        updated_at: rfc3339(signup.updated_at),
+    }
+}
+
+fn volunteer_of(current: &CurrentUser) -> ApiResult<i64> {
+    current.volunteer_id().ok_or_else(|| {
+        ApiError::from(RuleError::new(
+            "volunteer_required",
+            "only registered volunteers can do this",
+        ))
+    })
+}
+
+/// Signs the calling volunteer up: approved, pending review or waitlisted;
+/// refused with `quota_full`, `signup_closed`, `time_clash`, `age_restricted`,
+/// `skills_missing`, `insurance_required`, or 409 `already_signed_up`.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/signups", tag = "activities", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 201, body = SignupResult), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn sign_up(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<SignupResult>)> {
+    let volunteer_id = volunteer_of(&current)?;
+    let activity_id = parse_id(&id, "activity")?;
+    let signup = state.store.sign_up(activity_id, volunteer_id, now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(signup_result(&signup))))
+}
+
+/// Cancels the calling volunteer's sign-up; a freed seat goes to the first waiting.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/signups/cancel", tag = "activities", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SignupResult), (status = 422, body = crate::error::Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SignupResult>> {
+    let volunteer_id = volunteer_of(&current)?;
+    let activity_id = parse_id(&id, "activity")?;
+    let signup = state.store.cancel_signup(activity_id, volunteer_id, now_ms()).await?;
+    Ok(Json(signup_result(&signup)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupEntry {
+    pub id: String,
+    pub activity_id: String,
+    pub activity_title: String,
+    pub volunteer_id: String,
+    pub volunteer_name: String,
+    pub volunteer_no: String,
+    pub status: String,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+pub fn signup_entry(signup: &SignupView) -> SignupEntry {
+    SignupEntry {
+        id: signup.id.to_string(),
+        activity_id: signup.activity_id.to_string(),
+        activity_title: signup.activity_title.clone(),
+        volunteer_id: signup.volunteer_id.to_string(),
+        volunteer_name: signup.volunteer_name.clone(),
+        volunteer_no: signup.volunteer_no.clone(),
+        status: signup.status.clone(),
+        starts_at: rfc3339(signup.starts_at),
+        ends_at: rfc3339(signup.ends_at),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupList {
+    pub items: Vec<SignupEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The sign-ups of an activity (organizers).
+#[utoipa::path(get, path = "/api/v1/activities/{id}/signups", tag = "activities", security(("bearer" = [])), params(("id" = String, Path), Paging),
+    responses((status = 200, body = SignupList), (status = 403, body = crate::error::Problem)))]
+pub async fn signups(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<SignupList>> {
+    let activity = load_activity(&state, &id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    let page = state
+        .store
+        .signups_of_activity(activity.id, paging.cursor.as_deref(), page_size(paging.limit))
+        .await?;
+    Ok(Json(SignupList {
+        items: page.items.iter().map(signup_entry).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Approves or rejects a sign-up (organizers).
+#[utoipa::path(post, path = "/api/v1/signups/{id}/{decision}", tag = "activities", security(("bearer" = [])),
+    params(("id" = String, Path), ("decision" = String, Path, description = "approve or reject")),
+    responses((status = 200, body = SignupResult), (status = 422, body = crate::error::Problem)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, decision)): Path<(String, String)>,
+) -> ApiResult<Json<SignupResult>> {
+    let decision = match decision.as_str() {
+        "approve" => SignupDecision::Approve,
+        "reject" => SignupDecision::Reject,
+        _ => return Err(ApiError::not_found("action")),
+    };
+    let id = parse_id(&id, "signup")?;
+    let signup = state
+        .store
+        .signup(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("signup"))?;
+    let activity = state.store.require_activity(signup.activity_id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    let signup = state
+        .store
+        .decide_signup(id, decision, current.user.id, now_ms())
+        .await?;
+    Ok(Json(signup_result(&signup)))
+}
+
+/// The calling volunteer's sign-ups, latest first.
+#[utoipa::path(get, path = "/api/v1/me/signups", tag = "activities", security(("bearer" = [])),
+    responses((status = 200, body = SignupList)))]
+pub async fn my_signups(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<SignupList>> {
+    let volunteer_id = volunteer_of(&current)?;
+    let items = state.store.signups_of_volunteer(volunteer_id, 200).await?;
+    Ok(Json(SignupList {
+        items: items.iter().map(signup_entry).collect(),
+        next_cursor: None,
+    }))
+}

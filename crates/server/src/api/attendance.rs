@@ -1,0 +1,563 @@
+//! Attendance and hours: the rotating check-in code (JSON and SVG), check-in
+//! and check-out by QR, GPS or the organizer's hand, supervision pings,
+//! hours entered by hand, a volunteer's hours and star level, and the
+//! organizer's confirmation, refusal and revocation of records.
+
+use crate::api::activities::{load_activity, parse_instant, require_organizer};
+use crate::api::rfc3339;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use base64::Engine;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::RuleError;
+use zhiyuan_domain::activity::CheckinMethod;
+use zhiyuan_domain::attendance::{Claim, judge};
+use zhiyuan_domain::checkin_token::{self, AttendanceKind, GRACE_STEPS, STEP_SECONDS};
+use zhiyuan_domain::geo::Fix;
+use zhiyuan_domain::hours::{Interval, StarTable, hours_of};
+use zhiyuan_domain::record::{RecordState, check_evidence, check_hand_slots};
+use zhiyuan_domain::supervision::Ping;
+use zhiyuan_domain::volunteer::check_reason;
+use zhiyuan_store::activities::Activity;
+use zhiyuan_store::records::{AttendanceWrite, HandEntry, RecordView, ServiceRecord};
+use zhiyuan_store::{now_ms, parse_id};
+
+#[derive(Deserialize, IntoParams)]
+pub struct CodeQuery {
+    /// `in` (default) or `out`.
+    pub kind: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckinCode {
+    pub token: String,
+    /// The URL path the QR code encodes: `/c/TOKEN`.
+    pub url: String,
+    /// When the screen should show the next code; the code is accepted one step longer.
+    pub expires_at: String,
+    pub step_seconds: i64,
+    pub grace_steps: i64,
+}
+
+fn kind_of(query: &CodeQuery) -> Result<AttendanceKind, RuleError> {
+    AttendanceKind::parse(query.kind.as_deref().unwrap_or("in"))
+}
+
+async fn issue_code(state: &AppState, current: &CurrentUser, id: &str, query: &CodeQuery) -> ApiResult<CheckinCode> {
+    let activity = load_activity(state, id).await?;
+    require_organizer(state, &current.actor, &activity).await?;
+    if !activity.plan().rules.allows(CheckinMethod::Qr) {
+        return Err(RuleError::new(
+            "checkin_method_not_allowed",
+            "this activity does not take QR attendance",
+        )
+        .into());
+    }
+    let issued = checkin_token::issue(&state.token_key(), activity.id, kind_of(query)?, Utc::now());
+    Ok(CheckinCode {
+        url: format!("/c/{}", issued.token),
+        token: issued.token,
+        expires_at: rfc3339(issued.rotates_at.timestamp_millis()),
+        step_seconds: STEP_SECONDS,
+        grace_steps: GRACE_STEPS,
+    })
+}
+
+/// The current check-in code of an activity (organizers); it rotates every 30 s.
+#[utoipa::path(get, path = "/api/v1/activities/{id}/checkin-code", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path), CodeQuery), responses((status = 200, body = CheckinCode), (status = 403, body = crate::error::Problem)))]
+pub async fn checkin_code(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<CodeQuery>,
+) -> ApiResult<Json<CheckinCode>> {
+    Ok(Json(issue_code(&state, &current, &id, &query).await?))
+}
+
+/// The current check-in code as an SVG QR code of the absolute URL `/c/TOKEN`.
+#[utoipa::path(get, path = "/api/v1/activities/{id}/checkin-code.svg", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path), CodeQuery), responses((status = 200, content_type = "image/svg+xml", body = String)))]
+pub async fn checkin_code_svg(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<CodeQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let code = issue_code(&state, &current, &id, &query).await?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let svg = crate::qr::svg(&format!("http://{host}{}", code.url)).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AttendanceRequest {
+    /// `in` or `out`.
+    pub kind: String,
+    /// `qr`, `gps`, `face` or `manual`.
+    pub method: String,
+    pub token: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    /// Face check-in (not available yet).
+    pub photo: Option<String>,
+    /// Manual entry by the organizer: whose attendance.
+    pub volunteer_id: Option<String>,
+    /// Manual entry: why (audited).
+    pub reason: Option<String>,
+    /// Offline check-in: when it happened (RFC 3339, at most 24 h ago; needs a token valid then).
+    pub at: Option<String>,
+    /// An identifier of the phone (supervision flags one device used by several volunteers).
+    pub device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordEntry {
+    pub id: String,
+    pub activity_id: String,
+    pub activity_title: String,
+    pub organization_id: String,
+    pub organization_name: String,
+    /// `credit` (attendance) or `honor` (entered by hand).
+    pub hour_kind: String,
+    /// `pending`, `effective`, `refused` or `revoked`.
+    pub state: String,
+    /// Signed in, not yet signed out.
+    pub open: bool,
+    pub from: String,
+    pub to: String,
+    pub hours: f64,
+    pub service_day: String,
+    /// Why the record was trimmed or closed the way it was.
+    pub note: String,
+    /// Supervision flags: `left_fence`, `impossible_speed`, `shared_device`.
+    pub flags: Vec<String>,
+}
+
+pub fn record_entry(record: &RecordView) -> RecordEntry {
+    RecordEntry {
+        id: record.id.to_string(),
+        activity_id: record.activity_id.to_string(),
+        activity_title: record.activity_title.clone(),
+        organization_id: record.organization_id.to_string(),
+        organization_name: record.organization_name.clone(),
+        hour_kind: record.hour_kind.clone(),
+        state: record.state.clone(),
+        open: record.is_open,
+        from: rfc3339(record.from_at),
+        to: rfc3339(record.to_at),
+        hours: hours_of(record.minutes),
+        service_day: record.service_day.clone(),
+        note: record.note.clone(),
+        flags: split_flags(&record.flags),
+    }
+}
+
+fn split_flags(raw: &str) -> Vec<String> {
+    raw.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttendanceResult {
+    pub record_id: String,
+    pub kind: String,
+    pub state: String,
+    pub open: bool,
+    pub hours: f64,
+    pub note: String,
+    pub flags: Vec<String>,
+    pub offline: bool,
+}
+
+fn attendance_result(record: &ServiceRecord, kind: AttendanceKind, offline: bool) -> AttendanceResult {
+    AttendanceResult {
+        record_id: record.id.to_string(),
+        kind: kind.as_str().to_string(),
+        state: record.state.clone(),
+        open: record.is_open,
+        hours: hours_of(record.minutes),
+        note: record.note.clone(),
+        flags: split_flags(&record.flags),
+        offline,
+    }
+}
+
+/// Checks in or out. QR needs the current code (and, with a geofence, a
+/// location inside it); GPS a location inside the fence with accuracy ≤ 100 m;
+/// manual entry is the organizer's, with a reason. Refusals are 422 with
+/// their code (`token_expired`, `token_replayed`, `out_of_geofence`,
+/// `gps_inaccurate`, `not_signed_up`, `already_checked_in`, ...).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/attendance", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = AttendanceRequest,
+    responses((status = 201, body = AttendanceResult), (status = 422, body = crate::error::Problem)))]
+pub async fn attendance(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AttendanceRequest>,
+) -> ApiResult<(StatusCode, Json<AttendanceResult>)> {
+    let activity = load_activity(&state, &id).await?;
+    let (record, kind, offline) = take_attendance(&state, &current, &activity, &request).await?;
+    Ok((StatusCode::CREATED, Json(attendance_result(&record, kind, offline))))
+}
+
+/// The check-in rules applied to one request, shared by the API and the
+/// check-in page.
+pub async fn take_attendance(
+    state: &AppState,
+    current: &CurrentUser,
+    activity: &Activity,
+    request: &AttendanceRequest,
+) -> ApiResult<(ServiceRecord, AttendanceKind, bool)> {
+    let kind = AttendanceKind::parse(&request.kind)?;
+    let method = CheckinMethod::parse(&request.method).map_err(|e| e.on("method"))?;
+    let volunteer_id = if method == CheckinMethod::Manual {
+        require_organizer(state, &current.actor, activity).await?;
+        let raw = request
+            .volunteer_id
+            .as_deref()
+            .ok_or_else(|| RuleError::new("volunteer_required", "name the volunteer").on("volunteer_id"))?;
+        parse_id(raw, "volunteer")?
+    } else {
+        current
+            .volunteer_id()
+            .ok_or_else(|| RuleError::new("volunteer_required", "only registered volunteers check in"))?
+    };
+    let received = Utc::now();
+    let at = match request.at.as_deref().filter(|a| !a.is_empty()) {
+        Some(raw) => parse_instant(raw, "at")?,
+        None => received,
+    };
+    let fix = if request.lat.is_some() || request.lon.is_some() {
+        Some(Fix::from_parts(request.lat, request.lon, request.accuracy_m)?)
+    } else {
+        None
+    };
+    let claim = Claim {
+        kind,
+        method,
+        at,
+        received,
+        token: request.token.as_deref(),
+        fix,
+        reason: request.reason.as_deref(),
+    };
+    let accepted = judge(&activity.plan(), activity.id, &state.token_key(), &claim)?;
+    let device_id = request
+        .device_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.chars().take(100).collect::<String>());
+    let offline = accepted.offline;
+    let write = AttendanceWrite {
+        activity_id: activity.id,
+        volunteer_id,
+        kind,
+        method,
+        claimed_at: at.timestamp_millis(),
+        received_at: received.timestamp_millis(),
+        accepted,
+        fix,
+        device_id,
+        by_user: current.user.id,
+    };
+    let record = state.store.record_attendance(&write, activity).await?;
+    Ok((record, kind, offline))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PingRequest {
+    pub pings: Vec<PingEntry>,
+    pub device_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PingEntry {
+    /// RFC 3339.
+    pub at: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PingResult {
+    pub stored: usize,
+}
+
+/// Location pings during service (GPS supervision); needs the volunteer's
+/// location consent and an open sign-in. At most 500 pings per request.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/pings", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = PingRequest,
+    responses((status = 201, body = PingResult), (status = 422, body = crate::error::Problem)))]
+pub async fn pings(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PingRequest>,
+) -> ApiResult<(StatusCode, Json<PingResult>)> {
+    let volunteer_id = current
+        .volunteer_id()
+        .ok_or_else(|| RuleError::new("volunteer_required", "only registered volunteers send pings"))?;
+    let volunteer = state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    if volunteer.location_consent_at.is_none() {
+        return Err(RuleError::new(
+            "consent_required",
+            "location tracks need your separate consent (PUT /volunteers/{id}/consents)",
+        )
+        .into());
+    }
+    if request.pings.is_empty() || request.pings.len() > 500 {
+        return Err(RuleError::new("pings_invalid", "send 1 to 500 pings at once")
+            .on("pings")
+            .into());
+    }
+    let pings = request
+        .pings
+        .iter()
+        .map(|p| {
+            Ok(Ping {
+                at: parse_instant(&p.at, "at")?,
+                fix: Fix::from_parts(Some(p.lat), Some(p.lon), Some(p.accuracy_m))?,
+            })
+        })
+        .collect::<Result<Vec<_>, RuleError>>()?;
+    let activity = load_activity(&state, &id).await?;
+    let stored = state
+        .store
+        .add_pings(activity.id, volunteer_id, &pings, request.device_id.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(PingResult { stored })))
+}
+
+/// The records of an activity (organizers): the live board and review list.
+#[utoipa::path(get, path = "/api/v1/activities/{id}/records", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = [RecordEntry]), (status = 403, body = crate::error::Problem)))]
+pub async fn activity_records(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let activity = load_activity(&state, &id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    let records = state.store.records_of_activity(activity.id).await?;
+    Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HandEntryRequest {
+    pub volunteer_id: String,
+    /// 1 to 10 slots, each inside one day and the activity's dates, none in the future.
+    pub slots: Vec<SlotRequest>,
+    pub reason: String,
+    /// Base64 of a JPEG, PNG or PDF of at most 5 MB.
+    pub evidence: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SlotRequest {
+    pub from: String,
+    pub to: String,
+}
+
+/// Enters honor hours by hand (organizers), with a reason and evidence.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/hours", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = HandEntryRequest,
+    responses((status = 201, body = [RecordEntry]), (status = 422, body = crate::error::Problem)))]
+pub async fn enter_hours(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<HandEntryRequest>,
+) -> ApiResult<(StatusCode, Json<Vec<RecordEntry>>)> {
+    let activity = load_activity(&state, &id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    let volunteer_id = parse_id(&request.volunteer_id, "volunteer")?;
+    let slots = request
+        .slots
+        .iter()
+        .map(|s| {
+            Ok(Interval::new(
+                parse_instant(&s.from, "slots")?,
+                parse_instant(&s.to, "slots")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, RuleError>>()?;
+    check_hand_slots(&slots, activity.window(), Utc::now())?;
+    let reason = check_reason(&request.reason, true, "reason")?;
+    let evidence = base64::engine::general_purpose::STANDARD
+        .decode(request.evidence.trim())
+        .map_err(|_| RuleError::new("evidence_invalid", "evidence must be base64").on("evidence"))?;
+    let evidence_type = check_evidence(&evidence)?;
+    state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    let entry = HandEntry {
+        activity_id: activity.id,
+        volunteer_id,
+        slots,
+        reason,
+        evidence,
+        evidence_type,
+    };
+    let records = state
+        .store
+        .enter_hours(&entry, &activity, current.user.id, now_ms())
+        .await?;
+    let views = state.store.records_of_activity(activity.id).await?;
+    let entered: Vec<RecordEntry> = views
+        .iter()
+        .filter(|v| records.iter().any(|r| r.id == v.id))
+        .map(record_entry)
+        .collect();
+    Ok((StatusCode::CREATED, Json(entered)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HoursView {
+    /// Credit plus honor hours of effective records.
+    pub effective_hours: f64,
+    pub credit_hours: f64,
+    pub honor_hours: f64,
+    /// 0 to 5.
+    pub star_level: u8,
+    /// Hours still needed for the next star, if any.
+    pub hours_to_next_star: Option<f64>,
+    pub records: Vec<RecordEntry>,
+}
+
+/// A volunteer's hours, star level and records (the volunteer, region
+/// admins over them, admins of their organizations).
+#[utoipa::path(get, path = "/api/v1/volunteers/{id}/hours", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = HoursView), (status = 403, body = crate::error::Problem)))]
+pub async fn volunteer_hours(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HoursView>> {
+    let volunteer_id = parse_id(&id, "volunteer")?;
+    let volunteer = state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    let member_of: Vec<String> = state
+        .store
+        .active_organizations_of(volunteer_id)
+        .await?
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    if !current
+        .actor
+        .may_read_volunteer(&volunteer_id.to_string(), &volunteer.region_path, &member_of)
+    {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Json(hours_view(&state, volunteer_id).await?))
+}
+
+pub async fn hours_view(state: &AppState, volunteer_id: i64) -> ApiResult<HoursView> {
+    let hours = state.store.hours_of_volunteer(volunteer_id, 500).await?;
+    let stars = StarTable::default();
+    let effective = hours.credit_minutes + hours.honor_minutes;
+    Ok(HoursView {
+        effective_hours: hours_of(effective),
+        credit_hours: hours_of(hours.credit_minutes),
+        honor_hours: hours_of(hours.honor_minutes),
+        star_level: stars.level(effective),
+        hours_to_next_star: stars.hours_to_next(effective),
+        records: hours.records.iter().map(record_entry).collect(),
+    })
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct RecordDecision {
+    /// Required to refuse or revoke.
+    pub reason: Option<String>,
+}
+
+/// Confirms, refuses or revokes a service record (organizers of its
+/// activity); every change is a new ledger entry.
+#[utoipa::path(post, path = "/api/v1/service-records/{id}/{action}", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path), ("action" = String, Path, description = "confirm, refuse or revoke")),
+    request_body(content = Option<RecordDecision>),
+    responses((status = 200, body = AttendanceResult), (status = 422, body = crate::error::Problem)))]
+pub async fn decide_record(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<AttendanceResult>> {
+    let to = match action.as_str() {
+        "confirm" => RecordState::Effective,
+        "refuse" => RecordState::Refused,
+        "revoke" => RecordState::Revoked,
+        _ => return Err(ApiError::not_found("action")),
+    };
+    let id = parse_id(&id, "service record")?;
+    let record = state.store.require_record(id).await?;
+    let activity = state.store.require_activity(record.activity_id).await?;
+    require_organizer(&state, &current.actor, &activity).await?;
+    // The body is optional: confirming needs none.
+    let decision: RecordDecision = if body.iter().all(u8::is_ascii_whitespace) {
+        RecordDecision::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
+    };
+    let reason = check_reason(
+        decision.reason.as_deref().unwrap_or(""),
+        to != RecordState::Effective,
+        "reason",
+    )?;
+    let record = state
+        .store
+        .change_record(id, to, &reason, Some(current.user.id), now_ms())
+        .await?;
+    Ok(Json(attendance_result(&record, AttendanceKind::Out, false)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FlaggedFilter {
+    /// Region code; defaults to the caller's admin scope.
+    pub region: Option<String>,
+}
+
+/// Records flagged by supervision in a region subtree (region administrators).
+#[utoipa::path(get, path = "/api/v1/service-records/flagged", tag = "attendance", security(("bearer" = [])),
+    params(FlaggedFilter), responses((status = 200, body = [RecordEntry]), (status = 403, body = crate::error::Problem)))]
+pub async fn flagged(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<FlaggedFilter>,
+) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let path = crate::api::volunteers::admin_region_path(&state, &current.actor, filter.region.as_deref()).await?;
+    let records = state.store.flagged_records(&path, 200).await?;
+    Ok(Json(records.iter().map(record_entry).collect()))
+}

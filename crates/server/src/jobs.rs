@@ -1,0 +1,35 @@
+//! Background jobs of a server process: every minute, close the sign-ins
+//! whose day has ended (the midnight rule) and confirm the records whose
+//! waiting days have passed. Both are idempotent transactions, so several
+//! server processes on one database may run them side by side.
+
+use std::time::Duration;
+use zhiyuan_store::{Store, now_ms};
+
+const EVERY: Duration = Duration::from_secs(60);
+
+/// Starts the job loop on the current runtime.
+pub fn spawn(store: Store) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(EVERY);
+        loop {
+            ticker.tick().await;
+            run_once(&store).await;
+        }
+    });
+}
+
+/// One round of every job; failures are logged and retried next round.
+pub async fn run_once(store: &Store) {
+    let now = now_ms();
+    match store.close_stale_records(now).await {
+        Ok(0) => {}
+        Ok(closed) => tracing::info!(closed, "sign-ins closed at 24:00"),
+        Err(error) => tracing::warn!(%error, "closing stale sign-ins failed"),
+    }
+    match store.auto_confirm_records(now).await {
+        Ok(0) => {}
+        Ok(confirmed) => tracing::info!(confirmed, "records confirmed automatically"),
+        Err(error) => tracing::warn!(%error, "automatic confirmation failed"),
+    }
+}
