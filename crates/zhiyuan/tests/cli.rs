@@ -221,3 +221,31 @@ fn grant_appoints_a_first_administrator_with_an_activation_code() {
     let no_scope = run(&["grant", "13900000001", "city_admin", "3699"]);
     assert!(String::from_utf8_lossy(&no_scope.stderr).contains("scope_unknown"));
 }
+
+#[tokio::test]
+async fn verify_ledger_exits_one_on_a_broken_chain() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run_on(dir.path(), &["migrate"]).status.success());
+    let holds = run_on(dir.path(), &["verify-ledger"]);
+    assert!(holds.status.success(), "{}", String::from_utf8_lossy(&holds.stderr));
+    assert!(String::from_utf8_lossy(&holds.stdout).contains("ledger holds"));
+
+    // A head recorded for a chain whose entries are gone (deleted behind the
+    // application's back).
+    let url = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut conn).await.unwrap();
+    sqlx::query(
+        "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
+         VALUES (7, 60, 0, 1, 1, x'00')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let broken = run_on(dir.path(), &["verify-ledger"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert!(stdout.contains("volunteer 7"), "{stdout}");
+}
