@@ -235,7 +235,10 @@ async fn verify_ledger_exits_one_on_a_broken_chain() {
     // application's back).
     let url = format!("sqlite://{}", dir.path().join("zhiyuan.db").display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut conn).await.unwrap();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
          VALUES (7, 60, 0, 1, 1, x'00')",
