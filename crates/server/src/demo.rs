@@ -268,3 +268,89 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
     }
     Ok(inserted)
 }
+
+/// Three upcoming activities of the demo organization near the demo
+/// village (tomorrow, in three days, next week), so that search, sign-up
+/// and the check-in code can be tried at once. Added once.
+pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
+    use chrono::{Duration, Utc};
+    use zhiyuan_domain::activity::{ActivityInput, plan};
+    use zhiyuan_store::activities::{ActivityQuery, NewActivity};
+    let county = store.require_region(DEMO_COUNTY).await?;
+    let found = store
+        .search_organizations(&OrganizationQuery {
+            region_path: county.path.clone(),
+            q: Some(DEMO_ORGANIZATION.into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await?;
+    let Some(organization) = found.items.into_iter().next() else {
+        return Ok(0);
+    };
+    let existing = store
+        .list_activities(&ActivityQuery {
+            organization_id: Some(organization.id),
+            states: zhiyuan_domain::activity::ActivityState::ALL.to_vec(),
+            limit: 1,
+            ..ActivityQuery::default()
+        })
+        .await?;
+    if !existing.items.is_empty() {
+        return Ok(0);
+    }
+    let created_by = store.user_by_phone("13800000004").await?.map_or(1, |user| user.id);
+    let tomorrow_nine =
+        zhiyuan_domain::hours::start_of_china_day(zhiyuan_domain::time::china_date(Utc::now()) + Duration::days(1))
+            + Duration::hours(9);
+    let plans = [
+        (
+            "社区助老送餐",
+            "为电化社区独居老人送午餐，陪伴聊天。",
+            "left_behind_elderly",
+            0,
+            2,
+        ),
+        (
+            "河道环境保洁",
+            "清理青山湖沿岸垃圾，宣传环境保护。",
+            "environment",
+            2,
+            3,
+        ),
+        (
+            "急救知识进社区",
+            "讲解心肺复苏与止血包扎，需有急救技能。",
+            "health_care",
+            7,
+            2,
+        ),
+    ];
+    let mut added = 0;
+    for (title, description, category, day, hours) in plans {
+        let starts_at = tomorrow_nine + Duration::days(day);
+        let input = ActivityInput {
+            title: title.into(),
+            description: description.into(),
+            category: category.into(),
+            lat: 28.6829,
+            lon: 115.9486,
+            radius_m: 500,
+            starts_at,
+            ends_at: starts_at + Duration::hours(hours),
+            quota: 30,
+            auto_approve: true,
+            ..ActivityInput::default()
+        };
+        let new = NewActivity {
+            organization_id: organization.id,
+            project_id: None,
+            region_code: DEMO_VILLAGE.into(),
+            plan: plan(input)?,
+            draft: false,
+        };
+        store.create_activity(&new, created_by, now_ms()).await?;
+        added += 1;
+    }
+    Ok(added)
+}

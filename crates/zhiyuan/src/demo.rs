@@ -3,7 +3,9 @@
 
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_server::auth::Passwords;
-use zhiyuan_server::demo::{DEMO_COUNTY, DEMO_LOGINS, DEMO_PASSWORD, Scale, seed_accounts, seed_volunteers};
+use zhiyuan_server::demo::{
+    DEMO_COUNTY, DEMO_LOGINS, DEMO_PASSWORD, Scale, seed_accounts, seed_activities, seed_volunteers,
+};
 use zhiyuan_store::Store;
 
 /// The division list of Jiangxi (GB/T 2260 and statistics-bureau codes).
@@ -46,6 +48,10 @@ pub async fn load(store: &Store, scale: Scale) -> Result<(), String> {
     let added = seed_volunteers(store, &villages, scale).await.map_err(|e| e.detail)?;
     if added > 0 {
         eprintln!("generated {added} volunteers");
+    }
+    let activities = seed_activities(store).await.map_err(|e| e.detail)?;
+    if activities > 0 {
+        eprintln!("published {activities} demo activities");
     }
     println!("demo logins (password {DEMO_PASSWORD}):");
     for login in DEMO_LOGINS {

@@ -132,6 +132,19 @@ async fn demo_serves_jiangxi_and_adds_nothing_twice() {
         "one center per county, not two"
     );
     assert!(dir.path().join("zhiyuan.key").exists());
+    let activities: serde_json::Value = client
+        .get(format!("{}/api/v1/activities?region=360111", second.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        activities["items"].as_array().unwrap().len(),
+        3,
+        "three demo activities, not six: {activities}"
+    );
 }
 
 /// Runs `zhiyuan ARGS --db` on the SQLite database in `dir`.
