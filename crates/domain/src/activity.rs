@@ -5,8 +5,9 @@
 use crate::RuleError;
 use crate::geo::{Geofence, Point};
 use crate::hours::{Interval, MissingCheckout};
+use crate::time::{age_in_years, china_date};
 use crate::volunteer::ADULT_AGE;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The category of emergency rescue, which never admits minors.
@@ -91,6 +92,8 @@ pub const DEFAULT_AUTO_CONFIRM_DAYS: u32 = 7;
 pub const MAX_QUOTA: u32 = 100_000;
 pub const MAX_ACTIVITY_DAYS: i64 = 366;
 pub const DEFAULT_WAITLIST: u32 = 50;
+pub const MAX_TITLE_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 
 /// Attendance rules of one activity (each configurable within limits).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,7 +193,9 @@ pub struct ActivityInput {
     pub rules: AttendanceRules,
 }
 
-fn text(raw: &str, max: usize, required: bool, field: &'static str) -> Result<String, RuleError> {
+/// Trimmed free text of at most `max` characters (`text_invalid`), not
+/// empty when `required`.
+pub fn check_text(raw: &str, max: usize, required: bool, field: &'static str) -> Result<String, RuleError> {
     let value = raw.trim();
     if (required && value.is_empty()) || value.chars().count() > max {
         return Err(RuleError::new(
@@ -208,8 +213,8 @@ fn text(raw: &str, max: usize, required: bool, field: &'static str) -> Result<St
 /// Checks an activity as planned. Emergency rescue never admits minors:
 /// its minimum age is raised to 18 whatever was asked.
 pub fn plan(input: ActivityInput) -> Result<ActivityPlan, RuleError> {
-    let title = text(&input.title, 100, true, "title")?;
-    let description = text(&input.description, 5000, false, "description")?;
+    let title = check_text(&input.title, MAX_TITLE_CHARS, true, "title")?;
+    let description = check_text(&input.description, MAX_DESCRIPTION_CHARS, false, "description")?;
     let category = check_category_code(&input.category)?;
     let fence = Geofence::new(Point::new(input.lat, input.lon)?, input.radius_m)?;
     if input.ends_at <= input.starts_at {
@@ -279,6 +284,23 @@ pub struct Applicant<'a> {
     pub age: u32,
     pub skills: &'a [String],
     pub insured: bool,
+}
+
+impl<'a> Applicant<'a> {
+    /// A volunteer judged against `plan`: their age on the activity's first
+    /// day, and insured when the cover runs through its last day (China time).
+    pub fn for_plan(
+        plan: &ActivityPlan,
+        birth: NaiveDate,
+        skills: &'a [String],
+        insured_until: Option<NaiveDate>,
+    ) -> Self {
+        Applicant {
+            age: age_in_years(birth, china_date(plan.window.from)),
+            skills,
+            insured: insured_until.is_some_and(|until| until >= china_date(plan.window.to)),
+        }
+    }
 }
 
 /// Whether `applicant` may sign up for an activity in `state` at `now`:
@@ -461,6 +483,20 @@ mod tests {
             ),
             "insurance_required"
         );
+    }
+
+    #[test]
+    fn applicant_facts_are_taken_on_the_activity_days() {
+        let plan = plan(input()).unwrap();
+        let first_day = china_date(plan.window.from);
+        let last_day = china_date(plan.window.to);
+        let birth = NaiveDate::from_ymd_opt(2008, 12, 6).unwrap();
+        // 2026-12-05 is the day before the 18th birthday.
+        assert_eq!(Applicant::for_plan(&plan, birth, &[], None).age, 17);
+        assert_eq!(first_day, NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
+        assert!(!Applicant::for_plan(&plan, birth, &[], None).insured);
+        assert!(!Applicant::for_plan(&plan, birth, &[], last_day.pred_opt()).insured);
+        assert!(Applicant::for_plan(&plan, birth, &[], Some(last_day)).insured);
     }
 
     #[test]

@@ -22,11 +22,18 @@ impl SignupStatus {
         matches!(self, SignupStatus::Approved | SignupStatus::Pending)
     }
 
+    /// Live sign-ups (waitlisted too) block other activities at the same
+    /// time, so that a promotion from the waiting list never clashes.
     pub fn is_live(self) -> bool {
         matches!(
             self,
             SignupStatus::Approved | SignupStatus::Pending | SignupStatus::Waitlisted
         )
+    }
+
+    /// Only an approved volunteer takes attendance.
+    pub fn may_attend(self) -> bool {
+        self == SignupStatus::Approved
     }
 }
 
@@ -86,7 +93,8 @@ pub fn transition(from: SignupStatus, to: SignupStatus) -> Result<SignupStatus, 
     }
 }
 
-/// No two sign-ups of one volunteer that hold a seat may overlap in time.
+/// No two live sign-ups of one volunteer may overlap in time (`held` are
+/// the live ones: see [`SignupStatus::is_live`]).
 pub fn check_no_clash(wanted: Interval, held: &[Interval]) -> Result<(), RuleError> {
     if held.iter().any(|other| other.overlaps(&wanted)) {
         return Err(RuleError::new(
@@ -115,6 +123,19 @@ mod tests {
         assert_eq!(decide(seats(1, 0), false).unwrap(), SignupStatus::Pending);
         assert_eq!(decide(seats(2, 0), true).unwrap(), SignupStatus::Waitlisted);
         assert_eq!(decide(seats(2, 1), true).unwrap_err().code, "quota_full");
+    }
+
+    #[test]
+    fn who_is_live_and_who_attends() {
+        use SignupStatus::*;
+        assert!([Approved, Pending, Waitlisted].iter().all(|s| s.is_live()));
+        assert!(![Rejected, Cancelled].iter().any(|s| s.is_live()));
+        assert!(Approved.may_attend());
+        assert!(
+            ![Pending, Waitlisted, Rejected, Cancelled]
+                .iter()
+                .any(|s| s.may_attend())
+        );
     }
 
     #[test]

@@ -8,6 +8,12 @@ pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// The instant of a stored epoch-millisecond time (out-of-range values,
+/// which the platform never writes, clamp to the earliest instant).
+pub fn from_epoch_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// The calendar date in China at `instant`.
 pub fn china_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&china_offset()).date_naive()

@@ -44,6 +44,10 @@ impl PoliticalStatus {
         (PoliticalStatus::Masses, "masses", "群众"),
     ];
 
+    pub fn all() -> impl Iterator<Item = PoliticalStatus> {
+        Self::TABLE.into_iter().map(|(status, _, _)| status)
+    }
+
     pub fn as_str(self) -> &'static str {
         Self::TABLE
             .iter()

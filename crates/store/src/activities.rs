@@ -2,10 +2,12 @@
 //! a sign-up locks its activity row (PostgreSQL `FOR UPDATE`; on SQLite the
 //! one writer already serializes) and counts seats in the same transaction.
 
+use crate::volunteers::{VOLUNTEER_COLUMNS, Volunteer};
 use crate::{
-    Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, read_conn, subtree_bounds, write_tx,
+    Page, Result, Store, StoreError, audit_entry, code_list, into_page, parse_cursor, read_conn, subtree_bounds,
+    write_tx,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{
@@ -14,7 +16,7 @@ use zhiyuan_domain::activity::{
 use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::signup::{self, Seats, SignupStatus};
-use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
 
 /// One entry of the category list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -91,10 +93,6 @@ const ACTIVITY_COLUMNS: &str = "id, organization_id, project_id, title, descript
      lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, min_age, max_age, \
      required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, missing_checkout, \
      auto_confirm_days, state, seats_taken, waiting, created_at";
-
-pub(crate) fn instant(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
 
 fn to_u32(value: i64) -> u32 {
     u32::try_from(value.max(0)).unwrap_or(u32::MAX)
@@ -477,10 +475,7 @@ impl Store {
             query.states.iter().map(|s| s.as_str()).collect()
         };
         // Every interpolated value below is a fixed code or a number.
-        conditions.push(format!(
-            "state IN ({})",
-            states.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
-        ));
+        conditions.push(format!("state IN ({})", code_list(states)));
         if let Some(ids) = &query.ids {
             if ids.is_empty() {
                 return Ok(Page {
@@ -555,26 +550,28 @@ impl Store {
     pub async fn sign_up(&self, activity_id: i64, volunteer_id: i64, now: i64) -> Result<Signup> {
         let lock = self.lock_rows();
         let activity_sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1{lock}");
+        let live = code_list(SignupStatus::ALL.iter().filter(|s| s.is_live()).map(|s| s.as_str()));
+        let held_sql = format!(
+            "SELECT starts_at, ends_at FROM signups WHERE volunteer_id = $1 AND activity_id <> $2 \
+             AND status IN ({live}) AND starts_at < $3 AND ends_at > $4"
+        );
         let id: i64 = write_tx!(self, tx => {
             let activity: Option<Activity> = sqlx::query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
                 .bind(activity_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             let activity = activity.ok_or(StoreError::NotFound("activity"))?;
-            let volunteer: Option<(String, String, Option<String>)> =
-                sqlx::query_as("SELECT birth_date, skills, insured_until FROM volunteers WHERE id = $1")
-                    .bind(volunteer_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let (birth_date, skills, insured_until) = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
-            let first_day = china_date(instant(activity.starts_at));
-            let birth = NaiveDate::parse_from_str(&birth_date, "%Y-%m-%d").unwrap_or(first_day);
-            let skills = split_list(&skills, ';');
-            let insured = insured_until
-                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-                .is_some_and(|until| until >= china_date(instant(activity.ends_at)));
-            let applicant = Applicant { age: age_in_years(birth, first_day), skills: &skills, insured };
-            check_applicant(&activity.plan(), activity.state(), &applicant, instant(now))?;
+            let volunteer_sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
+            let volunteer: Option<Volunteer> = sqlx::query_as(sqlx::AssertSqlSafe(volunteer_sql))
+                .bind(volunteer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let volunteer = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
+            let plan = activity.plan();
+            let skills = volunteer.skill_list();
+            let birth = volunteer.birth().unwrap_or_else(|| china_date(instant(now)));
+            let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
+            check_applicant(&plan, activity.state(), &applicant, instant(now))?;
             let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
                 .bind(activity_id)
                 .bind(volunteer_id)
@@ -585,10 +582,7 @@ impl Store {
             {
                 return Err(StoreError::conflict("already_signed_up", "you have already signed up for this activity"));
             }
-            let held: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT starts_at, ends_at FROM signups WHERE volunteer_id = $1 AND activity_id <> $2 \
-                 AND status IN ('approved', 'pending', 'waitlisted') AND starts_at < $3 AND ends_at > $4",
-            )
+            let held: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(held_sql.clone()))
             .bind(volunteer_id)
             .bind(activity_id)
             .bind(activity.ends_at)

@@ -208,6 +208,16 @@ pub(crate) fn values_sql(
     sql
 }
 
+/// `'a', 'b'` for an SQL `IN` list of the fixed codes a domain rule picks
+/// (codes are snake_case identifiers, never user input).
+pub(crate) fn code_list<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    codes
+        .into_iter()
+        .map(|code| format!("'{}'", code.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A keyset page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -346,6 +356,7 @@ mod tests {
         assert_eq!(in_list_sql(Placeholders::Numbered, "IN ", 3), "IN ($1, $2, $3)");
         assert_eq!(in_list_sql(Placeholders::Anonymous, "IN ", 2), "IN (?, ?)");
         assert_eq!(rows_per_statement(20), 50);
+        assert_eq!(code_list(["approved", "pending"]), "'approved', 'pending'");
     }
 
     #[test]

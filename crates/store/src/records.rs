@@ -3,8 +3,8 @@
 //! updates the volunteer, organization and region-by-day totals in the same
 //! transaction; `verify_ledger` recomputes every chain.
 
-use crate::activities::{Activity, instant};
-use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use crate::activities::Activity;
+use crate::{Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
@@ -15,8 +15,9 @@ use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
 use zhiyuan_domain::ledger::{self, BrokenLink, EntryFields, StoredEntry};
 use zhiyuan_domain::record::{self, EvidenceType, HourKind, RecordState};
+use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::{self, Ping};
-use zhiyuan_domain::time::china_date;
+use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
 
 /// A service record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -77,6 +78,11 @@ pub struct RecordView {
     pub flags: String,
     pub flagged: bool,
 }
+
+const RECORD_VIEW_SELECT: &str = "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, \
+     o.name AS organization_name, r.hour_kind, r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, \
+     r.flags, r.flagged FROM service_records r JOIN activities a ON a.id = r.activity_id \
+     JOIN organizations o ON o.id = r.organization_id";
 
 /// A volunteer's effective minutes by kind, and their records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -260,10 +266,12 @@ macro_rules! close_record {
         async {
             let record: &ServiceRecord = $record;
             let span: Interval = $span;
-            let others: Vec<(i64, i64)> = sqlx::query_as(
+            let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
+            let others_sql = format!(
                 "SELECT from_at, to_at FROM service_records WHERE volunteer_id = $1 AND id <> $2 AND is_open = FALSE \
-                 AND state IN ('pending', 'effective') AND from_at < $3 AND to_at > $4",
-            )
+                 AND state IN ({occupying}) AND from_at < $3 AND to_at > $4"
+            );
+            let others: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(others_sql))
             .bind(record.volunteer_id)
             .bind(record.id)
             .bind(span.to.timestamp_millis())
@@ -309,6 +317,34 @@ macro_rules! close_record {
     };
 }
 
+/// Closes a sign-in whose day ended without a sign-out, by the activity's
+/// rule (0 hours by default), with its ledger entry.
+macro_rules! close_unsigned_record {
+    ($tx:ident, $lock:expr, $record:expr, $window:expr, $policy:expr, $now:expr) => {
+        async {
+            let record: &ServiceRecord = $record;
+            let policy: MissingCheckout = $policy;
+            let span = hours::close_unsigned(instant(record.signed_in_at), $window, policy);
+            let note = match policy {
+                MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
+                MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
+            };
+            let closed = close_record!($tx, record, span, None::<i64>, note, Vec::new(), $now)?;
+            let event = LedgerEvent {
+                record: &closed,
+                event: "closed_at_midnight",
+                effective_delta: 0,
+                actor: None,
+                reason: &closed.note,
+                at: $now,
+            };
+            append_ledger!($tx, $lock, &event)?;
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
 fn not_checked_in() -> StoreError {
     RuleError::new(
         "not_checked_in",
@@ -330,11 +366,11 @@ impl Store {
     /// Persists an accepted attendance claim: a sign-in opens a record, a
     /// sign-out closes it (capped, fitted, checked by supervision). Refuses
     /// `not_signed_up`, `already_checked_in`, `not_checked_in` and
-    /// `token_replayed`.
+    /// `token_replayed`. A sign-in of an earlier day still open is first
+    /// closed by the midnight rule, in the same transaction.
     pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
-        self.close_stale_records(write.received_at).await?;
         let lock = self.lock_rows();
-        let result = self.record_attendance_once(write, activity, lock).await;
+        let result = self.write_attendance(write, activity, lock).await;
         match result {
             // Two identical claims racing: the unique index caught the second.
             Err(error) if error.is_unique_violation() => Err(replayed()),
@@ -342,19 +378,21 @@ impl Store {
         }
     }
 
-    async fn record_attendance_once(
+    async fn write_attendance(
         &self,
         write: &AttendanceWrite,
         activity: &Activity,
         lock: &str,
     ) -> Result<ServiceRecord> {
+        let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
         let record_id: i64 = write_tx!(self, tx => {
             let signup: Option<(String,)> = sqlx::query_as("SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
                 .bind(write.activity_id)
                 .bind(write.volunteer_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if signup.as_ref().is_none_or(|(status,)| status != "approved") {
+            let may_attend = signup.is_some_and(|(status,)| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
+            if !may_attend {
                 return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
             }
             if let Some(step) = write.accepted.token_step {
@@ -379,6 +417,16 @@ impl Store {
                 .bind(write.activity_id)
                 .fetch_optional(&mut *tx)
                 .await?;
+            // A sign-in of an earlier day is closed by the midnight rule here
+            // (the background job closes the others).
+            let open = match open {
+                Some(stale) if stale.signed_in_at < claim_day_start => {
+                    let policy = activity.plan().rules.missing_checkout;
+                    close_unsigned_record!(tx, lock, &stale, activity.window(), policy, write.received_at)?;
+                    None
+                }
+                other => other,
+            };
             let record_id = match write.kind {
                 AttendanceKind::In => {
                     if open.is_some() {
@@ -494,14 +542,7 @@ impl Store {
                         .await?;
                     (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
                 };
-                let span = hours::close_unsigned(instant(record.signed_in_at), window, policy);
-                let note = match policy {
-                    MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
-                    MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
-                };
-                let closed = close_record!(tx, record, span, None::<i64>, note, Vec::new(), now)?;
-                let event = LedgerEvent { record: &closed, event: "closed_at_midnight", effective_delta: 0, actor: None, reason: &closed.note, at: now };
-                append_ledger!(tx, lock, &event)?;
+                close_unsigned_record!(tx, lock, record, window, policy, now)?;
             }
             stale.len() as u64
         });
@@ -608,12 +649,9 @@ impl Store {
                 .bind(volunteer_id)
                 .fetch_optional(&mut *conn)
                 .await?;
-            let records: Vec<RecordView> = sqlx::query_as(
-                "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
-                 r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
-                 FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
-                 WHERE r.volunteer_id = $1 ORDER BY r.from_at DESC, r.id DESC LIMIT $2",
-            )
+            let records: Vec<RecordView> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{RECORD_VIEW_SELECT} WHERE r.volunteer_id = $1 ORDER BY r.from_at DESC, r.id DESC LIMIT $2"
+            )))
             .bind(volunteer_id)
             .bind(limit)
             .fetch_all(&mut *conn)
@@ -625,15 +663,23 @@ impl Store {
 
     /// Records of an activity (for the organizer's board and review).
     pub async fn records_of_activity(&self, activity_id: i64) -> Result<Vec<RecordView>> {
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(
-            "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
-             r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
-             FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
-             WHERE r.activity_id = $1 ORDER BY r.id",
-        )
+        let sql = format!("{RECORD_VIEW_SELECT} WHERE r.activity_id = $1 ORDER BY r.id");
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
         .bind(activity_id)
         .fetch_all(&mut *conn)
         .await?))
+    }
+
+    /// The records with these ids, as lists show them, in id order.
+    pub async fn record_views(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = format!("{RECORD_VIEW_SELECT} WHERE r.id IN ({}) ORDER BY r.id", ids.join(", "));
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?))
     }
 
     /// Stores supervision pings for the volunteer's open record of an
@@ -677,13 +723,11 @@ impl Store {
     /// Flagged records in a region subtree, for region administrators.
     pub async fn flagged_records(&self, region_path: &str, limit: i64) -> Result<Vec<RecordView>> {
         let (low, high) = crate::subtree_bounds(region_path);
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(
-            "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, o.name AS organization_name, r.hour_kind, \
-             r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, r.flags, r.flagged \
-             FROM service_records r JOIN activities a ON a.id = r.activity_id JOIN organizations o ON o.id = r.organization_id \
-             WHERE r.flagged = TRUE AND (r.region_path = $1 OR (r.region_path > $2 AND r.region_path < $3)) \
-             ORDER BY r.id DESC LIMIT $4",
-        )
+        let sql = format!(
+            "{RECORD_VIEW_SELECT} WHERE r.flagged = TRUE AND (r.region_path = $1 OR (r.region_path > $2 AND r.region_path < $3)) \
+             ORDER BY r.id DESC LIMIT $4"
+        );
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
         .bind(region_path)
         .bind(&low)
         .bind(&high)

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::volunteer::{
-    Category, Registration, check_home_region, elderly_born_on_or_before, minor_born_after,
+    Category, PoliticalStatus, Registration, check_home_region, elderly_born_on_or_before, minor_born_after,
 };
 use zhiyuan_domain::volunteer_no;
 
@@ -36,6 +36,8 @@ pub struct Volunteer {
     pub face_consent_at: Option<i64>,
     pub location_consent_at: Option<i64>,
     pub registered_at: i64,
+    /// The last day the volunteer's accident insurance covers (`YYYY-MM-DD`).
+    pub insured_until: Option<String>,
 }
 
 impl Volunteer {
@@ -49,6 +51,12 @@ impl Volunteer {
 
     pub fn birth(&self) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").ok()
+    }
+
+    pub fn insured_until(&self) -> Option<NaiveDate> {
+        self.insured_until
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     }
 }
 
@@ -108,7 +116,7 @@ pub enum ImportOutcome {
 
 pub(crate) const VOLUNTEER_COLUMNS: &str = "v.id, v.user_id, v.volunteer_no, v.name, v.id_masked, v.phone_masked, \
      v.birth_date, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
-     v.face_consent_at, v.location_consent_at, v.registered_at";
+     v.face_consent_at, v.location_consent_at, v.registered_at, v.insured_until";
 
 fn region_unknown(code: &str) -> StoreError {
     StoreError::Rule(RuleError::new("region_unknown", format!("no region {code}")).on("region_code"))
@@ -505,7 +513,10 @@ impl Store {
         }
         match query.category {
             Some(Category::PartyMember) => {
-                sql.push_str(" AND v.political_status IN ('party_member', 'probationary_party_member')")
+                let members = PoliticalStatus::all()
+                    .filter(|status| status.is_party_member())
+                    .map(|status| status.as_str());
+                sql.push_str(&format!(" AND v.political_status IN ({})", crate::code_list(members)));
             }
             Some(Category::Rural) => sql.push_str(" AND v.rural = TRUE"),
             Some(Category::Elderly) => {

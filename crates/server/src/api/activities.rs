@@ -16,12 +16,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{
-    ActivityInput, ActivityState, Applicant, AttendanceRules, CheckinMethod, ProjectKind, check_applicant, plan,
+    ActivityInput, ActivityState, Applicant, AttendanceRules, CheckinMethod, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
+    ProjectKind, check_applicant, check_text, plan,
 };
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::role::Actor;
-use zhiyuan_domain::signup::check_no_clash;
-use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_domain::signup::{SignupStatus, check_no_clash};
+use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
 use zhiyuan_store::activities::{
     Activity, ActivityQuery, NewActivity, NewProject, Project, Signup, SignupDecision, SignupView,
 };
@@ -103,8 +104,13 @@ pub async fn create_project(
     ApiJson(request): ApiJson<CreateProject>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
     let organization = organization_run_by(&state, &current.actor, &request.organization_id).await?;
-    let title = short_text(&request.title, 100, "title")?;
-    let description = long_text(request.description.as_deref().unwrap_or(""), "description")?;
+    let title = check_text(&request.title, MAX_TITLE_CHARS, true, "title")?;
+    let description = check_text(
+        request.description.as_deref().unwrap_or(""),
+        MAX_DESCRIPTION_CHARS,
+        false,
+        "description",
+    )?;
     let kind = match request.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(kind) => ProjectKind::parse(kind).map_err(|e| e.on("kind"))?,
         None => ProjectKind::Routine,
@@ -294,21 +300,6 @@ pub fn parse_instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, Ru
     DateTime::parse_from_rfc3339(raw.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| RuleError::new("time_invalid", format!("{field} must be an RFC 3339 time with offset")).on(field))
-}
-
-fn short_text(raw: &str, max: usize, field: &'static str) -> Result<String, RuleError> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(RuleError::new("text_invalid", format!("{field} must be 1 to {max} characters")).on(field));
-    }
-    Ok(text.to_string())
-}
-
-fn long_text(raw: &str, field: &'static str) -> Result<String, RuleError> {
-    if raw.chars().count() > 5000 {
-        return Err(RuleError::new("text_invalid", format!("{field} must be at most 5000 characters")).on(field));
-    }
-    Ok(raw.trim().to_string())
 }
 
 async fn organization_run_by(
@@ -589,19 +580,16 @@ pub async fn search_activities(
             .signups_of_volunteer(volunteer_id, 200)
             .await?
             .iter()
-            .filter(|s| matches!(s.status.as_str(), "approved" | "pending" | "waitlisted"))
+            .filter(|s| SignupStatus::parse(&s.status).is_ok_and(SignupStatus::is_live))
             .map(|s| Interval::new(instant(s.starts_at), instant(s.ends_at)))
             .collect();
         let skills = volunteer.skill_list();
         let now = Utc::now();
+        let birth = volunteer.birth().unwrap_or_else(|| china_date(now));
         items.retain(|activity| {
-            let birth = volunteer.birth().unwrap_or_else(|| china_date(now));
-            let applicant = Applicant {
-                age: age_in_years(birth, china_date(instant(activity.starts_at))),
-                skills: &skills,
-                insured: !activity.insurance_required,
-            };
-            check_applicant(&activity.plan(), activity.state(), &applicant, now).is_ok()
+            let plan = activity.plan();
+            let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
+            check_applicant(&plan, activity.state(), &applicant, now).is_ok()
                 && check_no_clash(activity.window(), &held).is_ok()
         });
     }
@@ -609,10 +597,6 @@ pub async fn search_activities(
         items: items.iter().map(activity_view).collect(),
         next_cursor,
     })
-}
-
-fn instant(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 #[derive(Serialize, ToSchema)]

@@ -430,12 +430,8 @@ pub async fn enter_hours(
         .store
         .enter_hours(&entry, &activity, current.user.id, now_ms())
         .await?;
-    let views = state.store.records_of_activity(activity.id).await?;
-    let entered: Vec<RecordEntry> = views
-        .iter()
-        .filter(|v| records.iter().any(|r| r.id == v.id))
-        .map(record_entry)
-        .collect();
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    let entered: Vec<RecordEntry> = state.store.record_views(&ids).await?.iter().map(record_entry).collect();
     Ok((StatusCode::CREATED, Json(entered)))
 }
 
@@ -508,13 +504,13 @@ pub struct RecordDecision {
 #[utoipa::path(post, path = "/api/v1/service-records/{id}/{action}", tag = "attendance", security(("bearer" = [])),
     params(("id" = String, Path), ("action" = String, Path, description = "confirm, refuse or revoke")),
     request_body(content = Option<RecordDecision>),
-    responses((status = 200, body = AttendanceResult), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = RecordEntry), (status = 422, body = crate::error::Problem)))]
 pub async fn decide_record(
     State(state): State<AppState>,
     current: CurrentUser,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<AttendanceResult>> {
+) -> ApiResult<Json<RecordEntry>> {
     let to = match action.as_str() {
         "confirm" => RecordState::Effective,
         "refuse" => RecordState::Refused,
@@ -536,11 +532,14 @@ pub async fn decide_record(
         to != RecordState::Effective,
         "reason",
     )?;
-    let record = state
+    state
         .store
         .change_record(id, to, &reason, Some(current.user.id), now_ms())
         .await?;
-    Ok(Json(attendance_result(&record, AttendanceKind::Out, false)))
+    let view = state.store.record_views(&[id]).await?.pop();
+    Ok(Json(record_entry(
+        &view.ok_or_else(|| ApiError::not_found("service record"))?,
+    )))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -339,6 +339,39 @@ async fn a_forgotten_sign_out_closes_at_midnight_with_zero_hours() {
         assert!(closed.note.contains("24:00"), "{}", closed.note);
         assert!(store.verify_ledger().await.unwrap().broken.is_empty());
         assert_eq!(MissingCheckout::ZeroHours.as_str(), "zero_hours");
+
+        // Signing in the next day closes yesterday's open sign-in in the same
+        // transaction, without waiting for the job.
+        let two_days = create(&store, org, activity_input(NOW + 60 * HOUR, 30, 5)).await;
+        store.sign_up(two_days.id, volunteers[0], NOW).await.unwrap();
+        let day_one = NOW + 60 * HOUR;
+        let yesterday = store
+            .record_attendance(
+                &claim(&two_days, volunteers[0], AttendanceKind::In, day_one, None),
+                &two_days,
+            )
+            .await
+            .unwrap();
+        let today = store
+            .record_attendance(
+                &claim(&two_days, volunteers[0], AttendanceKind::In, day_one + 26 * HOUR, None),
+                &two_days,
+            )
+            .await
+            .unwrap();
+        assert!(today.is_open, "{backend}");
+        let yesterday = store.require_record(yesterday.id).await.unwrap();
+        assert!(!yesterday.is_open, "{backend}");
+        assert_eq!(yesterday.minutes, 0);
+        let closed = store
+            .record_attendance(
+                &claim(&two_days, volunteers[0], AttendanceKind::Out, day_one + 27 * HOUR, None),
+                &two_days,
+            )
+            .await
+            .unwrap();
+        assert_eq!((closed.id, closed.minutes), (today.id, 60), "{backend}");
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
     }
 }
 
