@@ -135,6 +135,12 @@ pub fn path_within(path: &str, ancestor_path: &str) -> bool {
         || (path.starts_with(ancestor_path) && path.as_bytes().get(ancestor_path.len()) == Some(&b'/'))
 }
 
+/// The proper ancestors of a path, from the top: `36/3601/360111` gives
+/// `36` and `36/3601`.
+pub fn ancestor_paths(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(slash, _)| &path[..slash])
+}
+
 /// One row of an import file: `code,name,level,parent_code`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionRow {
@@ -209,6 +215,8 @@ mod tests {
     fn within_is_a_path_prefix_on_boundaries() {
         assert!(path_within("36/3601/360111", "36/3601"));
         assert!(path_within("36/3601", "36/3601"));
+        assert_eq!(ancestor_paths("36/3601/360111").collect::<Vec<_>>(), ["36", "36/3601"]);
+        assert_eq!(ancestor_paths("36").count(), 0);
         assert!(!path_within("36/3601/360111", "36/3601/36011"));
         assert!(!path_within("36/3601/360102", "36/3601/360111"));
     }

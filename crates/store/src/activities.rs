@@ -15,6 +15,7 @@ use zhiyuan_domain::activity::{
 };
 use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
+use zhiyuan_domain::region::ancestor_paths;
 use zhiyuan_domain::signup::{self, Seats, SignupStatus};
 use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
 
@@ -296,15 +297,14 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Project>> {
         let (low, high) = subtree_bounds(area_path);
-        let ancestors: Vec<String> = ancestor_paths(area_path);
+        // A project serves its area's subtree: the region's own projects,
+        // those below it, and those of the regions above it.
+        // ('' keeps the list non-empty at the top of the tree.)
+        let ancestors = code_list(std::iter::once("").chain(ancestor_paths(area_path)));
         let sql = format!(
             "SELECT {PROJECT_COLUMNS} FROM projects WHERE id > $1 AND ($2 = 0 OR organization_id = $2) \
-             AND (area_path = $3 OR (area_path > $4 AND area_path < $5) OR area_path IN ('' {})) ORDER BY id LIMIT $6",
-            // Paths are digits and slashes; anything else is dropped.
-            ancestors
-                .iter()
-                .map(|p| format!(", '{}'", p.replace(|c: char| !c.is_ascii_digit() && c != '/', "")))
-                .collect::<String>()
+             AND (area_path = $3 OR (area_path > $4 AND area_path < $5) OR area_path IN ({ancestors})) \
+             ORDER BY id LIMIT $6"
         );
         let after = parse_cursor(cursor);
         let rows = read_conn!(self, conn => sqlx::query_as::<_, Project>(sqlx::AssertSqlSafe(sql))
@@ -790,10 +790,4 @@ impl Store {
         });
         Ok(())
     }
-}
-
-/// `36/3601/360111` → `["36", "36/3601"]`: the proper ancestors of a path.
-fn ancestor_paths(path: &str) -> Vec<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    (1..parts.len()).map(|n| parts[..n].join("/")).collect::<Vec<_>>()
 }
