@@ -536,6 +536,9 @@ async fn projects_and_categories() {
                 .items
                 .is_empty()
         );
+        // From the top of the tree (no ancestors) the subtree still counts.
+        let province = store.projects("36", None, None, 50).await.unwrap();
+        assert_eq!(province.items.len(), 1, "{backend}");
         let marked = store.mark_demonstration(project.id, 1, NOW).await.unwrap();
         assert!(marked.demonstration_at.is_some());
     }
