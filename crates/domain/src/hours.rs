@@ -225,6 +225,23 @@ impl StarTable {
         Ok(StarTable(hours))
     }
 
+    /// Reads a table written as five comma-separated hours, such as the
+    /// `star_hours` setting `100,300,600,1000,1500`.
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        let invalid = || {
+            RuleError::new(
+                "star_table_invalid",
+                "write five whole numbers of hours, separated by commas",
+            )
+        };
+        let hours: Vec<u32> = raw
+            .split(',')
+            .map(|part| part.trim().parse::<u32>().map_err(|_| invalid()))
+            .collect::<Result<_, _>>()?;
+        let hours: [u32; 5] = hours.try_into().map_err(|_| invalid())?;
+        StarTable::new(hours)
+    }
+
     pub fn thresholds(&self) -> [u32; 5] {
         self.0
     }
@@ -350,6 +367,13 @@ mod tests {
         assert!(StarTable::new([10, 10, 20, 30, 40]).is_err());
         assert!(StarTable::new([0, 10, 20, 30, 40]).is_err());
         assert_eq!(StarTable::new([1, 2, 3, 4, 5]).unwrap().level(150), 2);
+        assert_eq!(
+            StarTable::parse(" 50, 100,200 ,400,800").unwrap().thresholds(),
+            [50, 100, 200, 400, 800]
+        );
+        for bad in ["", "1,2,3,4", "1,2,3,4,5,6", "1,2,x,4,5", "5,4,3,2,1", "-1,2,3,4,5"] {
+            assert_eq!(StarTable::parse(bad).unwrap_err().code, "star_table_invalid", "{bad}");
+        }
     }
 
     #[test]

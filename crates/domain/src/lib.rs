@@ -32,6 +32,7 @@ macro_rules! string_enum {
 
 pub mod activity;
 pub mod attendance;
+pub mod certificate;
 pub mod checkin_token;
 pub mod error;
 pub mod geo;
@@ -44,6 +45,7 @@ pub mod phone;
 pub mod record;
 pub mod region;
 pub mod role;
+pub mod setting;
 pub mod signup;
 pub mod site;
 pub mod supervision;

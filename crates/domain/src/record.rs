@@ -183,6 +183,75 @@ impl ReportState {
     }
 }
 
+/// Longest report or answer, in characters.
+pub const MAX_REPORT_CHARS: usize = 500;
+
+/// What a volunteer says about one activity's records: a record is missing,
+/// or one of theirs is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportInput<'a> {
+    pub kind: ReportKind,
+    /// The record found wrong (`wrong` needs one, `missing` has none).
+    pub record_id: Option<i64>,
+    pub detail: &'a str,
+}
+
+/// Facts about the reporter and the activity that the report rules need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportContext {
+    /// The reporter had a sign-up that let them attend.
+    pub was_signed_up: bool,
+    /// The activity has begun (nothing can be missing before).
+    pub activity_started: bool,
+    /// The named record is the reporter's and this activity's.
+    pub record_is_theirs: bool,
+}
+
+/// Checks a report and returns its detail trimmed. Codes: `not_signed_up`,
+/// `activity_not_started`, `record_required` (a wrong record must be
+/// named), `record_unexpected` (a missing one cannot be), `record_not_yours`,
+/// `detail_invalid` (2 to 500 characters).
+pub fn check_report(input: &ReportInput<'_>, context: &ReportContext) -> Result<String, RuleError> {
+    if !context.was_signed_up {
+        return Err(RuleError::new(
+            "not_signed_up",
+            "only volunteers who signed up can report on an activity's records",
+        ));
+    }
+    if !context.activity_started {
+        return Err(RuleError::new("activity_not_started", "the activity has not begun"));
+    }
+    match (input.kind, input.record_id) {
+        (ReportKind::Wrong, None) => {
+            return Err(RuleError::new("record_required", "name the record that is wrong").on("record_id"));
+        }
+        (ReportKind::Missing, Some(_)) => {
+            return Err(RuleError::new(
+                "record_unexpected",
+                "a missing record has no number; describe when you served",
+            )
+            .on("record_id"));
+        }
+        (ReportKind::Wrong, Some(_)) if !context.record_is_theirs => {
+            return Err(
+                RuleError::new("record_not_yours", "that record is not yours for this activity").on("record_id"),
+            );
+        }
+        _ => {}
+    }
+    check_report_text(input.detail, "detail")
+}
+
+/// A report's detail or an organization's answer: 2 to 500 characters.
+pub fn check_report_text(raw: &str, field: &'static str) -> Result<String, RuleError> {
+    let text = raw.trim();
+    let length = text.chars().count();
+    if !(2..=MAX_REPORT_CHARS).contains(&length) {
+        return Err(RuleError::new("detail_invalid", format!("write 2 to {MAX_REPORT_CHARS} characters")).on(field));
+    }
+    Ok(text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +329,99 @@ mod tests {
         assert_eq!(code(&[slot(1, 12, 9)], now), "slots_invalid");
         assert_eq!(code(&[slot(1, 9, 12), slot(1, 11, 13)], now), "slots_invalid");
         assert_eq!(code(&[Interval::new(t(1, 20), t(2, 2))], now), "slots_invalid");
+    }
+
+    #[test]
+    fn reports_name_a_record_only_when_it_is_wrong() {
+        let fine = ReportContext {
+            was_signed_up: true,
+            activity_started: true,
+            record_is_theirs: true,
+        };
+        let missing = ReportInput {
+            kind: ReportKind::Missing,
+            record_id: None,
+            detail: "  我 9 点到 11 点在场，忘了签退  ",
+        };
+        assert_eq!(check_report(&missing, &fine).unwrap(), "我 9 点到 11 点在场，忘了签退");
+        let wrong = ReportInput {
+            kind: ReportKind::Wrong,
+            record_id: Some(3),
+            detail: "时长少算了一小时",
+        };
+        assert!(check_report(&wrong, &fine).is_ok());
+        let code = |input: &ReportInput<'_>, context: &ReportContext| check_report(input, context).unwrap_err().code;
+        assert_eq!(
+            code(
+                &missing,
+                &ReportContext {
+                    was_signed_up: false,
+                    ..fine.clone()
+                }
+            ),
+            "not_signed_up"
+        );
+        assert_eq!(
+            code(
+                &missing,
+                &ReportContext {
+                    activity_started: false,
+                    ..fine.clone()
+                }
+            ),
+            "activity_not_started"
+        );
+        assert_eq!(
+            code(
+                &ReportInput {
+                    record_id: None,
+                    ..wrong.clone()
+                },
+                &fine
+            ),
+            "record_required"
+        );
+        assert_eq!(
+            code(
+                &ReportInput {
+                    record_id: Some(3),
+                    ..missing.clone()
+                },
+                &fine
+            ),
+            "record_unexpected"
+        );
+        assert_eq!(
+            code(
+                &wrong,
+                &ReportContext {
+                    record_is_theirs: false,
+                    ..fine.clone()
+                }
+            ),
+            "record_not_yours"
+        );
+        assert_eq!(
+            code(
+                &ReportInput {
+                    detail: " 少 ",
+                    ..missing.clone()
+                },
+                &fine
+            ),
+            "detail_invalid"
+        );
+        let long = "长".repeat(MAX_REPORT_CHARS + 1);
+        assert_eq!(
+            code(
+                &ReportInput {
+                    detail: &long,
+                    ..missing
+                },
+                &fine
+            ),
+            "detail_invalid"
+        );
     }
 
     #[test]

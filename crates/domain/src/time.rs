@@ -33,6 +33,13 @@ pub fn age_in_years(birth: NaiveDate, on: NaiveDate) -> u32 {
     years.max(0) as u32
 }
 
+/// A calendar day written `YYYY-MM-DD`; `date_invalid` otherwise.
+pub fn parse_date(raw: &str, field: &'static str) -> Result<NaiveDate, crate::RuleError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::RuleError::new("date_invalid", format!("{field} must be a date written YYYY-MM-DD")).on(field)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +63,14 @@ mod tests {
         let after = "2026-11-29T16:00:00Z".parse().unwrap();
         assert_eq!(china_date(before), d(2026, 11, 29));
         assert_eq!(china_date(after), d(2026, 11, 30));
+    }
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert_eq!(parse_date(" 2026-02-28 ", "from").unwrap(), d(2026, 2, 28));
+        for bad in ["", "2026-02-30", "2026/02/28", "28-02-2026", "2026-2-28x"] {
+            let error = parse_date(bad, "from").unwrap_err();
+            assert_eq!((error.code, error.field), ("date_invalid", Some("from")), "{bad}");
+        }
     }
 }

@@ -10,7 +10,8 @@
 use crate::RuleError;
 use chrono::{Datelike, NaiveDate};
 
-fn mod11_2(digits: &[u8]) -> char {
+/// The ISO 7064 MOD 11-2 check character of ASCII digits (`X` for 10).
+pub(crate) fn mod11_2(digits: &[u8]) -> char {
     // Walk from the right: the rightmost payload digit has weight 2, then 4, 8, 5, ...
     let mut weight = 1u32;
     let mut sum = 0u32;

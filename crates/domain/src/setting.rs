@@ -1,0 +1,66 @@
+//! The platform settings an operator may change without a release, and
+//! what each accepts. A missing setting means its default, which the
+//! reader of the setting knows.
+
+use crate::RuleError;
+use crate::hours::StarTable;
+
+/// The star-level hours, comma-separated (e.g. `100,300,600,1000,1500`).
+pub const STAR_HOURS: &str = "star_hours";
+/// The person in charge named on certificates the platform issues.
+pub const CERTIFICATE_PERSON_IN_CHARGE: &str = "certificate_person_in_charge";
+/// The contact (phone or address) printed on certificates.
+pub const CERTIFICATE_CONTACT: &str = "certificate_contact";
+
+/// Every setting there is.
+pub const ALL: [&str; 3] = [STAR_HOURS, CERTIFICATE_PERSON_IN_CHARGE, CERTIFICATE_CONTACT];
+
+/// Longest free-text setting, in characters.
+pub const MAX_TEXT_CHARS: usize = 60;
+
+/// Checks a value for a setting and returns it as it should be stored:
+/// `setting_unknown` for a key that is not a setting, the key's own code
+/// (`star_table_invalid`, `setting_too_long`) for a value it refuses.
+pub fn check(key: &str, value: &str) -> Result<String, RuleError> {
+    let value = value.trim();
+    match key {
+        STAR_HOURS => {
+            let table = StarTable::parse(value)?;
+            Ok(table.thresholds().map(|h| h.to_string()).join(","))
+        }
+        CERTIFICATE_PERSON_IN_CHARGE | CERTIFICATE_CONTACT => {
+            if value.chars().count() > MAX_TEXT_CHARS || value.chars().any(char::is_control) {
+                return Err(RuleError::new(
+                    "setting_too_long",
+                    format!("at most {MAX_TEXT_CHARS} characters on one line"),
+                ));
+            }
+            Ok(value.to_string())
+        }
+        other => Err(RuleError::new(
+            "setting_unknown",
+            format!("{other:?} is not a setting; the settings are {}", ALL.join(", ")),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_setting_takes_its_own_values() {
+        assert_eq!(
+            check(STAR_HOURS, " 50, 100,200,400 ,800 ").unwrap(),
+            "50,100,200,400,800"
+        );
+        assert_eq!(check(STAR_HOURS, "5,4,3,2,1").unwrap_err().code, "star_table_invalid");
+        assert_eq!(check(CERTIFICATE_CONTACT, " 0791-86000000 ").unwrap(), "0791-86000000");
+        assert_eq!(
+            check(CERTIFICATE_PERSON_IN_CHARGE, &"长".repeat(61)).unwrap_err().code,
+            "setting_too_long"
+        );
+        assert_eq!(check(CERTIFICATE_CONTACT, "a\nb").unwrap_err().code, "setting_too_long");
+        assert_eq!(check("colour", "red").unwrap_err().code, "setting_unknown");
+    }
+}
