@@ -7,9 +7,11 @@ use crate::activities::Activity;
 use crate::{Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
 use zhiyuan_domain::attendance::Accepted;
+use zhiyuan_domain::certificate::LedgerState;
 use zhiyuan_domain::checkin_token::AttendanceKind;
 use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
@@ -807,21 +809,6 @@ impl Store {
     /// head kept with their totals, each record against its last entry, and
     /// the totals against the entries' sums.
     pub async fn verify_ledger(&self) -> Result<LedgerReport> {
-        type EntryRow = (
-            i64,
-            i64,
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            Vec<u8>,
-            Vec<u8>,
-        );
         let mut report = LedgerReport {
             volunteers: 0,
             entries: 0,
@@ -829,7 +816,7 @@ impl Store {
         };
         let mut after = 0i64;
         loop {
-            let heads: Vec<(i64, i64, Vec<u8>, i64, i64)> = read_conn!(self, conn => sqlx::query_as(
+            let heads: Vec<LedgerHead> = read_conn!(self, conn => sqlx::query_as(
                 "SELECT volunteer_id, ledger_seq, ledger_hash, credit_minutes, honor_minutes FROM volunteer_totals \
                  WHERE volunteer_id > $1 ORDER BY volunteer_id LIMIT 500",
             )
@@ -854,74 +841,147 @@ impl Store {
             }
             let Some(last) = heads.last() else { break };
             after = last.0;
-            for (volunteer_id, head_seq, head_hash, credit, honor) in heads {
+            for head in heads {
+                let checked = self.check_volunteer_ledger(&head).await?;
                 report.volunteers += 1;
-                let rows: Vec<EntryRow> = read_conn!(self, conn => sqlx::query_as(
-                    "SELECT volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, \
-                     prev_hash, hash FROM ledger_entries WHERE volunteer_id = $1 ORDER BY seq",
-                )
-                .bind(volunteer_id)
-                .fetch_all(&mut *conn)
-                .await?);
-                report.entries += rows.len() as u64;
-                let entries: Vec<StoredEntry<'_>> = rows
-                    .iter()
-                    .map(|r| StoredEntry {
-                        fields: EntryFields {
-                            volunteer_id: r.0,
-                            seq: r.1,
-                            record_id: r.2,
-                            event: &r.3,
-                            state: &r.4,
-                            hour_kind: &r.5,
-                            minutes: r.6,
-                            effective_delta: r.7,
-                            at_ms: r.8,
-                            actor_user_id: r.9,
-                            reason: &r.10,
-                        },
-                        prev_hash: r.11.clone(),
-                        hash: r.12.clone(),
-                    })
-                    .collect();
-                let head = (head_seq > 0).then_some((head_seq, head_hash.as_slice()));
-                report.broken.extend(
-                    ledger::verify_chain(volunteer_id, &entries, head)
-                        .into_iter()
-                        .map(BrokenLinkView::from),
-                );
-                let sum = |kind: &str| rows.iter().filter(|r| r.5 == kind).map(|r| r.7).sum::<i64>();
-                if sum("credit") != credit || sum("honor") != honor {
-                    report.broken.push(BrokenLinkView {
-                        volunteer_id,
-                        seq: head_seq,
-                        problem: "the totals differ from the ledger's sums".into(),
-                    });
-                }
-                let records: Vec<(i64, String, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
-                    "SELECT id, state, minutes, is_open FROM service_records WHERE volunteer_id = $1",
-                )
-                .bind(volunteer_id)
-                .fetch_all(&mut *conn)
-                .await?);
-                for (record_id, state, minutes, is_open) in records {
-                    let last = rows.iter().rev().find(|r| r.2 == record_id);
-                    let agrees = match last {
-                        Some(entry) => entry.4 == state && entry.6 == minutes,
-                        None => is_open && state == "pending" && minutes == 0,
-                    };
-                    if !agrees {
-                        report.broken.push(BrokenLinkView {
-                            volunteer_id,
-                            seq: last.map_or(0, |r| r.1),
-                            problem: format!("record {record_id} differs from its last ledger entry (edited)"),
-                        });
-                    }
-                }
+                report.entries += checked.entries;
+                report.broken.extend(checked.broken);
             }
         }
         Ok(report)
     }
+
+    /// One volunteer's ledger, checked: whether their chain holds (as
+    /// [`Store::verify_ledger`] checks it) and each record's state and
+    /// minutes after its last entry. Certificate verification reads this.
+    pub async fn volunteer_ledger(&self, volunteer_id: i64) -> Result<VolunteerLedger> {
+        let head: Option<LedgerHead> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT volunteer_id, ledger_seq, ledger_hash, credit_minutes, honor_minutes FROM volunteer_totals WHERE volunteer_id = $1",
+        )
+        .bind(volunteer_id)
+        .fetch_optional(&mut *conn)
+        .await?);
+        let head = head.unwrap_or((volunteer_id, 0, Vec::new(), 0, 0));
+        let checked = self.check_volunteer_ledger(&head).await?;
+        Ok(VolunteerLedger {
+            intact: checked.broken.is_empty(),
+            latest: checked.latest,
+        })
+    }
+
+    async fn check_volunteer_ledger(&self, head: &LedgerHead) -> Result<CheckedLedger> {
+        type EntryRow = (
+            i64,
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            String,
+            Vec<u8>,
+            Vec<u8>,
+        );
+        let (volunteer_id, head_seq, head_hash, credit, honor) = head;
+        let volunteer_id = *volunteer_id;
+        let rows: Vec<EntryRow> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, \
+             prev_hash, hash FROM ledger_entries WHERE volunteer_id = $1 ORDER BY seq",
+        )
+        .bind(volunteer_id)
+        .fetch_all(&mut *conn)
+        .await?);
+        let entries: Vec<StoredEntry<'_>> = rows
+            .iter()
+            .map(|r| StoredEntry {
+                fields: EntryFields {
+                    volunteer_id: r.0,
+                    seq: r.1,
+                    record_id: r.2,
+                    event: &r.3,
+                    state: &r.4,
+                    hour_kind: &r.5,
+                    minutes: r.6,
+                    effective_delta: r.7,
+                    at_ms: r.8,
+                    actor_user_id: r.9,
+                    reason: &r.10,
+                },
+                prev_hash: r.11.clone(),
+                hash: r.12.clone(),
+            })
+            .collect();
+        let stored_head = (*head_seq > 0).then_some((*head_seq, head_hash.as_slice()));
+        let mut broken: Vec<BrokenLinkView> = ledger::verify_chain(volunteer_id, &entries, stored_head)
+            .into_iter()
+            .map(BrokenLinkView::from)
+            .collect();
+        let sum = |kind: &str| rows.iter().filter(|r| r.5 == kind).map(|r| r.7).sum::<i64>();
+        if sum("credit") != *credit || sum("honor") != *honor {
+            broken.push(BrokenLinkView {
+                volunteer_id,
+                seq: *head_seq,
+                problem: "the totals differ from the ledger's sums".into(),
+            });
+        }
+        let mut latest = HashMap::new();
+        for row in &rows {
+            latest.insert(
+                row.2,
+                LedgerState {
+                    state: row.4.clone(),
+                    minutes: row.6,
+                },
+            );
+        }
+        let records: Vec<(i64, String, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT id, state, minutes, is_open FROM service_records WHERE volunteer_id = $1",
+        )
+        .bind(volunteer_id)
+        .fetch_all(&mut *conn)
+        .await?);
+        for (record_id, state, minutes, is_open) in records {
+            let agrees = match latest.get(&record_id) {
+                Some(entry) => entry.state == state && entry.minutes == minutes,
+                None => is_open && state == "pending" && minutes == 0,
+            };
+            if !agrees {
+                let seq = rows.iter().rev().find(|r| r.2 == record_id).map_or(0, |r| r.1);
+                broken.push(BrokenLinkView {
+                    volunteer_id,
+                    seq,
+                    problem: format!("record {record_id} differs from its last ledger entry (edited)"),
+                });
+            }
+        }
+        Ok(CheckedLedger {
+            entries: rows.len() as u64,
+            broken,
+            latest,
+        })
+    }
+}
+
+/// A volunteer's ledger head as kept with their totals: volunteer, last
+/// sequence, last hash, credit and honor minutes.
+type LedgerHead = (i64, i64, Vec<u8>, i64, i64);
+
+struct CheckedLedger {
+    entries: u64,
+    broken: Vec<BrokenLinkView>,
+    latest: HashMap<i64, LedgerState>,
+}
+
+/// One volunteer's ledger as certificate verification needs it.
+#[derive(Debug, Clone)]
+pub struct VolunteerLedger {
+    /// The chain, head, totals and records all agree.
+    pub intact: bool,
+    /// Each record's state and minutes after its last entry.
+    pub latest: HashMap<i64, LedgerState>,
 }
 
 fn pings_of(rows: &[(i64, f64, f64, f64)]) -> Vec<Ping> {

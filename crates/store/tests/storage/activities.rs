@@ -4,6 +4,7 @@ use super::*;
 use chrono::{DateTime, Utc};
 use zhiyuan_domain::activity::{ActivityInput, CheckinMethod, plan};
 use zhiyuan_domain::attendance::Accepted;
+use zhiyuan_domain::certificate::{CertifiedHolder, CertifiedIssuer, Coverage, LedgerState, Snapshot, compose_number};
 use zhiyuan_domain::checkin_token::AttendanceKind;
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::record::{EvidenceType, RecordState};
@@ -448,6 +449,15 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
             .await
             .unwrap();
         assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+        let ledger = store.volunteer_ledger(volunteers[0]).await.unwrap();
+        assert!(ledger.intact, "{backend}");
+        assert_eq!(
+            ledger.latest[&record.id],
+            LedgerState {
+                state: "effective".into(),
+                minutes: 120
+            }
+        );
         store.close().await;
 
         // Someone with database access doubles the hours.
@@ -481,6 +491,80 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
             broken.iter().any(|b| b.problem.contains("record")),
             "{backend}: {broken:?}"
         );
+        assert!(
+            !store.volunteer_ledger(volunteers[0]).await.unwrap().intact,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn certificates_keep_what_they_state() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        for (kind, at) in [(AttendanceKind::In, start), (AttendanceKind::Out, start + 2 * HOUR)] {
+            store
+                .record_attendance(&claim(&activity, volunteers[0], kind, at, None), &activity)
+                .await
+                .unwrap();
+        }
+        assert!(
+            store.certifiable_records(volunteers[0]).await.unwrap().is_empty(),
+            "{backend}: pending"
+        );
+        let record = store.hours_of_volunteer(volunteers[0], 10).await.unwrap().records[0].id;
+        store
+            .change_record(record, RecordState::Effective, "", Some(1), NOW)
+            .await
+            .unwrap();
+        let records = store.certifiable_records(volunteers[0]).await.unwrap();
+        assert_eq!(records.len(), 1, "{backend}");
+        assert_eq!((records[0].record_id, records[0].minutes), (record, 120));
+        assert_eq!(records[0].organization_id, org);
+        assert_eq!(records[0].content, "关爱留守老人", "{backend}: the category's name");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let snapshot = Snapshot {
+            number: compose_number("360111", day, 77),
+            issued_on: day,
+            holder: CertifiedHolder {
+                volunteer_id: volunteers[0],
+                name: "甲".into(),
+                id_type: "居民身份证".into(),
+                masked_id: "3601**********0011".into(),
+                volunteer_no: "V360111261100000X".into(),
+            },
+            coverage: Coverage::default(),
+            records,
+            issuer: CertifiedIssuer {
+                name: "中心".into(),
+                person_in_charge: "—".into(),
+                handling_officer: "网上自助出具".into(),
+                contact: "—".into(),
+            },
+        };
+        store.insert_certificate(&snapshot, 1, NOW).await.unwrap();
+        let taken = store.insert_certificate(&snapshot, 1, NOW).await.unwrap_err();
+        assert!(
+            matches!(
+                taken,
+                StoreError::Conflict {
+                    code: "certificate_number_taken",
+                    ..
+                }
+            ),
+            "{backend}: {taken:?}"
+        );
+        assert_eq!(
+            store.certificate(&snapshot.number).await.unwrap(),
+            Some(snapshot.clone())
+        );
+        assert_eq!(store.certificate("ZY000").await.unwrap(), None);
+        let listed = store.certificates_of_volunteer(volunteers[0]).await.unwrap();
+        assert_eq!(listed.len(), 1, "{backend}");
+        assert_eq!((listed[0].credit_minutes, listed[0].honor_minutes), (120, 0));
     }
 }
 
