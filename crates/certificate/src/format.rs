@@ -4,15 +4,15 @@ use chrono::NaiveDate;
 
 use crate::CertificateError;
 
-/// Hours with at most one decimal and the unit: `12.5 小时`, `3 小时`.
+/// Hours with at most two decimals (as the platform reports them
+/// everywhere, so the certificate and the verification page agree) and the
+/// unit: `12.5 小时`, `1.67 小时`, `3 小时`.
 pub(crate) fn hours(value: f64) -> String {
     // Adding 0.0 turns a negative zero into zero, so that it does not print as "-0".
-    let rounded = (value * 10.0).round() / 10.0 + 0.0;
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0} 小时")
-    } else {
-        format!("{rounded:.1} 小时")
-    }
+    let rounded = (value * 100.0).round() / 100.0 + 0.0;
+    let text = format!("{rounded:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} 小时")
 }
 
 /// Checks that `value` is a number of hours that can be printed.
@@ -41,14 +41,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hours_have_at_most_one_decimal() {
+    fn hours_have_at_most_two_decimals() {
         assert_eq!(hours(12.5), "12.5 小时");
         assert_eq!(hours(3.0), "3 小时");
-        assert_eq!(hours(2.25), "2.3 小时");
-        assert_eq!(hours(7.96), "8 小时");
-        assert_eq!(hours(0.04), "0 小时");
+        assert_eq!(hours(1.67), "1.67 小时");
+        assert_eq!(hours(2.255), "2.26 小时");
+        assert_eq!(hours(7.999), "8 小时");
+        assert_eq!(hours(0.004), "0 小时");
         assert_eq!(hours(-0.0), "0 小时");
         assert_eq!(hours(1234.0), "1234 小时");
+        assert_eq!(hours(10.0), "10 小时");
     }
 
     #[test]
