@@ -38,6 +38,9 @@ pub struct ServerConfig {
     /// Behind a reverse proxy: count failed logins per `X-Forwarded-For`
     /// address instead of per connection (else everyone shares the proxy's).
     pub trust_forwarded_for: bool,
+    /// The address people reach the platform at, for links that leave the
+    /// browser (certificates' QR codes); `None` uses the request's Host.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             body_limit: 1024 * 1024,
             trust_forwarded_for: false,
+            public_url: None,
         }
     }
 }
@@ -63,6 +67,12 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
         throttle: Arc::new(LoginThrottle::default()),
         metrics: metrics::handle(),
         trust_forwarded_for: config.trust_forwarded_for,
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_string())
+            .filter(|url| !url.is_empty()),
+        certificate_font: Arc::default(),
     };
     let router = Router::new()
         .merge(api::routes())

@@ -1,9 +1,14 @@
 //! What every handler shares: the store, the activity search index, the
-//! password service, the login throttle and the metrics handle.
+//! password service, the login throttle, the metrics handle, the public
+//! address and the certificate font (loaded on first use).
 
 use crate::auth::{LoginThrottle, Passwords};
+use crate::error::{ApiError, ApiResult};
+use axum::http::{HeaderMap, StatusCode, header};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
+use tokio::sync::OnceCell;
+use zhiyuan_certificate::CjkFont;
 use zhiyuan_domain::checkin_token::TokenKey;
 use zhiyuan_search::{ActivityDoc, ActivityIndex};
 use zhiyuan_store::Store;
@@ -19,12 +24,48 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The address people reach the platform at, without a trailing slash.
+    pub public_url: Option<String>,
+    /// The Chinese font of certificate PDFs, loaded (about 20 MB) on the
+    /// first download; the error names the Debian package to install.
+    pub certificate_font: Arc<OnceCell<Result<CjkFont, String>>>,
 }
 
 impl AppState {
     /// The key that signs check-in tokens (derived from the data key).
     pub fn token_key(&self) -> TokenKey {
         TokenKey::new(self.store.vault().checkin_key())
+    }
+
+    /// The absolute address of a path (`/c/...`, `/certificates/...`) for
+    /// a QR code: the configured public URL, else this request's Host.
+    pub fn absolute_url(&self, headers: &HeaderMap, path: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{base}{path}"),
+            None => {
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                format!("http://{host}{path}")
+            }
+        }
+    }
+
+    /// The certificate font, loaded off the async threads on first use;
+    /// 503 `font_missing` naming the package when there is none.
+    pub async fn certificate_font(&self) -> ApiResult<CjkFont> {
+        let loaded = self
+            .certificate_font
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(|| CjkFont::find().map_err(|e| e.to_string()))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await;
+        loaded
+            .clone()
+            .map_err(|detail| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "font_missing", detail))
     }
 
     /// Brings the search index up to date with one activity. The index is a

@@ -1552,3 +1552,367 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         assert!(app.store.verify_ledger().await.unwrap().broken.is_empty(), "{ctx}");
     }
 }
+
+/// The text of a PDF, all pages.
+fn pdf_text(pdf: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(pdf).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).unwrap()
+}
+
+#[tokio::test]
+async fn certificates_state_the_ledger_and_notice_when_it_changes() {
+    use chrono::{Duration, Utc};
+    use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
+    for app in apps().await {
+        let ctx = app.backend;
+        let organizer = app.demo(4).await;
+        let volunteer = app.demo(5).await;
+        let county_admin = app.demo(2).await;
+        let resident = app.demo(6).await;
+        let org = demo_organization(&app, &organizer).await;
+        let now = Utc::now();
+        let me = app.get("/api/v1/me", Some(&volunteer)).await;
+        let volunteer_id = me.body["volunteer_id"].as_str().unwrap().to_string();
+        let issue_path = format!("/api/v1/volunteers/{volunteer_id}/certificates");
+
+        // Nothing to certify yet.
+        assert_problem(
+            &app.post(&issue_path, Some(&volunteer), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_effective_hours",
+            ctx,
+        );
+
+        // 100 minutes of service: signed in offline with the code of then, out by GPS now.
+        let body = activity_body(&org, "敬老院陪伴", now - Duration::hours(2), 3);
+        let id = app.post("/api/v1/activities", Some(&organizer), body).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
+            .await;
+        let key = TokenKey::new(app.store.vault().checkin_key());
+        let then = now - Duration::minutes(100);
+        let token = issue(&key, id.parse().unwrap(), AttendanceKind::In, then).token;
+        let place = json!({"lat": 28.6830, "lon": 115.9487, "accuracy_m": 10.0});
+        let mut sign_in = json!({"kind": "in", "method": "qr", "token": token, "at": rfc(then)});
+        sign_in
+            .as_object_mut()
+            .unwrap()
+            .extend(place.as_object().unwrap().clone());
+        let attendance = format!("/api/v1/activities/{id}/attendance");
+        let signed_in = app.post(&attendance, Some(&volunteer), sign_in).await;
+        assert_eq!(signed_in.status, StatusCode::CREATED, "{ctx}: {:?}", signed_in.body);
+        let mut sign_out = json!({"kind": "out", "method": "gps"});
+        sign_out
+            .as_object_mut()
+            .unwrap()
+            .extend(place.as_object().unwrap().clone());
+        let signed_out = app.post(&attendance, Some(&volunteer), sign_out).await;
+        assert_eq!(signed_out.status, StatusCode::CREATED, "{ctx}: {:?}", signed_out.body);
+        let record_id = signed_out.body["record_id"].as_str().unwrap().to_string();
+        let hours = signed_out.body["hours"].as_f64().unwrap();
+        app.post(
+            &format!("/api/v1/service-records/{record_id}/confirm"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+
+        // Who may issue, and bad ranges.
+        assert_problem(
+            &app.post(&issue_path, Some(&resident), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.post(&issue_path, Some(&organizer), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.post(&issue_path, Some(&volunteer), json!({"from": "2026-13-01"}))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "date_invalid",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &issue_path,
+                Some(&volunteer),
+                json!({"from": "2026-11-02", "to": "2026-11-01"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "date_range_invalid",
+            ctx,
+        );
+        let before = (now - Duration::days(400)).format("%Y-%m-%d").to_string();
+        assert_problem(
+            &app.post(&issue_path, Some(&volunteer), json!({"to": before})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_effective_hours",
+            ctx,
+        );
+
+        // The organization certifies its own records; the volunteer self-serves (no body at all).
+        let by_org = app
+            .post(&issue_path, Some(&organizer), json!({"organization_id": org}))
+            .await;
+        assert_eq!(by_org.status, StatusCode::CREATED, "{ctx}: {:?}", by_org.body);
+        let issued = app.call(Method::POST, &issue_path, Some(&volunteer), None).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{ctx}: {:?}", issued.body);
+        let number = issued.body["number"].as_str().unwrap().to_string();
+        assert_eq!(number.len(), 21, "{ctx}: {number}");
+        assert_eq!(issued.body["credit_hours"].as_f64().unwrap(), hours, "{ctx}");
+        assert_eq!(issued.body["records"], 1);
+        assert_ne!(by_org.body["number"], issued.body["number"]);
+        let listed = app.get(&issue_path, Some(&volunteer)).await;
+        assert_eq!(listed.body.as_array().unwrap().len(), 2, "{ctx}: {:?}", listed.body);
+        assert_problem(
+            &app.get(&issue_path, Some(&resident)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let by_county = app.get(&issue_path, Some(&county_admin)).await;
+        assert_eq!(by_county.status, StatusCode::OK, "{ctx}");
+
+        // Anyone verifies by number, typed in lower case with spaces too.
+        let verify = format!("/api/v1/certificates/{number}");
+        let verified = app
+            .get(&format!("/api/v1/certificates/%20{}", number.to_lowercase()), None)
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{ctx}: {:?}", verified.body);
+        assert_eq!(verified.body["ledger_agrees"], true, "{ctx}: {:?}", verified.body);
+        let holder = app
+            .get(&format!("/api/v1/volunteers/{volunteer_id}"), Some(&volunteer))
+            .await;
+        let name = holder.body["name"].as_str().unwrap().to_string();
+        assert_eq!(verified.body["holder"]["name"], name.as_str());
+        let masked = verified.body["holder"]["masked_id"].as_str().unwrap();
+        assert!(masked.contains("**********"), "{ctx}: {masked}");
+        assert_eq!(verified.body["issuer"]["name"], "青山湖区新时代文明实践中心");
+        assert_eq!(verified.body["issuer"]["handling_officer"], "网上自助出具");
+        assert_eq!(verified.body["records"][0]["activity"], "敬老院陪伴");
+        assert_eq!(verified.body["records"][0]["content"], "关爱留守老人");
+        assert_eq!(by_org.body["credit_hours"], issued.body["credit_hours"]);
+        assert_problem(
+            &app.get("/api/v1/certificates/ZY123", None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "certificate_number_invalid",
+            ctx,
+        );
+        let unknown = zhiyuan_domain::certificate::compose_number("360111", now.date_naive(), 1);
+        assert_problem(
+            &app.get(&format!("/api/v1/certificates/{unknown}"), None).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            ctx,
+        );
+
+        // The PDF says the same: name, hours, number.
+        let pdf = app
+            .client
+            .get(format!("{}{}", app.base, issued.body["pdf_url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK, "{ctx}");
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let text = pdf_text(&pdf.bytes().await.unwrap());
+        for expected in [
+            "志愿服务证明",
+            name.as_str(),
+            number.as_str(),
+            "敬老院陪伴",
+            "青山湖区新时代文明实践中心",
+        ] {
+            assert!(text.contains(expected), "{ctx}: {expected:?} missing from {text}");
+        }
+        assert!(
+            text.contains(&format!("{hours} 小时")),
+            "{ctx}: {hours} h missing from {text}"
+        );
+
+        // Revoking the record makes the certificate disagree with the ledger.
+        let revoked = app
+            .post(
+                &format!("/api/v1/service-records/{record_id}/revoke"),
+                Some(&organizer),
+                json!({"reason": "重复登记"}),
+            )
+            .await;
+        assert_eq!(revoked.status, StatusCode::OK, "{ctx}: {:?}", revoked.body);
+        let after = app.get(&verify, None).await;
+        assert_eq!(after.body["ledger_agrees"], false, "{ctx}: {:?}", after.body);
+        assert_eq!(after.body["discrepancies"][0]["code"], "record_no_longer_effective");
+        assert_eq!(after.body["discrepancies"][0]["record_id"], record_id.as_str());
+        assert_eq!(after.body["records"][0]["agrees"], false);
+        // What it said stays what it said.
+        assert_eq!(after.body["credit_hours"].as_f64().unwrap(), hours, "{ctx}");
+    }
+}
+
+#[tokio::test]
+async fn record_reports_are_answered_by_the_organization() {
+    use chrono::{Duration, Utc};
+    for app in apps().await {
+        let ctx = app.backend;
+        let organizer = app.demo(4).await;
+        let volunteer = app.demo(5).await;
+        let resident = app.demo(6).await;
+        let org = demo_organization(&app, &organizer).await;
+        let now = Utc::now();
+        let create = |title: &str, starts| {
+            let body = activity_body(&org, title, starts, 2);
+            let app = &app;
+            let organizer = organizer.clone();
+            async move {
+                let reply = app.post("/api/v1/activities", Some(&organizer), body).await;
+                reply.body["id"].as_str().unwrap().to_string()
+            }
+        };
+        let id = create("社区义诊", now - Duration::hours(1)).await;
+        let later = create("周末义诊", now + Duration::days(2)).await;
+        for activity in [&id, &later] {
+            let signed = app
+                .post(
+                    &format!("/api/v1/activities/{activity}/signups"),
+                    Some(&volunteer),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(signed.status, StatusCode::CREATED, "{ctx}: {:?}", signed.body);
+        }
+        let reports = format!("/api/v1/activities/{id}/record-reports");
+        let missing = json!({"kind": "missing", "detail": "我 9 点到 11 点都在现场，扫码时没有网络"});
+
+        assert_problem(
+            &app.post(&reports, Some(&resident), missing.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "volunteer_required",
+            ctx,
+        );
+        let other = app
+            .post("/api/v1/volunteers", None, registration(&an_id(402), "13912340402"))
+            .await;
+        assert_eq!(other.status, StatusCode::CREATED, "{ctx}: {:?}", other.body);
+        let stranger = app.login("13912340402", "Zhiyuan2026").await;
+        assert_problem(
+            &app.post(&reports, Some(&stranger), missing.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_signed_up",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/activities/{later}/record-reports"),
+                Some(&volunteer),
+                missing.clone(),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activity_not_started",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &reports,
+                Some(&volunteer),
+                json!({"kind": "wrong", "detail": "时长不对"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "record_required",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &reports,
+                Some(&volunteer),
+                json!({"kind": "lost", "detail": "时长不对"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "report_kind_invalid",
+            ctx,
+        );
+        assert_problem(
+            &app.post(&reports, Some(&volunteer), json!({"kind": "missing", "detail": " "}))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "detail_invalid",
+            ctx,
+        );
+        let filed = app.post(&reports, Some(&volunteer), missing.clone()).await;
+        assert_eq!(filed.status, StatusCode::CREATED, "{ctx}: {:?}", filed.body);
+        assert_eq!(filed.body["state"], "open");
+        let report_id = filed.body["id"].as_str().unwrap().to_string();
+        assert_problem(
+            &app.post(&reports, Some(&volunteer), missing).await,
+            StatusCode::CONFLICT,
+            "report_already_open",
+            ctx,
+        );
+        let mine = app.get("/api/v1/me/record-reports", Some(&volunteer)).await;
+        assert_eq!(mine.body.as_array().unwrap().len(), 1, "{ctx}: {:?}", mine.body);
+
+        // The organization sees it and answers once.
+        let queue = format!("/api/v1/organizations/{org}/record-reports?state=open");
+        assert_problem(
+            &app.get(&queue, Some(&volunteer)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let open = app.get(&queue, Some(&organizer)).await;
+        assert_eq!(open.body[0]["id"], report_id.as_str(), "{ctx}: {:?}", open.body);
+        assert_eq!(open.body[0]["activity_title"], "社区义诊");
+        assert_problem(
+            &app.get(
+                &format!("/api/v1/organizations/{org}/record-reports?state=closed"),
+                Some(&organizer),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "report_state_invalid",
+            ctx,
+        );
+        let resolve = format!("/api/v1/record-reports/{report_id}/resolve");
+        let answer = json!({"answer": "已核实签到表，补录 2 小时"});
+        assert_problem(
+            &app.post(&resolve, Some(&volunteer), answer.clone()).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.post(&resolve, Some(&organizer), json!({"answer": ""})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "detail_invalid",
+            ctx,
+        );
+        let resolved = app.post(&resolve, Some(&organizer), answer.clone()).await;
+        assert_eq!(resolved.status, StatusCode::OK, "{ctx}: {:?}", resolved.body);
+        assert_eq!(resolved.body["state"], "resolved");
+        assert_eq!(resolved.body["answer"], "已核实签到表，补录 2 小时");
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/record-reports/{report_id}/reject"),
+                Some(&organizer),
+                answer,
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transition",
+            ctx,
+        );
+        let open = app.get(&queue, Some(&organizer)).await;
+        assert!(open.body.as_array().unwrap().is_empty(), "{ctx}: {:?}", open.body);
+    }
+}

@@ -40,6 +40,10 @@ struct ListenArgs {
     /// Behind a reverse proxy: count failed logins per X-Forwarded-For address.
     #[arg(long, env = "ZHIYUAN_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// The address people reach the platform at (e.g. https://zhiyuan.example.cn),
+    /// printed in certificates' QR codes; without it, the request's Host is used.
+    #[arg(long, env = "ZHIYUAN_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +99,14 @@ enum Command {
     /// Recompute every volunteer's hash chain of hours; exit 0 when every
     /// chain holds, else 1 with the broken links.
     VerifyLedger {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Show a platform setting, or set it when a value is given
+    /// (star_hours, certificate_person_in_charge, certificate_contact).
+    Setting {
+        key: String,
+        value: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -170,6 +182,24 @@ async fn open_store(args: &DbArgs) -> Result<Store, String> {
     Ok(store)
 }
 
+/// Prints a setting, or checks and stores a new value first.
+async fn setting(store: &Store, key: &str, value: Option<&str>) -> Result<(), String> {
+    if let Some(value) = value {
+        let checked = zhiyuan_domain::setting::check(key, value).map_err(|e| format!("{}: {}", e.code, e.detail))?;
+        store.set_setting(key, &checked).await.map_err(|e| e.to_string())?;
+    } else if !zhiyuan_domain::setting::ALL.contains(&key) {
+        return Err(format!(
+            "setting_unknown: {key:?} is not a setting; the settings are {}",
+            zhiyuan_domain::setting::ALL.join(", ")
+        ));
+    }
+    match store.setting(key).await.map_err(|e| e.to_string())? {
+        Some(stored) => println!("{key} = {stored}"),
+        None => println!("{key} is not set (the default applies)"),
+    }
+    Ok(())
+}
+
 async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&listen.listen)
         .await
@@ -177,6 +207,7 @@ async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let config = ServerConfig {
         trust_forwarded_for: listen.trust_forwarded_for,
+        public_url: listen.public_url.clone(),
         ..ServerConfig::default()
     };
     let router = app(store.clone(), &config).await.map_err(|e| e.to_string())?;
@@ -202,6 +233,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date ({})", store.backend_name());
             store.close().await;
             Ok(())
+        }
+        Command::Setting { key, value, db } => {
+            let store = open_store(&db).await?;
+            let outcome = setting(&store, &key, value.as_deref()).await;
+            store.close().await;
+            outcome
         }
         Command::VerifyLedger { db } => {
             let store = open_store(&db).await?;

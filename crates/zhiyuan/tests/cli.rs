@@ -265,3 +265,22 @@ async fn verify_ledger_exits_one_on_a_broken_chain() {
     let stdout = String::from_utf8_lossy(&broken.stdout);
     assert!(stdout.contains("volunteer 7"), "{stdout}");
 }
+
+#[test]
+fn settings_are_checked_before_they_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run_on(dir.path(), &["migrate"]).status.success());
+    let unset = run_on(dir.path(), &["setting", "star_hours"]);
+    assert!(unset.status.success());
+    assert!(String::from_utf8_lossy(&unset.stdout).contains("not set"));
+    let set = run_on(dir.path(), &["setting", "star_hours", "50, 100,200,400,800"]);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    assert!(String::from_utf8_lossy(&set.stdout).contains("star_hours = 50,100,200,400,800"));
+    let falling = run_on(dir.path(), &["setting", "star_hours", "5,4,3,2,1"]);
+    assert!(!falling.status.success());
+    assert!(String::from_utf8_lossy(&falling.stderr).contains("star_table_invalid"));
+    let kept = run_on(dir.path(), &["setting", "star_hours"]);
+    assert!(String::from_utf8_lossy(&kept.stdout).contains("50,100,200,400,800"));
+    let unknown = run_on(dir.path(), &["setting", "colour", "red"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("setting_unknown"));
+}

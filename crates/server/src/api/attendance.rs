@@ -24,6 +24,7 @@ use zhiyuan_domain::checkin_token::{self, AttendanceKind, GRACE_STEPS, STEP_SECO
 use zhiyuan_domain::geo::Fix;
 use zhiyuan_domain::hours::{Interval, StarTable, hours_of};
 use zhiyuan_domain::record::{RecordState, check_evidence, check_hand_slots};
+use zhiyuan_domain::setting::STAR_HOURS;
 use zhiyuan_domain::supervision::Ping;
 use zhiyuan_domain::volunteer::check_reason;
 use zhiyuan_store::activities::Activity;
@@ -94,11 +95,7 @@ pub async fn checkin_code_svg(
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let code = issue_code(&state, &current, &id, &query).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let svg = crate::qr::svg(&format!("http://{host}{}", code.url)).map_err(ApiError::internal)?;
+    let svg = crate::qr::svg(&state.absolute_url(&headers, &code.url)).map_err(ApiError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -479,9 +476,22 @@ pub async fn volunteer_hours(
     Ok(Json(hours_view(&state, volunteer_id).await?))
 }
 
+/// The star-level table: the `star_hours` setting, else the national
+/// 100/300/600/1000/1500 hours. A setting that does not parse is ignored
+/// with a warning (`zhiyuan setting` refuses to store one).
+pub async fn star_table(state: &AppState) -> ApiResult<StarTable> {
+    let Some(raw) = state.store.setting(STAR_HOURS).await? else {
+        return Ok(StarTable::default());
+    };
+    Ok(StarTable::parse(&raw).unwrap_or_else(|error| {
+        tracing::warn!(%error, setting = raw, "star_hours setting ignored");
+        StarTable::default()
+    }))
+}
+
 pub async fn hours_view(state: &AppState, volunteer_id: i64) -> ApiResult<HoursView> {
     let hours = state.store.hours_of_volunteer(volunteer_id, 500).await?;
-    let stars = StarTable::default();
+    let stars = star_table(state).await?;
     let effective = hours.credit_minutes + hours.honor_minutes;
     Ok(HoursView {
         effective_hours: hours_of(effective),

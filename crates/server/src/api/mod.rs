@@ -4,9 +4,11 @@
 pub mod activities;
 pub mod attendance;
 pub mod auth;
+pub mod certificates;
 pub mod grants;
 pub mod organizations;
 pub mod regions;
+pub mod reports;
 pub mod system;
 pub mod volunteers;
 
@@ -107,6 +109,19 @@ pub fn routes() -> Router<AppState> {
             post(attendance::enter_hours).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route("/api/v1/volunteers/{id}/hours", get(attendance::volunteer_hours))
+        .route(
+            "/api/v1/volunteers/{id}/certificates",
+            post(certificates::issue).get(certificates::list),
+        )
+        .route("/api/v1/certificates/{number}", get(certificates::verify))
+        .route("/api/v1/activities/{id}/record-reports", post(reports::file))
+        .route("/api/v1/me/record-reports", get(reports::mine))
+        .route(
+            "/api/v1/organizations/{id}/record-reports",
+            get(reports::of_organization),
+        )
+        .route("/api/v1/record-reports/{id}/{action}", post(reports::answer))
+        .route("/api/v1/certificates/{number}/pdf", get(certificates::pdf))
         .route("/api/v1/service-records/flagged", get(attendance::flagged))
         .route("/api/v1/service-records/{id}/{action}", post(attendance::decide_record))
 }
@@ -142,6 +157,8 @@ impl Modify for BearerAuth {
         attendance::checkin_code, attendance::checkin_code_svg, attendance::attendance, attendance::pings,
         attendance::activity_records, attendance::enter_hours, attendance::volunteer_hours,
         attendance::decide_record, attendance::flagged,
+        certificates::issue, certificates::list, certificates::verify, certificates::pdf,
+        reports::file, reports::mine, reports::of_organization, reports::answer,
     ),
     components(schemas(crate::error::Problem))
 )]
