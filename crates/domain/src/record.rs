@@ -79,6 +79,17 @@ pub fn is_overdue(state: RecordState, activity_ended: DateTime<Utc>, now: DateTi
     state == RecordState::Pending && china_date(now) > completion_deadline(china_date(activity_ended))
 }
 
+/// The last activity end day whose pending records are overdue on `today`
+/// (the same rule as [`is_overdue`], turned around for a query).
+pub fn overdue_cutoff(today: NaiveDate) -> NaiveDate {
+    // Ten working days are at most 14 calendar days after the end.
+    let mut ended_on = today.pred_opt().unwrap_or(today);
+    while completion_deadline(ended_on) >= today {
+        ended_on = ended_on.pred_opt().unwrap_or(ended_on);
+    }
+    ended_on
+}
+
 /// At most this many slots in one hand entry.
 pub const MAX_HAND_SLOTS: usize = 10;
 /// Evidence files are at most this large.
@@ -422,6 +433,22 @@ mod tests {
             ),
             "detail_invalid"
         );
+    }
+
+    #[test]
+    fn the_overdue_cutoff_agrees_with_the_overdue_rule() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        for offset in 0..400 {
+            let today = start + Duration::days(offset);
+            let cutoff = overdue_cutoff(today);
+            let noon = |day: NaiveDate| crate::hours::start_of_china_day(day) + Duration::hours(12);
+            let now = noon(today);
+            assert!(is_overdue(RecordState::Pending, noon(cutoff), now), "{today}: {cutoff}");
+            assert!(
+                !is_overdue(RecordState::Pending, noon(cutoff + Duration::days(1)), now),
+                "{today}: {cutoff}"
+            );
+        }
     }
 
     #[test]

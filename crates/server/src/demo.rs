@@ -106,11 +106,18 @@ pub async fn seed_accounts(store: &Store, passwords: &Passwords) -> ApiResult<()
 
     let province_admin = demo_user(store, "13800000001", "省级管理员", &hash).await?;
     store
-        .grant_role(province_admin, Role::ProvinceAdmin, &province.code, &province.path, now)
+        .grant_role(
+            province_admin,
+            Role::ProvinceAdmin,
+            &province.code,
+            &province.path,
+            None,
+            now,
+        )
         .await?;
     let county_admin = demo_user(store, "13800000002", "青山湖区文明办", &hash).await?;
     store
-        .grant_role(county_admin, Role::CountyAdmin, &county.code, &county.path, now)
+        .grant_role(county_admin, Role::CountyAdmin, &county.code, &county.path, None, now)
         .await?;
     let center = store
         .site_of_region(DEMO_COUNTY)
@@ -123,12 +130,13 @@ pub async fn seed_accounts(store: &Store, passwords: &Passwords) -> ApiResult<()
             Role::SiteManager,
             &center.id.to_string(),
             &center.region_path,
+            None,
             now,
         )
         .await?;
     let resident = demo_user(store, "13800000006", "王奶奶", &hash).await?;
     store
-        .grant_role(resident, Role::Resident, &village.code, &village.path, now)
+        .grant_role(resident, Role::Resident, &village.code, &village.path, None, now)
         .await?;
 
     let org_admin = demo_user(store, "13800000004", "协会负责人", &hash).await?;

@@ -490,7 +490,7 @@ async fn scope_rules_for_volunteers() {
         let hash = Passwords::new(1).hash("Donghu2026x".into()).await.unwrap();
         app.store.set_password(other_admin, &hash, 0).await.unwrap();
         app.store
-            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0)
+            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", None, 0)
             .await
             .unwrap();
         let donghu = app.login("13600000002", "Donghu2026x").await;
@@ -724,7 +724,7 @@ async fn organizations_verification_and_membership() {
             .await
             .unwrap();
         app.store
-            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", 0)
+            .grant_role(other_admin, Role::CountyAdmin, "360102", "36/3601/360102", None, 0)
             .await
             .unwrap();
         let hash = Passwords::new(1).hash("Donghu2026x".into()).await.unwrap();
@@ -1129,6 +1129,52 @@ async fn administrators_appoint_roles_inside_their_subtree() {
             )
             .await;
         assert_eq!(city.status, StatusCode::CREATED, "{}", app.backend);
+
+        // Withdrawing: inside the subtree only, once, and the session loses the role at once.
+        let appointee = app.login("13700000051", "Zhiyuan2026").await;
+        let grant = json!({"phone": "13700000051", "role": "site_manager", "scope_id": station});
+        assert_problem(
+            &app.post("/api/v1/role-grants/revoke", Some(&app.demo(5).await), grant.clone())
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "volunteer revokes",
+        );
+        let revoked = app
+            .post("/api/v1/role-grants/revoke", Some(&county), grant.clone())
+            .await;
+        assert_eq!(
+            revoked.status,
+            StatusCode::NO_CONTENT,
+            "{}: {:?}",
+            app.backend,
+            revoked.body
+        );
+        let me = app.get("/api/v1/me", Some(&appointee)).await;
+        assert!(
+            !me.body["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["role"] == "site_manager"),
+            "{}: {:?}",
+            app.backend,
+            me.body
+        );
+        assert_problem(
+            &app.post("/api/v1/role-grants/revoke", Some(&county), grant).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "revoke twice",
+        );
+        let user_id = me.body["user"]["id"].as_str().unwrap().to_string();
+        let trail = app.store.audit_entries("user", &user_id).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+        assert!(
+            actions.contains(&"role.grant") && actions.contains(&"role.revoke"),
+            "{}: {actions:?}",
+            app.backend
+        );
     }
 }
 
@@ -1914,5 +1960,231 @@ async fn record_reports_are_answered_by_the_organization() {
         );
         let open = app.get(&queue, Some(&organizer)).await;
         assert!(open.body.as_array().unwrap().is_empty(), "{ctx}: {:?}", open.body);
+    }
+}
+
+#[tokio::test]
+async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
+    use base64::Engine;
+    use chrono::{Duration, Utc};
+    for app in apps().await {
+        let ctx = app.backend;
+        let county = app.demo(2).await;
+        let organizer = app.demo(4).await;
+        let volunteer = app.demo(5).await;
+        let resident = app.demo(6).await;
+        let org = demo_organization(&app, &organizer).await;
+        let now = Utc::now();
+        let me = app.get("/api/v1/me", Some(&volunteer)).await;
+        let volunteer_id = me.body["volunteer_id"].as_str().unwrap().to_string();
+
+        // Insurance: the activity asks for it; the organization records it.
+        let mut insured = activity_body(&org, "防汛巡堤", now + Duration::days(2), 3);
+        insured["insurance_required"] = json!(true);
+        let insured = app.post("/api/v1/activities", Some(&organizer), insured).await;
+        let insured_id = insured.body["id"].as_str().unwrap().to_string();
+        let sign_up = format!("/api/v1/activities/{insured_id}/signups");
+        assert_problem(
+            &app.post(&sign_up, Some(&volunteer), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "insurance_required",
+            ctx,
+        );
+        let insurance = format!("/api/v1/volunteers/{volunteer_id}/insurance");
+        let until = (now + Duration::days(365)).format("%Y-%m-%d").to_string();
+        assert_problem(
+            &app.call(
+                Method::PUT,
+                &insurance,
+                Some(&resident),
+                Some(json!({"insured_until": until})),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.call(
+                Method::PUT,
+                &insurance,
+                Some(&organizer),
+                Some(json!({"insured_until": "明年"})),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "date_invalid",
+            ctx,
+        );
+        let set = app
+            .call(
+                Method::PUT,
+                &insurance,
+                Some(&organizer),
+                Some(json!({"insured_until": until})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{ctx}: {:?}", set.body);
+        assert_eq!(set.body["insured_until"], until.as_str());
+        let signed = app.post(&sign_up, Some(&volunteer), json!({})).await;
+        assert_eq!(signed.status, StatusCode::CREATED, "{ctx}: {:?}", signed.body);
+
+        // The audit trail: the volunteer sees who read their data and who changed what.
+        let whole = app
+            .get(&format!("/api/v1/volunteers/{volunteer_id}"), Some(&county))
+            .await;
+        assert_eq!(whole.body["personal_data_visible"], true, "{ctx}: {:?}", whole.body);
+        let audit = format!("/api/v1/volunteers/{volunteer_id}/audit");
+        assert_problem(
+            &app.get(&audit, Some(&resident)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let trail = app.get(&audit, Some(&volunteer)).await;
+        assert_eq!(trail.status, StatusCode::OK, "{ctx}: {:?}", trail.body);
+        let items = trail.body["items"].as_array().unwrap();
+        let county_name = app.get("/api/v1/me", Some(&county)).await.body["user"]["name"].clone();
+        assert!(
+            items
+                .iter()
+                .any(|e| e["action"] == "volunteer.personal_data_read" && e["actor_name"] == county_name),
+            "{ctx}: {items:?}"
+        );
+        assert!(
+            items
+                .iter()
+                .any(|e| e["action"] == "volunteer.insurance" && e["detail"] == until.as_str()),
+            "{ctx}: {items:?}"
+        );
+        let first = app.get(&format!("{audit}?limit=1"), Some(&volunteer)).await;
+        assert_eq!(first.body["items"].as_array().unwrap().len(), 1);
+        let cursor = first.body["next_cursor"].as_str().unwrap();
+        let second = app
+            .get(&format!("{audit}?limit=1&cursor={cursor}"), Some(&volunteer))
+            .await;
+        assert_ne!(second.body["items"][0]["id"], first.body["items"][0]["id"]);
+
+        // Hours entered by hand a month ago and never confirmed are overdue.
+        let old = activity_body(&org, "上月义务植树", now - Duration::days(30), 4);
+        let old = app.post("/api/v1/activities", Some(&organizer), old).await;
+        let old_id = old.body["id"].as_str().unwrap().to_string();
+        let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n evidence");
+        let from = now - Duration::days(30) + Duration::minutes(30);
+        let entered = app
+            .post(
+                &format!("/api/v1/activities/{old_id}/hours"),
+                Some(&organizer),
+                json!({"volunteer_id": volunteer_id, "reason": "纸质签到表补录", "evidence": png,
+                       "slots": [{"from": rfc(from), "to": rfc(from + Duration::hours(2))}]}),
+            )
+            .await;
+        assert_eq!(entered.status, StatusCode::CREATED, "{ctx}: {:?}", entered.body);
+        let record_id = entered.body[0]["id"].as_str().unwrap().to_string();
+        let fresh = activity_body(&org, "昨日义诊", now - Duration::days(1), 2);
+        let fresh = app.post("/api/v1/activities", Some(&organizer), fresh).await;
+        let fresh_id = fresh.body["id"].as_str().unwrap().to_string();
+        let from = now - Duration::days(1) + Duration::minutes(10);
+        let recent = app
+            .post(
+                &format!("/api/v1/activities/{fresh_id}/hours"),
+                Some(&organizer),
+                json!({"volunteer_id": volunteer_id, "reason": "补录", "evidence": png,
+                       "slots": [{"from": rfc(from), "to": rfc(from + Duration::hours(1))}]}),
+            )
+            .await;
+        assert_eq!(recent.status, StatusCode::CREATED, "{ctx}: {:?}", recent.body);
+        for path in [
+            format!("/api/v1/service-records/overdue?organization_id={org}"),
+            "/api/v1/service-records/overdue?region=360111".to_string(),
+        ] {
+            let who = if path.contains("organization") {
+                &organizer
+            } else {
+                &county
+            };
+            let overdue = app.get(&path, Some(who)).await;
+            assert_eq!(overdue.status, StatusCode::OK, "{ctx}: {path}: {:?}", overdue.body);
+            let ids: Vec<&str> = overdue
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap())
+                .collect();
+            assert_eq!(ids, vec![record_id.as_str()], "{ctx}: {path}");
+        }
+        assert_problem(
+            &app.get("/api/v1/service-records/overdue", Some(&volunteer)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        assert_problem(
+            &app.get(
+                &format!("/api/v1/service-records/overdue?organization_id={org}"),
+                Some(&volunteer),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        app.post(
+            &format!("/api/v1/service-records/{record_id}/confirm"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+        let overdue = app
+            .get(
+                &format!("/api/v1/service-records/overdue?organization_id={org}"),
+                Some(&organizer),
+            )
+            .await;
+        assert!(overdue.body.as_array().unwrap().is_empty(), "{ctx}: {:?}", overdue.body);
+
+        // A cancellation hands the seat to the first on the waiting list.
+        let mut tiny = activity_body(&org, "名额一人", now + Duration::days(6), 1);
+        tiny["quota"] = json!(1);
+        tiny["waitlist"] = json!(5);
+        let tiny = app.post("/api/v1/activities", Some(&organizer), tiny).await;
+        let tiny_id = tiny.body["id"].as_str().unwrap().to_string();
+        let first = app
+            .post(
+                &format!("/api/v1/activities/{tiny_id}/signups"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(first.body["status"], "approved", "{ctx}: {:?}", first.body);
+        app.post("/api/v1/volunteers", None, registration(&an_id(403), "13912340403"))
+            .await;
+        let second = app.login("13912340403", "Zhiyuan2026").await;
+        let waiting = app
+            .post(
+                &format!("/api/v1/activities/{tiny_id}/signups"),
+                Some(&second),
+                json!({}),
+            )
+            .await;
+        assert_eq!(waiting.body["status"], "waitlisted", "{ctx}: {:?}", waiting.body);
+        let cancelled = app
+            .post(
+                &format!("/api/v1/activities/{tiny_id}/signups/cancel"),
+                Some(&volunteer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{ctx}: {:?}", cancelled.body);
+        let mine = app.get("/api/v1/me/signups", Some(&second)).await;
+        let promoted = mine.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["activity_id"] == tiny_id.as_str())
+            .cloned()
+            .unwrap();
+        assert_eq!(promoted["status"], "approved", "{ctx}: {mine:?}", mine = mine.body);
     }
 }

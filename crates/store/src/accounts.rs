@@ -91,16 +91,19 @@ impl Store {
 
     /// Grants `role` over a scope (a region code, site id or organization id)
     /// whose region path is `region_path`. Granting twice changes nothing.
+    /// A new grant is audited on the user (`by_user` is `None` from the
+    /// command line).
     pub async fn grant_role(
         &self,
         user_id: i64,
         role: Role,
         scope_id: &str,
         region_path: &str,
+        by_user: Option<i64>,
         now: i64,
     ) -> Result<()> {
         write_tx!(self, tx => {
-            sqlx::query(
+            let added = sqlx::query(
                 "INSERT INTO role_grants (user_id, role, scope_kind, scope_id, region_path, granted_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, role, scope_id) DO NOTHING",
             )
@@ -111,8 +114,36 @@ impl Store {
             .bind(region_path)
             .bind(now)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if added > 0 {
+                audit_entry!(tx, now, by_user, "role.grant", "user", user_id.to_string(),
+                    format!("{} {scope_id}", role.as_str()));
+            }
         });
+        Ok(())
+    }
+
+    /// Withdraws a grant; `role_grant_unknown` (404) when there is none.
+    /// The withdrawal is audited on the user.
+    pub async fn revoke_role(&self, user_id: i64, role: Role, scope_id: &str, by_user: i64, now: i64) -> Result<()> {
+        let removed = write_tx!(self, tx => {
+            let removed = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope_id = $3")
+                .bind(user_id)
+                .bind(role.as_str())
+                .bind(scope_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if removed > 0 {
+                audit_entry!(tx, now, Some(by_user), "role.revoke", "user", user_id.to_string(),
+                    format!("{} {scope_id}", role.as_str()));
+            }
+            removed
+        });
+        if removed == 0 {
+            return Err(StoreError::NotFound("role grant"));
+        }
         Ok(())
     }
 

@@ -780,13 +780,22 @@ impl Store {
     }
 
     /// Records how long a volunteer's accident insurance runs.
-    pub async fn set_insurance(&self, volunteer_id: i64, insured_until: Option<NaiveDate>) -> Result<()> {
+    pub async fn set_insurance(
+        &self,
+        volunteer_id: i64,
+        insured_until: Option<NaiveDate>,
+        by_user: i64,
+        now: i64,
+    ) -> Result<()> {
+        let day = insured_until.map(|d| d.format("%Y-%m-%d").to_string());
         write_tx!(self, tx => {
             sqlx::query("UPDATE volunteers SET insured_until = $1 WHERE id = $2")
-                .bind(insured_until.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&day)
                 .bind(volunteer_id)
                 .execute(&mut *tx)
                 .await?;
+            audit_entry!(tx, now, Some(by_user), "volunteer.insurance", "volunteer", volunteer_id.to_string(),
+                day.clone().unwrap_or_else(|| "none".to_string()));
         });
         Ok(())
     }

@@ -28,6 +28,8 @@ pub struct AuditEntry {
     pub subject_kind: String,
     pub subject_id: String,
     pub detail: String,
+    /// The actor's display name, when the actor is a user.
+    pub actor_name: Option<String>,
 }
 
 /// A message waiting for the SMS gateway, opened for the adapter that sends it.
@@ -41,13 +43,28 @@ pub struct OutboxMessage {
 }
 
 impl Store {
+    /// What was done to one subject, oldest first, with the actors' names.
     pub async fn audit_entries(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<AuditEntry>> {
+        self.audit_trail(subject_kind, subject_id, 0, i64::MAX).await
+    }
+
+    /// One page of a subject's audit trail: entries after `after_id`, oldest first.
+    pub async fn audit_trail(
+        &self,
+        subject_kind: &str,
+        subject_id: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
         read_conn!(self, conn => Ok(sqlx::query_as::<_, AuditEntry>(
-            "SELECT id, at, actor_user, action, subject_kind, subject_id, detail FROM audit_log \
-             WHERE subject_kind = $1 AND subject_id = $2 ORDER BY id",
+            "SELECT l.id, l.at, l.actor_user, l.action, l.subject_kind, l.subject_id, l.detail, u.display_name AS actor_name \
+             FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user \
+             WHERE l.subject_kind = $1 AND l.subject_id = $2 AND l.id > $3 ORDER BY l.id LIMIT $4",
         )
         .bind(subject_kind)
         .bind(subject_id)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&mut *conn)
         .await?))
     }

@@ -86,6 +86,15 @@ const RECORD_VIEW_SELECT: &str = "SELECT r.id, r.activity_id, a.title AS activit
      r.flags, r.flagged FROM service_records r JOIN activities a ON a.id = r.activity_id \
      JOIN organizations o ON o.id = r.organization_id";
 
+/// Whose records an administrator looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordsWithin<'a> {
+    /// A region subtree, by its path.
+    Region(&'a str),
+    /// One organization, by id.
+    Organization(i64),
+}
+
 /// A volunteer's effective minutes by kind, and their records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hours {
@@ -736,6 +745,49 @@ impl Store {
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?))
+    }
+
+    /// Pending records of activities that ended before `ended_before` (the
+    /// overdue ones, see `record::overdue_cutoff`), oldest first: in a region
+    /// subtree, or of one organization.
+    pub async fn overdue_records(
+        &self,
+        within: RecordsWithin<'_>,
+        ended_before: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordView>> {
+        let pending = RecordState::Pending.as_str();
+        match within {
+            RecordsWithin::Region(region_path) => {
+                let (low, high) = crate::subtree_bounds(region_path);
+                let sql = format!(
+                    "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND a.ends_at < $2 \
+                     AND (r.region_path = $3 OR (r.region_path > $4 AND r.region_path < $5)) ORDER BY a.ends_at, r.id LIMIT $6"
+                );
+                read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+                    .bind(pending)
+                    .bind(ended_before)
+                    .bind(region_path)
+                    .bind(&low)
+                    .bind(&high)
+                    .bind(limit)
+                    .fetch_all(&mut *conn)
+                    .await?))
+            }
+            RecordsWithin::Organization(organization_id) => {
+                let sql = format!(
+                    "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND a.ends_at < $2 AND r.organization_id = $3 \
+                     ORDER BY a.ends_at, r.id LIMIT $4"
+                );
+                read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+                    .bind(pending)
+                    .bind(ended_before)
+                    .bind(organization_id)
+                    .bind(limit)
+                    .fetch_all(&mut *conn)
+                    .await?))
+            }
+        }
     }
 
     /// Enters honor hours by hand: one pending record per slot, the

@@ -350,7 +350,7 @@ async fn grant(store: &Store, phone: &str, role: &str, scope: &str, name: Option
         }
     };
     store
-        .grant_role(user_id, role, scope.trim(), &path, now)
+        .grant_role(user_id, role, scope.trim(), &path, None, now)
         .await
         .map_err(|e| e.to_string())?;
     println!("granted {} over {} to {}", role.as_str(), scope.trim(), phone.as_str());

@@ -1,5 +1,6 @@
-//! Appointing people to roles: region administrators grant administrator,
-//! site manager and organization admin roles inside their subtree.
+//! Appointing people to roles and withdrawing them: region administrators
+//! grant and revoke administrator, site manager and organization admin
+//! roles inside their subtree. Both are audited on the person.
 
 use crate::api::auth::{RoleView, ScopeView};
 use crate::auth::CurrentUser;
@@ -46,7 +47,7 @@ pub async fn grant(
     })?;
     state
         .store
-        .grant_role(user.id, role, &scope_id, &region_path, now_ms())
+        .grant_role(user.id, role, &scope_id, &region_path, Some(current.user.id), now_ms())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -58,4 +59,31 @@ pub async fn grant(
             },
         }),
     ))
+}
+
+/// Withdraws a role over a scope inside the caller's own subtree; 404
+/// `not_found` when the person does not hold it. Their sessions lose the
+/// role at once.
+#[utoipa::path(post, path = "/api/v1/role-grants/revoke", tag = "auth", security(("bearer" = [])), request_body = GrantRequest,
+    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<GrantRequest>,
+) -> ApiResult<StatusCode> {
+    let role = Role::parse(request.role.trim())?;
+    let scope_id = request.scope_id.trim().to_string();
+    let region_path = state.store.scope_region_path(role, &scope_id).await?;
+    if !current.actor.may_grant(role, &region_path) {
+        return Err(ApiError::forbidden());
+    }
+    let phone = Phone::parse(&request.phone)?;
+    let user = state.store.user_by_phone(phone.as_str()).await?.ok_or_else(|| {
+        ApiError::from(RuleError::new("user_unknown", "nobody has an account with this phone").on("phone"))
+    })?;
+    state
+        .store
+        .revoke_role(user.id, role, &scope_id, current.user.id, now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

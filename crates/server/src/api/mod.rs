@@ -7,6 +7,7 @@ pub mod auth;
 pub mod certificates;
 pub mod grants;
 pub mod organizations;
+pub mod oversight;
 pub mod regions;
 pub mod reports;
 pub mod system;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/password", post(auth::change_password))
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/role-grants", post(grants::grant))
+        .route("/api/v1/role-grants/revoke", post(grants::revoke))
         .route("/api/v1/regions/{code}", get(regions::region))
         .route("/api/v1/sites", get(regions::sites))
         .route("/api/v1/sites/{id}", get(regions::site).put(regions::update_site))
@@ -53,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/volunteers/{id}/transfer", post(volunteers::transfer))
         .route("/api/v1/volunteers/{id}/transfers", get(volunteers::transfers))
         .route("/api/v1/volunteers/{id}/consents", put(volunteers::consents))
+        .route("/api/v1/volunteers/{id}/insurance", put(volunteers::insurance))
+        .route("/api/v1/volunteers/{id}/audit", get(oversight::volunteer_audit))
         .route(
             "/api/v1/id-appeals",
             post(volunteers::file_appeal).get(volunteers::appeals),
@@ -123,6 +127,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/record-reports/{id}/{action}", post(reports::answer))
         .route("/api/v1/certificates/{number}/pdf", get(certificates::pdf))
         .route("/api/v1/service-records/flagged", get(attendance::flagged))
+        .route("/api/v1/service-records/overdue", get(oversight::overdue))
         .route("/api/v1/service-records/{id}/{action}", post(attendance::decide_record))
 }
 
@@ -144,11 +149,11 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         system::health,
-        auth::login, auth::logout, auth::activate, auth::change_password, auth::me, grants::grant,
+        auth::login, auth::logout, auth::activate, auth::change_password, auth::me, grants::grant, grants::revoke,
         regions::region, regions::sites, regions::site, regions::update_site,
         volunteers::register, volunteers::search, volunteers::volunteer, volunteers::transfer,
         volunteers::transfers, volunteers::consents, volunteers::file_appeal, volunteers::appeals,
-        volunteers::resolve_appeal,
+        volunteers::resolve_appeal, volunteers::insurance, oversight::volunteer_audit, oversight::overdue,
         organizations::create, organizations::search, organizations::organization, organizations::verify,
         organizations::join_mode, organizations::join, organizations::members, organizations::change_membership,
         activities::categories, activities::create_project, activities::projects, activities::mark_demonstration,

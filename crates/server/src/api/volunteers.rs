@@ -18,7 +18,7 @@ use zhiyuan_domain::password::check_strength;
 use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::role::Actor;
-use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_domain::time::{age_in_years, china_date, parse_date};
 use zhiyuan_domain::volunteer::{self, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name};
 use zhiyuan_store::volunteers::{Appeal, Volunteer, VolunteerQuery};
 use zhiyuan_store::{Page, now_ms, page_size, parse_id};
@@ -65,6 +65,8 @@ pub struct VolunteerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guardian_name: Option<String>,
     pub registered_at: String,
+    /// The last day the volunteer's accident insurance covers (`YYYY-MM-DD`).
+    pub insured_until: Option<String>,
 }
 
 /// The masked view of a volunteer.
@@ -103,6 +105,7 @@ pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
         },
         guardian_name: volunteer.guardian_name.clone(),
         registered_at: rfc3339(volunteer.registered_at),
+        insured_until: volunteer.insured_until.clone(),
     }
 }
 
@@ -391,6 +394,60 @@ pub async fn consents(
         .store
         .set_consents(volunteer.id, request.face, request.location, current.user.id, now_ms())
         .await?;
+    Ok(Json(masked_view(&updated)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InsuranceInput {
+    /// The last day the accident insurance covers (`YYYY-MM-DD`); null: none.
+    pub insured_until: Option<String>,
+}
+
+/// Records a volunteer's accident insurance (activities may require it):
+/// region administrators over the volunteer, and admins of an organization
+/// the volunteer is an active member of. Audited.
+#[utoipa::path(put, path = "/api/v1/volunteers/{id}/insurance", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = InsuranceInput,
+    responses((status = 200, body = VolunteerView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn insurance(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<InsuranceInput>,
+) -> ApiResult<Json<VolunteerView>> {
+    let volunteer = load(&state, &id).await?;
+    let mut allowed = current.actor.administers_region(&volunteer.region_path);
+    if !allowed {
+        for organization_id in state.store.active_organizations_of(volunteer.id).await? {
+            let Some(organization) = state.store.organization(organization_id).await? else {
+                continue;
+            };
+            if current
+                .actor
+                .administers_organization(&organization_id.to_string(), &organization.region_path)
+            {
+                allowed = true;
+                break;
+            }
+        }
+    }
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let insured_until = match request
+        .insured_until
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(raw) => Some(parse_date(raw, "insured_until")?),
+        None => None,
+    };
+    state
+        .store
+        .set_insurance(volunteer.id, insured_until, current.user.id, now_ms())
+        .await?;
+    let updated = load(&state, &id).await?;
     Ok(Json(masked_view(&updated)))
 }
 

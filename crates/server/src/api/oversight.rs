@@ -1,0 +1,142 @@
+//! What administrators watch: service records still pending after the 10
+//! working days inspections allow (overdue), and the audit trail of a
+//! volunteer (who read their personal data, changed their consents,
+//! insurance or region), which the volunteer may read too.
+
+use crate::api::Paging;
+use crate::api::attendance::{RecordEntry, record_entry};
+use crate::api::rfc3339;
+use crate::api::volunteers::admin_region_path;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhiyuan_domain::hours::start_of_china_day;
+use zhiyuan_domain::record::overdue_cutoff;
+use zhiyuan_domain::time::{china_date, from_epoch_ms};
+use zhiyuan_store::records::RecordsWithin;
+use zhiyuan_store::{now_ms, page_size, parse_id};
+
+#[derive(Deserialize, IntoParams)]
+pub struct OverdueFilter {
+    /// One organization's records (its admins); otherwise a region subtree.
+    pub organization_id: Option<String>,
+    /// Region code (region administrators); defaults to the caller's scope.
+    pub region: Option<String>,
+}
+
+/// Pending records of activities that ended more than 10 working days ago,
+/// oldest first: an organization's (its admins and the region admins above
+/// it) or a region subtree's (region administrators).
+#[utoipa::path(get, path = "/api/v1/service-records/overdue", tag = "attendance", security(("bearer" = [])),
+    params(OverdueFilter), responses((status = 200, body = [RecordEntry]), (status = 403, body = crate::error::Problem)))]
+pub async fn overdue(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<OverdueFilter>,
+) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let organization = match filter
+        .organization_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(raw) => {
+            let id = parse_id(raw, "organization")?;
+            let organization = state
+                .store
+                .organization(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("organization"))?;
+            current
+                .actor
+                .require_organization_admin(&id.to_string(), &organization.region_path)?;
+            Some(id)
+        }
+        None => None,
+    };
+    let region_path = match organization {
+        Some(_) => None,
+        None => Some(admin_region_path(&state, &current.actor, filter.region.as_deref()).await?),
+    };
+    let within = match (&region_path, organization) {
+        (Some(path), _) => RecordsWithin::Region(path),
+        (None, Some(id)) => RecordsWithin::Organization(id),
+        (None, None) => return Err(ApiError::forbidden()),
+    };
+    let today = china_date(from_epoch_ms(now_ms()));
+    let last_overdue_day = overdue_cutoff(today);
+    let ended_before = last_overdue_day
+        .succ_opt()
+        .map_or(i64::MIN, |day| start_of_china_day(day).timestamp_millis());
+    let records = state.store.overdue_records(within, ended_before, 200).await?;
+    Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: String,
+    pub at: String,
+    /// e.g. `volunteer.personal_data_read`, `volunteer.consents`, `volunteer.insurance`.
+    pub action: String,
+    /// Who did it (absent for the system and the command line).
+    pub actor_name: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    pub items: Vec<AuditView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A volunteer's audit trail, oldest first: who read their whole ID number
+/// or phone, changed their consents, insurance or region (the volunteer,
+/// and region administrators over them).
+#[utoipa::path(get, path = "/api/v1/volunteers/{id}/audit", tag = "volunteers", security(("bearer" = [])),
+    params(("id" = String, Path), Paging),
+    responses((status = 200, body = AuditList), (status = 403, body = crate::error::Problem)))]
+pub async fn volunteer_audit(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<AuditList>> {
+    let volunteer_id = parse_id(&id, "volunteer")?;
+    let volunteer = state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    if !current.actor.is_volunteer(&volunteer_id.to_string())
+        && !current.actor.administers_region(&volunteer.region_path)
+    {
+        return Err(ApiError::forbidden());
+    }
+    let limit = page_size(paging.limit);
+    let after = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let entries = state
+        .store
+        .audit_trail("volunteer", &volunteer_id.to_string(), after, limit)
+        .await?;
+    let next_cursor = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.id.to_string()))
+        .flatten();
+    Ok(Json(AuditList {
+        items: entries
+            .into_iter()
+            .map(|e| AuditView {
+                id: e.id.to_string(),
+                at: rfc3339(e.at),
+                action: e.action,
+                actor_name: e.actor_name,
+                detail: e.detail,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
