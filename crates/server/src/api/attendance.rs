@@ -51,7 +51,13 @@ fn kind_of(query: &CodeQuery) -> Result<AttendanceKind, RuleError> {
     AttendanceKind::parse(query.kind.as_deref().unwrap_or("in"))
 }
 
-async fn issue_code(state: &AppState, current: &CurrentUser, id: &str, query: &CodeQuery) -> ApiResult<CheckinCode> {
+/// The current code of activity `id` for its organizers (the API and the board page).
+pub async fn issue_code(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    query: &CodeQuery,
+) -> ApiResult<CheckinCode> {
     let activity = load_activity(state, id).await?;
     require_organizer(state, &current.actor, &activity).await?;
     if !activity.plan().rules.allows(CheckinMethod::Qr) {
@@ -94,11 +100,7 @@ pub async fn checkin_code_svg(
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let code = issue_code(&state, &current, &id, &query).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let svg = crate::qr::svg(&format!("http://{host}{}", code.url)).map_err(ApiError::internal)?;
+    let svg = crate::qr::svg(&absolute_url(&headers, &code.url)).map_err(ApiError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -106,6 +108,20 @@ pub async fn checkin_code_svg(
         ],
         svg,
     ))
+}
+
+/// `path` as an absolute URL on the host the request came to (the scheme
+/// from `X-Forwarded-Proto` behind a TLS proxy), for the QR code.
+pub fn absolute_url(headers: &axum::http::HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}{path}")
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -517,29 +533,36 @@ pub async fn decide_record(
         "revoke" => RecordState::Revoked,
         _ => return Err(ApiError::not_found("action")),
     };
-    let id = parse_id(&id, "service record")?;
-    let record = state.store.require_record(id).await?;
-    let activity = state.store.require_activity(record.activity_id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
     // The body is optional: confirming needs none.
     let decision: RecordDecision = if body.iter().all(u8::is_ascii_whitespace) {
         RecordDecision::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
     };
-    let reason = check_reason(
-        decision.reason.as_deref().unwrap_or(""),
-        to != RecordState::Effective,
-        "reason",
-    )?;
+    let view = change_record_state(&state, &current, &id, to, decision.reason.as_deref().unwrap_or("")).await?;
+    Ok(Json(record_entry(&view)))
+}
+
+/// Moves record `id` to state `to` for an organizer of its activity; refusing
+/// and revoking need a reason (the API and the review page).
+pub async fn change_record_state(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    to: RecordState,
+    reason: &str,
+) -> ApiResult<RecordView> {
+    let id = parse_id(id, "service record")?;
+    let record = state.store.require_record(id).await?;
+    let activity = state.store.require_activity(record.activity_id).await?;
+    require_organizer(state, &current.actor, &activity).await?;
+    let reason = check_reason(reason, to != RecordState::Effective, "reason")?;
     state
         .store
         .change_record(id, to, &reason, Some(current.user.id), now_ms())
         .await?;
     let view = state.store.record_views(&[id]).await?.pop();
-    Ok(Json(record_entry(
-        &view.ok_or_else(|| ApiError::not_found("service record"))?,
-    )))
+    view.ok_or_else(|| ApiError::not_found("service record"))
 }
 
 #[derive(Deserialize, IntoParams)]
