@@ -1346,7 +1346,8 @@ async fn journeys(browser: &Browser, base: &str) -> Outcome {
     register_a_volunteer(browser, base).await?;
     bad_id_number_is_explained(browser, base).await?;
     county_admin_verifies_an_organization(browser, base).await?;
-    volunteer_is_kept_out_of_administration(browser, base).await
+    volunteer_is_kept_out_of_administration(browser, base).await?;
+    volunteer_serves_and_sees_the_hours(browser, base).await
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
@@ -1514,5 +1515,110 @@ async fn volunteer_is_kept_out_of_administration(browser: &Browser, base: &str) 
             .is_empty(),
         "no administration links for a volunteer"
     );
+    log_out(browser).await
+}
+
+/// The path of the check-in link the board shows.
+async fn board_code(browser: &Browser) -> Result<String, Box<dyn std::error::Error>> {
+    let link = wait_for(browser, "#checkin-link").await?;
+    let url = link.attr("href").await?.unwrap_or_default();
+    let at = url.find("/c/").ok_or_else(|| format!("no check-in link: {url}"))?;
+    Ok(url[at..].to_string())
+}
+
+/// The organizer's board: its script runs, and it shows the code of `kind`.
+async fn organizer_shows_the_code(
+    browser: &Browser,
+    base: &str,
+    activity: &str,
+    kind: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/org/activities")).await?;
+    wait_for(browser, &format!("#org-activity-{activity} a.board-link"))
+        .await?
+        .click()
+        .await?;
+    wait_for(browser, "#board[data-script='running']").await?;
+    ensure!(
+        !browser.find_all(Locator::Css("#qr svg")).await?.is_empty(),
+        "the QR code is on the board"
+    );
+    if kind == "out" {
+        browser.find(Locator::Id("show-out")).await?.click().await?;
+        wait_for(browser, "#show-out[aria-current='page']").await?;
+    }
+    let code = board_code(browser).await?;
+    log_out(browser).await?;
+    Ok(code)
+}
+
+/// The volunteer opens the scanned code and presses the big button.
+async fn volunteer_scans(browser: &Browser, base: &str, code: &str, expected: &str) -> Outcome {
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.goto(&format!("{base}{code}")).await?;
+    wait_for(browser, "#checkin-form[data-script='ready']").await?;
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let result = text(browser, "#checkin-result").await?;
+    ensure!(result.contains(expected), "check-in result: {result}");
+    log_out(browser).await
+}
+
+/// (6) A volunteer finds an activity by a two-character word, signs up,
+/// checks in and out with the codes the organizer's board shows; the
+/// organizer confirms the record; the volunteer sees it in their hours.
+async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> Outcome {
+    let activity = publish(base, "社区养老服务", -60, 180, json!({})).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-activities")).await?.click().await?;
+    fill(browser, "q", "养老").await?;
+    submit(browser).await?;
+    // The answer to the search, not the list the menu opened (the attribute
+    // is the server's; typing changes only the property).
+    wait_for(browser, "input#q[value='养老']").await?;
+    wait_for(browser, &format!("#activity-{activity} a.activity-title"))
+        .await?
+        .click()
+        .await?;
+    ensure!(
+        text(browser, "#activity-title").await? == "社区养老服务",
+        "the activity page"
+    );
+    browser.find(Locator::Id("sign-up")).await?.click().await?;
+    let notice = text(browser, "#notice").await?;
+    ensure!(notice.contains("报名成功"), "sign-up notice: {notice}");
+    ensure!(text(browser, "#my-status").await? == "已通过", "approved");
+    log_out(browser).await?;
+
+    let code = organizer_shows_the_code(browser, base, &activity, "in").await?;
+    volunteer_scans(browser, base, &code, "签到成功").await?;
+    let code = organizer_shows_the_code(browser, base, &activity, "out").await?;
+    volunteer_scans(browser, base, &code, "签退成功").await?;
+
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/activities/{activity}/records")).await?;
+    wait_for(browser, "tr[data-state='pending'] form.confirm button")
+        .await?
+        .click()
+        .await?;
+    ensure!(text(browser, "#notice").await?.contains("已确认"), "confirmed");
+    ensure!(
+        text(browser, ".record-state").await? == "已确认",
+        "the record shows as confirmed"
+    );
+    log_out(browser).await?;
+
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-my-hours")).await?.click().await?;
+    let row = wait_for(browser, "#hour-records tr[data-state='effective']").await?;
+    let shown = row.text().await?;
+    ensure!(
+        shown.contains("社区养老服务") && shown.contains("已确认"),
+        "hours row: {shown}"
+    );
+    let stars = text(browser, "#stars").await?;
+    ensure!(stars.chars().count() == 5, "five stars drawn: {stars}");
+    let effective = text(browser, "#effective-hours").await?;
+    ensure!(effective.parse::<f64>().is_ok(), "effective hours: {effective}");
     log_out(browser).await
 }

@@ -22,6 +22,7 @@ async function refresh() {
 }
 
 if (board) {
+  board.dataset.script = "running";
   const seconds = Number(board.dataset.refreshSeconds) || 10;
   window.setInterval(refresh, seconds * 1000);
 }

@@ -3,6 +3,7 @@
 // fields. Without permission, without a fix within 10 s, or without this
 // script, the form is sent as it is and the server explains the refusal.
 const form = document.getElementById("checkin-form");
+if (form) form.dataset.script = "ready";
 
 if (form && form.dataset.fenced === "1" && "geolocation" in navigator) {
   let sending = false;
