@@ -1328,7 +1328,7 @@ async fn browser_journeys() {
     let profile = tempfile::tempdir().unwrap();
     let driver = ChromeDriver::start(&binary).await;
     let browser = open_browser(&driver, profile.path()).await;
-    let outcome = journeys(&browser, &server.base).await;
+    let outcome = journeys(&browser, &server.base, driver.port).await;
     if outcome.is_err() {
         let url = browser.current_url().await.map(|u| u.to_string()).unwrap_or_default();
         let source = browser.source().await.unwrap_or_default();
@@ -1341,13 +1341,14 @@ async fn browser_journeys() {
     }
 }
 
-async fn journeys(browser: &Browser, base: &str) -> Outcome {
+async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     english_on_request(browser, base).await?;
     register_a_volunteer(browser, base).await?;
     bad_id_number_is_explained(browser, base).await?;
     county_admin_verifies_an_organization(browser, base).await?;
     volunteer_is_kept_out_of_administration(browser, base).await?;
-    volunteer_serves_and_sees_the_hours(browser, base).await
+    volunteer_serves_and_sees_the_hours(browser, base).await?;
+    check_in_needs_the_place(browser, base, driver_port).await
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
@@ -1568,7 +1569,8 @@ async fn volunteer_scans(browser: &Browser, base: &str, code: &str, expected: &s
 /// checks in and out with the codes the organizer's board shows; the
 /// organizer confirms the record; the volunteer sees it in their hours.
 async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> Outcome {
-    let activity = publish(base, "社区养老服务", -60, 180, json!({})).await;
+    // It ends before the fenced one of the next journey starts.
+    let activity = publish(base, "社区养老服务", -60, 70, json!({})).await;
     log_in(browser, base, VOLUNTEER).await?;
     browser.find(Locator::Id("nav-activities")).await?.click().await?;
     fill(browser, "q", "养老").await?;
@@ -1620,5 +1622,58 @@ async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> O
     ensure!(stars.chars().count() == 5, "five stars drawn: {stars}");
     let effective = text(browser, "#effective-hours").await?;
     ensure!(effective.parse::<f64>().is_ok(), "effective hours: {effective}");
+    log_out(browser).await
+}
+
+/// Lets the pages of this browser know where the phone is, through
+/// chromedriver's Chrome DevTools endpoint.
+async fn place_the_phone(browser: &Browser, driver_port: u16, lat: f64, lon: f64) -> Outcome {
+    let session = browser.session_id().await?.ok_or("no WebDriver session")?;
+    let endpoint = format!("http://127.0.0.1:{driver_port}/session/{session}/goog/cdp/execute");
+    let client = Client::new();
+    for (cmd, params) in [
+        ("Browser.grantPermissions", json!({"permissions": ["geolocation"]})),
+        (
+            "Emulation.setGeolocationOverride",
+            json!({"latitude": lat, "longitude": lon, "accuracy": 10}),
+        ),
+    ] {
+        let answer = client
+            .post(&endpoint)
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await?;
+        ensure!(answer.status().is_success(), "{cmd}: {}", answer.text().await?);
+    }
+    Ok(())
+}
+
+/// (7) An activity with a geofence: the check-in page asks the phone where it
+/// is; two kilometres away the refusal is explained, on the spot it is accepted.
+async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
+    let activity = publish(base, "广场健康义诊", 15, 60, json!({"radius_m": 300})).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.goto(&format!("{base}/activities/{activity}")).await?;
+    wait_for(browser, "#sign-up").await?.click().await?;
+    wait_for(browser, "#notice").await?;
+    log_out(browser).await?;
+    let code = organizer_shows_the_code(browser, base, &activity, "in").await?;
+
+    log_in(browser, base, VOLUNTEER).await?;
+    place_the_phone(browser, driver_port, 28.70, 115.9486).await?;
+    browser.goto(&format!("{base}{code}")).await?;
+    wait_for(browser, "#checkin-form[data-fenced='1'][data-script='ready']").await?;
+    ensure!(
+        text(browser, "#location-note").await?.contains("300"),
+        "the page says why it asks"
+    );
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let refusal = text(browser, "#checkin-refusal").await?;
+    ensure!(refusal.contains("不在活动地点附近"), "far away: {refusal}");
+    place_the_phone(browser, driver_port, 28.6830, 115.9486).await?;
+    wait_for(browser, "#checkin-form[data-script='ready']").await?;
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let result = text(browser, "#checkin-result").await?;
+    ensure!(result.contains("签到成功"), "on the spot: {result}");
     log_out(browser).await
 }
