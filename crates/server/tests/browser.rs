@@ -1004,6 +1004,74 @@ async fn activities_are_found_signed_up_for_and_cancelled() {
 }
 
 #[tokio::test]
+async fn every_sign_up_outcome_is_explained() {
+    let server = start().await;
+    let tiny = publish(
+        &server.base,
+        "社区图书角整理",
+        24 * 60,
+        120,
+        json!({"quota": 1, "waitlist": 1}),
+    )
+    .await;
+    let reviewed = publish(&server.base, "敬老院陪伴", 48 * 60, 120, json!({"auto_approve": false})).await;
+    let first = Visitor::new(&server);
+    first.login(VOLUNTEER, DEMO_PASSWORD).await;
+    let second = Visitor::new(&server);
+    let registered = second.register(&registration("赵二", &an_id(71), "13700000071")).await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER, "{}", registered.body);
+    let third = Visitor::new(&server);
+    third.register(&registration("孙三", &an_id(72), "13700000072")).await;
+
+    let mut outcomes = Vec::new();
+    for visitor in [&first, &second, &third] {
+        let page = visitor.get(&format!("/activities/{tiny}")).await;
+        let answer = visitor
+            .post(&format!("/activities/{tiny}/signup"), &[("csrf", &page.csrf())])
+            .await;
+        let shown = if answer.status == StatusCode::SEE_OTHER {
+            visitor.get(answer.location()).await
+        } else {
+            answer
+        };
+        outcomes.push(shown);
+    }
+    assert!(outcomes[0].body.contains("报名成功"), "{}", outcomes[0].body);
+    assert!(outcomes[1].body.contains("候补名单") && outcomes[1].body.contains("data-status=\"waitlisted\""));
+    assert_eq!(outcomes[2].status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        outcomes[2].body.contains("名额和候补名单都已满"),
+        "{}",
+        outcomes[2].body
+    );
+    assert!(outcomes[2].body.contains("id=\"refusal\""));
+
+    // The first cancels on the activity page: the waiting one moves up.
+    let page = first.get(&format!("/activities/{tiny}")).await;
+    assert!(page.body.contains("id=\"cancel-signup\""));
+    let cancelled = first
+        .post(&format!("/activities/{tiny}/cancel"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(cancelled.location(), format!("/activities/{tiny}?done=cancelled"));
+    assert!(first.get(cancelled.location()).await.body.contains("已取消报名"));
+    assert!(
+        second
+            .get(&format!("/activities/{tiny}"))
+            .await
+            .body
+            .contains("data-status=\"approved\"")
+    );
+
+    let page = first.get(&format!("/activities/{reviewed}")).await;
+    assert!(page.body.contains("报名后需组织者审核"));
+    let sent = first
+        .post(&format!("/activities/{reviewed}/signup"), &[("csrf", &page.csrf())])
+        .await;
+    let shown = first.get(sent.location()).await;
+    assert!(shown.body.contains("等待组织者审核") && shown.body.contains("data-status=\"pending\""));
+}
+
+#[tokio::test]
 async fn check_in_board_and_record_review_pages() {
     let server = start().await;
     // Running now, no geofence; the fenced one starts right after it ends.
@@ -1042,6 +1110,22 @@ async fn check_in_board_and_record_review_pages() {
     assert!(!board.body.contains("<script>x</script>"), "titles are escaped");
     assert!(board.body.contains("id=\"count-signed-up\">1<"), "{}", board.body);
     assert!(board.header("content-security-policy").contains("script-src 'self'"));
+    let by_hand = publish(
+        &server.base,
+        "入户走访登记",
+        72 * 60,
+        60,
+        json!({"checkin_methods": ["manual"]}),
+    )
+    .await;
+    let no_code = organizer.get(&format!("/activities/{by_hand}/board")).await;
+    assert!(no_code.body.contains("id=\"no-qr\"") && !no_code.body.contains("<svg"));
+    let refused = volunteer.get(&format!("/activities/{by_hand}/board")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "no code to issue, still not theirs"
+    );
     let county = Visitor::new(&server);
     county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
     assert_eq!(
@@ -1060,6 +1144,12 @@ async fn check_in_board_and_record_review_pages() {
     let stranger = Visitor::new(&server);
     let away = stranger.get(&code).await;
     assert_eq!(away.location(), format!("/login?next={code}"));
+    let late = stranger.post(&code, &[("csrf", "x")]).await;
+    assert_eq!(
+        late.location(),
+        format!("/login?next={code}"),
+        "an ended session comes back too"
+    );
     let login_page = stranger.get(away.location()).await;
     assert!(login_page.body.contains(&format!("name=\"next\" value=\"{code}\"")));
     let back = stranger

@@ -85,12 +85,17 @@ async fn opened(state: &AppState, token: &str) -> Result<(Activity, AttendanceKi
     Ok((activity, claims.kind))
 }
 
+/// To the login page, and back to the check-in page afterwards (the token
+/// is base64url, safe in a query string as it is).
+fn login_then_back(token: &str) -> axum::response::Response {
+    Redirect::to(&format!("/login?next=/c/{token}")).into_response()
+}
+
 /// GET `/c/{token}`: the page the QR code opens (after logging in).
 pub async fn checkin_form(page: Page, State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
     let (activity, kind) = opened(&state, &token).await?;
     let Some(user) = &page.user else {
-        // The token is base64url: safe in a query string as it is.
-        return Ok(Redirect::to(&format!("/login?next=/c/{token}")).into_response());
+        return Ok(login_then_back(&token));
     };
     render(&CheckinPage {
         t: page.t,
@@ -125,9 +130,12 @@ pub async fn checkin(
     Path(token): Path<String>,
     PageForm(form): PageForm<CheckinForm>,
 ) -> PageResult {
-    let user = page.require_user()?;
-    check_session_csrf(user, &form.csrf)?;
     let (activity, kind) = opened(&state, &token).await?;
+    let Some(user) = &page.user else {
+        // The session ended while the page was open.
+        return Ok(login_then_back(&token));
+    };
+    check_session_csrf(user, &form.csrf)?;
     let request = AttendanceRequest {
         kind: kind.as_str().to_string(),
         method: CheckinMethod::Qr.as_str().to_string(),
