@@ -106,6 +106,10 @@ texts! {
     home_welcome: "欢迎您，", "Welcome, ";
     home_your_links: "您可以：", "You can:";
     home_me_desc: "查看我的资料和志愿者信息", "See my profile and volunteer record";
+    home_activities_desc: "按地区、类别、日期查找志愿活动", "Find activities by region, category and date";
+    home_my_activities_desc: "我报名的活动，可以取消报名", "The activities I signed up for; cancel a sign-up";
+    home_my_hours_desc: "我的服务时长和星级", "My service hours and star level";
+    home_org_activities_desc: "组织的活动：签到大屏和服务记录审核", "Our activities: attendance board and record review";
     home_admin_volunteers_desc: "查询辖区内的志愿者", "Search the volunteers in your region";
     home_admin_organizations_desc: "审核辖区内的志愿服务组织", "Verify the organizations in your region";
     // login
