@@ -1,8 +1,10 @@
 //! The pages, tested two ways against the real server on port 0 over a fresh
 //! SQLite database: plain HTTP checks with reqwest (status codes, redirects,
-//! CSRF refusals, cookie flags, escaping, paging), and the journeys of a new
-//! volunteer, a county administrator and a volunteer in headless Chromium
-//! driven over WebDriver. The browser test needs the Debian packages
+//! CSRF refusals, cookie flags, escaping, paging, access to the organizers'
+//! pages, every sign-up outcome and check-in refusal), and the journeys of a
+//! new volunteer, a county administrator and a volunteer in headless
+//! Chromium driven over WebDriver, among them a volunteer's service from the
+//! search to the confirmed hours and a geofenced check-in. The browser test needs the Debian packages
 //! `chromium chromium-driver`; ZHIYUAN_SKIP_BROWSER=1 skips it.
 
 mod support;
@@ -1631,6 +1633,10 @@ async fn organizer_shows_the_code(
         .click()
         .await?;
     wait_for(browser, "#board[data-script='running']").await?;
+    ensure!(
+        browser.find(Locator::Id("fullscreen")).await?.is_displayed().await?,
+        "the script offers full screen"
+    );
     ensure!(
         !browser.find_all(Locator::Css("#qr svg")).await?.is_empty(),
         "the QR code is on the board"

@@ -1,7 +1,8 @@
 // The organizer's attendance board: every few seconds (data-refresh-seconds)
 // fetches the board page again and swaps in the parts marked data-live (the
-// QR code, the counts, the latest check-ins). Without this script the page
-// reloads itself through its <noscript> meta refresh.
+// QR code, the counts, the latest check-ins), and offers a full-screen
+// button. Without this script the page reloads itself through its
+// <noscript> meta refresh.
 const board = document.getElementById("board");
 
 async function refresh() {
@@ -23,6 +24,11 @@ async function refresh() {
 
 if (board) {
   board.dataset.script = "running";
+  const full = document.getElementById("fullscreen");
+  if (full && board.requestFullscreen) {
+    full.hidden = false;
+    full.addEventListener("click", () => board.requestFullscreen());
+  }
   const seconds = Number(board.dataset.refreshSeconds) || 10;
   window.setInterval(refresh, seconds * 1000);
 }

@@ -272,6 +272,7 @@ texts! {
     // the board
     board_title: "签到大屏", "Attendance board";
     code_kind_label: "二维码类型", "Kind of code";
+    fullscreen_button: "全屏显示", "Full screen";
     checkin_code: "签到码", "Check-in code";
     checkout_code: "签退码", "Check-out code";
     scan_to_check_in: "请用手机扫码签到", "Scan with your phone to check in";
