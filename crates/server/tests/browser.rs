@@ -4,8 +4,9 @@
 //! pages, every sign-up outcome and check-in refusal), and the journeys of a
 //! new volunteer, a county administrator and a volunteer in headless
 //! Chromium driven over WebDriver, among them a volunteer's service from the
-//! search to the confirmed hours and a geofenced check-in. The browser test needs the Debian packages
-//! `chromium chromium-driver`; ZHIYUAN_SKIP_BROWSER=1 skips it.
+//! search to the confirmed hours and a geofenced check-in. The browser test
+//! needs the Debian packages `chromium chromium-driver`;
+//! ZHIYUAN_SKIP_BROWSER=1 skips it.
 
 mod support;
 
