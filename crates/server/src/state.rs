@@ -38,18 +38,21 @@ impl AppState {
     }
 
     /// The absolute address of a path (`/c/...`, `/certificates/...`) for
-    /// a QR code: the configured public URL, else this request's Host.
+    /// a QR code: the configured public URL, else the host the request came
+    /// to (the scheme from `X-Forwarded-Proto` behind a TLS proxy).
     pub fn absolute_url(&self, headers: &HeaderMap, path: &str) -> String {
-        match &self.public_url {
-            Some(base) => format!("{base}{path}"),
-            None => {
-                let host = headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost");
-                format!("http://{host}{path}")
-            }
+        if let Some(base) = &self.public_url {
+            return format!("{base}{path}");
         }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+            Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+            _ => "http",
+        };
+        format!("{scheme}://{host}{path}")
     }
 
     /// The certificate font, loaded off the async threads on first use;

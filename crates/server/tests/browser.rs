@@ -1,9 +1,12 @@
 //! The pages, tested two ways against the real server on port 0 over a fresh
 //! SQLite database: plain HTTP checks with reqwest (status codes, redirects,
-//! CSRF refusals, cookie flags, escaping, paging), and the journeys of a new
-//! volunteer, a county administrator and a volunteer in headless Chromium
-//! driven over WebDriver. The browser test needs the Debian packages
-//! `chromium chromium-driver`; ZHIYUAN_SKIP_BROWSER=1 skips it.
+//! CSRF refusals, cookie flags, escaping, paging, access to the organizers'
+//! pages, every sign-up outcome and check-in refusal), and the journeys of a
+//! new volunteer, a county administrator and a volunteer in headless
+//! Chromium driven over WebDriver, among them a volunteer's service from the
+//! search to the confirmed hours and a geofenced check-in. The browser test
+//! needs the Debian packages `chromium chromium-driver`;
+//! ZHIYUAN_SKIP_BROWSER=1 skips it.
 
 mod support;
 
@@ -231,7 +234,14 @@ async fn pages_answer_in_chinese_then_in_the_chosen_language() {
     assert!(chinese.body.contains("<html lang=\"zh-CN\">") && chinese.body.contains("手机号"));
     assert!(visitor.get("/").await.body.contains("<html lang=\"zh-CN\">"));
 
-    for path in ["/me", "/admin/volunteers", "/admin/organizations"] {
+    for path in [
+        "/me",
+        "/me/activities",
+        "/me/hours",
+        "/org/activities",
+        "/admin/volunteers",
+        "/admin/organizations",
+    ] {
         let anonymous = visitor.get(path).await;
         assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(anonymous.location(), "/login", "{path}");
@@ -804,6 +814,499 @@ async fn administrators_search_and_page_through_their_volunteers() {
     assert!(outside.body.contains("id=\"region-error\""), "{}", outside.body);
 }
 
+// ---------------------------------------------------------------- activity pages
+
+/// Publishes an activity of the demo organization through the API: it
+/// starts `starts_in_minutes` from now (negative: already running).
+async fn publish(base: &str, title: &str, starts_in_minutes: i64, minutes: i64, extra: serde_json::Value) -> String {
+    let api = Client::new();
+    let login: serde_json::Value = api
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"phone": ORG_ADMIN, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+    let me: serde_json::Value = api
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "org_admin")
+        .map(|r| r["scope"]["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let starts = chrono::Utc::now() + chrono::Duration::minutes(starts_in_minutes);
+    let mut body = json!({
+        "organization_id": org,
+        "title": title,
+        "description": "陪伴社区独居老人，读报聊天",
+        "category": "left_behind_elderly",
+        "region_code": COMMUNITY,
+        "lat": 28.6829,
+        "lon": 115.9486,
+        "radius_m": 0,
+        "starts_at": starts.to_rfc3339(),
+        "ends_at": (starts + chrono::Duration::minutes(minutes)).to_rfc3339(),
+        "quota": 20,
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    let created = api
+        .post(format!("{base}/api/v1/activities"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: serde_json::Value = created.json().await.unwrap();
+    created["id"].as_str().unwrap().to_string()
+}
+
+impl Reply {
+    /// The path of the check-in link a board shows: `/c/TOKEN`.
+    fn checkin_path(&self) -> String {
+        let marker = "id=\"checkin-link\" href=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no check-in link in {}", self.body))
+            + marker.len();
+        let url = self.body[start..].split('"').next().unwrap();
+        url[url.find("/c/").unwrap()..].to_string()
+    }
+}
+
+#[tokio::test]
+async fn activities_are_found_signed_up_for_and_cancelled() {
+    let server = start().await;
+    let id = publish(&server.base, "社区养老服务<b>周末</b>", 24 * 60, 120, json!({})).await;
+    let elders_only = publish(
+        &server.base,
+        "老年合唱团养老院演出",
+        48 * 60,
+        120,
+        json!({"min_age": 60}),
+    )
+    .await;
+
+    let anonymous = Visitor::new(&server);
+    let found = anonymous.get("/activities?q=养老").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains(&format!("href=\"/activities/{id}\"")),
+        "{}",
+        found.body
+    );
+    assert!(found.body.contains(&format!("href=\"/activities/{elders_only}\"")));
+    assert!(!found.body.contains("<b>周末</b>"), "titles are escaped");
+    assert!(found.body.contains("&#60;b&#62;周末") || found.body.contains("&lt;b&gt;周末"));
+    assert!(
+        !found.body.contains("id=\"eligible\""),
+        "only volunteers filter by eligibility"
+    );
+    let none = anonymous.get("/activities?q=无人机编程").await;
+    assert!(none.body.contains("id=\"no-results\""), "{}", none.body);
+    let other_category = anonymous.get("/activities?category=environment").await;
+    assert!(!other_category.body.contains(&format!("href=\"/activities/{id}\"")));
+    let bad_region = anonymous.get("/activities?region=999999").await;
+    assert!(bad_region.status.is_client_error(), "{}", bad_region.status);
+    assert!(bad_region.body.contains("id=\"search-error\""), "{}", bad_region.body);
+    let bad_date = anonymous.get("/activities?from=tomorrow").await;
+    assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let detail = anonymous.get(&format!("/activities/{id}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("陪伴社区独居老人") && detail.body.contains("剩余 20 / 20"));
+    assert!(detail.body.contains(&format!("href=\"/login?next=/activities/{id}\"")));
+    assert!(!detail.body.contains("<b>周末</b>"));
+    assert_eq!(anonymous.get("/activities/999999").await.status, StatusCode::NOT_FOUND);
+    let anonymous_post = anonymous
+        .post(&format!("/activities/{id}/signup"), &[("csrf", "x")])
+        .await;
+    assert_eq!(anonymous_post.location(), "/login");
+
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    let eligible = volunteer.get("/activities?q=养老&eligible=1").await;
+    assert!(
+        eligible
+            .body
+            .contains("id=\"eligible\" name=\"eligible\" type=\"checkbox\" value=\"1\" checked")
+    );
+    assert!(eligible.body.contains(&format!("href=\"/activities/{id}\"")));
+    assert!(
+        !eligible.body.contains(&format!("href=\"/activities/{elders_only}\"")),
+        "a volunteer of 31 may not join the elders' choir"
+    );
+    let page = volunteer.get(&format!("/activities/{id}")).await;
+    assert!(page.body.contains("id=\"sign-up\""));
+    let forged = volunteer
+        .post(&format!("/activities/{id}/signup"), &[("csrf", &"0".repeat(64))])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let signed = volunteer
+        .post(&format!("/activities/{id}/signup"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.location(), format!("/activities/{id}?done=signed_up"));
+    let outcome = volunteer.get(signed.location()).await;
+    assert!(outcome.body.contains("报名成功"), "{}", outcome.body);
+    assert!(outcome.body.contains("data-status=\"approved\""));
+    assert!(outcome.body.contains("剩余 19 / 20"));
+    let twice = volunteer
+        .post(&format!("/activities/{id}/signup"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert!(twice.body.contains("您已经报过名了"), "{}", twice.body);
+    let too_young = volunteer
+        .post(&format!("/activities/{elders_only}/signup"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(too_young.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_young.body.contains("您的年龄不符合"), "{}", too_young.body);
+
+    let mine = volunteer.get("/me/activities").await;
+    assert!(
+        mine.body
+            .contains(&format!("id=\"signup-{id}\" data-status=\"approved\"")),
+        "{}",
+        mine.body
+    );
+    assert!(!mine.body.contains(&format!("id=\"signup-{elders_only}\"")));
+    let cancelled = volunteer
+        .post(
+            &format!("/activities/{id}/cancel"),
+            &[("csrf", &mine.csrf()), ("back", "me")],
+        )
+        .await;
+    assert_eq!(cancelled.location(), "/me/activities?done=cancelled");
+    let mine = volunteer.get(cancelled.location()).await;
+    assert!(mine.body.contains("已取消报名"));
+    assert!(
+        mine.body
+            .contains(&format!("id=\"signup-{id}\" data-status=\"cancelled\""))
+    );
+    let english = volunteer.get(&format!("/activities/{id}?lang=en")).await;
+    assert!(
+        english.body.contains("Places") && english.body.contains("Sign up"),
+        "{}",
+        english.body
+    );
+}
+
+#[tokio::test]
+async fn every_sign_up_outcome_is_explained() {
+    let server = start().await;
+    let tiny = publish(
+        &server.base,
+        "社区图书角整理",
+        24 * 60,
+        120,
+        json!({"quota": 1, "waitlist": 1}),
+    )
+    .await;
+    let reviewed = publish(&server.base, "敬老院陪伴", 48 * 60, 120, json!({"auto_approve": false})).await;
+    let first = Visitor::new(&server);
+    first.login(VOLUNTEER, DEMO_PASSWORD).await;
+    let second = Visitor::new(&server);
+    let registered = second.register(&registration("赵二", &an_id(71), "13700000071")).await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER, "{}", registered.body);
+    let third = Visitor::new(&server);
+    third.register(&registration("孙三", &an_id(72), "13700000072")).await;
+
+    let mut outcomes = Vec::new();
+    for visitor in [&first, &second, &third] {
+        let page = visitor.get(&format!("/activities/{tiny}")).await;
+        let answer = visitor
+            .post(&format!("/activities/{tiny}/signup"), &[("csrf", &page.csrf())])
+            .await;
+        let shown = if answer.status == StatusCode::SEE_OTHER {
+            visitor.get(answer.location()).await
+        } else {
+            answer
+        };
+        outcomes.push(shown);
+    }
+    assert!(outcomes[0].body.contains("报名成功"), "{}", outcomes[0].body);
+    assert!(outcomes[1].body.contains("候补名单") && outcomes[1].body.contains("data-status=\"waitlisted\""));
+    assert_eq!(outcomes[2].status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        outcomes[2].body.contains("名额和候补名单都已满"),
+        "{}",
+        outcomes[2].body
+    );
+    assert!(outcomes[2].body.contains("id=\"refusal\""));
+
+    // The first cancels on the activity page: the waiting one moves up.
+    let page = first.get(&format!("/activities/{tiny}")).await;
+    assert!(page.body.contains("id=\"cancel-signup\""));
+    let cancelled = first
+        .post(&format!("/activities/{tiny}/cancel"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(cancelled.location(), format!("/activities/{tiny}?done=cancelled"));
+    assert!(first.get(cancelled.location()).await.body.contains("已取消报名"));
+    assert!(
+        second
+            .get(&format!("/activities/{tiny}"))
+            .await
+            .body
+            .contains("data-status=\"approved\"")
+    );
+
+    let page = first.get(&format!("/activities/{reviewed}")).await;
+    assert!(page.body.contains("报名后需组织者审核"));
+    let sent = first
+        .post(&format!("/activities/{reviewed}/signup"), &[("csrf", &page.csrf())])
+        .await;
+    let shown = first.get(sent.location()).await;
+    assert!(shown.body.contains("等待组织者审核") && shown.body.contains("data-status=\"pending\""));
+}
+
+#[tokio::test]
+async fn check_in_board_and_record_review_pages() {
+    let server = start().await;
+    // Running now, no geofence; the fenced one starts right after it ends.
+    let open = publish(&server.base, "河道保洁<script>x</script>", -60, 70, json!({})).await;
+    let fenced = publish(&server.base, "广场健康义诊", 15, 60, json!({"radius_m": 300})).await;
+
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    for id in [&open, &fenced] {
+        let page = volunteer.get(&format!("/activities/{id}")).await;
+        let signed = volunteer
+            .post(&format!("/activities/{id}/signup"), &[("csrf", &page.csrf())])
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{id}");
+    }
+    for path in [
+        format!("/activities/{open}/board"),
+        format!("/activities/{open}/records"),
+        "/org/activities".into(),
+    ] {
+        let refused = volunteer.get(&path).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(refused.body.contains("无权访问"), "{path}");
+    }
+
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let list = organizer.get("/org/activities").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&format!("href=\"/activities/{open}/board\"")));
+    assert!(list.body.contains(&format!("href=\"/activities/{fenced}/records\"")));
+    let board = organizer.get(&format!("/activities/{open}/board")).await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("<svg") && board.body.contains("<noscript><meta http-equiv=\"refresh\""));
+    assert!(board.body.contains("src=\"/static/board.js\""));
+    assert!(!board.body.contains("<script>x</script>"), "titles are escaped");
+    assert!(board.body.contains("id=\"count-signed-up\">1<"), "{}", board.body);
+    assert!(board.header("content-security-policy").contains("script-src 'self'"));
+    let by_hand = publish(
+        &server.base,
+        "入户走访登记",
+        72 * 60,
+        60,
+        json!({"checkin_methods": ["manual"]}),
+    )
+    .await;
+    let no_code = organizer.get(&format!("/activities/{by_hand}/board")).await;
+    assert!(no_code.body.contains("id=\"no-qr\"") && !no_code.body.contains("<svg"));
+    let refused = volunteer.get(&format!("/activities/{by_hand}/board")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "no code to issue, still not theirs"
+    );
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    assert_eq!(
+        county.get(&format!("/activities/{open}/board")).await.status,
+        StatusCode::OK,
+        "the county oversees the organization"
+    );
+    for script in ["/static/board.js", "/static/checkin.js"] {
+        let js = volunteer.get(script).await;
+        assert_eq!(js.status, StatusCode::OK);
+        assert!(js.header("content-type").starts_with("text/javascript"), "{script}");
+    }
+
+    // Sign in: the stranger is sent through the login page and back.
+    let code = board.checkin_path();
+    let stranger = Visitor::new(&server);
+    let away = stranger.get(&code).await;
+    assert_eq!(away.location(), format!("/login?next={code}"));
+    let late = stranger.post(&code, &[("csrf", "x")]).await;
+    assert_eq!(
+        late.location(),
+        format!("/login?next={code}"),
+        "an ended session comes back too"
+    );
+    let login_page = stranger.get(away.location()).await;
+    assert!(login_page.body.contains(&format!("name=\"next\" value=\"{code}\"")));
+    let back = stranger
+        .post(
+            "/login",
+            &[
+                ("phone", VOLUNTEER),
+                ("password", DEMO_PASSWORD),
+                ("csrf", &login_page.csrf()),
+                ("next", &code),
+            ],
+        )
+        .await;
+    assert_eq!(back.location(), code);
+    let elsewhere = stranger
+        .post(
+            "/login",
+            &[
+                ("phone", VOLUNTEER),
+                ("password", DEMO_PASSWORD),
+                ("csrf", &login_page.csrf()),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(elsewhere.location(), "/me", "never to another site");
+    assert_eq!(
+        volunteer.get("/c/not-a-code").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let form = volunteer.get(&code).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"checkin-kind\">签到<") && form.body.contains("data-fenced=\"0\""));
+    let forged = volunteer.post(&code, &[("csrf", "nope")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let accepted = volunteer.post(&code, &[("csrf", &form.csrf())]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert!(accepted.body.contains("签到成功"));
+    let replayed = volunteer.post(&code, &[("csrf", &form.csrf())]).await;
+    assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(replayed.body.contains("id=\"checkin-refusal\""), "{}", replayed.body);
+
+    let board = organizer.get(&format!("/activities/{open}/board?kind=out")).await;
+    assert!(board.body.contains("id=\"count-signed-in\">1<"), "{}", board.body);
+    assert!(board.body.contains("李志愿"), "the latest check-ins name the volunteer");
+    let out = board.checkin_path();
+    let wrong_kind_form = volunteer.get(&out).await;
+    assert!(wrong_kind_form.body.contains("id=\"checkin-kind\">签退<"));
+    let accepted = volunteer.post(&out, &[("csrf", &form.csrf())]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert!(accepted.body.contains("签退成功") && accepted.body.contains("id=\"checkin-hours\""));
+    let board = organizer.get(&format!("/activities/{open}/board")).await;
+    assert!(board.body.contains("id=\"count-signed-out\">1<"), "{}", board.body);
+
+    // Review: a refusal needs a reason; confirm; revoke.
+    let records = organizer.get(&format!("/activities/{open}/records")).await;
+    assert_eq!(records.status, StatusCode::OK);
+    let marker = "action=\"/records/";
+    let start = records.body.find(marker).expect("a decision form") + marker.len();
+    let record = records.body[start..].split('/').next().unwrap().to_string();
+    assert!(
+        records
+            .body
+            .contains(&format!("id=\"record-{record}\" data-state=\"pending\""))
+    );
+    let no_reason = organizer
+        .post(
+            &format!("/records/{record}/refuse"),
+            &[("csrf", &records.csrf()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("请写明原因"), "{}", no_reason.body);
+    let by_volunteer = volunteer
+        .post(&format!("/records/{record}/confirm"), &[("csrf", &form.csrf())])
+        .await;
+    assert_eq!(by_volunteer.status, StatusCode::FORBIDDEN);
+    let forged = organizer
+        .post(&format!("/records/{record}/confirm"), &[("csrf", "x")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let confirmed = organizer
+        .post(&format!("/records/{record}/confirm"), &[("csrf", &records.csrf())])
+        .await;
+    assert_eq!(confirmed.location(), format!("/activities/{open}/records?done=confirm"));
+    let records = organizer.get(confirmed.location()).await;
+    assert!(
+        records
+            .body
+            .contains(&format!("id=\"record-{record}\" data-state=\"effective\""))
+    );
+    let hours = volunteer.get("/me/hours").await;
+    assert_eq!(hours.status, StatusCode::OK);
+    assert!(hours.body.contains("data-state=\"effective\"") && hours.body.contains("id=\"stars\""));
+    assert!(hours.body.contains("河道保洁&#60;script") || hours.body.contains("河道保洁&lt;script"));
+    let revoked = organizer
+        .post(
+            &format!("/records/{record}/revoke"),
+            &[("csrf", &records.csrf()), ("reason", "核实未到场")],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert!(volunteer.get("/me/hours").await.body.contains("data-state=\"revoked\""));
+
+    // The fenced activity: no location, far away, then on the spot.
+    let fenced_board = organizer.get(&format!("/activities/{fenced}/board")).await;
+    let code = fenced_board.checkin_path();
+    let form = volunteer.get(&code).await;
+    assert!(form.body.contains("data-fenced=\"1\"") && form.body.contains("id=\"location-note\""));
+    let csrf = form.csrf();
+    let blind = volunteer.post(&code, &[("csrf", &csrf)]).await;
+    assert_eq!(blind.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blind.body.contains("需要您的位置"), "{}", blind.body);
+    let far = volunteer
+        .post(
+            &code,
+            &[
+                ("csrf", &csrf),
+                ("lat", "28.70"),
+                ("lon", "115.9486"),
+                ("accuracy", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(far.body.contains("不在活动地点附近"), "{}", far.body);
+    let vague = volunteer
+        .post(
+            &code,
+            &[
+                ("csrf", &csrf),
+                ("lat", "28.6829"),
+                ("lon", "115.9486"),
+                ("accuracy", "900"),
+            ],
+        )
+        .await;
+    assert!(vague.body.contains("定位不够准确"), "{}", vague.body);
+    let here = volunteer
+        .post(
+            &code,
+            &[
+                ("csrf", &csrf),
+                ("lat", "28.6830"),
+                ("lon", "115.9486"),
+                ("accuracy", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(here.status, StatusCode::OK, "{}", here.body);
+    assert!(here.body.contains("签到成功"));
+}
+
 // ---------------------------------------------------------------- browser
 
 type Outcome = Result<(), Box<dyn std::error::Error>>;
@@ -918,7 +1421,7 @@ async fn browser_journeys() {
     let profile = tempfile::tempdir().unwrap();
     let driver = ChromeDriver::start(&binary).await;
     let browser = open_browser(&driver, profile.path()).await;
-    let outcome = journeys(&browser, &server.base).await;
+    let outcome = journeys(&browser, &server.base, driver.port).await;
     if outcome.is_err() {
         let url = browser.current_url().await.map(|u| u.to_string()).unwrap_or_default();
         let source = browser.source().await.unwrap_or_default();
@@ -931,12 +1434,14 @@ async fn browser_journeys() {
     }
 }
 
-async fn journeys(browser: &Browser, base: &str) -> Outcome {
+async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     english_on_request(browser, base).await?;
     register_a_volunteer(browser, base).await?;
     bad_id_number_is_explained(browser, base).await?;
     county_admin_verifies_an_organization(browser, base).await?;
-    volunteer_is_kept_out_of_administration(browser, base).await
+    volunteer_is_kept_out_of_administration(browser, base).await?;
+    volunteer_serves_and_sees_the_hours(browser, base).await?;
+    check_in_needs_the_place(browser, base, driver_port).await
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
@@ -1104,5 +1609,168 @@ async fn volunteer_is_kept_out_of_administration(browser: &Browser, base: &str) 
             .is_empty(),
         "no administration links for a volunteer"
     );
+    log_out(browser).await
+}
+
+/// The path of the check-in link the board shows.
+async fn board_code(browser: &Browser) -> Result<String, Box<dyn std::error::Error>> {
+    let link = wait_for(browser, "#checkin-link").await?;
+    let url = link.attr("href").await?.unwrap_or_default();
+    let at = url.find("/c/").ok_or_else(|| format!("no check-in link: {url}"))?;
+    Ok(url[at..].to_string())
+}
+
+/// The organizer's board: its script runs, and it shows the code of `kind`.
+async fn organizer_shows_the_code(
+    browser: &Browser,
+    base: &str,
+    activity: &str,
+    kind: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/org/activities")).await?;
+    wait_for(browser, &format!("#org-activity-{activity} a.board-link"))
+        .await?
+        .click()
+        .await?;
+    wait_for(browser, "#board[data-script='running']").await?;
+    ensure!(
+        browser.find(Locator::Id("fullscreen")).await?.is_displayed().await?,
+        "the script offers full screen"
+    );
+    ensure!(
+        !browser.find_all(Locator::Css("#qr svg")).await?.is_empty(),
+        "the QR code is on the board"
+    );
+    if kind == "out" {
+        browser.find(Locator::Id("show-out")).await?.click().await?;
+        wait_for(browser, "#show-out[aria-current='page']").await?;
+    }
+    let code = board_code(browser).await?;
+    log_out(browser).await?;
+    Ok(code)
+}
+
+/// The volunteer opens the scanned code and presses the big button.
+async fn volunteer_scans(browser: &Browser, base: &str, code: &str, expected: &str) -> Outcome {
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.goto(&format!("{base}{code}")).await?;
+    wait_for(browser, "#checkin-form[data-script='ready']").await?;
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let result = text(browser, "#checkin-result").await?;
+    ensure!(result.contains(expected), "check-in result: {result}");
+    log_out(browser).await
+}
+
+/// (6) A volunteer finds an activity by a two-character word, signs up,
+/// checks in and out with the codes the organizer's board shows; the
+/// organizer confirms the record; the volunteer sees it in their hours.
+async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> Outcome {
+    // It ends before the fenced one of the next journey starts.
+    let activity = publish(base, "社区养老服务", -60, 70, json!({})).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-activities")).await?.click().await?;
+    fill(browser, "q", "养老").await?;
+    submit(browser).await?;
+    // The answer to the search, not the list the menu opened (the attribute
+    // is the server's; typing changes only the property).
+    wait_for(browser, "input#q[value='养老']").await?;
+    wait_for(browser, &format!("#activity-{activity} a.activity-title"))
+        .await?
+        .click()
+        .await?;
+    ensure!(
+        text(browser, "#activity-title").await? == "社区养老服务",
+        "the activity page"
+    );
+    browser.find(Locator::Id("sign-up")).await?.click().await?;
+    let notice = text(browser, "#notice").await?;
+    ensure!(notice.contains("报名成功"), "sign-up notice: {notice}");
+    ensure!(text(browser, "#my-status").await? == "已通过", "approved");
+    log_out(browser).await?;
+
+    let code = organizer_shows_the_code(browser, base, &activity, "in").await?;
+    volunteer_scans(browser, base, &code, "签到成功").await?;
+    let code = organizer_shows_the_code(browser, base, &activity, "out").await?;
+    volunteer_scans(browser, base, &code, "签退成功").await?;
+
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/activities/{activity}/records")).await?;
+    wait_for(browser, "tr[data-state='pending'] form.confirm button")
+        .await?
+        .click()
+        .await?;
+    ensure!(text(browser, "#notice").await?.contains("已确认"), "confirmed");
+    ensure!(
+        text(browser, ".record-state").await? == "已确认",
+        "the record shows as confirmed"
+    );
+    log_out(browser).await?;
+
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-my-hours")).await?.click().await?;
+    let row = wait_for(browser, "#hour-records tr[data-state='effective']").await?;
+    let shown = row.text().await?;
+    ensure!(
+        shown.contains("社区养老服务") && shown.contains("已确认"),
+        "hours row: {shown}"
+    );
+    let stars = text(browser, "#stars").await?;
+    ensure!(stars.chars().count() == 5, "five stars drawn: {stars}");
+    let effective = text(browser, "#effective-hours").await?;
+    ensure!(effective.parse::<f64>().is_ok(), "effective hours: {effective}");
+    log_out(browser).await
+}
+
+/// Lets the pages of this browser know where the phone is, through
+/// chromedriver's Chrome DevTools endpoint.
+async fn place_the_phone(browser: &Browser, driver_port: u16, lat: f64, lon: f64) -> Outcome {
+    let session = browser.session_id().await?.ok_or("no WebDriver session")?;
+    let endpoint = format!("http://127.0.0.1:{driver_port}/session/{session}/goog/cdp/execute");
+    let client = Client::new();
+    for (cmd, params) in [
+        ("Browser.grantPermissions", json!({"permissions": ["geolocation"]})),
+        (
+            "Emulation.setGeolocationOverride",
+            json!({"latitude": lat, "longitude": lon, "accuracy": 10}),
+        ),
+    ] {
+        let answer = client
+            .post(&endpoint)
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await?;
+        ensure!(answer.status().is_success(), "{cmd}: {}", answer.text().await?);
+    }
+    Ok(())
+}
+
+/// (7) An activity with a geofence: the check-in page asks the phone where it
+/// is; two kilometres away the refusal is explained, on the spot it is accepted.
+async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
+    let activity = publish(base, "广场健康义诊", 15, 60, json!({"radius_m": 300})).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.goto(&format!("{base}/activities/{activity}")).await?;
+    wait_for(browser, "#sign-up").await?.click().await?;
+    wait_for(browser, "#notice").await?;
+    log_out(browser).await?;
+    let code = organizer_shows_the_code(browser, base, &activity, "in").await?;
+
+    log_in(browser, base, VOLUNTEER).await?;
+    place_the_phone(browser, driver_port, 28.70, 115.9486).await?;
+    browser.goto(&format!("{base}{code}")).await?;
+    wait_for(browser, "#checkin-form[data-fenced='1'][data-script='ready']").await?;
+    ensure!(
+        text(browser, "#location-note").await?.contains("300"),
+        "the page says why it asks"
+    );
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let refusal = text(browser, "#checkin-refusal").await?;
+    ensure!(refusal.contains("不在活动地点附近"), "far away: {refusal}");
+    place_the_phone(browser, driver_port, 28.6830, 115.9486).await?;
+    wait_for(browser, "#checkin-form[data-script='ready']").await?;
+    browser.find(Locator::Id("checkin-submit")).await?.click().await?;
+    let result = text(browser, "#checkin-result").await?;
+    ensure!(result.contains("签到成功"), "on the spot: {result}");
     log_out(browser).await
 }

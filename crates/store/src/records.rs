@@ -79,12 +79,18 @@ pub struct RecordView {
     pub note: String,
     pub flags: String,
     pub flagged: bool,
+    pub volunteer_id: i64,
+    pub volunteer_name: String,
+    pub volunteer_no: String,
+    pub signed_in_at: i64,
+    pub signed_out_at: Option<i64>,
 }
 
 const RECORD_VIEW_SELECT: &str = "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, \
      o.name AS organization_name, r.hour_kind, r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, \
-     r.flags, r.flagged FROM service_records r JOIN activities a ON a.id = r.activity_id \
-     JOIN organizations o ON o.id = r.organization_id";
+     r.flags, r.flagged, r.volunteer_id, v.name AS volunteer_name, v.volunteer_no, r.signed_in_at, r.signed_out_at \
+     FROM service_records r JOIN activities a ON a.id = r.activity_id \
+     JOIN organizations o ON o.id = r.organization_id JOIN volunteers v ON v.id = r.volunteer_id";
 
 /// Whose records an administrator looks at.
 #[derive(Debug, Clone, Copy)]

@@ -415,16 +415,23 @@ pub async fn activity(
     MaybeUser(caller): MaybeUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivityView>> {
-    let activity = load_activity(&state, &id).await?;
+    let activity = visible_activity(&state, caller.as_ref(), &id).await?;
+    Ok(Json(activity_view(&activity)))
+}
+
+/// The activity `id` as `caller` may see it: drafts are "not found" for
+/// everyone but their organizers.
+pub async fn visible_activity(state: &AppState, caller: Option<&CurrentUser>, id: &str) -> ApiResult<Activity> {
+    let activity = load_activity(state, id).await?;
     if activity.state() == ActivityState::Draft {
         let Some(caller) = caller else {
             return Err(ApiError::not_found("activity"));
         };
-        require_organizer(&state, &caller.actor, &activity)
+        require_organizer(state, &caller.actor, &activity)
             .await
             .map_err(|_| ApiError::not_found("activity"))?;
     }
-    Ok(Json(activity_view(&activity)))
+    Ok(activity)
 }
 
 /// Publishes, cancels or finishes an activity (organizers).
@@ -638,10 +645,22 @@ pub async fn sign_up(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<SignupResult>)> {
-    let volunteer_id = volunteer_of(&current)?;
-    let activity_id = parse_id(&id, "activity")?;
-    let signup = state.store.sign_up(activity_id, volunteer_id, now_ms()).await?;
+    let signup = sign_up_caller(&state, &current, &id).await?;
     Ok((StatusCode::CREATED, Json(signup_result(&signup))))
+}
+
+/// Signs the calling volunteer up for activity `id` (the API and the pages).
+pub async fn sign_up_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
+    let volunteer_id = volunteer_of(current)?;
+    let activity_id = parse_id(id, "activity")?;
+    Ok(state.store.sign_up(activity_id, volunteer_id, now_ms()).await?)
+}
+
+/// Cancels the calling volunteer's sign-up for activity `id` (the API and the pages).
+pub async fn cancel_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
+    let volunteer_id = volunteer_of(current)?;
+    let activity_id = parse_id(id, "activity")?;
+    Ok(state.store.cancel_signup(activity_id, volunteer_id, now_ms()).await?)
 }
 
 /// Cancels the calling volunteer's sign-up; a freed seat goes to the first waiting.
@@ -652,9 +671,7 @@ pub async fn cancel(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SignupResult>> {
-    let volunteer_id = volunteer_of(&current)?;
-    let activity_id = parse_id(&id, "activity")?;
-    let signup = state.store.cancel_signup(activity_id, volunteer_id, now_ms()).await?;
+    let signup = cancel_caller(&state, &current, &id).await?;
     Ok(Json(signup_result(&signup)))
 }
 

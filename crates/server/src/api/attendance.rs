@@ -52,7 +52,13 @@ fn kind_of(query: &CodeQuery) -> Result<AttendanceKind, RuleError> {
     AttendanceKind::parse(query.kind.as_deref().unwrap_or("in"))
 }
 
-async fn issue_code(state: &AppState, current: &CurrentUser, id: &str, query: &CodeQuery) -> ApiResult<CheckinCode> {
+/// The current code of activity `id` for its organizers (the API and the board page).
+pub async fn issue_code(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    query: &CodeQuery,
+) -> ApiResult<CheckinCode> {
     let activity = load_activity(state, id).await?;
     require_organizer(state, &current.actor, &activity).await?;
     if !activity.plan().rules.allows(CheckinMethod::Qr) {
@@ -527,29 +533,36 @@ pub async fn decide_record(
         "revoke" => RecordState::Revoked,
         _ => return Err(ApiError::not_found("action")),
     };
-    let id = parse_id(&id, "service record")?;
-    let record = state.store.require_record(id).await?;
-    let activity = state.store.require_activity(record.activity_id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
     // The body is optional: confirming needs none.
     let decision: RecordDecision = if body.iter().all(u8::is_ascii_whitespace) {
         RecordDecision::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
     };
-    let reason = check_reason(
-        decision.reason.as_deref().unwrap_or(""),
-        to != RecordState::Effective,
-        "reason",
-    )?;
+    let view = change_record_state(&state, &current, &id, to, decision.reason.as_deref().unwrap_or("")).await?;
+    Ok(Json(record_entry(&view)))
+}
+
+/// Moves record `id` to state `to` for an organizer of its activity; refusing
+/// and revoking need a reason (the API and the review page).
+pub async fn change_record_state(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    to: RecordState,
+    reason: &str,
+) -> ApiResult<RecordView> {
+    let id = parse_id(id, "service record")?;
+    let record = state.store.require_record(id).await?;
+    let activity = state.store.require_activity(record.activity_id).await?;
+    require_organizer(state, &current.actor, &activity).await?;
+    let reason = check_reason(reason, to != RecordState::Effective, "reason")?;
     state
         .store
         .change_record(id, to, &reason, Some(current.user.id), now_ms())
         .await?;
     let view = state.store.record_views(&[id]).await?.pop();
-    Ok(Json(record_entry(
-        &view.ok_or_else(|| ApiError::not_found("service record"))?,
-    )))
+    view.ok_or_else(|| ApiError::not_found("service record"))
 }
 
 #[derive(Deserialize, IntoParams)]

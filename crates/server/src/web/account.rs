@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{
-    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, filled, render,
-    render_with,
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, filled, local_path,
+    render, render_with,
 };
 use askama::Template;
 use axum::extract::State;
@@ -60,6 +60,8 @@ struct LoginPage<'a> {
     not_activated: bool,
     /// The password was just changed: ask to log in again.
     changed: bool,
+    /// Where to go after logging in (a local path, or empty for "my profile").
+    next: &'a str,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,6 +69,8 @@ struct LoginPage<'a> {
 pub struct LoginQuery {
     /// `1` after a password change.
     changed: String,
+    /// Where to go back to after logging in.
+    next: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,11 +79,17 @@ pub struct LoginForm {
     phone: String,
     password: String,
     csrf: String,
+    next: String,
+}
+
+/// Where a login sends the visitor: back to the page that asked, else "my profile".
+fn after_login(next: &str) -> &str {
+    local_path(next).unwrap_or("/me")
 }
 
 pub async fn login_form(page: Page, PageQuery(query): PageQuery<LoginQuery>) -> PageResult {
     if page.user.is_some() {
-        return Ok(Redirect::to("/me").into_response());
+        return Ok(Redirect::to(after_login(&query.next)).into_response());
     }
     let token = page.form_token();
     let response = render(&LoginPage {
@@ -90,6 +100,7 @@ pub async fn login_form(page: Page, PageQuery(query): PageQuery<LoginQuery>) -> 
         error: None,
         not_activated: false,
         changed: query.changed == "1",
+        next: local_path(&query.next).unwrap_or(""),
     })?;
     page.with_form_token(response, &token)
 }
@@ -104,7 +115,7 @@ pub async fn login(
     match authenticate(&state, &form.phone, &form.password, &address).await {
         Ok(session) => {
             end_previous_session(&state, page.user.as_ref()).await?;
-            page.login_redirect(&session.token, "/me")
+            page.login_redirect(&session.token, after_login(&form.next))
         }
         Err(error) if error.status.is_client_error() => render_with(
             form_status(&error),
@@ -116,6 +127,7 @@ pub async fn login(
                 error: Some(i18n::problem(page.lang, &error.code)),
                 not_activated: error.code == "account_not_activated",
                 changed: false,
+                next: local_path(&form.next).unwrap_or(""),
             },
         ),
         Err(error) => Err(error.into()),

@@ -84,6 +84,10 @@ texts! {
     nav_admin_volunteers: "志愿者管理", "Volunteers";
     nav_admin_organizations: "组织审核", "Organizations";
     nav_logout: "退出登录", "Log out";
+    nav_activities: "找活动", "Activities";
+    nav_my_activities: "我的活动", "My activities";
+    nav_my_hours: "我的时长", "My hours";
+    nav_org_activities: "组织的活动", "Our activities";
     other_language: "English", "中文";
     footer: "江西省新时代文明实践志愿服务平台 · 个人信息受《个人信息保护法》保护", "Jiangxi volunteer service platform · personal data protected under the PIPL";
     required: "必填", "required";
@@ -102,6 +106,10 @@ texts! {
     home_welcome: "欢迎您，", "Welcome, ";
     home_your_links: "您可以：", "You can:";
     home_me_desc: "查看我的资料和志愿者信息", "See my profile and volunteer record";
+    home_activities_desc: "按地区、类别、日期查找志愿活动", "Find activities by region, category and date";
+    home_my_activities_desc: "我报名的活动，可以取消报名", "The activities I signed up for; cancel a sign-up";
+    home_my_hours_desc: "我的服务时长和星级", "My service hours and star level";
+    home_org_activities_desc: "组织的活动：签到大屏和服务记录审核", "Our activities: attendance board and record review";
     home_admin_volunteers_desc: "查询辖区内的志愿者", "Search the volunteers in your region";
     home_admin_organizations_desc: "审核辖区内的志愿服务组织", "Verify the organizations in your region";
     // login
@@ -201,6 +209,106 @@ texts! {
     verify_button: "审核通过", "Verify";
     verified_notice: "已审核通过：", "Verified: ";
     no_organizations: "没有符合条件的组织。", "No organizations match.";
+    // activity search and detail
+    activities_title: "找志愿活动", "Find an activity";
+    activity_q_label: "关键词（如：养老、环保、助学）", "Keywords (e.g. elderly care, environment)";
+    activity_region_hint: "地区代码，留空表示全省", "A region code; leave empty for the whole province";
+    from_label: "开始日期（从）", "From date";
+    to_label: "结束日期（到）", "To date";
+    eligible_label: "只看我能报名的活动", "Only activities I may join";
+    no_activities: "没有找到符合条件的活动。", "No activities match.";
+    activity_label: "活动", "Activity";
+    when_label: "时间", "Time";
+    place_label: "地点", "Place";
+    coordinates_label: "坐标", "Coordinates";
+    geofence_prefix: "签到范围 ", "check-in within ";
+    metres: " 米", " m";
+    organizer_label: "组织", "Organization";
+    seats_label: "名额", "Places";
+    seats_left_prefix: "剩余 ", "left: ";
+    waiting_prefix: "候补 ", "waiting list: ";
+    signup_closes_label: "报名截止", "Sign-up closes";
+    requirements_label: "报名条件", "Requirements";
+    no_limit: "不限", "no limit";
+    age_years: " 岁", " years";
+    age_and_over: " 岁及以上", " years and over";
+    age_and_under: " 岁及以下", " years and under";
+    insurance_needed: "需要有效的志愿者保险", "Valid volunteer insurance needed";
+    auto_approve_yes: "报名后直接通过", "Sign-ups are approved at once";
+    auto_approve_no: "报名后需组织者审核", "The organizer reviews each sign-up";
+    checkin_methods_label: "签到方式", "Check-in";
+    description_label: "活动介绍", "About the activity";
+    signup_heading: "报名", "Sign-up";
+    my_signup_label: "我的报名", "My sign-up";
+    sign_up: "我要报名", "Sign up";
+    cancel_signup: "取消报名", "Cancel my sign-up";
+    login_to_sign_up: "登录后报名", "Log in to sign up";
+    signup_not_open: "这个活动现在不能报名。", "This activity does not take sign-ups now.";
+    signup_approved_notice: "报名成功！请按时参加，到场后扫码签到。", "You are signed up! Come on time and scan the code to check in.";
+    signup_pending_notice: "报名已提交，正在等待组织者审核。", "Sign-up sent: the organizer will review it.";
+    signup_waitlisted_notice: "名额已满，您已进入候补名单；有人取消时会按顺序递补。", "The places are taken: you are on the waiting list and move up when someone cancels.";
+    signup_other_notice: "报名状态已更新。", "Your sign-up was updated.";
+    signup_cancelled_notice: "已取消报名。", "Your sign-up was cancelled.";
+    board_link: "签到大屏", "Attendance board";
+    records_link: "服务记录审核", "Record review";
+    // my activities, organizer's list
+    my_activities_title: "我的活动", "My activities";
+    no_signups: "您还没有报名任何活动。", "You have not signed up for any activity yet.";
+    find_activities: "去找活动", "Find an activity";
+    org_activities_title: "组织的活动", "Our activities";
+    // check-in
+    checkin_title: "签到", "Check in";
+    checkout_title: "签退", "Check out";
+    checkin_button: "确认签到", "Check in now";
+    checkout_button: "确认签退", "Check out now";
+    checkin_accepted: "签到成功", "You are checked in";
+    checkout_accepted: "签退成功", "You are checked out";
+    hours_this_time: "本次时长", "Hours this time";
+    hours_unit: "小时", "hours";
+    rescan_hint: "请重新扫描组织者屏幕上现在显示的二维码。", "Please scan the code on the organizer's screen again now.";
+    location_note_prefix: "这个活动要在活动地点附近签到（", "This activity takes check-ins near its place (within ";
+    location_note_suffix: " 米以内）。点按钮后，手机会询问能否使用位置，请选“允许”。", " m). After you press the button your phone asks for your location: please allow it.";
+    locating: "正在获取位置，请稍候……", "Finding your location, please wait…";
+    // the board
+    board_title: "签到大屏", "Attendance board";
+    code_kind_label: "二维码类型", "Kind of code";
+    fullscreen_button: "全屏显示", "Full screen";
+    checkin_code: "签到码", "Check-in code";
+    checkout_code: "签退码", "Check-out code";
+    scan_to_check_in: "请用手机扫码签到", "Scan with your phone to check in";
+    scan_to_check_out: "请用手机扫码签退", "Scan with your phone to check out";
+    no_qr: "这个活动不使用扫码签到。", "This activity does not take QR check-ins.";
+    count_signed_up: "已报名", "Signed up";
+    count_signed_in: "已签到", "Checked in";
+    count_signed_out: "已签退", "Checked out";
+    latest_checkins: "最新签到", "Latest check-ins";
+    no_checkins_yet: "还没有人签到。", "Nobody has checked in yet.";
+    kind_in: "签到", "in";
+    kind_out: "签退", "out";
+    // record review
+    records_title: "服务记录审核", "Record review";
+    no_records: "这个活动还没有服务记录。", "This activity has no service records yet.";
+    volunteer_label: "志愿者", "Volunteer";
+    hours_label: "时长（小时）", "Hours";
+    flags_label: "督察提示", "Supervision flags";
+    reason_label: "原因", "Reason";
+    confirm_button: "确认", "Confirm";
+    refuse_button: "不予认定", "Refuse";
+    revoke_button: "撤销", "Revoke";
+    record_confirmed_notice: "已确认，时长已计入。", "Confirmed: the hours count.";
+    record_refused_notice: "已不予认定。", "Refused.";
+    record_revoked_notice: "已撤销，时长已扣除。", "Revoked: the hours no longer count.";
+    // my hours
+    hours_title: "我的服务时长", "My service hours";
+    hours_totals: "累计", "Totals";
+    star_level_label: "星级", "Star level";
+    to_next_star_prefix: "再服务 ", "";
+    to_next_star_suffix: " 小时升一星", " more hours to the next star";
+    top_star: "已是最高星级", "You have the highest star level";
+    effective_hours_label: "有效时长", "Effective hours";
+    credit_hours_label: "其中签到时长", "of which from check-ins";
+    honor_hours_label: "其中补录（荣誉）时长", "of which entered by hand (honor)";
+    no_hours_yet: "还没有服务记录。", "No service records yet.";
     // error pages
     error_title: "出错了", "Something went wrong";
     forbidden_title: "无权访问", "Access denied";
@@ -268,6 +376,78 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "This form has expired; please go back, reload the page and send it again.",
         ),
         "bad_request" => ("提交的内容无法识别，请重新填写。", "The form could not be read; please fill it in again."),
+        "volunteer_required" => (
+            "只有注册志愿者才能这样做。请先注册成为志愿者。",
+            "Only registered volunteers can do this. Please register as a volunteer first.",
+        ),
+        "quota_full" => (
+            "名额和候补名单都已满，不能再报名了。",
+            "All places and the waiting list are taken.",
+        ),
+        "signup_closed" => ("现在不在报名时间内。", "Sign-up is not open at this time."),
+        "time_clash" => (
+            "您在同一时间已经报名了别的活动。",
+            "You are signed up for another activity at the same time.",
+        ),
+        "age_restricted" => ("您的年龄不符合这个活动的要求。", "Your age does not fit this activity."),
+        "skills_missing" => (
+            "这个活动需要特定技能，您的资料里还没有。",
+            "This activity needs skills your record does not list.",
+        ),
+        "insurance_required" => (
+            "这个活动要求有效的志愿者保险，您的保险没有登记或已过期。",
+            "This activity needs valid volunteer insurance; yours is not recorded or has expired.",
+        ),
+        "already_signed_up" => ("您已经报过名了。", "You are already signed up."),
+        "invalid_transition" => (
+            "这一步现在做不了（可能已经处理过了），请刷新页面。",
+            "This cannot be done now (perhaps it was already done); please reload the page.",
+        ),
+        "token_expired" => (
+            "二维码已过期。请重新扫描屏幕上现在显示的二维码。",
+            "This code has expired. Please scan the code on the screen again now.",
+        ),
+        "token_replayed" => (
+            "这个二维码已经用过了。请重新扫描屏幕上现在显示的二维码。",
+            "This code was already used. Please scan the code on the screen again now.",
+        ),
+        "token_invalid" => (
+            "这不是本平台的签到码，或者已经失效。请扫描组织者屏幕上的二维码。",
+            "This is not one of our check-in codes, or it is no longer valid. Scan the code on the organizer's screen.",
+        ),
+        "token_wrong_kind" => (
+            "签到和签退用的是不同的二维码，请扫描组织者屏幕上对应的二维码。",
+            "Check-in and check-out have different codes; scan the right one on the organizer's screen.",
+        ),
+        "token_wrong_activity" => ("这个二维码属于另一个活动。", "This code belongs to another activity."),
+        "token_required" => ("请扫描组织者屏幕上的二维码。", "Please scan the code on the organizer's screen."),
+        "not_signed_up" => (
+            "您没有报名这个活动，或者报名还没有通过，不能签到。",
+            "You are not signed up for this activity, or your sign-up is not approved yet.",
+        ),
+        "already_checked_in" => ("您已经签到过了，不用重复签到。", "You are already checked in."),
+        "not_checked_in" => ("您还没有签到，不能签退。请先签到。", "You have not checked in yet, so you cannot check out."),
+        "out_of_geofence" => (
+            "您不在活动地点附近，不能签到。请到活动现场后再扫码。",
+            "You are not near the activity's place. Scan the code again when you are there.",
+        ),
+        "gps_inaccurate" => (
+            "手机定位不够准确。请到室外或打开 GPS 后再试。",
+            "Your phone's location is not accurate enough. Step outside or turn on GPS and try again.",
+        ),
+        "location_required" => (
+            "这个活动签到需要您的位置。请在手机提示时选“允许”，然后重新扫码。",
+            "This activity needs your location to check in. Allow it when your phone asks, then scan again.",
+        ),
+        "location_invalid" => ("手机给出的位置无法识别，请重试。", "Your phone's location could not be read; please try again."),
+        "outside_checkin_window" => (
+            "现在不在签到时间内：活动开始前 30 分钟起可以签到，活动结束后不能再签到。",
+            "Check-in is not open now: it opens shortly before the start and closes at the end.",
+        ),
+        "checkin_method_not_allowed" => ("这个活动不使用这种签到方式。", "This activity does not take this kind of check-in."),
+        "record_open" => ("这条记录还没有签退，暂时不能处理。", "This record is still open (no check-out yet)."),
+        "reason_invalid" => ("请写明原因（最多 200 字）。", "Please give a reason (at most 200 characters)."),
+        "time_invalid" => ("日期格式不对，请按 年-月-日 填写。", "This date is not valid; use year-month-day."),
         "volunteer_no_exhausted" => (
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",
@@ -356,6 +536,63 @@ pub fn sex(lang: Lang, code: &str) -> &'static str {
     })
 }
 
+pub fn signup_status(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "approved" => ("已通过", "Approved"),
+        "pending" => ("待审核", "Awaiting review"),
+        "waitlisted" => ("候补中", "On the waiting list"),
+        "rejected" => ("未通过", "Not accepted"),
+        _ => ("已取消", "Cancelled"),
+    })
+}
+
+pub fn activity_state(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "published" => ("报名中", "Open"),
+        "cancelled" => ("已取消", "Cancelled"),
+        "finished" => ("已结束", "Finished"),
+        _ => ("草稿", "Draft"),
+    })
+}
+
+pub fn checkin_method(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "qr" => ("扫码", "QR code"),
+        "gps" => ("定位", "GPS"),
+        "face" => ("刷脸", "Face"),
+        _ => ("组织者登记", "By the organizer"),
+    })
+}
+
+pub fn hour_kind(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "honor" => ("补录", "Entered by hand"),
+        _ => ("签到", "Check-in"),
+    })
+}
+
+/// A record's state; an open record is "checked in" whatever its state.
+pub fn record_state(lang: Lang, code: &str, open: bool) -> &'static str {
+    if open {
+        return lang.pick(("已签到，未签退", "Checked in, not out yet"));
+    }
+    lang.pick(match code {
+        "effective" => ("已确认", "Confirmed"),
+        "refused" => ("不予认定", "Refused"),
+        "revoked" => ("已撤销", "Revoked"),
+        _ => ("待确认", "Awaiting confirmation"),
+    })
+}
+
+pub fn record_flag(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "left_fence" => ("服务期间离开了活动范围", "Left the activity's area during service"),
+        "impossible_speed" => ("位置移动快得不可能", "Moved impossibly fast"),
+        "shared_device" => ("多人用同一部手机签到", "One phone used by several volunteers"),
+        _ => ("其他异常", "Other anomaly"),
+    })
+}
+
 pub fn organization_kind(lang: Lang, code: &str) -> &'static str {
     match OrgKind::parse(code) {
         Ok(kind) => match lang {
@@ -404,6 +641,20 @@ mod tests {
             "guardian_required",
             "forbidden_scope",
             "csrf_invalid",
+            "quota_full",
+            "signup_closed",
+            "time_clash",
+            "age_restricted",
+            "skills_missing",
+            "insurance_required",
+            "token_expired",
+            "token_replayed",
+            "not_signed_up",
+            "already_checked_in",
+            "out_of_geofence",
+            "gps_inaccurate",
+            "location_required",
+            "outside_checkin_window",
         ] {
             assert_ne!(problem(Lang::Zh, code), generic, "{code}");
             assert_ne!(problem(Lang::En, code), problem(Lang::Zh, code), "{code}");

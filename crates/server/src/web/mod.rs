@@ -2,12 +2,18 @@
 //! the public home page, login and logout, volunteer self-registration, the
 //! activation of imported accounts, "my profile" with the password change,
 //! and the region administrators' volunteer search and organization
-//! verification. Templates live in `crates/server/templates`; the one
-//! stylesheet is served from the binary at `/static/app.css`. The pages need
-//! no JavaScript.
+//! verification; the activity pages (search, sign-up, my activities, the
+//! organizer's list) and the attendance pages (the check-in page of the QR
+//! code, the live board, record review, my hours). Templates live in
+//! `crates/server/templates`; the one stylesheet and two small JavaScript
+//! modules of our own are served from the binary under `/static/`. Every
+//! page works without JavaScript: the check-in page then sends no location,
+//! the board reloads itself with a meta refresh.
 
 mod account;
+mod activities;
 mod admin;
+mod attendance;
 mod home;
 mod i18n;
 mod me;
@@ -31,8 +37,31 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/volunteers", get(admin::volunteers))
         .route("/admin/organizations", get(admin::organizations))
         .route("/admin/organizations/{id}/verify", post(admin::verify_organization))
+        .route("/activities", get(activities::search))
+        .route("/activities/{id}", get(activities::detail))
+        .route("/activities/{id}/signup", post(activities::sign_up))
+        .route("/activities/{id}/cancel", post(activities::cancel))
+        .route("/activities/{id}/board", get(attendance::board))
+        .route("/activities/{id}/records", get(attendance::records))
+        .route("/records/{id}/{action}", post(attendance::decide))
+        .route("/me/activities", get(activities::mine))
+        .route("/me/hours", get(attendance::hours))
+        .route("/org/activities", get(activities::organizer))
+        .route("/c/{token}", get(attendance::checkin_form).post(attendance::checkin))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/checkin.js", get(|| script(include_str!("checkin.js"))))
+        .route("/static/board.js", get(|| script(include_str!("board.js"))))
         .layer(axum::middleware::from_fn(page::context))
+}
+
+async fn script(source: &'static str) -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        source,
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -28,7 +28,8 @@ pub const LANG_COOKIE: &str = "zy_lang";
 /// The double-submit token of the public forms (login, registration).
 pub const FORM_COOKIE: &str = "zy_csrf";
 const LANG_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+     connect-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// What the middleware hands to the handlers; the handler's [`Page`]
@@ -51,6 +52,10 @@ struct Failure {
 pub struct NavUser {
     pub name: String,
     pub region_admin: bool,
+    /// Administers an organization: the menu links its activities.
+    pub org_admin: bool,
+    /// Is a registered volunteer: the menu links their activities and hours.
+    pub volunteer: bool,
     /// The CSRF token of the logout button.
     pub csrf: String,
 }
@@ -292,6 +297,8 @@ fn nav_user(user: &CurrentUser) -> NavUser {
     NavUser {
         name: user.user.display_name.clone(),
         region_admin: user.actor.is_region_admin(),
+        org_admin: user.actor.has_role(zhiyuan_domain::role::Role::OrgAdmin),
+        volunteer: user.volunteer_id().is_some(),
         csrf: session_csrf(user),
     }
 }
@@ -454,6 +461,40 @@ impl RegionNames {
     }
 }
 
+/// `raw` if it is a path on this site (where the login page may send the
+/// visitor back to), never another host.
+pub fn local_path(raw: &str) -> Option<&str> {
+    let safe = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.?=&%".contains(&b));
+    safe.then_some(raw)
+}
+
+/// Epoch milliseconds as China time, `2026-12-05 09:30`.
+pub fn china_time(ms: i64) -> String {
+    zhiyuan_domain::time::from_epoch_ms(ms)
+        .with_timezone(&zhiyuan_domain::time::china_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// From–to in China time, the date written once when both fall on one day.
+pub fn china_span(from_ms: i64, to_ms: i64) -> String {
+    let (from, to) = (china_time(from_ms), china_time(to_ms));
+    match (from.get(..10), to.get(..10), to.get(11..)) {
+        (Some(day), Some(same), Some(clock)) if day == same => format!("{from}–{clock}"),
+        _ => format!("{from} – {to}"),
+    }
+}
+
+/// Two RFC 3339 times of the API's views as one span in China time.
+pub fn rfc_span(from: &str, to: &str) -> String {
+    let ms = |raw: &str| chrono::DateTime::parse_from_rfc3339(raw).map_or(0, |t| t.timestamp_millis());
+    china_span(ms(from), ms(to))
+}
+
 /// `Some(trimmed)` unless the field was left empty.
 pub fn filled(raw: &str) -> Option<String> {
     let trimmed = raw.trim();
@@ -473,6 +514,27 @@ mod tests {
         assert!(!same_token("", ""));
         assert!(is_token(&new_session_token()));
         assert!(!is_token("short"));
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/c/abc-_1"), Some("/c/abc-_1"));
+        assert_eq!(local_path("//evil.example"), None);
+        assert_eq!(local_path("https://evil.example"), None);
+        assert_eq!(local_path("/\\evil"), None);
+        assert_eq!(local_path(""), None);
+    }
+
+    #[test]
+    fn times_are_shown_in_china_time() {
+        // 2026-12-05 01:00 UTC is 09:00 in China.
+        let nine = 1_796_432_400_000;
+        assert_eq!(china_time(nine), "2026-12-05 09:00");
+        assert_eq!(china_span(nine, nine + 7_200_000), "2026-12-05 09:00–11:00");
+        assert_eq!(
+            china_span(nine, nine + 86_400_000),
+            "2026-12-05 09:00 – 2026-12-06 09:00"
+        );
     }
 
     #[test]
