@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use zhiyuan_certificate::CjkFont;
 use zhiyuan_domain::checkin_token::TokenKey;
-use zhiyuan_search::{ActivityDoc, ActivityIndex};
+use zhiyuan_search::{ActivityDoc, ActivityIndex, ActivityQuery, SearchHits};
 use zhiyuan_store::Store;
 use zhiyuan_store::activities::Activity;
 
@@ -73,10 +73,25 @@ impl AppState {
 
     /// Brings the search index up to date with one activity. The index is a
     /// projection: a failure is logged, and the next start rebuilds it.
-    pub fn index_activity(&self, activity: &Activity) {
-        if let Err(error) = self.search.upsert(&[activity_doc(activity)]) {
+    /// The commit runs on the blocking pool (it can take milliseconds), and
+    /// the activity is searchable when this returns.
+    pub async fn index_activity(&self, activity: &Activity) {
+        let search = self.search.clone();
+        let doc = activity_doc(activity);
+        let outcome = tokio::task::spawn_blocking(move || search.upsert(&[doc]).map_err(|e| e.to_string())).await;
+        if let Err(error) = outcome.unwrap_or_else(|e| Err(e.to_string())) {
             tracing::warn!(%error, activity = activity.id, "search index not updated");
         }
+    }
+
+    /// Asks the full-text index, on the blocking pool: ranking is CPU work
+    /// that must not hold an async thread.
+    pub async fn search_activities(&self, query: ActivityQuery) -> ApiResult<SearchHits> {
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || search.search(&query))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 }
 

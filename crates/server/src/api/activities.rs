@@ -385,7 +385,7 @@ pub async fn create_activity(
         draft: request.draft.unwrap_or(false),
     };
     let activity = state.store.create_activity(&new, current.user.id, now_ms()).await?;
-    state.index_activity(&activity);
+    state.index_activity(&activity).await;
     Ok((StatusCode::CREATED, Json(activity_view(&activity))))
 }
 
@@ -455,7 +455,7 @@ pub async fn change_state(
         .store
         .set_activity_state(activity.id, to, current.user.id, now_ms())
         .await?;
-    state.index_activity(&activity);
+    state.index_activity(&activity).await;
     Ok(Json(activity_view(&activity)))
 }
 
@@ -536,8 +536,7 @@ pub async fn search_activities(
             // The index ranks; the cursor is the offset into its ranking.
             let offset: usize = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
             let hits = state
-                .search
-                .search(&zhiyuan_search::ActivityQuery {
+                .search_activities(zhiyuan_search::ActivityQuery {
                     text: Some(text.to_string()),
                     region_path: region_path.clone(),
                     from_ms: from,
@@ -546,7 +545,7 @@ pub async fn search_activities(
                     limit: limit as usize,
                     offset,
                 })
-                .map_err(ApiError::internal)?;
+                .await?;
             let query = ActivityQuery {
                 ids: Some(hits.ids.clone()),
                 organization_id,
