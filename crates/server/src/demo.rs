@@ -280,6 +280,84 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
 /// Three upcoming activities of the demo organization near the demo
 /// village (tomorrow, in three days, next week), so that search, sign-up
 /// and the check-in code can be tried at once. Added once.
+/// A finished activity a week ago in which the demo volunteer served two
+/// hours, entered by the organizer (reason: demo data) and confirmed, so
+/// that hours, stars and certificates have something to show.
+async fn seed_past_service(
+    store: &Store,
+    organization: &zhiyuan_store::organizations::Organization,
+    organizer: i64,
+) -> ApiResult<()> {
+    use chrono::{Duration, Utc};
+    use zhiyuan_domain::activity::{ActivityInput, CheckinMethod, plan};
+    use zhiyuan_domain::attendance::Accepted;
+    use zhiyuan_domain::checkin_token::AttendanceKind;
+    use zhiyuan_domain::record::RecordState;
+    use zhiyuan_store::activities::NewActivity;
+    use zhiyuan_store::records::AttendanceWrite;
+    let Some(volunteer) = store.user_by_phone("13800000005").await? else {
+        return Ok(());
+    };
+    let Some(volunteer_id) = store.volunteer_of_user(volunteer.id).await?.map(|v| v.id) else {
+        return Ok(());
+    };
+    let last_week =
+        zhiyuan_domain::hours::start_of_china_day(zhiyuan_domain::time::china_date(Utc::now()) - Duration::days(7))
+            + Duration::hours(9);
+    let input = ActivityInput {
+        title: "社区健康义诊".into(),
+        description: "为电化社区老人测量血压血糖，讲解用药常识。".into(),
+        category: "health_care".into(),
+        lat: 28.6829,
+        lon: 115.9486,
+        radius_m: 500,
+        starts_at: last_week,
+        ends_at: last_week + Duration::hours(3),
+        quota: 20,
+        auto_approve: true,
+        ..ActivityInput::default()
+    };
+    let new = NewActivity {
+        organization_id: organization.id,
+        project_id: None,
+        region_code: DEMO_VILLAGE.into(),
+        plan: plan(input)?,
+        draft: false,
+    };
+    let before = (last_week - Duration::days(2)).timestamp_millis();
+    let activity = store.create_activity(&new, organizer, before).await?;
+    store.sign_up(activity.id, volunteer_id, before).await?;
+    let mut record = None;
+    for (kind, at) in [
+        (AttendanceKind::In, last_week),
+        (AttendanceKind::Out, last_week + Duration::hours(2)),
+    ] {
+        let write = AttendanceWrite {
+            activity_id: activity.id,
+            volunteer_id,
+            kind,
+            method: CheckinMethod::Manual,
+            claimed_at: at.timestamp_millis(),
+            received_at: at.timestamp_millis(),
+            accepted: Accepted {
+                token_step: None,
+                offline: false,
+                reason: Some("演示数据".into()),
+            },
+            fix: None,
+            device_id: None,
+            by_user: organizer,
+        };
+        record = Some(store.record_attendance(&write, &activity).await?);
+    }
+    if let Some(record) = record {
+        store
+            .change_record(record.id, RecordState::Effective, "", Some(organizer), now_ms())
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
     use chrono::{Duration, Utc};
     use zhiyuan_domain::activity::{ActivityInput, plan};
@@ -335,6 +413,8 @@ pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
         ),
     ];
     let mut added = 0;
+    seed_past_service(store, &organization, created_by).await?;
+    added += 1;
     for (title, description, category, day, hours) in plans {
         let starts_at = tomorrow_nine + Duration::days(day);
         let input = ActivityInput {

@@ -142,9 +142,35 @@ async fn demo_serves_jiangxi_and_adds_nothing_twice() {
         .unwrap();
     assert_eq!(
         activities["items"].as_array().unwrap().len(),
-        3,
-        "three demo activities, not six: {activities}"
+        4,
+        "three coming demo activities and last week's, not eight: {activities}"
     );
+    // Last week's service gives the demo volunteer confirmed hours to certify.
+    let volunteer = login(&client, &second.base, "13800000005").await;
+    let me: serde_json::Value = client
+        .get(format!("{}/api/v1/me", second.base))
+        .bearer_auth(&volunteer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hours: serde_json::Value = client
+        .get(format!(
+            "{}/api/v1/volunteers/{}/hours",
+            second.base,
+            me["volunteer_id"].as_str().unwrap()
+        ))
+        .bearer_auth(&volunteer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hours["effective_hours"], 2.0, "{hours}");
+    assert_eq!(hours["records"][0]["state"], "effective", "{hours}");
 }
 
 /// Runs `zhiyuan ARGS --db` on the SQLite database in `dir`.
