@@ -302,7 +302,9 @@ pub fn parse_instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, Ru
         .map_err(|_| RuleError::new("time_invalid", format!("{field} must be an RFC 3339 time with offset")).on(field))
 }
 
-async fn organization_run_by(
+/// The organization `organization_id`, if the actor administers it (its
+/// admins and the region administrators above it); 404 or 403 otherwise.
+pub async fn organization_run_by(
     state: &AppState,
     actor: &Actor,
     organization_id: &str,

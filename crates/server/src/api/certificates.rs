@@ -5,6 +5,7 @@
 //! ledger still agrees) and the PDF, rendered from the kept snapshot.
 
 use crate::api::rfc3339;
+use crate::api::volunteers::load_own_or_administered;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -245,16 +246,7 @@ pub async fn certificates_of(
     current: &CurrentUser,
     volunteer_id: i64,
 ) -> ApiResult<Vec<CertificateSummaryView>> {
-    let volunteer = state
-        .store
-        .volunteer(volunteer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    if !current.actor.is_volunteer(&volunteer_id.to_string())
-        && !current.actor.administers_region(&volunteer.region_path)
-    {
-        return Err(ApiError::forbidden());
-    }
+    load_own_or_administered(state, &current.actor, volunteer_id).await?;
     let issued = state.store.certificates_of_volunteer(volunteer_id).await?;
     Ok(issued
         .into_iter()

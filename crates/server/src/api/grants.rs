@@ -27,14 +27,14 @@ pub struct GrantRequest {
     pub scope_id: String,
 }
 
-/// Grants a role over a scope inside the caller's own subtree.
-#[utoipa::path(post, path = "/api/v1/role-grants", tag = "auth", security(("bearer" = [])), request_body = GrantRequest,
-    responses((status = 201, body = RoleView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn grant(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    ApiJson(request): ApiJson<GrantRequest>,
-) -> ApiResult<(StatusCode, Json<RoleView>)> {
+/// The person, role, scope and the scope's region path a grant or
+/// revocation names, after checking the scope lies inside the caller's
+/// subtree.
+async fn appointment(
+    state: &AppState,
+    current: &CurrentUser,
+    request: &GrantRequest,
+) -> ApiResult<(i64, Role, String, String)> {
     let role = Role::parse(request.role.trim())?;
     let scope_id = request.scope_id.trim().to_string();
     let region_path = state.store.scope_region_path(role, &scope_id).await?;
@@ -45,9 +45,21 @@ pub async fn grant(
     let user = state.store.user_by_phone(phone.as_str()).await?.ok_or_else(|| {
         ApiError::from(RuleError::new("user_unknown", "nobody has an account with this phone").on("phone"))
     })?;
+    Ok((user.id, role, scope_id, region_path))
+}
+
+/// Grants a role over a scope inside the caller's own subtree.
+#[utoipa::path(post, path = "/api/v1/role-grants", tag = "auth", security(("bearer" = [])), request_body = GrantRequest,
+    responses((status = 201, body = RoleView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn grant(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<GrantRequest>,
+) -> ApiResult<(StatusCode, Json<RoleView>)> {
+    let (user_id, role, scope_id, region_path) = appointment(&state, &current, &request).await?;
     state
         .store
-        .grant_role(user.id, role, &scope_id, &region_path, Some(current.user.id), now_ms())
+        .grant_role(user_id, role, &scope_id, &region_path, Some(current.user.id), now_ms())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -71,19 +83,10 @@ pub async fn revoke(
     current: CurrentUser,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> ApiResult<StatusCode> {
-    let role = Role::parse(request.role.trim())?;
-    let scope_id = request.scope_id.trim().to_string();
-    let region_path = state.store.scope_region_path(role, &scope_id).await?;
-    if !current.actor.may_grant(role, &region_path) {
-        return Err(ApiError::forbidden());
-    }
-    let phone = Phone::parse(&request.phone)?;
-    let user = state.store.user_by_phone(phone.as_str()).await?.ok_or_else(|| {
-        ApiError::from(RuleError::new("user_unknown", "nobody has an account with this phone").on("phone"))
-    })?;
+    let (user_id, role, scope_id, _) = appointment(&state, &current, &request).await?;
     state
         .store
-        .revoke_role(user.id, role, &scope_id, current.user.id, now_ms())
+        .revoke_role(user_id, role, &scope_id, current.user.id, now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,9 +4,10 @@
 //! insurance or region), which the volunteer may read too.
 
 use crate::api::Paging;
+use crate::api::activities::organization_run_by;
 use crate::api::attendance::{RecordEntry, record_entry};
 use crate::api::rfc3339;
-use crate::api::volunteers::admin_region_path;
+use crate::api::volunteers::{admin_region_path, load_own_or_administered};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
@@ -39,24 +40,8 @@ pub async fn overdue(
     current: CurrentUser,
     ApiQuery(filter): ApiQuery<OverdueFilter>,
 ) -> ApiResult<Json<Vec<RecordEntry>>> {
-    let organization = match filter
-        .organization_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(raw) => {
-            let id = parse_id(raw, "organization")?;
-            let organization = state
-                .store
-                .organization(id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("organization"))?;
-            current
-                .actor
-                .require_organization_admin(&id.to_string(), &organization.region_path)?;
-            Some(id)
-        }
+    let organization = match filter.organization_id.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => Some(organization_run_by(&state, &current.actor, raw).await?.id),
         None => None,
     };
     let region_path = match organization {
@@ -107,16 +92,7 @@ pub async fn volunteer_audit(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<AuditList>> {
     let volunteer_id = parse_id(&id, "volunteer")?;
-    let volunteer = state
-        .store
-        .volunteer(volunteer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    if !current.actor.is_volunteer(&volunteer_id.to_string())
-        && !current.actor.administers_region(&volunteer.region_path)
-    {
-        return Err(ApiError::forbidden());
-    }
+    load_own_or_administered(&state, &current.actor, volunteer_id).await?;
     let limit = page_size(paging.limit);
     let after = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
     let entries = state

@@ -4,7 +4,7 @@
 //! the ordinary paths (manual attendance, hand entry, revocation), so the
 //! ledger records every change in the usual way.
 
-use crate::api::activities::{load_activity, require_organizer};
+use crate::api::activities::{load_activity, organization_run_by, require_organizer};
 use crate::api::rfc3339;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -167,20 +167,15 @@ pub async fn of_organization(
     Path(id): Path<String>,
     ApiQuery(filter): ApiQuery<ReportFilter>,
 ) -> ApiResult<Json<Vec<ReportView>>> {
-    let id = parse_id(&id, "organization")?;
-    let organization = state
-        .store
-        .organization(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))?;
-    current
-        .actor
-        .require_organization_admin(&id.to_string(), &organization.region_path)?;
+    let organization = organization_run_by(&state, &current.actor, &id).await?;
     let wanted = match filter.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(ReportState::parse(raw).map_err(|e| e.on("state"))?),
         None => None,
     };
-    let reports = state.store.reports_of_organization(id, wanted, 200).await?;
+    let reports = state
+        .store
+        .reports_of_organization(organization.id, wanted, 200)
+        .await?;
     Ok(Json(reports.iter().map(report_view).collect()))
 }
 

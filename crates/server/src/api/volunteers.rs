@@ -198,6 +198,20 @@ pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer) ->
     Ok(volunteer)
 }
 
+/// A volunteer the caller may act for as themselves or as a region
+/// administrator over them (certificates, the audit trail); 403 otherwise.
+pub async fn load_own_or_administered(state: &AppState, actor: &Actor, volunteer_id: i64) -> ApiResult<Volunteer> {
+    let volunteer = state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    if !actor.is_volunteer(&volunteer_id.to_string()) && !actor.administers_region(&volunteer.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(volunteer)
+}
+
 async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
     let id = parse_id(id, "volunteer")?;
     state
