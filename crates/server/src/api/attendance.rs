@@ -579,7 +579,13 @@ pub async fn flagged(
     current: CurrentUser,
     ApiQuery(filter): ApiQuery<FlaggedFilter>,
 ) -> ApiResult<Json<Vec<RecordEntry>>> {
-    let path = crate::api::volunteers::admin_region_path(&state, &current.actor, filter.region.as_deref()).await?;
-    let records = state.store.flagged_records(&path, 200).await?;
+    let records = flagged_for(&state, &current, filter.region.as_deref()).await?;
     Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+/// The flagged records of region `region` (default: the caller's admin
+/// scope) for a region administrator (the API and the supervision page).
+pub async fn flagged_for(state: &AppState, current: &CurrentUser, region: Option<&str>) -> ApiResult<Vec<RecordView>> {
+    let path = crate::api::volunteers::admin_region_path(state, &current.actor, region).await?;
+    Ok(state.store.flagged_records(&path, 200).await?)
 }

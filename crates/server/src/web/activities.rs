@@ -433,6 +433,8 @@ struct SignupRow {
     code: String,
     when: String,
     cancellable: bool,
+    /// Begun, and the volunteer was let in: a record may be reported.
+    reportable: bool,
 }
 
 #[derive(Template)]
@@ -460,6 +462,8 @@ pub async fn mine(page: Page, State(state): State<AppState>, PageQuery(query): P
                 status: i18n::signup_status(page.lang, &signup.status),
                 when: china_span(signup.starts_at, signup.ends_at),
                 cancellable: live && signup.ends_at > now,
+                reportable: signup.starts_at <= now
+                    && SignupStatus::parse(&signup.status).is_ok_and(SignupStatus::may_attend),
                 code: signup.status,
             });
         }
