@@ -399,6 +399,20 @@ texts! {
     audit_who: "操作人", "Who";
     audit_what: "做了什么", "What";
     audit_system: "系统", "The system";
+    // hand entry
+    hand_entry_link: "补录时长", "Enter hours by hand";
+    hand_entry_title: "补录服务时长", "Enter service hours by hand";
+    hand_entry_intro: "志愿者确实参加了服务但没有签到记录时，由组织补录（记为荣誉时长）。每次最多 10 个时段，不能在将来，必须在活动日期内，要写明原因并上传证明材料。补录会记入审计日志。", "When a volunteer served but has no check-in, the organization enters the hours (as honor hours): at most 10 slots at once, none in the future, inside the activity's dates, with a reason and an evidence file. Every entry is audited.";
+    hand_entry_nobody: "这个活动还没有报名通过的志愿者。", "Nobody is signed up and approved for this activity.";
+    hand_entry_slots: "服务时段", "Time slots";
+    hand_entry_slots_hint: "每行一个时段：日期、开始时间、结束时间（北京时间）。不用的行留空。", "One slot per row: day, start and end (China time). Leave unused rows empty.";
+    slot_label: "时段", "Slot";
+    slot_from: "开始时间", "Start";
+    slot_to: "结束时间", "End";
+    evidence_label: "证明材料", "Evidence";
+    evidence_hint: "照片（JPG、PNG）或 PDF，不超过 5 MB，例如签到表的照片", "A photo (JPEG, PNG) or a PDF of at most 5 MB, e.g. a photo of the paper sign-in sheet";
+    hand_entry_submit: "提交补录", "Enter the hours";
+    hours_entered_notice: "补录成功，新记录已加入下面的列表，待确认。", "Entered: the new records are in the list below, awaiting confirmation.";
     // error pages
     error_title: "出错了", "Something went wrong";
     forbidden_title: "无权访问", "Access denied";
@@ -565,6 +579,16 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "You already reported this and the organization has not answered yet.",
         ),
         "report_kind_invalid" => ("请选择问题类型。", "Please choose the kind of problem."),
+        "slots_invalid" => (
+            "时段填写有误：每个时段要填日期、开始和结束时间，结束要晚于开始，不能跨过午夜，时段之间不能重叠，最多 10 个。",
+            "The slots are not right: each needs a day, a start and an end after it, within one day, no overlaps, at most 10.",
+        ),
+        "slot_in_future" => ("补录的时段不能在将来。", "A slot cannot lie in the future."),
+        "slot_outside_activity" => ("补录的时段必须在活动日期之内。", "Each slot must lie inside the activity's dates."),
+        "evidence_invalid" => (
+            "请上传证明材料：JPG、PNG 照片或 PDF，不超过 5 MB。",
+            "Please attach the evidence: a JPEG or PNG photo or a PDF of at most 5 MB.",
+        ),
         "volunteer_no_exhausted" => (
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",

@@ -15,6 +15,7 @@ mod activities;
 mod admin;
 mod attendance;
 mod certificates;
+mod hand_entry;
 mod home;
 mod i18n;
 mod me;
@@ -59,6 +60,13 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}/signups", get(reports::signups))
         .route("/signups/{id}/{decision}", post(reports::decide_signup))
         .route("/admin/records", get(reports::admin_records))
+        .route(
+            "/activities/{id}/hours",
+            // An evidence file of up to 5 MB with the form around it.
+            get(hand_entry::form)
+                .post(hand_entry::enter)
+                .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
         .route("/c/{token}", get(attendance::checkin_form).post(attendance::checkin))
         .route("/static/app.css", get(stylesheet))
         .route("/static/checkin.js", get(|| script(include_str!("checkin.js"))))
