@@ -1,10 +1,13 @@
 //! The pages, tested two ways against the real server on port 0 over a fresh
 //! SQLite database: plain HTTP checks with reqwest (status codes, redirects,
 //! CSRF refusals, cookie flags, escaping, paging, access to the organizers'
-//! pages, every sign-up outcome and check-in refusal), and the journeys of a
+//! pages, every sign-up outcome and check-in refusal, certificates and their
+//! verification, record reports, sign-up review, hand entry with an upload,
+//! supervision and the audit trail), and the journeys of a
 //! new volunteer, a county administrator and a volunteer in headless
 //! Chromium driven over WebDriver, among them a volunteer's service from the
-//! search to the confirmed hours and a geofenced check-in. The browser test
+//! search to the confirmed hours, a certificate that agrees with the ledger
+//! until its record is revoked, and a geofenced check-in. The browser test
 //! needs the Debian packages `chromium chromium-driver`;
 //! ZHIYUAN_SKIP_BROWSER=1 skips it.
 
@@ -1389,7 +1392,8 @@ impl Visitor {
         let mut body = Vec::new();
         for (name, value) in fields {
             body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
             );
         }
         if let Some(bytes) = file {
@@ -1438,7 +1442,13 @@ async fn certificates_are_issued_and_verified_by_anyone() {
     let empty = volunteer.get("/me/certificates").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert!(empty.body.contains("id=\"no-certificates\""), "{}", empty.body);
-    assert!(volunteer.get("/me/hours").await.body.contains("href=\"/me/certificates\""));
+    assert!(
+        volunteer
+            .get("/me/hours")
+            .await
+            .body
+            .contains("href=\"/me/certificates\"")
+    );
     let csrf = empty.csrf();
     let forged = volunteer
         .post("/me/certificates", &[("csrf", "x"), ("scope", "all")])
@@ -1475,7 +1485,10 @@ async fn certificates_are_issued_and_verified_by_anyone() {
     let number = issued.issued_number();
     let mine = volunteer.get(issued.location()).await;
     assert!(mine.body.contains("id=\"issued-number\">"), "{}", mine.body);
-    assert!(mine.body.contains(&format!("href=\"/api/v1/certificates/{number}/pdf\"")));
+    assert!(
+        mine.body
+            .contains(&format!("href=\"/api/v1/certificates/{number}/pdf\""))
+    );
     assert!(mine.body.contains(&format!("id=\"certificate-{number}\"")));
     let organizations: Vec<&str> = mine.body.matches("name=\"organization_id\"").collect();
     assert_eq!(organizations.len(), 1, "the organizations of the records are offered");
@@ -1489,7 +1502,10 @@ async fn certificates_are_issued_and_verified_by_anyone() {
     assert!(page.body.contains("李志愿"));
     assert!(page.body.contains("**********"), "the ID number is masked");
     assert!(!page.body.contains("<b>服务</b>"), "titles are escaped");
-    assert!(page.body.contains(&format!("href=\"/api/v1/certificates/{number}/pdf\"")));
+    assert!(
+        page.body
+            .contains(&format!("href=\"/api/v1/certificates/{number}/pdf\""))
+    );
     let english = anyone.get(&format!("/certificates/{number}?lang=en")).await;
     assert!(english.body.contains("The ledger agrees"), "{}", english.body);
     let typed = anyone
@@ -1557,12 +1573,18 @@ async fn record_reports_are_filed_and_answered() {
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.body.contains("请写 2 到 500 个字"), "{}", short.body);
     let wrong_without_record = volunteer
-        .post(&path, &[("csrf", &form.csrf()), ("kind", "wrong"), ("detail", "时长不对")])
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "wrong"), ("detail", "时长不对")],
+        )
         .await;
     assert!(wrong_without_record.body.contains("请选出有误的那条记录"));
     let detail = "上午九点到十一点在河边<script>x</script>";
     let filed = volunteer
-        .post(&path, &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", detail)])
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", detail)],
+        )
         .await;
     assert_eq!(filed.location(), "/me/reports?done=filed", "{}", filed.body);
     let reports = volunteer.get(filed.location()).await;
@@ -1570,7 +1592,10 @@ async fn record_reports_are_filed_and_answered() {
     assert!(reports.body.contains("data-state=\"open\""));
     assert!(!reports.body.contains("<script>x</script>"), "details are escaped");
     let twice = volunteer
-        .post(&path, &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", "再报一次")])
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", "再报一次")],
+        )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(twice.body.contains("您已经报告过这个问题"), "{}", twice.body);
@@ -1603,7 +1628,10 @@ async fn record_reports_are_filed_and_answered() {
         .await;
     assert_eq!(by_volunteer.status, StatusCode::FORBIDDEN);
     let forged = organizer
-        .post(&format!("/reports/{report}/resolve"), &[("csrf", "x"), ("answer", "已补录")])
+        .post(
+            &format!("/reports/{report}/resolve"),
+            &[("csrf", "x"), ("answer", "已补录")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let resolved = organizer
@@ -1655,7 +1683,10 @@ async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let by_volunteer = volunteer
-        .post(&format!("/signups/{signup}/approve"), &[("csrf", &volunteer.get("/me").await.csrf())])
+        .post(
+            &format!("/signups/{signup}/approve"),
+            &[("csrf", &volunteer.get("/me").await.csrf())],
+        )
         .await;
     assert_eq!(by_volunteer.status, StatusCode::FORBIDDEN);
     let approved = organizer
@@ -1663,7 +1694,10 @@ async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
         .await;
     assert_eq!(approved.location(), format!("{path}?done=approve"));
     let list = organizer.get(approved.location()).await;
-    assert!(list.body.contains(&format!("id=\"signup-{signup}\" data-status=\"approved\"")));
+    assert!(
+        list.body
+            .contains(&format!("id=\"signup-{signup}\" data-status=\"approved\""))
+    );
     let unknown = organizer
         .post(&format!("/signups/{signup}/maybe"), &[("csrf", &list.csrf())])
         .await;
@@ -1714,7 +1748,10 @@ async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
     let no_file = send(fields(&csrf, &to), None).await;
     assert_eq!(no_file.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_file.body.contains("请上传证明材料"), "{}", no_file.body);
-    assert!(no_file.body.contains("value=\"纸质签到表补录\""), "the form keeps the reason");
+    assert!(
+        no_file.body.contains("value=\"纸质签到表补录\""),
+        "the form keeps the reason"
+    );
     let (_, later) = china_clock(-30);
     let future = send(fields(&csrf, &later), Some(PNG)).await;
     assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1755,7 +1792,13 @@ async fn supervision_and_who_has_seen_my_data() {
     }
     let organizer = Visitor::new(&server);
     organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
-    assert!(organizer.get("/org/activities").await.body.contains("href=\"/org/reports\""));
+    assert!(
+        organizer
+            .get("/org/activities")
+            .await
+            .body
+            .contains("href=\"/org/reports\"")
+    );
 
     let volunteer = Visitor::new(&server);
     volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
@@ -1775,7 +1818,10 @@ async fn supervision_and_who_has_seen_my_data() {
         "a stray cursor starts at the beginning"
     );
     for path in ["/me/certificates", "/me/reports", "/certificates"] {
-        assert!(volunteer.get("/me").await.body.contains(&format!("href=\"{path}\"")), "{path}");
+        assert!(
+            volunteer.get("/me").await.body.contains(&format!("href=\"{path}\"")),
+            "{path}"
+        );
     }
 }
 
@@ -1912,7 +1958,8 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     bad_id_number_is_explained(browser, base).await?;
     county_admin_verifies_an_organization(browser, base).await?;
     volunteer_is_kept_out_of_administration(browser, base).await?;
-    volunteer_serves_and_sees_the_hours(browser, base).await?;
+    let served = volunteer_serves_and_sees_the_hours(browser, base).await?;
+    certificate_agrees_until_the_record_is_revoked(browser, base, &served).await?;
     check_in_needs_the_place(browser, base, driver_port).await
 }
 
@@ -2137,7 +2184,11 @@ async fn volunteer_scans(browser: &Browser, base: &str, code: &str, expected: &s
 /// (6) A volunteer finds an activity by a two-character word, signs up,
 /// checks in and out with the codes the organizer's board shows; the
 /// organizer confirms the record; the volunteer sees it in their hours.
-async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> Outcome {
+/// Returns the activity.
+async fn volunteer_serves_and_sees_the_hours(
+    browser: &Browser,
+    base: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
     // It ends before the fenced one of the next journey starts.
     let activity = publish(base, "社区养老服务", -60, 70, json!({})).await;
     log_in(browser, base, VOLUNTEER).await?;
@@ -2191,7 +2242,50 @@ async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> O
     ensure!(stars.chars().count() == 5, "five stars drawn: {stars}");
     let effective = text(browser, "#effective-hours").await?;
     ensure!(effective.parse::<f64>().is_ok(), "effective hours: {effective}");
-    log_out(browser).await
+    log_out(browser).await?;
+    Ok(activity)
+}
+
+/// (7) The volunteer issues a certificate on "my certificates" and opens its
+/// verification page: the ledger agrees. The organizer revokes the record
+/// on the review page; the verification page, found by its number, then
+/// says the ledger no longer agrees and why.
+async fn certificate_agrees_until_the_record_is_revoked(browser: &Browser, base: &str, activity: &str) -> Outcome {
+    // The check-ins of the journey before lasted seconds: add confirmed hours.
+    let record = confirmed_hours(base, activity, 50, 10).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-my-certificates")).await?.click().await?;
+    wait_for(browser, "#issue-form").await?;
+    browser.find(Locator::Id("issue-submit")).await?.click().await?;
+    let number = text(browser, "#issued-number").await?;
+    ensure!(number.starts_with("ZY"), "certificate number {number}");
+    browser.find(Locator::Id("issued-verify")).await?.click().await?;
+    let verdict = text(browser, "#verdict[data-agrees='1']").await?;
+    ensure!(verdict.contains("核对一致"), "verdict: {verdict}");
+    ensure!(
+        text(browser, "#certificate-number").await? == number,
+        "the page of this certificate"
+    );
+    log_out(browser).await?;
+
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/activities/{activity}/records")).await?;
+    fill(browser, &format!("revoke-reason-{record}"), "核实未到场").await?;
+    wait_for(browser, &format!("#record-{record} form.revoke button"))
+        .await?
+        .click()
+        .await?;
+    ensure!(text(browser, "#notice").await?.contains("已撤销"), "revoked");
+    log_out(browser).await?;
+
+    browser.find(Locator::Id("footer-verify")).await?.click().await?;
+    fill(browser, "number", &number).await?;
+    submit(browser).await?;
+    let verdict = text(browser, "#verdict[data-agrees='0']").await?;
+    ensure!(verdict.contains("核对不一致"), "verdict: {verdict}");
+    let why = text(browser, "#discrepancies").await?;
+    ensure!(why.contains("已被撤销"), "explained: {why}");
+    Ok(())
 }
 
 /// Lets the pages of this browser know where the phone is, through
@@ -2217,7 +2311,7 @@ async fn place_the_phone(browser: &Browser, driver_port: u16, lat: f64, lon: f64
     Ok(())
 }
 
-/// (7) An activity with a geofence: the check-in page asks the phone where it
+/// (8) An activity with a geofence: the check-in page asks the phone where it
 /// is; two kilometres away the refusal is explained, on the spot it is accepted.
 async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     let activity = publish(base, "广场健康义诊", 15, 60, json!({"radius_m": 300})).await;
