@@ -83,7 +83,7 @@ async fn mine_page(
         for c in certificates_of(state, user, volunteer_id).await? {
             rows.push(CertificateRow {
                 issued_on: c.issued_at.get(..10).unwrap_or(&c.issued_at).to_string(),
-                hours: format!("{}", c.credit_hours + c.honor_hours),
+                hours: hours_text(c.credit_hours + c.honor_hours),
                 number: c.number,
                 pdf_url: c.pdf_url,
                 verify_url: c.verify_url,
@@ -202,6 +202,10 @@ struct VerificationPage {
     layout: Layout,
     v: CertificateVerification,
     coverage: Option<String>,
+    /// Total, credit and honor hours as printed.
+    total: String,
+    credit: String,
+    honor: String,
     records: Vec<VerifiedRecord>,
     problems: Vec<String>,
 }
@@ -238,7 +242,7 @@ pub async fn verify(page: Page, State(state): State<AppState>, Path(number): Pat
             content: r.content.clone(),
             organization: r.organization.clone(),
             kind: i18n::hour_kind(page.lang, &r.hour_kind),
-            hours: format!("{}", r.hours),
+            hours: hours_text(r.hours),
             agrees: r.agrees,
         })
         .collect();
@@ -265,11 +269,20 @@ pub async fn verify(page: Page, State(state): State<AppState>, Path(number): Pat
     render(&VerificationPage {
         t: page.t,
         layout: page.layout(),
+        total: hours_text(v.total_hours),
+        credit: hours_text(v.credit_hours),
+        honor: hours_text(v.honor_hours),
         v,
         coverage,
         records,
         problems,
     })
+}
+
+/// Hours as the certificate prints them: up to two decimals, no trailing zeros.
+fn hours_text(hours: f64) -> String {
+    let text = format!("{hours:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// One discrepancy in plain words, naming the record line when there is one.
@@ -298,6 +311,14 @@ fn discrepancy(lang: Lang, code: &str, line: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_print_with_up_to_two_decimals() {
+        assert_eq!(hours_text(0.1 + 0.2), "0.3");
+        assert_eq!(hours_text(2.0), "2");
+        assert_eq!(hours_text(0.67), "0.67");
+        assert_eq!(hours_text(10.0), "10");
+    }
 
     #[test]
     fn every_discrepancy_is_explained_in_both_languages() {
