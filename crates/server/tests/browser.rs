@@ -1560,6 +1560,14 @@ async fn record_reports_are_filed_and_answered() {
         "{}",
         mine.body
     );
+    assert!(
+        volunteer
+            .get(&format!("/activities/{activity}"))
+            .await
+            .body
+            .contains("id=\"report-record\""),
+        "the activity page links the report too"
+    );
     let form = volunteer.get(&format!("/activities/{activity}/report")).await;
     assert_eq!(form.status, StatusCode::OK);
     let path = format!("/activities/{activity}/report");

@@ -252,6 +252,8 @@ struct ActivityPage {
     mine: Option<MySignup>,
     /// The visitor holds a live sign-up: the page offers to cancel it.
     live: bool,
+    /// Begun, and the visitor was let in: they may report a missing or wrong record.
+    reportable: bool,
     organizer: bool,
     csrf: String,
     notice: Option<&'static str>,
@@ -362,6 +364,10 @@ async fn activity_page(
         logged_in: user.is_some(),
         volunteer: volunteer_id.is_some(),
         live: mine.as_ref().is_some_and(|m| m.live),
+        reportable: activity.starts_at <= now_ms()
+            && mine
+                .as_ref()
+                .is_some_and(|m| SignupStatus::parse(&m.code).is_ok_and(SignupStatus::may_attend)),
         mine,
         organizer,
         csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),

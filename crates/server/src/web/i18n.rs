@@ -330,7 +330,7 @@ texts! {
     issued_on_label: "开具日期", "Issued on";
     lookup_title: "志愿服务证明查验", "Verify a certificate of service";
     lookup_intro: "输入证明上的编号，查看证明的内容，以及平台账本是否仍然一致。扫描证明上的二维码也会打开这里。", "Type the number printed on the certificate to see what it states and whether the platform's ledger still agrees. The QR code on the certificate opens this page too.";
-    certificate_number_hint: "以 ZY 开头，例如 ZY3601112612000123X", "Starts with ZY, e.g. ZY3601112612000123X";
+    certificate_number_hint: "以 ZY 开头，共 21 位，例如 ZY360111261100001234X", "21 characters starting with ZY, e.g. ZY360111261100001234X";
     lookup_submit: "查验", "Verify";
     lookup_another: "查验另一份证明", "Verify another certificate";
     verification_title: "志愿服务证明查验结果", "Certificate verification";
