@@ -54,9 +54,14 @@ struct HandEntryPage {
     volunteer_id: String,
     reason: String,
     slots: Vec<SlotFields>,
+    /// A slot past the first few is filled: the "more slots" part opens.
+    more_open: bool,
     csrf: String,
     error: Option<&'static str>,
 }
+
+/// Slot rows shown at once; the rest fold away under "more slots".
+const SHOWN_SLOTS: usize = 3;
 
 /// How many sign-ups the volunteer list offers.
 const SIGNUPS_OFFERED: i64 = 200;
@@ -87,6 +92,10 @@ async fn entry_page(
         .collect();
     let mut slots = form.slots;
     slots.resize(MAX_HAND_SLOTS, SlotFields::default());
+    let more_open = slots
+        .iter()
+        .skip(SHOWN_SLOTS)
+        .any(|s| !(s.date.is_empty() && s.from.is_empty() && s.to.is_empty()));
     render_with(
         status,
         &HandEntryPage {
@@ -99,6 +108,7 @@ async fn entry_page(
             volunteer_id: form.volunteer_id,
             reason: form.reason,
             slots,
+            more_open,
             csrf: user.csrf_token.clone(),
             error,
         },

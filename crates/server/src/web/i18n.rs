@@ -407,6 +407,7 @@ texts! {
     hand_entry_slots: "服务时段", "Time slots";
     hand_entry_slots_hint: "每行一个时段：日期、开始时间、结束时间（北京时间）。不用的行留空。", "One slot per row: day, start and end (China time). Leave unused rows empty.";
     slot_label: "时段", "Slot";
+    more_slots: "更多时段（最多 10 个）", "More slots (up to 10)";
     slot_from: "开始时间", "Start";
     slot_to: "结束时间", "End";
     evidence_label: "证明材料", "Evidence";
