@@ -1,10 +1,13 @@
 //! The pages, tested two ways against the real server on port 0 over a fresh
 //! SQLite database: plain HTTP checks with reqwest (status codes, redirects,
 //! CSRF refusals, cookie flags, escaping, paging, access to the organizers'
-//! pages, every sign-up outcome and check-in refusal), and the journeys of a
+//! pages, every sign-up outcome and check-in refusal, certificates and their
+//! verification, record reports, sign-up review, hand entry with an upload,
+//! supervision and the audit trail), and the journeys of a
 //! new volunteer, a county administrator and a volunteer in headless
 //! Chromium driven over WebDriver, among them a volunteer's service from the
-//! search to the confirmed hours and a geofenced check-in. The browser test
+//! search to the confirmed hours, a certificate that agrees with the ledger
+//! until its record is revoked, and a geofenced check-in. The browser test
 //! needs the Debian packages `chromium chromium-driver`;
 //! ZHIYUAN_SKIP_BROWSER=1 skips it.
 
@@ -1307,6 +1310,529 @@ async fn check_in_board_and_record_review_pages() {
     assert!(here.body.contains("签到成功"));
 }
 
+// ---------------------------------------------------------------- certificates, reports, review
+
+/// A bearer token of `phone` (a demo account).
+async fn api_token(base: &str, phone: &str) -> String {
+    let login: serde_json::Value = Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"phone": phone, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_string()
+}
+
+/// The demo volunteer's id.
+async fn volunteer_id(base: &str) -> String {
+    let me: serde_json::Value = Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(api_token(base, VOLUNTEER).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["volunteer_id"].as_str().unwrap().to_string()
+}
+
+/// The first bytes of a PNG: enough for the evidence check.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n evidence";
+
+/// Honor hours of the demo volunteer on running `activity`, entered by hand
+/// through the API from `from_ago` to `to_ago` minutes ago and confirmed;
+/// returns the record's id.
+async fn confirmed_hours(base: &str, activity: &str, from_ago: i64, to_ago: i64) -> String {
+    use base64::Engine;
+    let token = api_token(base, ORG_ADMIN).await;
+    let now = chrono::Utc::now();
+    let entered = Client::new()
+        .post(format!("{base}/api/v1/activities/{activity}/hours"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "volunteer_id": volunteer_id(base).await,
+            "slots": [{"from": (now - chrono::Duration::minutes(from_ago)).to_rfc3339(),
+                       "to": (now - chrono::Duration::minutes(to_ago)).to_rfc3339()}],
+            "reason": "纸质签到表补录",
+            "evidence": base64::engine::general_purpose::STANDARD.encode(PNG),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), StatusCode::CREATED);
+    let entered: serde_json::Value = entered.json().await.unwrap();
+    let record = entered[0]["id"].as_str().unwrap().to_string();
+    let confirmed = Client::new()
+        .post(format!("{base}/api/v1/service-records/{record}/confirm"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    record
+}
+
+impl Visitor {
+    /// Signs up for `activity` through its page.
+    async fn sign_up(&self, activity: &str) {
+        let page = self.get(&format!("/activities/{activity}")).await;
+        let signed = self
+            .post(&format!("/activities/{activity}/signup"), &[("csrf", &page.csrf())])
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    }
+
+    /// A multipart form post, as a browser sends a form with a file.
+    async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: Option<&[u8]>) -> Reply {
+        let boundary = "zhiyuan-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some(bytes) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"sheet.png\"\r\n\
+                     Content-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Self::reply(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+impl Reply {
+    /// The certificate number the issue form redirected to.
+    fn issued_number(&self) -> String {
+        self.location()
+            .strip_prefix("/me/certificates?issued=")
+            .unwrap_or_else(|| panic!("not an issued certificate: {} {}", self.location(), self.body))
+            .to_string()
+    }
+}
+
+#[tokio::test]
+async fn certificates_are_issued_and_verified_by_anyone() {
+    let server = start().await;
+    let activity = publish(&server.base, "社区助老<b>服务</b>", -60, 70, json!({})).await;
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    volunteer.sign_up(&activity).await;
+
+    let empty = volunteer.get("/me/certificates").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("id=\"no-certificates\""), "{}", empty.body);
+    assert!(
+        volunteer
+            .get("/me/hours")
+            .await
+            .body
+            .contains("href=\"/me/certificates\"")
+    );
+    let csrf = empty.csrf();
+    let forged = volunteer
+        .post("/me/certificates", &[("csrf", "x"), ("scope", "all")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let nothing = volunteer
+        .post("/me/certificates", &[("csrf", &csrf), ("scope", "all")])
+        .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.body.contains("没有已确认的服务时长"), "{}", nothing.body);
+
+    let record = confirmed_hours(&server.base, &activity, 50, 10).await;
+    let backwards = volunteer
+        .post(
+            "/me/certificates",
+            &[
+                ("csrf", &csrf),
+                ("scope", "range"),
+                ("from", "2026-11-20"),
+                ("to", "2026-11-10"),
+            ],
+        )
+        .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(backwards.body.contains("结束日期早于开始日期"), "{}", backwards.body);
+    assert!(
+        backwards.body.contains("value=\"2026-11-20\""),
+        "the form keeps the dates"
+    );
+    let issued = volunteer
+        .post("/me/certificates", &[("csrf", &csrf), ("scope", "all")])
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+    let number = issued.issued_number();
+    let mine = volunteer.get(issued.location()).await;
+    assert!(mine.body.contains("id=\"issued-number\">"), "{}", mine.body);
+    assert!(
+        mine.body
+            .contains(&format!("href=\"/api/v1/certificates/{number}/pdf\""))
+    );
+    assert!(mine.body.contains(&format!("id=\"certificate-{number}\"")));
+    let organizations: Vec<&str> = mine.body.matches("name=\"organization_id\"").collect();
+    assert_eq!(organizations.len(), 1, "the organizations of the records are offered");
+
+    // Anyone opens the page the QR code points to.
+    let anyone = Visitor::new(&server);
+    let page = anyone.get(&format!("/certificates/{number}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"verdict\" data-agrees=\"1\""), "{}", page.body);
+    assert!(page.body.contains("核对一致"));
+    assert!(page.body.contains("李志愿"));
+    assert!(page.body.contains("**********"), "the ID number is masked");
+    assert!(!page.body.contains("<b>服务</b>"), "titles are escaped");
+    assert!(
+        page.body
+            .contains(&format!("href=\"/api/v1/certificates/{number}/pdf\""))
+    );
+    let english = anyone.get(&format!("/certificates/{number}?lang=en")).await;
+    assert!(english.body.contains("The ledger agrees"), "{}", english.body);
+    let typed = anyone
+        .get(&format!("/certificates?number=%20{}%20", number.to_lowercase()))
+        .await;
+    assert_eq!(typed.location(), format!("/certificates/{number}"));
+    let form = anyone.get("/certificates?lang=zh").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"number\""));
+    let garbled = anyone.get("/certificates/ZY123").await;
+    assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(garbled.body.contains("不是有效的证明编号"), "{}", garbled.body);
+    let today = chrono::Utc::now().date_naive();
+    let unknown = zhiyuan_domain::certificate::compose_number("360111", today, 1);
+    let missing = anyone.get(&format!("/certificates/{unknown}")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("没有找到这个编号的证明"), "{}", missing.body);
+    let hostile = anyone.get("/certificates/%3Cscript%3E").await;
+    assert!(hostile.status.is_client_error());
+    assert!(!hostile.body.contains("<script>"), "the typed number is escaped");
+
+    // The organizer revokes the record: the certificate no longer agrees.
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let records = organizer.get(&format!("/activities/{activity}/records")).await;
+    let revoked = organizer
+        .post(
+            &format!("/records/{record}/revoke"),
+            &[("csrf", &records.csrf()), ("reason", "核实未到场")],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let page = anyone.get(&format!("/certificates/{number}")).await;
+    assert!(page.body.contains("id=\"verdict\" data-agrees=\"0\""), "{}", page.body);
+    assert!(page.body.contains("已被撤销或不予认定"), "{}", page.body);
+    let others = Visitor::new(&server);
+    others.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let not_theirs = others.get("/me/certificates").await;
+    assert!(not_theirs.body.contains("您还没有注册为志愿者"), "{}", not_theirs.body);
+}
+
+#[tokio::test]
+async fn record_reports_are_filed_and_answered() {
+    let server = start().await;
+    let activity = publish(&server.base, "河道巡查", -60, 70, json!({})).await;
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    volunteer.sign_up(&activity).await;
+    let mine = volunteer.get("/me/activities").await;
+    assert!(
+        mine.body.contains(&format!("href=\"/activities/{activity}/report\"")),
+        "{}",
+        mine.body
+    );
+    assert!(
+        volunteer
+            .get(&format!("/activities/{activity}"))
+            .await
+            .body
+            .contains("id=\"report-record\""),
+        "the activity page links the report too"
+    );
+    let form = volunteer.get(&format!("/activities/{activity}/report")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let path = format!("/activities/{activity}/report");
+    let forged = volunteer
+        .post(&path, &[("csrf", "x"), ("kind", "missing"), ("detail", "我来了")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let short = volunteer
+        .post(&path, &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", "x")])
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("请写 2 到 500 个字"), "{}", short.body);
+    let wrong_without_record = volunteer
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "wrong"), ("detail", "时长不对")],
+        )
+        .await;
+    assert!(wrong_without_record.body.contains("请选出有误的那条记录"));
+    let detail = "上午九点到十一点在河边<script>x</script>";
+    let filed = volunteer
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", detail)],
+        )
+        .await;
+    assert_eq!(filed.location(), "/me/reports?done=filed", "{}", filed.body);
+    let reports = volunteer.get(filed.location()).await;
+    assert!(reports.body.contains("报告已提交"));
+    assert!(reports.body.contains("data-state=\"open\""));
+    assert!(!reports.body.contains("<script>x</script>"), "details are escaped");
+    let twice = volunteer
+        .post(
+            &path,
+            &[("csrf", &form.csrf()), ("kind", "missing"), ("detail", "再报一次")],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert!(twice.body.contains("您已经报告过这个问题"), "{}", twice.body);
+    assert_eq!(volunteer.get("/org/reports").await.status, StatusCode::FORBIDDEN);
+    let outsider = Visitor::new(&server);
+    assert_eq!(outsider.get("/me/reports").await.location(), "/login");
+
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let queue = organizer.get("/org/reports").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    let marker = "action=\"/reports/";
+    let start = queue.body.find(marker).expect("an open report") + marker.len();
+    let report = queue.body[start..].split('/').next().unwrap().to_string();
+    assert!(!queue.body.contains("<script>x</script>"));
+    assert!(queue.body.contains("class=\"empty no-overdue\""), "{}", queue.body);
+    let silent = organizer
+        .post(
+            &format!("/reports/{report}/resolve"),
+            &[("csrf", &queue.csrf()), ("answer", " ")],
+        )
+        .await;
+    assert_eq!(silent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(silent.body.contains("请写 2 到 500 个字"), "{}", silent.body);
+    let by_volunteer = volunteer
+        .post(
+            &format!("/reports/{report}/resolve"),
+            &[("csrf", &form.csrf()), ("answer", "我自己处理")],
+        )
+        .await;
+    assert_eq!(by_volunteer.status, StatusCode::FORBIDDEN);
+    let forged = organizer
+        .post(
+            &format!("/reports/{report}/resolve"),
+            &[("csrf", "x"), ("answer", "已补录")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let resolved = organizer
+        .post(
+            &format!("/reports/{report}/resolve"),
+            &[("csrf", &queue.csrf()), ("answer", "已按签到表补录")],
+        )
+        .await;
+    assert_eq!(resolved.location(), "/org/reports?done=resolve");
+    let queue = organizer.get(resolved.location()).await;
+    assert!(queue.body.contains("已答复") && queue.body.contains("没有待处理的报告"));
+    let reports = volunteer.get("/me/reports").await;
+    assert!(reports.body.contains("data-state=\"resolved\"") && reports.body.contains("已按签到表补录"));
+}
+
+/// `from_ago` minutes ago as the hand-entry page's day and time (China time).
+fn china_clock(from_ago: i64) -> (String, String) {
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(from_ago))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    (at.format("%Y-%m-%d").to_string(), at.format("%H:%M").to_string())
+}
+
+#[tokio::test]
+async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
+    let server = start().await;
+    let reviewed = publish(&server.base, "敬老院陪伴", 48 * 60, 120, json!({"auto_approve": false})).await;
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    volunteer.sign_up(&reviewed).await;
+    let path = format!("/activities/{reviewed}/signups");
+    assert_eq!(volunteer.get(&path).await.status, StatusCode::FORBIDDEN);
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    assert!(
+        organizer
+            .get(&format!("/activities/{reviewed}"))
+            .await
+            .body
+            .contains(&format!("href=\"{path}\""))
+    );
+    let list = organizer.get(&path).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("id=\"pending-count\">1<"), "{}", list.body);
+    let marker = "action=\"/signups/";
+    let start = list.body.find(marker).expect("a pending sign-up") + marker.len();
+    let signup = list.body[start..].split('/').next().unwrap().to_string();
+    let forged = organizer
+        .post(&format!("/signups/{signup}/approve"), &[("csrf", "x")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let by_volunteer = volunteer
+        .post(
+            &format!("/signups/{signup}/approve"),
+            &[("csrf", &volunteer.get("/me").await.csrf())],
+        )
+        .await;
+    assert_eq!(by_volunteer.status, StatusCode::FORBIDDEN);
+    let approved = organizer
+        .post(&format!("/signups/{signup}/approve"), &[("csrf", &list.csrf())])
+        .await;
+    assert_eq!(approved.location(), format!("{path}?done=approve"));
+    let list = organizer.get(approved.location()).await;
+    assert!(
+        list.body
+            .contains(&format!("id=\"signup-{signup}\" data-status=\"approved\""))
+    );
+    let unknown = organizer
+        .post(&format!("/signups/{signup}/maybe"), &[("csrf", &list.csrf())])
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.contains("找不到页面"), "{}", unknown.body);
+    assert_eq!(
+        organizer
+            .post("/signups/999999/approve", &[("csrf", &list.csrf())])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Hand entry on a running activity.
+    let running = publish(&server.base, "社区义诊<i>登记</i>", -60, 70, json!({})).await;
+    volunteer.sign_up(&running).await;
+    let entry = format!("/activities/{running}/hours");
+    assert_eq!(volunteer.get(&entry).await.status, StatusCode::FORBIDDEN);
+    let form = organizer.get(&entry).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    assert!(form.body.contains("李志愿") && form.body.contains("id=\"date_9\""));
+    assert!(!form.body.contains("<i>登记</i>"));
+    let volunteer_id = volunteer_id(&server.base).await;
+    let (day, from) = china_clock(50);
+    let (_, to) = china_clock(10);
+    let csrf = form.csrf();
+    let fields = |csrf: &str, to: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.into()),
+            ("volunteer_id".into(), volunteer_id.clone()),
+            ("reason".into(), "纸质签到表补录".into()),
+            ("date_0".into(), day.clone()),
+            ("from_0".into(), from.clone()),
+            ("to_0".into(), to.into()),
+        ]
+    };
+    let send = |owned: Vec<(String, String)>, file: Option<&'static [u8]>| {
+        let organizer = &organizer;
+        let entry = &entry;
+        async move {
+            let refs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            organizer.post_multipart(entry, &refs, file).await
+        }
+    };
+    let forged = send(fields("x", &to), Some(PNG)).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let no_file = send(fields(&csrf, &to), None).await;
+    assert_eq!(no_file.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_file.body.contains("请上传证明材料"), "{}", no_file.body);
+    assert!(
+        no_file.body.contains("value=\"纸质签到表补录\""),
+        "the form keeps the reason"
+    );
+    let (_, later) = china_clock(-30);
+    let future = send(fields(&csrf, &later), Some(PNG)).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        future.body.contains("不能在将来") || future.body.contains("活动日期之内"),
+        "{}",
+        future.body
+    );
+    let not_a_photo = send(fields(&csrf, &to), Some(b"GIF89a not allowed")).await;
+    assert!(not_a_photo.body.contains("请上传证明材料"), "{}", not_a_photo.body);
+    let entered = send(fields(&csrf, &to), Some(PNG)).await;
+    assert_eq!(
+        entered.location(),
+        format!("/activities/{running}/records?done=entered"),
+        "{}",
+        entered.body
+    );
+    let records = organizer.get(entered.location()).await;
+    assert!(records.body.contains("补录成功"));
+    assert!(records.body.contains("data-state=\"pending\"") && records.body.contains("补录"));
+}
+
+#[tokio::test]
+async fn supervision_and_who_has_seen_my_data() {
+    let server = start().await;
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let page = county.get("/admin/records").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"no-flagged\"") && page.body.contains("id=\"no-overdue\""));
+    assert!(page.body.contains("href=\"/admin/records\""), "the menu links it");
+    for phone in [VOLUNTEER, ORG_ADMIN] {
+        let visitor = Visitor::new(&server);
+        visitor.login(phone, DEMO_PASSWORD).await;
+        let refused = visitor.get("/admin/records").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{phone}");
+        assert!(refused.body.contains("无权访问"));
+    }
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    assert!(
+        organizer
+            .get("/org/activities")
+            .await
+            .body
+            .contains("href=\"/org/reports\"")
+    );
+
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    let before = volunteer.get("/me").await;
+    assert!(before.body.contains("id=\"audit\""), "{}", before.body);
+    assert!(!before.body.contains("查看了完整的身份证号或手机号"));
+    volunteer.get("/me?reveal=1").await;
+    let after = volunteer.get("/me").await;
+    assert!(after.body.contains("id=\"audit-trail\""), "{}", after.body);
+    assert!(after.body.contains("查看了完整的身份证号或手机号"));
+    assert!(after.body.contains("class=\"audit-actor\">李志愿"), "who read it");
+    let english = volunteer.get("/me?lang=en").await;
+    assert!(english.body.contains("Who has seen my data"));
+    assert_eq!(
+        volunteer.get("/me?audit=not-a-number").await.status,
+        StatusCode::OK,
+        "a stray cursor starts at the beginning"
+    );
+    for path in ["/me/certificates", "/me/reports", "/certificates"] {
+        assert!(
+            volunteer.get("/me").await.body.contains(&format!("href=\"{path}\"")),
+            "{path}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- browser
 
 type Outcome = Result<(), Box<dyn std::error::Error>>;
@@ -1440,7 +1966,8 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     bad_id_number_is_explained(browser, base).await?;
     county_admin_verifies_an_organization(browser, base).await?;
     volunteer_is_kept_out_of_administration(browser, base).await?;
-    volunteer_serves_and_sees_the_hours(browser, base).await?;
+    let served = volunteer_serves_and_sees_the_hours(browser, base).await?;
+    certificate_agrees_until_the_record_is_revoked(browser, base, &served).await?;
     check_in_needs_the_place(browser, base, driver_port).await
 }
 
@@ -1665,7 +2192,11 @@ async fn volunteer_scans(browser: &Browser, base: &str, code: &str, expected: &s
 /// (6) A volunteer finds an activity by a two-character word, signs up,
 /// checks in and out with the codes the organizer's board shows; the
 /// organizer confirms the record; the volunteer sees it in their hours.
-async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> Outcome {
+/// Returns the activity.
+async fn volunteer_serves_and_sees_the_hours(
+    browser: &Browser,
+    base: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
     // It ends before the fenced one of the next journey starts.
     let activity = publish(base, "社区养老服务", -60, 70, json!({})).await;
     log_in(browser, base, VOLUNTEER).await?;
@@ -1719,7 +2250,50 @@ async fn volunteer_serves_and_sees_the_hours(browser: &Browser, base: &str) -> O
     ensure!(stars.chars().count() == 5, "five stars drawn: {stars}");
     let effective = text(browser, "#effective-hours").await?;
     ensure!(effective.parse::<f64>().is_ok(), "effective hours: {effective}");
-    log_out(browser).await
+    log_out(browser).await?;
+    Ok(activity)
+}
+
+/// (7) The volunteer issues a certificate on "my certificates" and opens its
+/// verification page: the ledger agrees. The organizer revokes the record
+/// on the review page; the verification page, found by its number, then
+/// says the ledger no longer agrees and why.
+async fn certificate_agrees_until_the_record_is_revoked(browser: &Browser, base: &str, activity: &str) -> Outcome {
+    // The check-ins of the journey before lasted seconds: add confirmed hours.
+    let record = confirmed_hours(base, activity, 50, 10).await;
+    log_in(browser, base, VOLUNTEER).await?;
+    browser.find(Locator::Id("nav-my-certificates")).await?.click().await?;
+    wait_for(browser, "#issue-form").await?;
+    browser.find(Locator::Id("issue-submit")).await?.click().await?;
+    let number = text(browser, "#issued-number").await?;
+    ensure!(number.starts_with("ZY"), "certificate number {number}");
+    browser.find(Locator::Id("issued-verify")).await?.click().await?;
+    let verdict = text(browser, "#verdict[data-agrees='1']").await?;
+    ensure!(verdict.contains("核对一致"), "verdict: {verdict}");
+    ensure!(
+        text(browser, "#certificate-number").await? == number,
+        "the page of this certificate"
+    );
+    log_out(browser).await?;
+
+    log_in(browser, base, ORG_ADMIN).await?;
+    browser.goto(&format!("{base}/activities/{activity}/records")).await?;
+    fill(browser, &format!("revoke-reason-{record}"), "核实未到场").await?;
+    wait_for(browser, &format!("#record-{record} form.revoke button"))
+        .await?
+        .click()
+        .await?;
+    ensure!(text(browser, "#notice").await?.contains("已撤销"), "revoked");
+    log_out(browser).await?;
+
+    browser.find(Locator::Id("footer-verify")).await?.click().await?;
+    fill(browser, "number", &number).await?;
+    submit(browser).await?;
+    let verdict = text(browser, "#verdict[data-agrees='0']").await?;
+    ensure!(verdict.contains("核对不一致"), "verdict: {verdict}");
+    let why = text(browser, "#discrepancies").await?;
+    ensure!(why.contains("已被撤销"), "explained: {why}");
+    Ok(())
 }
 
 /// Lets the pages of this browser know where the phone is, through
@@ -1745,7 +2319,7 @@ async fn place_the_phone(browser: &Browser, driver_port: u16, lat: f64, lon: f64
     Ok(())
 }
 
-/// (7) An activity with a geofence: the check-in page asks the phone where it
+/// (8) An activity with a geofence: the check-in page asks the phone where it
 /// is; two kilometres away the refusal is explained, on the spot it is accepted.
 async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     let activity = publish(base, "广场健康义诊", 15, 60, json!({"radius_m": 300})).await;

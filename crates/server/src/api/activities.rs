@@ -739,24 +739,35 @@ pub async fn decide(
     current: CurrentUser,
     Path((id, decision)): Path<(String, String)>,
 ) -> ApiResult<Json<SignupResult>> {
-    let decision = match decision.as_str() {
+    let signup = decide_signup_caller(&state, &current, &id, &decision).await?;
+    Ok(Json(signup_result(&signup)))
+}
+
+/// Approves or rejects sign-up `id` for an organizer of its activity (the
+/// API and the review page); `decision` is `approve` or `reject`.
+pub async fn decide_signup_caller(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    decision: &str,
+) -> ApiResult<Signup> {
+    let decision = match decision {
         "approve" => SignupDecision::Approve,
         "reject" => SignupDecision::Reject,
         _ => return Err(ApiError::not_found("action")),
     };
-    let id = parse_id(&id, "signup")?;
+    let id = parse_id(id, "signup")?;
     let signup = state
         .store
         .signup(id)
         .await?
         .ok_or_else(|| ApiError::not_found("signup"))?;
     let activity = state.store.require_activity(signup.activity_id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
-    let signup = state
+    require_organizer(state, &current.actor, &activity).await?;
+    Ok(state
         .store
         .decide_signup(id, decision, current.user.id, now_ms())
-        .await?;
-    Ok(Json(signup_result(&signup)))
+        .await?)
 }
 
 /// The calling volunteer's sign-ups, latest first.

@@ -410,11 +410,40 @@ pub async fn enter_hours(
             ))
         })
         .collect::<Result<Vec<_>, RuleError>>()?;
-    check_hand_slots(&slots, activity.window(), Utc::now())?;
-    let reason = check_reason(&request.reason, true, "reason")?;
     let evidence = base64::engine::general_purpose::STANDARD
         .decode(request.evidence.trim())
-        .map_err(|_| RuleError::new("evidence_invalid", "evidence must be base64").on("evidence"))?;
+        .map_err(|_| RuleError::new("evidence_invalid", "evidence must be base64").on("evidence"));
+    let records = enter_hand_hours(
+        &state,
+        &current,
+        &activity,
+        volunteer_id,
+        &slots,
+        &request.reason,
+        evidence,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(records.iter().map(record_entry).collect())))
+}
+
+/// The rules of hand entry, shared by the API and the hand-entry page: an
+/// organizer of the activity, 1 to 10 slots inside its dates and not in the
+/// future, a reason, and an evidence file (JPEG, PNG or PDF of at most
+/// 5 MB; `evidence` is the decoded file or why it could not be read, judged
+/// after the slots and the reason).
+pub async fn enter_hand_hours(
+    state: &AppState,
+    current: &CurrentUser,
+    activity: &Activity,
+    volunteer_id: i64,
+    slots: &[Interval],
+    reason: &str,
+    evidence: Result<Vec<u8>, RuleError>,
+) -> ApiResult<Vec<RecordView>> {
+    require_organizer(state, &current.actor, activity).await?;
+    check_hand_slots(slots, activity.window(), Utc::now())?;
+    let reason = check_reason(reason, true, "reason")?;
+    let evidence = evidence?;
     let evidence_type = check_evidence(&evidence)?;
     state
         .store
@@ -424,18 +453,17 @@ pub async fn enter_hours(
     let entry = HandEntry {
         activity_id: activity.id,
         volunteer_id,
-        slots,
+        slots: slots.to_vec(),
         reason,
         evidence,
         evidence_type,
     };
     let records = state
         .store
-        .enter_hours(&entry, &activity, current.user.id, now_ms())
+        .enter_hours(&entry, activity, current.user.id, now_ms())
         .await?;
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
-    let entered: Vec<RecordEntry> = state.store.record_views(&ids).await?.iter().map(record_entry).collect();
-    Ok((StatusCode::CREATED, Json(entered)))
+    Ok(state.store.record_views(&ids).await?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -579,7 +607,13 @@ pub async fn flagged(
     current: CurrentUser,
     ApiQuery(filter): ApiQuery<FlaggedFilter>,
 ) -> ApiResult<Json<Vec<RecordEntry>>> {
-    let path = crate::api::volunteers::admin_region_path(&state, &current.actor, filter.region.as_deref()).await?;
-    let records = state.store.flagged_records(&path, 200).await?;
+    let records = flagged_for(&state, &current, filter.region.as_deref()).await?;
     Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+/// The flagged records of region `region` (default: the caller's admin
+/// scope) for a region administrator (the API and the supervision page).
+pub async fn flagged_for(state: &AppState, current: &CurrentUser, region: Option<&str>) -> ApiResult<Vec<RecordView>> {
+    let path = crate::api::volunteers::admin_region_path(state, &current.actor, region).await?;
+    Ok(state.store.flagged_records(&path, 200).await?)
 }

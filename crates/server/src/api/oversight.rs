@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::hours::start_of_china_day;
 use zhiyuan_domain::record::overdue_cutoff;
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
-use zhiyuan_store::records::RecordsWithin;
+use zhiyuan_store::records::{RecordView, RecordsWithin};
 use zhiyuan_store::{now_ms, page_size, parse_id};
 
 #[derive(Deserialize, IntoParams)]
@@ -40,13 +40,23 @@ pub async fn overdue(
     current: CurrentUser,
     ApiQuery(filter): ApiQuery<OverdueFilter>,
 ) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let records = overdue_for(&state, &current, &filter).await?;
+    Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+/// The overdue records the caller may see under `filter` (the API and the pages).
+pub async fn overdue_for(
+    state: &AppState,
+    current: &CurrentUser,
+    filter: &OverdueFilter,
+) -> ApiResult<Vec<RecordView>> {
     let organization = match filter.organization_id.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(raw) => Some(organization_run_by(&state, &current.actor, raw).await?.id),
+        Some(raw) => Some(organization_run_by(state, &current.actor, raw).await?.id),
         None => None,
     };
     let region_path = match organization {
         Some(_) => None,
-        None => Some(admin_region_path(&state, &current.actor, filter.region.as_deref()).await?),
+        None => Some(admin_region_path(state, &current.actor, filter.region.as_deref()).await?),
     };
     let within = match (&region_path, organization) {
         (Some(path), _) => RecordsWithin::Region(path),
@@ -58,8 +68,7 @@ pub async fn overdue(
     let ended_before = last_overdue_day
         .succ_opt()
         .map_or(i64::MIN, |day| start_of_china_day(day).timestamp_millis());
-    let records = state.store.overdue_records(within, ended_before, 200).await?;
-    Ok(Json(records.iter().map(record_entry).collect()))
+    Ok(state.store.overdue_records(within, ended_before, 200).await?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -92,7 +101,18 @@ pub async fn volunteer_audit(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<AuditList>> {
     let volunteer_id = parse_id(&id, "volunteer")?;
-    load_own_or_administered(&state, &current.actor, volunteer_id).await?;
+    Ok(Json(audit_of(&state, &current, volunteer_id, &paging).await?))
+}
+
+/// One page of a volunteer's audit trail for the volunteer or a region
+/// administrator over them (the API and "my profile").
+pub async fn audit_of(
+    state: &AppState,
+    current: &CurrentUser,
+    volunteer_id: i64,
+    paging: &Paging,
+) -> ApiResult<AuditList> {
+    load_own_or_administered(state, &current.actor, volunteer_id).await?;
     let limit = page_size(paging.limit);
     let after = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
     let entries = state
@@ -102,7 +122,7 @@ pub async fn volunteer_audit(
     let next_cursor = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.id.to_string()))
         .flatten();
-    Ok(Json(AuditList {
+    Ok(AuditList {
         items: entries
             .into_iter()
             .map(|e| AuditView {
@@ -114,5 +134,5 @@ pub async fn volunteer_audit(
             })
             .collect(),
         next_cursor,
-    }))
+    })
 }

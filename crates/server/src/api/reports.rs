@@ -196,19 +196,31 @@ pub async fn answer(
     Path((id, action)): Path<(String, String)>,
     ApiJson(request): ApiJson<ReportAnswer>,
 ) -> ApiResult<Json<ReportView>> {
-    let to = match action.as_str() {
+    let answered = answer_caller(&state, &current, &id, &action, &request.answer).await?;
+    Ok(Json(report_view(&answered)))
+}
+
+/// Resolves or rejects report `id` (`action`: `resolve` or `reject`) for an
+/// organizer of its activity, with an answer (the API and the report queue page).
+pub async fn answer_caller(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    action: &str,
+    answer: &str,
+) -> ApiResult<RecordReport> {
+    let to = match action {
         "resolve" => ReportState::Resolved,
         "reject" => ReportState::Rejected,
         _ => return Err(ApiError::not_found("action")),
     };
-    let id = parse_id(&id, "report")?;
+    let id = parse_id(id, "report")?;
     let report = state.store.require_report(id).await?;
     let activity = state.store.require_activity(report.activity_id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
-    let answer = check_report_text(&request.answer, "answer")?;
-    let answered = state
+    require_organizer(state, &current.actor, &activity).await?;
+    let answer = check_report_text(answer, "answer")?;
+    Ok(state
         .store
         .answer_report(id, to, &answer, current.user.id, now_ms())
-        .await?;
-    Ok(Json(report_view(&answered)))
+        .await?)
 }

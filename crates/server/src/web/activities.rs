@@ -252,6 +252,8 @@ struct ActivityPage {
     mine: Option<MySignup>,
     /// The visitor holds a live sign-up: the page offers to cancel it.
     live: bool,
+    /// Begun, and the visitor was let in: they may report a missing or wrong record.
+    reportable: bool,
     organizer: bool,
     csrf: String,
     notice: Option<&'static str>,
@@ -362,6 +364,10 @@ async fn activity_page(
         logged_in: user.is_some(),
         volunteer: volunteer_id.is_some(),
         live: mine.as_ref().is_some_and(|m| m.live),
+        reportable: activity.starts_at <= now_ms()
+            && mine
+                .as_ref()
+                .is_some_and(|m| SignupStatus::parse(&m.code).is_ok_and(SignupStatus::may_attend)),
         mine,
         organizer,
         csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
@@ -433,6 +439,8 @@ struct SignupRow {
     code: String,
     when: String,
     cancellable: bool,
+    /// Begun, and the volunteer was let in: a record may be reported.
+    reportable: bool,
 }
 
 #[derive(Template)]
@@ -460,6 +468,8 @@ pub async fn mine(page: Page, State(state): State<AppState>, PageQuery(query): P
                 status: i18n::signup_status(page.lang, &signup.status),
                 when: china_span(signup.starts_at, signup.ends_at),
                 cancellable: live && signup.ends_at > now,
+                reportable: signup.starts_at <= now
+                    && SignupStatus::parse(&signup.status).is_ok_and(SignupStatus::may_attend),
                 code: signup.status,
             });
         }

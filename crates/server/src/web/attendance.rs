@@ -338,6 +338,7 @@ pub async fn records(
         "confirm" => Some(page.t.record_confirmed_notice),
         "refuse" => Some(page.t.record_refused_notice),
         "revoke" => Some(page.t.record_revoked_notice),
+        "entered" => Some(page.t.hours_entered_notice),
         _ => None,
     };
     records_page(&page, &state, &activity, notice, None, StatusCode::OK).await

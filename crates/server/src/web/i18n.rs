@@ -309,6 +309,111 @@ texts! {
     credit_hours_label: "其中签到时长", "of which from check-ins";
     honor_hours_label: "其中补录（荣誉）时长", "of which entered by hand (honor)";
     no_hours_yet: "还没有服务记录。", "No service records yet.";
+    // certificates
+    nav_my_certificates: "我的证明", "My certificates";
+    nav_verify_certificate: "证明查验", "Verify a certificate";
+    my_certificates_link: "开具志愿服务证明", "Get a certificate of service";
+    certificates_title: "我的志愿服务证明", "My certificates of service";
+    certificate_issued_notice: "证明已开具，编号：", "Your certificate is issued, number ";
+    download_pdf: "下载 PDF", "Download the PDF";
+    verify_link: "查验页面", "Verification page";
+    issue_heading: "开具新证明", "Issue a new certificate";
+    issue_intro: "证明免费开具，只包含已确认的服务时长。每份证明都有编号和二维码，任何人都可以在本平台查验。", "Certificates are free and list confirmed hours only. Each has a number and a QR code anyone can check on this platform.";
+    issue_scope_legend: "证明哪些时长", "Which hours to certify";
+    issue_scope_all: "全部已确认的时长", "All my confirmed hours";
+    issue_scope_range: "某段日期内的时长（填写下面的开始和结束日期）", "The hours between two dates (fill in the dates below)";
+    issue_scope_organization: "某个组织的服务记录，由该组织出具", "One organization's records, issued by it";
+    issue_submit: "开具证明", "Issue the certificate";
+    issued_certificates: "已开具的证明", "Certificates issued";
+    no_certificates: "您还没有开具过证明。", "You have no certificates yet.";
+    certificate_number_label: "证明编号", "Certificate number";
+    issued_on_label: "开具日期", "Issued on";
+    lookup_title: "志愿服务证明查验", "Verify a certificate of service";
+    lookup_intro: "输入证明上的编号，查看证明的内容，以及平台账本是否仍然一致。扫描证明上的二维码也会打开这里。", "Type the number printed on the certificate to see what it states and whether the platform's ledger still agrees. The QR code on the certificate opens this page too.";
+    certificate_number_hint: "以 ZY 开头，共 21 位，例如 ZY360111261100001234X", "21 characters starting with ZY, e.g. ZY360111261100001234X";
+    lookup_submit: "查验", "Verify";
+    lookup_another: "查验另一份证明", "Verify another certificate";
+    verification_title: "志愿服务证明查验结果", "Certificate verification";
+    verdict_agrees: "核对一致：这份证明上的每一条记录和时长，与平台账本现在的记载相同。", "The ledger agrees: every record and every hour on this certificate matches what the platform's ledger holds today.";
+    verdict_disagrees: "核对不一致：这份证明开具以后，平台账本的记载有了变化，证明上的时长不能全部采信。原因如下：", "The ledger does not agree: the platform's ledger changed after this certificate was issued, so not all of its hours can be trusted. Why:";
+    coverage_label: "证明的服务日期", "Service dates covered";
+    certified_records: "证明上的服务记录", "Records on the certificate";
+    date_label: "日期", "Date";
+    ledger_label: "账本核对", "Ledger";
+    line_agrees: "一致", "agrees";
+    line_disagrees: "不一致", "differs";
+    issuer_label: "出具单位", "Issued by";
+    person_in_charge_label: "负责人", "Person in charge";
+    handling_officer_label: "经办人", "Handling officer";
+    contact_label: "联系方式", "Contact";
+    // record reports
+    nav_my_reports: "我的记录报告", "My record reports";
+    report_link: "记录有误？", "Record wrong?";
+    my_reports_title: "我的记录报告", "My record reports";
+    my_reports_intro: "服务记录缺失或有误，可以在“我的活动”里点“记录有误？”向组织报告。", "If a service record is missing or wrong, report it from “My activities” (“Record wrong?”).";
+    no_reports: "您还没有报告过记录问题。", "You have not reported any record.";
+    report_kind_label: "问题类型", "Problem";
+    report_detail_label: "情况说明", "What happened";
+    report_answer_label: "组织的答复", "The organization's answer";
+    no_answer_yet: "等待组织答复", "Waiting for the answer";
+    report_filed_notice: "报告已提交，组织处理后会在这里答复您。", "Your report was sent; the organization's answer will appear here.";
+    report_title: "报告记录缺失或有误", "Report a missing or wrong record";
+    report_intro: "参加了活动却没有记录，或者记录的时间、时长不对，请在这里说明，组织会核实处理。", "If you served but have no record, or a record's times or hours are wrong, tell the organization here; they will check it.";
+    report_kind_missing: "我参加了，但没有服务记录", "I served but there is no record";
+    report_kind_wrong: "下面这条记录有误", "The record below is wrong";
+    report_record_label: "有误的记录", "The wrong record";
+    report_record_hint: "只有选“记录有误”时才需要", "Only needed when a record is wrong";
+    report_detail_hint: "写清楚哪天、几点到几点在哪里服务，2 到 500 字", "Say which day, from when to when and where you served; 2 to 500 characters";
+    report_submit: "提交报告", "Send the report";
+    nav_org_reports: "记录报告", "Record reports";
+    org_reports_title: "记录报告和逾期记录", "Record reports and overdue records";
+    open_reports: "待处理的报告", "Open reports";
+    no_open_reports: "没有待处理的报告。", "No open reports.";
+    resolve_button: "已处理", "Resolved";
+    reject_button: "不予处理", "Reject";
+    report_resolved_notice: "已答复：已处理。", "Answered: resolved.";
+    report_rejected_notice: "已答复：不予处理。", "Answered: rejected.";
+    overdue_heading: "逾期未确认的记录", "Records overdue for confirmation";
+    overdue_intro: "活动结束超过 10 个工作日仍未确认的服务记录，请尽快审核。", "Records still pending more than 10 working days after their activity ended; please review them.";
+    no_overdue: "没有逾期的记录。", "No overdue records.";
+    // sign-up review
+    signups_link: "报名审核", "Sign-up review";
+    signups_title: "报名审核", "Sign-up review";
+    pending_signups_prefix: "待审核：", "Awaiting review: ";
+    no_signups_yet: "还没有人报名。", "Nobody has signed up yet.";
+    updated_label: "更新时间", "Updated";
+    approve_button: "通过", "Approve";
+    reject_signup_button: "不通过", "Reject";
+    signup_approved_by_organizer: "已通过这个报名。", "Sign-up approved.";
+    signup_rejected_by_organizer: "已拒绝这个报名。", "Sign-up rejected.";
+    // supervision
+    nav_admin_records: "记录督察", "Record supervision";
+    admin_records_title: "服务记录督察", "Record supervision";
+    flagged_heading: "定位督察发现异常的记录", "Records flagged by GPS supervision";
+    flagged_intro: "这些记录在组织审核前保持待确认。点活动名称查看该活动的记录审核。", "These records stay pending until the organization reviews them. Open an activity to see its review.";
+    no_flagged: "辖区内没有异常记录。", "No flagged records in your region.";
+    // audit trail
+    audit_title: "谁查看过我的数据", "Who has seen my data";
+    audit_intro: "谁在什么时候查看了您的完整身份证号或手机号、修改了您的授权、保险或地区，都记录在这里。", "Every time someone read your whole ID or phone number, or changed your consents, insurance or region, it is recorded here.";
+    audit_empty: "还没有记录。", "Nothing recorded yet.";
+    audit_who: "操作人", "Who";
+    audit_what: "做了什么", "What";
+    audit_system: "系统", "The system";
+    // hand entry
+    hand_entry_link: "补录时长", "Enter hours by hand";
+    hand_entry_title: "补录服务时长", "Enter service hours by hand";
+    hand_entry_intro: "志愿者确实参加了服务但没有签到记录时，由组织补录（记为荣誉时长）。每次最多 10 个时段，不能在将来，必须在活动日期内，要写明原因并上传证明材料。补录会记入审计日志。", "When a volunteer served but has no check-in, the organization enters the hours (as honor hours): at most 10 slots at once, none in the future, inside the activity's dates, with a reason and an evidence file. Every entry is audited.";
+    hand_entry_nobody: "这个活动还没有报名通过的志愿者。", "Nobody is signed up and approved for this activity.";
+    hand_entry_slots: "服务时段", "Time slots";
+    hand_entry_slots_hint: "每行一个时段：日期、开始时间、结束时间（北京时间）。不用的行留空。", "One slot per row: day, start and end (China time). Leave unused rows empty.";
+    slot_label: "时段", "Slot";
+    more_slots: "更多时段（最多 10 个）", "More slots (up to 10)";
+    slot_from: "开始时间", "Start";
+    slot_to: "结束时间", "End";
+    evidence_label: "证明材料", "Evidence";
+    evidence_hint: "照片（JPG、PNG）或 PDF，不超过 5 MB，例如签到表的照片", "A photo (JPEG, PNG) or a PDF of at most 5 MB, e.g. a photo of the paper sign-in sheet";
+    hand_entry_submit: "提交补录", "Enter the hours";
+    hours_entered_notice: "补录成功，新记录已加入下面的列表，待确认。", "Entered: the new records are in the list below, awaiting confirmation.";
     // error pages
     error_title: "出错了", "Something went wrong";
     forbidden_title: "无权访问", "Access denied";
@@ -448,6 +553,43 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
         "record_open" => ("这条记录还没有签退，暂时不能处理。", "This record is still open (no check-out yet)."),
         "reason_invalid" => ("请写明原因（最多 200 字）。", "Please give a reason (at most 200 characters)."),
         "time_invalid" => ("日期格式不对，请按 年-月-日 填写。", "This date is not valid; use year-month-day."),
+        "no_effective_hours" => (
+            "这个范围内没有已确认的服务时长，开不了证明。记录要由组织确认后才算数。",
+            "There are no confirmed hours in this range to certify. Records count once the organization confirms them.",
+        ),
+        "date_range_invalid" => ("结束日期早于开始日期，请检查。", "The end date is before the start date."),
+        "date_in_future" => ("证明只能包含已经完成的服务，开始日期不能在今天以后。", "A certificate covers service already done; the start date cannot be after today."),
+        "certificate_number_invalid" => (
+            "这不是有效的证明编号。请核对证明上以 ZY 开头的编号。",
+            "This is not a valid certificate number. Please check the number starting with ZY on the certificate.",
+        ),
+        "certificate_unknown" => (
+            "没有找到这个编号的证明。请核对编号；如果证明上的编号确实如此，这份证明不是本平台开具的。",
+            "No certificate has this number. Please check it; if the certificate really shows this number, it was not issued by this platform.",
+        ),
+        "detail_invalid" => ("请写 2 到 500 个字。", "Please write 2 to 500 characters."),
+        "record_required" => ("请选出有误的那条记录。", "Please choose the record that is wrong."),
+        "record_unexpected" => (
+            "报告缺失的记录时不用选记录，请写明哪天几点服务。",
+            "A missing record has no entry to choose; say when you served.",
+        ),
+        "record_not_yours" => ("这条记录不是您在这个活动的记录。", "That record is not yours for this activity."),
+        "activity_not_started" => ("活动还没有开始，现在还不能报告记录问题。", "The activity has not begun yet."),
+        "report_already_open" => (
+            "您已经报告过这个问题，组织还在处理中，请等待答复。",
+            "You already reported this and the organization has not answered yet.",
+        ),
+        "report_kind_invalid" => ("请选择问题类型。", "Please choose the kind of problem."),
+        "slots_invalid" => (
+            "时段填写有误：每个时段要填日期、开始和结束时间，结束要晚于开始，不能跨过午夜，时段之间不能重叠，最多 10 个。",
+            "The slots are not right: each needs a day, a start and an end after it, within one day, no overlaps, at most 10.",
+        ),
+        "slot_in_future" => ("补录的时段不能在将来。", "A slot cannot lie in the future."),
+        "slot_outside_activity" => ("补录的时段必须在活动日期之内。", "Each slot must lie inside the activity's dates."),
+        "evidence_invalid" => (
+            "请上传证明材料：JPG、PNG 照片或 PDF，不超过 5 MB。",
+            "Please attach the evidence: a JPEG or PNG photo or a PDF of at most 5 MB.",
+        ),
         "volunteer_no_exhausted" => (
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",
@@ -593,6 +735,34 @@ pub fn record_flag(lang: Lang, code: &str) -> &'static str {
     })
 }
 
+pub fn report_kind(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "wrong" => ("记录有误", "Wrong record"),
+        _ => ("记录缺失", "Missing record"),
+    })
+}
+
+pub fn report_state(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "resolved" => ("已处理", "Resolved"),
+        "rejected" => ("不予处理", "Rejected"),
+        _ => ("处理中", "Open"),
+    })
+}
+
+/// What an entry of a volunteer's audit trail records.
+pub fn audit_action(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "volunteer.personal_data_read" => ("查看了完整的身份证号或手机号", "Read the whole ID or phone number"),
+        "volunteer.consents" => ("修改了授权", "Changed the consents"),
+        "volunteer.insurance" => ("登记了保险", "Recorded the insurance"),
+        "volunteer.transfer" => ("转移了所在地区", "Moved to another region"),
+        "volunteer.register" => ("注册", "Registered"),
+        "volunteer.import" => ("导入", "Imported"),
+        _ => ("其他操作", "Other action"),
+    })
+}
+
 pub fn organization_kind(lang: Lang, code: &str) -> &'static str {
     match OrgKind::parse(code) {
         Ok(kind) => match lang {
@@ -655,6 +825,12 @@ mod tests {
             "gps_inaccurate",
             "location_required",
             "outside_checkin_window",
+            "no_effective_hours",
+            "certificate_number_invalid",
+            "certificate_unknown",
+            "detail_invalid",
+            "report_already_open",
+            "activity_not_started",
         ] {
             assert_ne!(problem(Lang::Zh, code), generic, "{code}");
             assert_ne!(problem(Lang::En, code), problem(Lang::Zh, code), "{code}");

@@ -2,15 +2,19 @@
 //! their volunteer record. The ID number is masked unless they ask for it
 //! whole (`?reveal=1`), which goes through `view_for` and is audited. Also
 //! the password change (`/me/password`), which ends every session and sends
-//! the person back to the login page.
+//! the person back to the login page. A volunteer also sees "who has seen
+//! my data": their audit trail (whole ID number or phone read, consents,
+//! insurance, region changes), a page at a time.
 
+use crate::api::Paging;
 use crate::api::auth::{change_account_password, me_view};
+use crate::api::oversight::audit_of;
 use crate::api::volunteers::{VolunteerView, masked_view, view_for};
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
-    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, render,
-    render_with, session_csrf,
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, filled,
+    render, render_with, rfc_time, session_csrf,
 };
 use askama::Template;
 use axum::extract::State;
@@ -20,6 +24,18 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct MeQuery {
     reveal: String,
+    /// The audit trail's cursor: the entries after this one.
+    audit: String,
+}
+
+/// Audit entries shown per page of "my profile".
+const AUDIT_PAGE: i64 = 20;
+
+struct AuditRow {
+    at: String,
+    action: &'static str,
+    actor: String,
+    detail: String,
 }
 
 struct RoleRow {
@@ -53,6 +69,10 @@ struct MePage {
     phone: String,
     roles: Vec<RoleRow>,
     volunteer: Option<VolunteerCard>,
+    audit: Vec<AuditRow>,
+    audit_next: Option<String>,
+    /// The trail is shown from a later page: offer the first one again.
+    audit_paged: bool,
 }
 
 pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<MeQuery>) -> PageResult {
@@ -65,6 +85,26 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
             role: i18n::role(page.lang, &role.role),
             scope: scope_name(&state, &mut regions, &role.scope.kind, &role.scope.id).await?,
         });
+    }
+    let mut audit = Vec::new();
+    let mut audit_next = None;
+    if let Some(volunteer_id) = user.volunteer_id() {
+        let paging = Paging {
+            limit: Some(AUDIT_PAGE),
+            cursor: filled(&query.audit),
+        };
+        let trail = audit_of(&state, user, volunteer_id, &paging).await?;
+        audit_next = trail.next_cursor;
+        audit = trail
+            .items
+            .into_iter()
+            .map(|e| AuditRow {
+                at: rfc_time(&e.at),
+                action: i18n::audit_action(page.lang, &e.action),
+                actor: e.actor_name.unwrap_or_else(|| page.t.audit_system.to_string()),
+                detail: e.detail,
+            })
+            .collect();
     }
     let record = match user.volunteer_id() {
         Some(id) => state.store.volunteer(id).await?,
@@ -93,6 +133,9 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
         phone,
         roles,
         volunteer,
+        audit,
+        audit_next,
+        audit_paged: filled(&query.audit).is_some(),
     })
 }
 

@@ -14,10 +14,13 @@ mod account;
 mod activities;
 mod admin;
 mod attendance;
+mod certificates;
+mod hand_entry;
 mod home;
 mod i18n;
 mod me;
 mod page;
+mod reports;
 
 use crate::state::AppState;
 use axum::Router;
@@ -47,6 +50,23 @@ pub fn routes() -> Router<AppState> {
         .route("/me/activities", get(activities::mine))
         .route("/me/hours", get(attendance::hours))
         .route("/org/activities", get(activities::organizer))
+        .route("/me/certificates", get(certificates::mine).post(certificates::issue))
+        .route("/certificates", get(certificates::lookup))
+        .route("/certificates/{number}", get(certificates::verify))
+        .route("/me/reports", get(reports::mine))
+        .route("/activities/{id}/report", get(reports::report_form).post(reports::file))
+        .route("/org/reports", get(reports::organizer))
+        .route("/reports/{id}/{action}", post(reports::answer))
+        .route("/activities/{id}/signups", get(reports::signups))
+        .route("/signups/{id}/{decision}", post(reports::decide_signup))
+        .route("/admin/records", get(reports::admin_records))
+        .route(
+            "/activities/{id}/hours",
+            // An evidence file of up to 5 MB with the form around it.
+            get(hand_entry::form)
+                .post(hand_entry::enter)
+                .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
         .route("/c/{token}", get(attendance::checkin_form).post(attendance::checkin))
         .route("/static/app.css", get(stylesheet))
         .route("/static/checkin.js", get(|| script(include_str!("checkin.js"))))

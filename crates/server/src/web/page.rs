@@ -495,6 +495,11 @@ pub fn rfc_span(from: &str, to: &str) -> String {
     china_span(ms(from), ms(to))
 }
 
+/// An RFC 3339 time of the API's views in China time.
+pub fn rfc_time(raw: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(raw).map_or_else(|_| raw.to_string(), |t| china_time(t.timestamp_millis()))
+}
+
 /// `Some(trimmed)` unless the field was left empty.
 pub fn filled(raw: &str) -> Option<String> {
     let trimmed = raw.trim();

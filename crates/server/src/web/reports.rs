@@ -1,0 +1,511 @@
+//! Record reports and the organizer's queues: a volunteer reports a missing
+//! or wrong service record of an activity they signed up for and follows
+//! the answers (`/me/reports`); an organization's admins answer the open
+//! reports and see their records still pending past the inspection limit
+//! (`/org/reports`); the organizer reviews pending sign-ups of an activity
+//! (`/activities/{id}/signups`); region administrators watch the records
+//! flagged by GPS supervision and the overdue ones in their region
+//! (`/admin/records`). The rules are the API's: these handlers call the
+//! same functions.
+
+use crate::api::activities::{decide_signup_caller, load_activity, require_organizer};
+use crate::api::attendance::flagged_for;
+use crate::api::oversight::{OverdueFilter, overdue_for};
+use crate::api::reports::{ReportRequest, answer_caller, file_report};
+use crate::state::AppState;
+use crate::web::i18n::{self, Lang, Texts};
+use crate::web::page::{
+    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_span, china_time, render,
+    render_with,
+};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use zhiyuan_domain::hours::hours_of;
+use zhiyuan_domain::record::ReportState;
+use zhiyuan_domain::role::Role;
+use zhiyuan_store::records::RecordView;
+
+/// How many reports a list shows.
+const REPORTS_SHOWN: i64 = 200;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    /// What was just done.
+    done: String,
+}
+
+struct ReportRow {
+    id: String,
+    activity_id: String,
+    activity: String,
+    volunteer: String,
+    kind: &'static str,
+    record: String,
+    detail: String,
+    state: &'static str,
+    state_code: String,
+    filed: String,
+    answer: Option<String>,
+}
+
+fn report_row(lang: Lang, r: zhiyuan_store::reports::RecordReport, records: &[RecordView]) -> ReportRow {
+    let record = r
+        .record_id
+        .map(|id| {
+            records
+                .iter()
+                .find(|v| v.id == id)
+                .map_or_else(|| format!("#{id}"), |v| china_span(v.from_at, v.to_at))
+        })
+        .unwrap_or_default();
+    ReportRow {
+        id: r.id.to_string(),
+        activity_id: r.activity_id.to_string(),
+        activity: r.activity_title,
+        volunteer: r.volunteer_name,
+        kind: i18n::report_kind(lang, &r.kind),
+        record,
+        detail: r.detail,
+        state: i18n::report_state(lang, &r.state),
+        filed: china_time(r.created_at),
+        answer: r.answer,
+        state_code: r.state,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_reports.html")]
+struct MyReportsPage {
+    t: &'static Texts,
+    layout: Layout,
+    volunteer: bool,
+    rows: Vec<ReportRow>,
+    notice: Option<&'static str>,
+}
+
+/// `/me/reports`: the volunteer's reports, newest first, with the answers.
+pub async fn mine(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<DoneQuery>) -> PageResult {
+    let user = page.require_user()?;
+    let mut rows = Vec::new();
+    if let Some(volunteer_id) = user.volunteer_id() {
+        let records = state.store.hours_of_volunteer(volunteer_id, 500).await?.records;
+        for report in state.store.reports_of_volunteer(volunteer_id, REPORTS_SHOWN).await? {
+            rows.push(report_row(page.lang, report, &records));
+        }
+    }
+    render(&MyReportsPage {
+        t: page.t,
+        layout: page.layout(),
+        volunteer: user.volunteer_id().is_some(),
+        rows,
+        notice: (query.done == "filed").then_some(page.t.report_filed_notice),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportForm {
+    csrf: String,
+    kind: String,
+    record_id: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportFormPage<'a> {
+    t: &'static Texts,
+    layout: Layout,
+    id: String,
+    title: String,
+    when: String,
+    /// The volunteer's records of this activity: (id, span and state).
+    records: Vec<(String, String)>,
+    form: &'a ReportForm,
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+async fn report_form_page(
+    page: &Page,
+    state: &AppState,
+    id: &str,
+    form: &ReportForm,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
+    let user = page.require_user()?;
+    let activity = load_activity(state, id).await?;
+    let records = match user.volunteer_id() {
+        Some(volunteer_id) => state
+            .store
+            .hours_of_volunteer(volunteer_id, 500)
+            .await?
+            .records
+            .into_iter()
+            .filter(|r| r.activity_id == activity.id)
+            .map(|r| {
+                (
+                    r.id.to_string(),
+                    format!(
+                        "{} · {:.1} {} · {}",
+                        china_span(r.from_at, r.to_at),
+                        hours_of(r.minutes),
+                        page.t.hours_unit,
+                        i18n::record_state(page.lang, &r.state, r.is_open)
+                    ),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    render_with(
+        status,
+        &ReportFormPage {
+            t: page.t,
+            layout: page.layout(),
+            id: activity.id.to_string(),
+            title: activity.title.clone(),
+            when: china_span(activity.starts_at, activity.ends_at),
+            records,
+            form,
+            csrf: user.csrf_token.clone(),
+            error,
+        },
+    )
+}
+
+/// `/activities/{id}/report`: the form to report a missing or wrong record.
+pub async fn report_form(page: Page, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    report_form_page(&page, &state, &id, &ReportForm::default(), None, StatusCode::OK).await
+}
+
+/// POST `/activities/{id}/report`: files the report; a refusal is explained
+/// above the form, which keeps what was typed.
+pub async fn file(
+    page: Page,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ReportForm>,
+) -> PageResult {
+    let user = page.require_user()?;
+    check_session_csrf(user, &form.csrf)?;
+    let request = ReportRequest {
+        kind: form.kind.clone(),
+        record_id: (form.kind == "wrong").then(|| form.record_id.clone()),
+        detail: form.detail.clone(),
+    };
+    match file_report(&state, user, &id, &request).await {
+        Ok(_) => Ok(Redirect::to("/me/reports?done=filed").into_response()),
+        Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::NOT_FOUND => {
+            let error = Some(i18n::problem(page.lang, &refused.code));
+            report_form_page(&page, &state, &id, &form, error, refused.status).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+struct OverdueRow {
+    activity_id: String,
+    activity: String,
+    organization: String,
+    volunteer: String,
+    span: String,
+    hours: String,
+    flags: Vec<&'static str>,
+}
+
+fn overdue_row(lang: Lang, r: &RecordView) -> OverdueRow {
+    OverdueRow {
+        activity_id: r.activity_id.to_string(),
+        activity: r.activity_title.clone(),
+        organization: r.organization_name.clone(),
+        volunteer: format!("{} {}", r.volunteer_name, r.volunteer_no),
+        span: china_span(r.from_at, r.to_at),
+        hours: format!("{:.1}", hours_of(r.minutes)),
+        flags: r
+            .flags
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| i18n::record_flag(lang, f))
+            .collect(),
+    }
+}
+
+struct OrganizationQueue {
+    name: String,
+    reports: Vec<ReportRow>,
+    overdue: Vec<OverdueRow>,
+}
+
+#[derive(Template)]
+#[template(path = "org_reports.html")]
+struct OrgReportsPage {
+    t: &'static Texts,
+    layout: Layout,
+    organizations: Vec<OrganizationQueue>,
+    csrf: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+/// `/org/reports`: the open reports and overdue records of the
+/// organizations the user runs.
+pub async fn organizer(
+    page: Page,
+    State(state): State<AppState>,
+    PageQuery(query): PageQuery<DoneQuery>,
+) -> PageResult {
+    let notice = match query.done.as_str() {
+        "resolve" => Some(page.t.report_resolved_notice),
+        "reject" => Some(page.t.report_rejected_notice),
+        _ => None,
+    };
+    org_reports_page(&page, &state, notice, None, StatusCode::OK).await
+}
+
+async fn org_reports_page(
+    page: &Page,
+    state: &AppState,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
+    let user = page.require_user()?;
+    let mut organizations = Vec::new();
+    for grant in user.actor.grants.iter().filter(|g| g.role == Role::OrgAdmin) {
+        let Ok(id) = grant.scope_id.parse::<i64>() else {
+            continue;
+        };
+        let Some(organization) = state.store.organization(id).await? else {
+            continue;
+        };
+        let reports = state
+            .store
+            .reports_of_organization(id, Some(ReportState::Open), REPORTS_SHOWN)
+            .await?;
+        let ids: Vec<i64> = reports.iter().filter_map(|r| r.record_id).collect();
+        let records = state.store.record_views(&ids).await?;
+        let overdue = overdue_for(
+            state,
+            user,
+            &OverdueFilter {
+                organization_id: Some(id.to_string()),
+                region: None,
+            },
+        )
+        .await?;
+        organizations.push(OrganizationQueue {
+            name: organization.name,
+            reports: reports
+                .into_iter()
+                .map(|r| report_row(page.lang, r, &records))
+                .collect(),
+            overdue: overdue.iter().map(|r| overdue_row(page.lang, r)).collect(),
+        });
+    }
+    if organizations.is_empty() {
+        return Err(PageError::forbidden());
+    }
+    render_with(
+        status,
+        &OrgReportsPage {
+            t: page.t,
+            layout: page.layout(),
+            organizations,
+            csrf: user.csrf_token.clone(),
+            notice,
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    csrf: String,
+    answer: String,
+}
+
+/// POST `/reports/{id}/{action}`: resolves or rejects a report with an answer.
+pub async fn answer(
+    page: Page,
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    PageForm(form): PageForm<AnswerForm>,
+) -> PageResult {
+    let user = page.require_user()?;
+    check_session_csrf(user, &form.csrf)?;
+    match answer_caller(&state, user, &id, &action, &form.answer).await {
+        Ok(_) => Ok(Redirect::to(&format!("/org/reports?done={action}")).into_response()),
+        Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::FORBIDDEN => {
+            let error = Some(i18n::problem(page.lang, &refused.code));
+            org_reports_page(&page, &state, None, error, refused.status).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+struct SignupRow {
+    id: String,
+    volunteer: String,
+    volunteer_no: String,
+    status: &'static str,
+    code: String,
+    updated: String,
+    pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "signups.html")]
+struct SignupsPage {
+    t: &'static Texts,
+    layout: Layout,
+    id: String,
+    title: String,
+    when: String,
+    rows: Vec<SignupRow>,
+    pending: usize,
+    csrf: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+/// How many sign-ups the review lists (an activity's quota and waiting list fit).
+const SIGNUPS_SHOWN: i64 = 200;
+
+/// `/activities/{id}/signups`: the sign-ups of an activity, pending ones
+/// first, with approve and reject (its organizers only).
+pub async fn signups(
+    page: Page,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageQuery(query): PageQuery<DoneQuery>,
+) -> PageResult {
+    let notice = match query.done.as_str() {
+        "approve" => Some(page.t.signup_approved_by_organizer),
+        "reject" => Some(page.t.signup_rejected_by_organizer),
+        _ => None,
+    };
+    signups_page(&page, &state, &id, notice, None, StatusCode::OK).await
+}
+
+async fn signups_page(
+    page: &Page,
+    state: &AppState,
+    id: &str,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
+    let user = page.require_user()?;
+    let activity = load_activity(state, id).await?;
+    require_organizer(state, &user.actor, &activity).await?;
+    let found = state
+        .store
+        .signups_of_activity(activity.id, None, SIGNUPS_SHOWN)
+        .await?;
+    let mut rows: Vec<SignupRow> = found
+        .items
+        .into_iter()
+        .map(|s| SignupRow {
+            id: s.id.to_string(),
+            volunteer: s.volunteer_name,
+            volunteer_no: s.volunteer_no,
+            status: i18n::signup_status(page.lang, &s.status),
+            pending: s.status == "pending",
+            code: s.status,
+            updated: china_time(s.updated_at),
+        })
+        .collect();
+    rows.sort_by_key(|r| !r.pending);
+    render_with(
+        status,
+        &SignupsPage {
+            t: page.t,
+            layout: page.layout(),
+            id: activity.id.to_string(),
+            title: activity.title.clone(),
+            when: china_span(activity.starts_at, activity.ends_at),
+            pending: rows.iter().filter(|r| r.pending).count(),
+            rows,
+            csrf: user.csrf_token.clone(),
+            notice,
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// POST `/signups/{id}/{decision}`: approves or rejects a pending sign-up.
+pub async fn decide_signup(
+    page: Page,
+    State(state): State<AppState>,
+    Path((id, decision)): Path<(String, String)>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> PageResult {
+    let user = page.require_user()?;
+    check_session_csrf(user, &form.csrf)?;
+    let signup_id = zhiyuan_store::parse_id(&id, "signup")?;
+    let signup = state
+        .store
+        .signup(signup_id)
+        .await?
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    let activity = signup.activity_id.to_string();
+    match decide_signup_caller(&state, user, &id, &decision).await {
+        Ok(_) => Ok(Redirect::to(&format!("/activities/{activity}/signups?done={decision}")).into_response()),
+        Err(refused)
+            if refused.status.is_client_error()
+                && refused.status != StatusCode::FORBIDDEN
+                && refused.status != StatusCode::NOT_FOUND =>
+        {
+            let error = Some(i18n::problem(page.lang, &refused.code));
+            signups_page(&page, &state, &activity, None, error, refused.status).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_records.html")]
+struct AdminRecordsPage {
+    t: &'static Texts,
+    layout: Layout,
+    flagged: Vec<OverdueRow>,
+    overdue: Vec<OverdueRow>,
+}
+
+/// `/admin/records`: supervision-flagged and overdue records in the region
+/// administrator's subtree, with links to each activity's review.
+pub async fn admin_records(page: Page, State(state): State<AppState>) -> PageResult {
+    let user = page.require_user()?;
+    if !user.actor.is_region_admin() {
+        return Err(PageError::forbidden());
+    }
+    let flagged = flagged_for(&state, user, None).await?;
+    let overdue = overdue_for(
+        &state,
+        user,
+        &OverdueFilter {
+            organization_id: None,
+            region: None,
+        },
+    )
+    .await?;
+    render(&AdminRecordsPage {
+        t: page.t,
+        layout: page.layout(),
+        flagged: flagged.iter().map(|r| overdue_row(page.lang, r)).collect(),
+        overdue: overdue.iter().map(|r| overdue_row(page.lang, r)).collect(),
+    })
+}
