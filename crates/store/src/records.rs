@@ -4,7 +4,7 @@
 //! transaction; `verify_ledger` recomputes every chain.
 
 use crate::activities::Activity;
-use crate::{Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
+use crate::{Backend, Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
@@ -362,52 +362,36 @@ fn replayed() -> StoreError {
     .into()
 }
 
-impl Store {
-    /// Persists an accepted attendance claim: a sign-in opens a record, a
-    /// sign-out closes it (capped, fitted, checked by supervision). Refuses
-    /// `not_signed_up`, `already_checked_in`, `not_checked_in` and
-    /// `token_replayed`. A sign-in of an earlier day still open is first
-    /// closed by the midnight rule, in the same transaction.
-    pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
-        let lock = self.lock_rows();
-        let result = self.write_attendance(write, activity, lock).await;
-        match result {
-            // Two identical claims racing: the unique index caught the second.
-            Err(error) if error.is_unique_violation() => Err(replayed()),
-            other => other,
-        }
-    }
-
-    async fn write_attendance(
-        &self,
-        write: &AttendanceWrite,
-        activity: &Activity,
-        lock: &str,
-    ) -> Result<ServiceRecord> {
-        let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
-        let record_id: i64 = write_tx!(self, tx => {
-            let signup: Option<(String,)> = sqlx::query_as("SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
-                .bind(write.activity_id)
-                .bind(write.volunteer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let may_attend = signup.is_some_and(|(status,)| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
+/// Persists one accepted attendance claim inside the transaction `$tx` (a
+/// savepoint of a batch): a sign-in opens a record, a sign-out closes it
+/// (capped, fitted, checked by supervision). Refuses `not_signed_up`,
+/// `already_checked_in`, `not_checked_in` and `token_replayed`. A sign-in of
+/// an earlier day still open is first closed by the midnight rule. Yields the
+/// record as it stands after the claim.
+macro_rules! attendance_claim {
+    ($tx:ident, $lock:expr, $write:expr, $activity:expr) => {
+        async {
+            let write: &AttendanceWrite = $write;
+            let activity: &Activity = $activity;
+            let lock: &str = $lock;
+            let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
+            // The sign-up and, for a token, whether this volunteer used it already, in one round trip.
+            let (status, used): (Option<String>, Option<i64>) = sqlx::query_as(
+                "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
+                 (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4)",
+            )
+            .bind(write.activity_id)
+            .bind(write.volunteer_id)
+            .bind(write.kind.as_str())
+            .bind(write.accepted.token_step)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let may_attend = status.is_some_and(|status| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
             if !may_attend {
                 return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
             }
-            if let Some(step) = write.accepted.token_step {
-                let used: Option<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4",
-                )
-                .bind(write.activity_id)
-                .bind(write.volunteer_id)
-                .bind(write.kind.as_str())
-                .bind(step)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if used.is_some() {
-                    return Err(replayed());
-                }
+            if write.accepted.token_step.is_some() && used.is_some() {
+                return Err(replayed());
             }
             let open_sql = format!(
                 "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
@@ -415,41 +399,42 @@ impl Store {
             let open: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
                 .bind(write.volunteer_id)
                 .bind(write.activity_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *$tx)
                 .await?;
             // A sign-in of an earlier day is closed by the midnight rule here
             // (the background job closes the others).
             let open = match open {
                 Some(stale) if stale.signed_in_at < claim_day_start => {
                     let policy = activity.plan().rules.missing_checkout;
-                    close_unsigned_record!(tx, lock, &stale, activity.window(), policy, write.received_at)?;
+                    close_unsigned_record!($tx, lock, &stale, activity.window(), policy, write.received_at)?;
                     None
                 }
                 other => other,
             };
-            let record_id = match write.kind {
+            let record: ServiceRecord = match write.kind {
                 AttendanceKind::In => {
                     if open.is_some() {
                         return Err(RuleError::new("already_checked_in", "you have already signed in; sign out first").into());
                     }
                     let signed_in = instant(write.claimed_at);
-                    sqlx::query_scalar(
+                    let insert_sql = format!(
                         "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
                          region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
                          flagged, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'credit', 'pending', TRUE, $7, $7, $7, \
-                         0, $8, '', '', FALSE, $9, $9) RETURNING id",
-                    )
-                    .bind(write.volunteer_id)
-                    .bind(write.activity_id)
-                    .bind(activity.organization_id)
-                    .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
-                    .bind(&activity.region_code)
-                    .bind(&activity.region_path)
-                    .bind(write.claimed_at)
-                    .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
-                    .bind(write.received_at)
-                    .fetch_one(&mut *tx)
-                    .await?
+                         0, $8, '', '', FALSE, $9, $9) RETURNING {RECORD_COLUMNS}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(insert_sql))
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .bind(activity.organization_id)
+                        .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                        .bind(&activity.region_code)
+                        .bind(&activity.region_path)
+                        .bind(write.claimed_at)
+                        .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
+                        .bind(write.received_at)
+                        .fetch_one(&mut *$tx)
+                        .await?
                 }
                 AttendanceKind::Out => {
                     let open = open.ok_or_else(not_checked_in)?;
@@ -460,7 +445,7 @@ impl Store {
                         "SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at",
                     )
                     .bind(open.id)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut *$tx)
                     .await?;
                     let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
                         .iter()
@@ -473,17 +458,17 @@ impl Store {
                         .bind(write.activity_id)
                         .bind(device)
                         .bind(write.volunteer_id)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(&mut *$tx)
                         .await?;
                         let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
                         flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
                     }
                     flags.sort();
                     flags.dedup();
-                    let closed = close_record!(tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
+                    let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
                     let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
-                    append_ledger!(tx, lock, &event)?;
-                    closed.id
+                    append_ledger!($tx, lock, &event)?;
+                    closed
                 }
             };
             let (lat, lon, accuracy) = match write.fix {
@@ -509,16 +494,82 @@ impl Store {
             .bind(write.accepted.offline)
             .bind(&write.accepted.reason)
             .bind(write.by_user)
-            .bind(record_id)
-            .execute(&mut *tx)
+            .bind(record.id)
+            .execute(&mut *$tx)
             .await?;
             if write.method == CheckinMethod::Manual {
-                audit_entry!(tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record_id.to_string(),
+                audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
                     format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
             }
-            record_id
-        });
-        self.require_record(record_id).await
+            Ok::<ServiceRecord, StoreError>(record)
+        }
+        .await
+    };
+}
+
+/// Runs a batch of claims in the transaction `$tx`, each inside its own
+/// savepoint so that a refusal rolls back that claim only, then commits
+/// once. Yields each claim's outcome in order; an error of the transaction
+/// itself (begin, savepoint, commit) fails the whole batch.
+macro_rules! attendance_batch {
+    ($tx:ident, $lock:expr, $claims:expr) => {{
+        let claims: &[&BatchedClaim] = $claims;
+        let mut outcomes = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
+            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity) {
+                Ok(record) => {
+                    savepoint.commit().await?;
+                    outcomes.push(Ok(record));
+                }
+                Err(error) => {
+                    savepoint.rollback().await?;
+                    // Two identical claims racing: the unique index caught the second.
+                    outcomes.push(Err(if error.is_unique_violation() { replayed() } else { error }));
+                }
+            }
+        }
+        $tx.commit().await?;
+        outcomes
+    }};
+}
+
+/// One accepted claim waiting in the attendance writer's queue.
+pub(crate) struct BatchedClaim {
+    pub write: AttendanceWrite,
+    pub activity: Activity,
+}
+
+/// Writes a batch of claims in one transaction through the writer
+/// connection (SQLite) or one pooled connection (PostgreSQL): one commit,
+/// so one disk flush, for the whole batch.
+pub(crate) async fn write_attendance_batch(
+    backend: &Backend,
+    claims: &[&BatchedClaim],
+) -> Result<Vec<Result<ServiceRecord>>> {
+    Ok(match backend {
+        Backend::Sqlite { writer, .. } => {
+            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+            attendance_batch!(tx, "", claims)
+        }
+        Backend::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            attendance_batch!(tx, " FOR UPDATE", claims)
+        }
+    })
+}
+
+impl Store {
+    /// Persists an accepted attendance claim through the attendance writer,
+    /// which batches the claims queued meanwhile into one transaction (see
+    /// `attendance_claim!` for the rules). Answers once the batch is
+    /// committed: an `Ok` is durable.
+    pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
+        let claim = BatchedClaim {
+            write: write.clone(),
+            activity: activity.clone(),
+        };
+        self.attendance_writer().submit(claim).await
     }
 
     /// Closes every sign-in whose day has ended without a sign-out, by the

@@ -5,7 +5,9 @@
 //! `ZHIYUAN_TEST_PG` holds a connection URL of a role that may create
 //! databases; each call creates a new, uniquely named database.
 
-use crate::{Store, Vault};
+use crate::activities::Activity;
+use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_attendance_batch};
+use crate::{Result, Store, Vault};
 use rand::Rng;
 use sqlx::Connection;
 
@@ -63,4 +65,18 @@ pub async fn open_store(database: &TestDatabase) -> Store {
 
 pub fn test_vault() -> Vault {
     Vault::from_master_key(&[42u8; 32])
+}
+
+/// Writes `claims` as one batch, as the attendance writer does with the
+/// claims queued at once (so tests can choose what shares a batch).
+pub async fn attendance_batch(
+    store: &Store,
+    claims: Vec<(AttendanceWrite, Activity)>,
+) -> Result<Vec<Result<ServiceRecord>>> {
+    let claims: Vec<BatchedClaim> = claims
+        .into_iter()
+        .map(|(write, activity)| BatchedClaim { write, activity })
+        .collect();
+    let borrowed: Vec<&BatchedClaim> = claims.iter().collect();
+    write_attendance_batch(&store.backend, &borrowed).await
 }

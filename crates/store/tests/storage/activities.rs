@@ -9,6 +9,7 @@ use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::record::{EvidenceType, RecordState};
 use zhiyuan_store::activities::{Activity, NewActivity};
 use zhiyuan_store::records::{AttendanceWrite, HandEntry};
+use zhiyuan_store::testing::attendance_batch;
 
 fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -419,6 +420,186 @@ async fn overlapping_records_are_trimmed() {
         let kept = store.require_record(a.id).await.unwrap();
         assert_eq!(kept.minutes, 180);
         assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+fn outcome_code(outcome: &Result<zhiyuan_store::records::ServiceRecord, StoreError>) -> &'static str {
+    match outcome {
+        Ok(_) => "ok",
+        Err(StoreError::Rule(rule)) => rule.code,
+        Err(other) => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_check_ins_refuses_claims_one_by_one() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 4).await;
+        let (alice, bob, carol, dan) = (volunteers[0], volunteers[1], volunteers[2], volunteers[3]);
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        for volunteer in [alice, carol, dan] {
+            store.sign_up(activity.id, volunteer, NOW).await.unwrap();
+        }
+        let batch = vec![
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // The same claim twice in one batch: the second is a replay.
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // Refused in the middle of the batch: not signed up.
+            (
+                claim(&activity, bob, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, carol, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // Alice again with the next code: already signed in (by the first claim of this batch).
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(8)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, dan, AttendanceKind::Out, start, Some(7)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, dan, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+        ];
+        let outcomes = attendance_batch(&store, batch).await.unwrap();
+        let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+        assert_eq!(
+            codes,
+            [
+                "ok",
+                "token_replayed",
+                "not_signed_up",
+                "ok",
+                "already_checked_in",
+                "not_checked_in",
+                "ok"
+            ],
+            "{backend}"
+        );
+        // What was accepted is committed, and nothing else.
+        let records = store.records_of_activity(activity.id).await.unwrap();
+        let mut holders: Vec<i64> = Vec::new();
+        for record in &records {
+            holders.push(store.require_record(record.id).await.unwrap().volunteer_id);
+        }
+        holders.sort();
+        assert_eq!(holders, [alice, carol, dan], "{backend}");
+        assert!(records.iter().all(|r| r.is_open));
+        // The writer's path gives the same answers.
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, carol, AttendanceKind::In, start, Some(7)), &activity)
+                    .await
+            ),
+            "token_replayed",
+            "{backend}"
+        );
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_after_a_midnight_close_rolls_back_that_claim_only() {
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 2).await;
+        let (alice, bob) = (volunteers[0], volunteers[1]);
+        let day_one = NOW + 60 * HOUR;
+        let activity = create(&store, org, activity_input(day_one, 30, 5)).await;
+        for volunteer in [alice, bob] {
+            store.sign_up(activity.id, volunteer, NOW).await.unwrap();
+        }
+        let yesterday = store
+            .record_attendance(&claim(&activity, alice, AttendanceKind::In, day_one, None), &activity)
+            .await
+            .unwrap();
+        let next_day = day_one + 26 * HOUR;
+        let batch = vec![
+            (
+                claim(&activity, bob, AttendanceKind::In, next_day, Some(1)),
+                activity.clone(),
+            ),
+            // Closes yesterday's sign-in at midnight, then finds no sign-in of today.
+            (
+                claim(&activity, alice, AttendanceKind::Out, next_day, Some(1)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, bob, AttendanceKind::Out, next_day + HOUR, Some(2)),
+                activity.clone(),
+            ),
+        ];
+        let outcomes = attendance_batch(&store, batch).await.unwrap();
+        let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+        assert_eq!(codes, ["ok", "not_checked_in", "ok"], "{backend}");
+        // The refused claim's midnight close was rolled back with it.
+        let still_open = store.require_record(yesterday.id).await.unwrap();
+        assert!(still_open.is_open, "{backend}");
+        let bobs = outcomes[2].as_ref().unwrap();
+        assert_eq!((bobs.is_open, bobs.minutes), (false, 60), "{backend}");
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_through_the_writer_are_all_durable() {
+    for (backend, store, db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 40).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 40)).await;
+        for volunteer in &volunteers {
+            store.sign_up(activity.id, *volunteer, NOW).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for (n, volunteer) in volunteers.iter().enumerate() {
+            let (store, activity, volunteer) = (store.clone(), activity.clone(), *volunteer);
+            tasks.push(tokio::spawn(async move {
+                // Every fourth volunteer sends the same code twice.
+                let twice = if n % 4 == 0 { 2 } else { 1 };
+                let mut codes = Vec::new();
+                for _ in 0..twice {
+                    let outcome = store
+                        .record_attendance(
+                            &claim(&activity, volunteer, AttendanceKind::In, start, Some(3)),
+                            &activity,
+                        )
+                        .await;
+                    codes.push(outcome_code(&outcome));
+                }
+                codes
+            }));
+        }
+        let mut accepted = 0;
+        for task in tasks {
+            let codes = task.await.unwrap();
+            assert_eq!(codes[0], "ok", "{backend}");
+            assert!(
+                codes[1..].iter().all(|c| *c == "token_replayed"),
+                "{backend}: {codes:?}"
+            );
+            accepted += 1;
+        }
+        store.close().await;
+        // Reopened: every accepted claim is there.
+        let store = open_store(&db).await;
+        assert_eq!(
+            store.records_of_activity(activity.id).await.unwrap().len(),
+            accepted,
+            "{backend}"
+        );
     }
 }
 
