@@ -542,15 +542,25 @@ pub(crate) struct BatchedClaim {
 
 /// Writes a batch of claims in one transaction through the writer
 /// connection (SQLite) or one pooled connection (PostgreSQL): one commit,
-/// so one disk flush, for the whole batch.
+/// so one disk flush, for the whole batch. On SQLite the batch commits with
+/// `synchronous = FULL` (the WAL is flushed to disk before the answer), so an
+/// accepted check-in survives a power loss, not only a crash of the
+/// process; the flush also makes every earlier transaction durable.
 pub(crate) async fn write_attendance_batch(
     backend: &Backend,
     claims: &[&BatchedClaim],
 ) -> Result<Vec<Result<ServiceRecord>>> {
     Ok(match backend {
         Backend::Sqlite { writer, .. } => {
-            let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-            attendance_batch!(tx, "", claims)
+            let mut conn = writer.acquire().await?;
+            sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+            let outcomes = async {
+                let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                Ok::<_, StoreError>(attendance_batch!(tx, "", claims))
+            }
+            .await;
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+            outcomes?
         }
         Backend::Postgres(pool) => {
             let mut tx = pool.begin().await?;
