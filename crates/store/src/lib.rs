@@ -92,6 +92,7 @@ pub struct Store {
     pub(crate) vault: Arc<Vault>,
     /// Started on the first check-in.
     attendance: Arc<OnceLock<AttendanceWriter>>,
+    pub(crate) session_users: Arc<accounts::SessionUsers>,
 }
 
 /// Runs `$body` inside one write transaction on either backend; `$tx` is the
@@ -307,6 +308,7 @@ impl Store {
             backend,
             vault: Arc::new(vault),
             attendance: Arc::new(OnceLock::new()),
+            session_users: Arc::default(),
         })
     }
 

@@ -156,23 +156,21 @@ pub(crate) struct LedgerEvent<'a> {
 /// Appends a ledger entry for the record's current state (after the change)
 /// and moves every total by `effective_delta`, inside the transaction.
 macro_rules! append_ledger {
-    ($tx:ident, $lock:expr, $e:expr) => {
+    ($tx:ident, $e:expr) => {
         async {
             let e: &LedgerEvent<'_> = $e;
             let record = e.record;
-            sqlx::query(
+            // The head of the volunteer's chain, created at genesis if need
+            // be; the upsert also locks the row (PostgreSQL) like FOR UPDATE.
+            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(
                 "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
-                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO NOTHING",
+                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
+                 RETURNING ledger_seq, ledger_hash",
             )
             .bind(record.volunteer_id)
             .bind(ledger::GENESIS.to_vec())
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
-            let head_sql = format!("SELECT ledger_seq, ledger_hash FROM volunteer_totals WHERE volunteer_id = $1{}", $lock);
-            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(sqlx::AssertSqlSafe(head_sql))
-                .bind(record.volunteer_id)
-                .fetch_one(&mut *$tx)
-                .await?;
             let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
             let fields = EntryFields {
                 volunteer_id: record.volunteer_id,
@@ -292,10 +290,10 @@ macro_rules! close_record {
                 note.push_str(reason);
             }
             let flags: Vec<String> = $flags;
-            sqlx::query(
+            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
-                 note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9",
-            )
+                 note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9 RETURNING {RECORD_COLUMNS}"
+            )))
             .bind($signed_out)
             .bind(kept.from.timestamp_millis())
             .bind(kept.to.timestamp_millis())
@@ -305,12 +303,8 @@ macro_rules! close_record {
             .bind(!flags.is_empty())
             .bind($now)
             .bind(record.id)
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
-            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
-                .bind(record.id)
-                .fetch_one(&mut *$tx)
-                .await?;
             Ok::<ServiceRecord, StoreError>(closed)
         }
         .await
@@ -320,7 +314,7 @@ macro_rules! close_record {
 /// Closes a sign-in whose day ended without a sign-out, by the activity's
 /// rule (0 hours by default), with its ledger entry.
 macro_rules! close_unsigned_record {
-    ($tx:ident, $lock:expr, $record:expr, $window:expr, $policy:expr, $now:expr) => {
+    ($tx:ident, $record:expr, $window:expr, $policy:expr, $now:expr) => {
         async {
             let record: &ServiceRecord = $record;
             let policy: MissingCheckout = $policy;
@@ -338,7 +332,7 @@ macro_rules! close_unsigned_record {
                 reason: &closed.note,
                 at: $now,
             };
-            append_ledger!($tx, $lock, &event)?;
+            append_ledger!($tx, &event)?;
             Ok::<(), StoreError>(())
         }
         .await
@@ -375,10 +369,12 @@ macro_rules! attendance_claim {
             let activity: &Activity = $activity;
             let lock: &str = $lock;
             let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
-            // The sign-up and, for a token, whether this volunteer used it already, in one round trip.
-            let (status, used): (Option<String>, Option<i64>) = sqlx::query_as(
+            // The sign-up, whether this volunteer used the token already and
+            // whether a sign-in is open, in one round trip.
+            let (status, used, any_open): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
-                 (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4)",
+                 (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4), \
+                 (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE)",
             )
             .bind(write.activity_id)
             .bind(write.volunteer_id)
@@ -393,20 +389,26 @@ macro_rules! attendance_claim {
             if write.accepted.token_step.is_some() && used.is_some() {
                 return Err(replayed());
             }
-            let open_sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
-            );
-            let open: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
-                .bind(write.volunteer_id)
-                .bind(write.activity_id)
-                .fetch_optional(&mut *$tx)
-                .await?;
+            // The open sign-in itself (locked on PostgreSQL) only when there is one.
+            let open: Option<ServiceRecord> = match any_open {
+                Some(_) => {
+                    let open_sql = format!(
+                        "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .fetch_optional(&mut *$tx)
+                        .await?
+                }
+                None => None,
+            };
             // A sign-in of an earlier day is closed by the midnight rule here
             // (the background job closes the others).
             let open = match open {
                 Some(stale) if stale.signed_in_at < claim_day_start => {
                     let policy = activity.plan().rules.missing_checkout;
-                    close_unsigned_record!($tx, lock, &stale, activity.window(), policy, write.received_at)?;
+                    close_unsigned_record!($tx, &stale, activity.window(), policy, write.received_at)?;
                     None
                 }
                 other => other,
@@ -467,7 +469,7 @@ macro_rules! attendance_claim {
                     flags.dedup();
                     let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
                     let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
-                    append_ledger!($tx, lock, &event)?;
+                    append_ledger!($tx, &event)?;
                     closed
                 }
             };
@@ -603,7 +605,7 @@ impl Store {
                         .await?;
                     (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
                 };
-                close_unsigned_record!(tx, lock, record, window, policy, now)?;
+                close_unsigned_record!(tx, record, window, policy, now)?;
             }
             stale.len() as u64
         });
@@ -665,7 +667,7 @@ impl Store {
                 RecordState::Pending => "pending",
             };
             let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor, reason, at: now };
-            append_ledger!(tx, lock, &event)?;
+            append_ledger!(tx, &event)?;
             if actor.is_some() {
                 audit_entry!(tx, now, actor, format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
             }
@@ -806,7 +808,6 @@ impl Store {
         by_user: i64,
         now: i64,
     ) -> Result<Vec<ServiceRecord>> {
-        let lock = self.lock_rows();
         let digest = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(&entry.evidence))
@@ -851,7 +852,7 @@ impl Store {
                 let note = format!("entered by hand: {}", entry.reason);
                 let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::new(), now)?;
                 let event = LedgerEvent { record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
-                append_ledger!(tx, lock, &event)?;
+                append_ledger!(tx, &event)?;
                 audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), entry.reason.clone());
                 ids.push(id);
             }
