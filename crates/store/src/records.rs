@@ -362,19 +362,28 @@ fn replayed() -> StoreError {
 /// `already_checked_in`, `not_checked_in` and `token_replayed`. A sign-in of
 /// an earlier day still open is first closed by the midnight rule. Yields the
 /// record as it stands after the claim.
+///
+/// Unguarded (`$guarded` false, no savepoint around the claim), every
+/// refusal comes before the claim's first write, so a refused claim leaves
+/// nothing behind; the one case that writes and may still refuse, a stale
+/// sign-in to close at midnight, yields `Ok(None)` before writing so that
+/// the caller runs the claim again inside a savepoint.
 macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $write:expr, $activity:expr) => {
+    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr) => {
         async {
             let write: &AttendanceWrite = $write;
             let activity: &Activity = $activity;
             let lock: &str = $lock;
+            let guarded: bool = $guarded;
             let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
             // The sign-up, whether this volunteer used the token already and
             // whether a sign-in is open, in one round trip.
-            let (status, used, any_open): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
+            let (status, used, any_open, pinged): (Option<String>, Option<i64>, Option<i64>, i64) = sqlx::query_as(
                 "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
                  (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4), \
-                 (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE)",
+                 (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
+                 (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
+                    (SELECT id FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE))",
             )
             .bind(write.activity_id)
             .bind(write.volunteer_id)
@@ -407,6 +416,9 @@ macro_rules! attendance_claim {
             // (the background job closes the others).
             let open = match open {
                 Some(stale) if stale.signed_in_at < claim_day_start => {
+                    if !guarded {
+                        return Ok(None);
+                    }
                     let policy = activity.plan().rules.missing_checkout;
                     close_unsigned_record!($tx, &stale, activity.window(), policy, write.received_at)?;
                     None
@@ -443,12 +455,14 @@ macro_rules! attendance_claim {
                     let signed_in = instant(open.signed_in_at);
                     let signed_out = instant(write.claimed_at);
                     let span = hours::counted_span(signed_in, signed_out, activity.window())?;
-                    let pings: Vec<(i64, f64, f64, f64)> = sqlx::query_as(
-                        "SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at",
-                    )
-                    .bind(open.id)
-                    .fetch_all(&mut *$tx)
-                    .await?;
+                    let pings: Vec<(i64, f64, f64, f64)> = if pinged > 0 {
+                        sqlx::query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
+                            .bind(open.id)
+                            .fetch_all(&mut *$tx)
+                            .await?
+                    } else {
+                        Vec::new()
+                    };
                     let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
                         .iter()
                         .map(|a| a.code().to_string())
@@ -503,7 +517,7 @@ macro_rules! attendance_claim {
                 audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
                     format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
             }
-            Ok::<ServiceRecord, StoreError>(record)
+            Ok::<Option<ServiceRecord>, StoreError>(Some(record))
         }
         .await
     };
@@ -513,22 +527,61 @@ macro_rules! attendance_claim {
 /// savepoint so that a refusal rolls back that claim only, then commits
 /// once. Yields each claim's outcome in order; an error of the transaction
 /// itself (begin, savepoint, commit) fails the whole batch.
-macro_rules! attendance_batch {
+macro_rules! guarded_batch {
     ($tx:ident, $lock:expr, $claims:expr) => {{
         let claims: &[&BatchedClaim] = $claims;
         let mut outcomes = Vec::with_capacity(claims.len());
         for claim in claims {
             let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity) {
-                Ok(record) => {
+            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true) {
+                Ok(Some(record)) => {
                     savepoint.commit().await?;
                     outcomes.push(Ok(record));
                 }
+                Ok(None) => return Err(StoreError::BatchFailed("a guarded claim asked for a savepoint".into())),
                 Err(error) => {
                     savepoint.rollback().await?;
                     // Two identical claims racing: the unique index caught the second.
                     outcomes.push(Err(if error.is_unique_violation() { replayed() } else { error }));
                 }
+            }
+        }
+        $tx.commit().await?;
+        outcomes
+    }};
+}
+
+/// The common case of [`guarded_batch!`] with fewer round trips: claims run
+/// without savepoints (a refusal comes before any write, see
+/// `attendance_claim!`), a claim that must close a stale sign-in first gets
+/// its savepoint, and any database error fails the batch, which the caller
+/// then writes again guarded, claim by claim.
+macro_rules! fast_batch {
+    ($tx:ident, $lock:expr, $claims:expr) => {{
+        let claims: &[&BatchedClaim] = $claims;
+        let mut outcomes = Vec::with_capacity(claims.len());
+        for claim in claims {
+            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false) {
+                Ok(Some(record)) => outcomes.push(Ok(record)),
+                Ok(None) => {
+                    let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
+                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true) {
+                        Ok(Some(record)) => {
+                            savepoint.commit().await?;
+                            outcomes.push(Ok(record));
+                        }
+                        Ok(None) => {
+                            return Err(StoreError::BatchFailed("a guarded claim asked for a savepoint".into()));
+                        }
+                        Err(StoreError::Rule(rule)) => {
+                            savepoint.rollback().await?;
+                            outcomes.push(Err(StoreError::Rule(rule)));
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                Err(StoreError::Rule(rule)) => outcomes.push(Err(StoreError::Rule(rule))),
+                Err(other) => return Err(other),
             }
         }
         $tx.commit().await?;
@@ -552,23 +605,47 @@ pub(crate) async fn write_attendance_batch(
     backend: &Backend,
     claims: &[&BatchedClaim],
 ) -> Result<Vec<Result<ServiceRecord>>> {
-    Ok(match backend {
+    match write_batch(backend, claims, false).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(error) => {
+            // Say, a token used at the same time through another process.
+            tracing::debug!(%error, "check-in batch written again claim by claim");
+            write_batch(backend, claims, true).await
+        }
+    }
+}
+
+/// One transaction of a batch, guarded (a savepoint per claim) or fast.
+pub(crate) async fn write_batch(
+    backend: &Backend,
+    claims: &[&BatchedClaim],
+    guarded: bool,
+) -> Result<Vec<Result<ServiceRecord>>> {
+    match backend {
         Backend::Sqlite { writer, .. } => {
             let mut conn = writer.acquire().await?;
             sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
             let outcomes = async {
                 let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-                Ok::<_, StoreError>(attendance_batch!(tx, "", claims))
+                Ok::<_, StoreError>(if guarded {
+                    guarded_batch!(tx, "", claims)
+                } else {
+                    fast_batch!(tx, "", claims)
+                })
             }
             .await;
             sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-            outcomes?
+            outcomes
         }
         Backend::Postgres(pool) => {
             let mut tx = pool.begin().await?;
-            attendance_batch!(tx, " FOR UPDATE", claims)
+            Ok(if guarded {
+                guarded_batch!(tx, " FOR UPDATE", claims)
+            } else {
+                fast_batch!(tx, " FOR UPDATE", claims)
+            })
         }
-    })
+    }
 }
 
 impl Store {

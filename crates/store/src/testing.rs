@@ -8,7 +8,7 @@
 //! databases; each call creates a new, uniquely named database.
 
 use crate::activities::Activity;
-use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_attendance_batch};
+use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_batch};
 use crate::{Result, Store, Vault, read_conn, write_tx};
 use rand::Rng;
 use sqlx::Connection;
@@ -70,17 +70,20 @@ pub fn test_vault() -> Vault {
 }
 
 /// Writes `claims` as one batch, as the attendance writer does with the
-/// claims queued at once (so tests can choose what shares a batch).
+/// claims queued at once (so tests can choose what shares a batch): the
+/// fast way, or `guarded` (a savepoint per claim), the way a batch is
+/// written again after a database error.
 pub async fn attendance_batch(
     store: &Store,
     claims: Vec<(AttendanceWrite, Activity)>,
+    guarded: bool,
 ) -> Result<Vec<Result<ServiceRecord>>> {
     let claims: Vec<BatchedClaim> = claims
         .into_iter()
         .map(|(write, activity)| BatchedClaim { write, activity })
         .collect();
     let borrowed: Vec<&BatchedClaim> = claims.iter().collect();
-    write_attendance_batch(&store.backend, &borrowed).await
+    write_batch(&store.backend, &borrowed, guarded).await
 }
 
 /// Benchmark fixture: approved sign-ups of `volunteer_ids` for one activity,

@@ -433,7 +433,14 @@ fn outcome_code(outcome: &Result<zhiyuan_store::records::ServiceRecord, StoreErr
 
 #[tokio::test]
 async fn a_batch_of_check_ins_refuses_claims_one_by_one() {
+    for guarded in [false, true] {
+        batch_refuses_claims_one_by_one(guarded).await;
+    }
+}
+
+async fn batch_refuses_claims_one_by_one(guarded: bool) {
     for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
         let (org, volunteers) = org_and_volunteers(&store, 4).await;
         let (alice, bob, carol, dan) = (volunteers[0], volunteers[1], volunteers[2], volunteers[3]);
         let start = NOW + HOUR;
@@ -474,7 +481,7 @@ async fn a_batch_of_check_ins_refuses_claims_one_by_one() {
                 activity.clone(),
             ),
         ];
-        let outcomes = attendance_batch(&store, batch).await.unwrap();
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
         let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
         assert_eq!(
             codes,
@@ -514,7 +521,14 @@ async fn a_batch_of_check_ins_refuses_claims_one_by_one() {
 
 #[tokio::test]
 async fn a_refusal_after_a_midnight_close_rolls_back_that_claim_only() {
+    for guarded in [false, true] {
+        midnight_close_then_refusal(guarded).await;
+    }
+}
+
+async fn midnight_close_then_refusal(guarded: bool) {
     for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
         let (org, volunteers) = org_and_volunteers(&store, 2).await;
         let (alice, bob) = (volunteers[0], volunteers[1]);
         let day_one = NOW + 60 * HOUR;
@@ -542,7 +556,7 @@ async fn a_refusal_after_a_midnight_close_rolls_back_that_claim_only() {
                 activity.clone(),
             ),
         ];
-        let outcomes = attendance_batch(&store, batch).await.unwrap();
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
         let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
         assert_eq!(codes, ["ok", "not_checked_in", "ok"], "{backend}");
         // The refused claim's midnight close was rolled back with it.
