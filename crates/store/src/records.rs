@@ -4,7 +4,10 @@
 //! transaction; `verify_ledger` recomputes every chain.
 
 use crate::activities::Activity;
-use crate::{Backend, Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
+use crate::{
+    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, read_conn, rows_per_statement,
+    values_sql, write_tx,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
@@ -366,15 +369,19 @@ fn replayed() -> StoreError {
 /// Unguarded (`$guarded` false, no savepoint around the claim), every
 /// refusal comes before the claim's first write, so a refused claim leaves
 /// nothing behind; the one case that writes and may still refuse, a stale
-/// sign-in to close at midnight, yields `Ok(None)` before writing so that
-/// the caller runs the claim again inside a savepoint.
+/// sign-in to close at midnight, yields [`Claimed::NeedsSavepoint`] before
+/// writing so that the caller runs the claim again inside a savepoint. With
+/// `$defer`, a plain sign-in (no open record, not manual) that passed every
+/// check yields [`Claimed::SignInDeferred`] instead of writing: the batch
+/// inserts those together (`flush_sign_ins!`).
 macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr) => {
+    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr) => {
         async {
             let write: &AttendanceWrite = $write;
             let activity: &Activity = $activity;
             let lock: &str = $lock;
             let guarded: bool = $guarded;
+            let defer: bool = $defer;
             let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
             // The sign-up, whether this volunteer used the token already and
             // whether a sign-in is open, in one round trip.
@@ -417,7 +424,7 @@ macro_rules! attendance_claim {
             let open = match open {
                 Some(stale) if stale.signed_in_at < claim_day_start => {
                     if !guarded {
-                        return Ok(None);
+                        return Ok(Claimed::NeedsSavepoint);
                     }
                     let policy = activity.plan().rules.missing_checkout;
                     close_unsigned_record!($tx, &stale, activity.window(), policy, write.received_at)?;
@@ -429,6 +436,9 @@ macro_rules! attendance_claim {
                 AttendanceKind::In => {
                     if open.is_some() {
                         return Err(RuleError::new("already_checked_in", "you have already signed in; sign out first").into());
+                    }
+                    if defer && write.method != CheckinMethod::Manual {
+                        return Ok(Claimed::SignInDeferred);
                     }
                     let signed_in = instant(write.claimed_at);
                     let insert_sql = format!(
@@ -517,7 +527,129 @@ macro_rules! attendance_claim {
                 audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
                     format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
             }
-            Ok::<Option<ServiceRecord>, StoreError>(Some(record))
+            Ok::<Claimed, StoreError>(Claimed::Written(record))
+        }
+        .await
+    };
+}
+
+/// What became of one claim run by `attendance_claim!`.
+enum Claimed {
+    Written(ServiceRecord),
+    /// A plain sign-in that passed every check, left for the batch's multi-row insert.
+    SignInDeferred,
+    /// A stale sign-in must be closed first: run the claim again inside a savepoint.
+    NeedsSavepoint,
+}
+
+const RECORD_INSERT: &str = "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, \
+     region_code, region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
+     flagged, created_at, updated_at) VALUES ";
+const RECORD_INSERT_COLUMNS: usize = 19;
+const ATTENDANCE_INSERT: &str = "INSERT INTO attendance (activity_id, volunteer_id, kind, method, claimed_at, \
+     received_at, token_step, lat, lon, accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ";
+const ATTENDANCE_INSERT_COLUMNS: usize = 15;
+
+/// Stores the deferred sign-ins (`$pending`, indexes into `$claims`): their
+/// records with one multi-row `INSERT ... RETURNING`, then their attendance
+/// rows with another, a few hundred parameters per statement; fills their
+/// outcomes and empties `$pending`. Each row is what `attendance_claim!`
+/// would have written for it.
+macro_rules! flush_sign_ins {
+    ($tx:ident, $placeholders:expr, $claims:expr, $pending:expr, $outcomes:expr) => {
+        async {
+            let claims: &[&BatchedClaim] = $claims;
+            let pending: &mut Vec<usize> = $pending;
+            let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
+            let placeholders: Placeholders = $placeholders;
+            let returning = format!(" RETURNING {RECORD_COLUMNS}");
+            for chunk in pending.chunks(rows_per_statement(RECORD_INSERT_COLUMNS)) {
+                let sql = values_sql(
+                    placeholders,
+                    RECORD_INSERT,
+                    RECORD_INSERT_COLUMNS,
+                    chunk.len(),
+                    &returning,
+                );
+                let mut query = sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let (write, activity) = (&claims[index].write, &claims[index].activity);
+                    query = query
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .bind(activity.organization_id)
+                        .bind(
+                            activity
+                                .region_code
+                                .get(..6)
+                                .unwrap_or(&activity.region_code)
+                                .to_string(),
+                        )
+                        .bind(activity.region_code.clone())
+                        .bind(activity.region_path.clone())
+                        .bind(HourKind::Credit.as_str())
+                        .bind(RecordState::Pending.as_str())
+                        .bind(true)
+                        .bind(write.claimed_at)
+                        .bind(write.claimed_at)
+                        .bind(write.claimed_at)
+                        .bind(0_i64)
+                        .bind(china_date(instant(write.claimed_at)).format("%Y-%m-%d").to_string())
+                        .bind("")
+                        .bind("")
+                        .bind(false)
+                        .bind(write.received_at)
+                        .bind(write.received_at);
+                }
+                for record in query.fetch_all(&mut *$tx).await? {
+                    // One deferred sign-in per volunteer and activity at a time.
+                    let index = chunk
+                        .iter()
+                        .copied()
+                        .find(|&i| {
+                            claims[i].write.volunteer_id == record.volunteer_id
+                                && claims[i].write.activity_id == record.activity_id
+                        })
+                        .ok_or_else(|| StoreError::BatchFailed("a stored sign-in matches no claim".into()))?;
+                    outcomes[index] = Some(Ok(record));
+                }
+            }
+            for chunk in pending.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
+                let sql = values_sql(
+                    placeholders,
+                    ATTENDANCE_INSERT,
+                    ATTENDANCE_INSERT_COLUMNS,
+                    chunk.len(),
+                    "",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let write = &claims[index].write;
+                    let record_id = match &outcomes[index] {
+                        Some(Ok(record)) => record.id,
+                        _ => return Err(StoreError::BatchFailed("a deferred sign-in was not stored".into())),
+                    };
+                    query = query
+                        .bind(write.activity_id)
+                        .bind(write.volunteer_id)
+                        .bind(write.kind.as_str())
+                        .bind(write.method.as_str())
+                        .bind(write.claimed_at)
+                        .bind(write.received_at)
+                        .bind(write.accepted.token_step)
+                        .bind(write.fix.map(|fix| fix.point.lat))
+                        .bind(write.fix.map(|fix| fix.point.lon))
+                        .bind(write.fix.map(|fix| fix.accuracy_m))
+                        .bind(write.device_id.clone())
+                        .bind(write.accepted.offline)
+                        .bind(write.accepted.reason.clone())
+                        .bind(write.by_user)
+                        .bind(record_id);
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            pending.clear();
+            Ok::<(), StoreError>(())
         }
         .await
     };
@@ -533,12 +665,12 @@ macro_rules! guarded_batch {
         let mut outcomes = Vec::with_capacity(claims.len());
         for claim in claims {
             let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true) {
-                Ok(Some(record)) => {
+            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+                Ok(Claimed::Written(record)) => {
                     savepoint.commit().await?;
                     outcomes.push(Ok(record));
                 }
-                Ok(None) => return Err(StoreError::BatchFailed("a guarded claim asked for a savepoint".into())),
+                Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
                 Err(error) => {
                     savepoint.rollback().await?;
                     // Two identical claims racing: the unique index caught the second.
@@ -553,39 +685,58 @@ macro_rules! guarded_batch {
 
 /// The common case of [`guarded_batch!`] with fewer round trips: claims run
 /// without savepoints (a refusal comes before any write, see
-/// `attendance_claim!`), a claim that must close a stale sign-in first gets
-/// its savepoint, and any database error fails the batch, which the caller
-/// then writes again guarded, claim by claim.
+/// `attendance_claim!`), plain sign-ins are inserted together with
+/// multi-row statements (before any later claim that could see them: the
+/// same volunteer and activity, or a sign-out with a device on that
+/// activity), a claim that must close a stale sign-in first gets its
+/// savepoint, and any database error fails the batch, which the caller then
+/// writes again guarded, claim by claim.
 macro_rules! fast_batch {
-    ($tx:ident, $lock:expr, $claims:expr) => {{
+    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr) => {{
         let claims: &[&BatchedClaim] = $claims;
-        let mut outcomes = Vec::with_capacity(claims.len());
-        for claim in claims {
-            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false) {
-                Ok(Some(record)) => outcomes.push(Ok(record)),
-                Ok(None) => {
+        let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = Vec::new();
+        for (index, claim) in claims.iter().enumerate() {
+            let write = &claim.write;
+            let depends = pending.iter().any(|&i| {
+                let earlier = &claims[i].write;
+                earlier.activity_id == write.activity_id
+                    && (earlier.volunteer_id == write.volunteer_id
+                        || (write.kind == AttendanceKind::Out && write.device_id.is_some()))
+            });
+            if depends {
+                flush_sign_ins!($tx, $placeholders, claims, &mut pending, &mut outcomes)?;
+            }
+            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
+                Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(record)),
+                Ok(Claimed::SignInDeferred) => pending.push(index),
+                Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true) {
-                        Ok(Some(record)) => {
+                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+                        Ok(Claimed::Written(record)) => {
                             savepoint.commit().await?;
-                            outcomes.push(Ok(record));
+                            outcomes[index] = Some(Ok(record));
                         }
-                        Ok(None) => {
-                            return Err(StoreError::BatchFailed("a guarded claim asked for a savepoint".into()));
-                        }
+                        Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
                         Err(StoreError::Rule(rule)) => {
                             savepoint.rollback().await?;
-                            outcomes.push(Err(StoreError::Rule(rule)));
+                            outcomes[index] = Some(Err(StoreError::Rule(rule)));
                         }
                         Err(other) => return Err(other),
                     }
                 }
-                Err(StoreError::Rule(rule)) => outcomes.push(Err(StoreError::Rule(rule))),
+                Err(StoreError::Rule(rule)) => outcomes[index] = Some(Err(StoreError::Rule(rule))),
                 Err(other) => return Err(other),
             }
         }
+        flush_sign_ins!($tx, $placeholders, claims, &mut pending, &mut outcomes)?;
         $tx.commit().await?;
         outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| Err(StoreError::BatchFailed("a claim was left without an answer".into())))
+            })
+            .collect::<Vec<_>>()
     }};
 }
 
@@ -630,7 +781,7 @@ pub(crate) async fn write_batch(
                 Ok::<_, StoreError>(if guarded {
                     guarded_batch!(tx, "", claims)
                 } else {
-                    fast_batch!(tx, "", claims)
+                    fast_batch!(tx, "", Placeholders::Anonymous, claims)
                 })
             }
             .await;
@@ -642,7 +793,7 @@ pub(crate) async fn write_batch(
             Ok(if guarded {
                 guarded_batch!(tx, " FOR UPDATE", claims)
             } else {
-                fast_batch!(tx, " FOR UPDATE", claims)
+                fast_batch!(tx, " FOR UPDATE", Placeholders::Numbered, claims)
             })
         }
     }

@@ -569,6 +569,100 @@ async fn midnight_close_then_refusal(guarded: bool) {
 }
 
 #[tokio::test]
+async fn sign_ins_of_a_batch_are_stored_together_and_seen_by_later_claims() {
+    for guarded in [false, true] {
+        many_sign_ins_in_one_batch(guarded).await;
+    }
+}
+
+async fn many_sign_ins_in_one_batch(guarded: bool) {
+    for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
+        // More sign-ins than one multi-row statement takes.
+        let (org, volunteers) = org_and_volunteers(&store, 120).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 120)).await;
+        for volunteer in &volunteers {
+            store.sign_up(activity.id, *volunteer, NOW).await.unwrap();
+        }
+        let with_device = |volunteer: i64, kind: AttendanceKind, when: i64| {
+            let mut write = claim(&activity, volunteer, kind, when, Some(5));
+            write.device_id = Some("phone-1".into());
+            write.fix = Some(zhiyuan_domain::geo::Fix {
+                point: zhiyuan_domain::geo::Point::new(28.6801, 115.9501).unwrap(),
+                accuracy_m: 12.0,
+            });
+            (write, activity.clone())
+        };
+        let mut batch: Vec<_> = volunteers[..110]
+            .iter()
+            .map(|v| {
+                (
+                    claim(&activity, *v, AttendanceKind::In, start + 60_000, Some(5)),
+                    activity.clone(),
+                )
+            })
+            .collect();
+        // Signed in and out in the same batch: the sign-out sees the sign-in.
+        batch.push((
+            claim(&activity, volunteers[3], AttendanceKind::Out, start + HOUR, Some(6)),
+            activity.clone(),
+        ));
+        // One phone signs two volunteers in; the second one's sign-out is flagged.
+        batch.push(with_device(volunteers[110], AttendanceKind::In, start + 60_000));
+        batch.push(with_device(volunteers[111], AttendanceKind::In, start + 60_000));
+        batch.push(with_device(volunteers[111], AttendanceKind::Out, start + HOUR));
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        assert_eq!(outcomes.len(), 114, "{backend}");
+        let records: Vec<_> = outcomes.into_iter().map(|o| o.unwrap()).collect();
+        for (record, volunteer) in records.iter().zip(&volunteers[..110]) {
+            assert_eq!(record.volunteer_id, *volunteer, "{backend}");
+            assert_eq!(record.activity_id, activity.id);
+            assert_eq!(
+                (record.signed_in_at, record.from_at, record.to_at),
+                (start + 60_000, start + 60_000, start + 60_000)
+            );
+            let day = zhiyuan_domain::time::china_date(at(start + 60_000))
+                .format("%Y-%m-%d")
+                .to_string();
+            assert_eq!(record.service_day, day, "{backend}");
+            assert_eq!(
+                (record.state.as_str(), record.hour_kind.as_str()),
+                ("pending", "credit")
+            );
+        }
+        assert!(records[..3].iter().all(|r| r.is_open), "{backend}");
+        let closed = &records[110];
+        assert_eq!(
+            (closed.id, closed.is_open, closed.minutes),
+            (records[3].id, false, 59),
+            "{backend}"
+        );
+        assert_eq!(records[113].volunteer_id, volunteers[111]);
+        assert_eq!(records[113].flags, "shared_device", "{backend}");
+        // Every claim left its attendance row, and replays are caught.
+        assert_eq!(
+            zhiyuan_store::testing::attendance_rows(&store).await.unwrap(),
+            114,
+            "{backend}"
+        );
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(
+                        &claim(&activity, volunteers[50], AttendanceKind::In, start, Some(5)),
+                        &activity
+                    )
+                    .await
+            ),
+            "token_replayed",
+            "{backend}"
+        );
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn concurrent_check_ins_through_the_writer_are_all_durable() {
     for (backend, store, db) in stores().await {
         let (org, volunteers) = org_and_volunteers(&store, 40).await;
