@@ -174,6 +174,8 @@ pub struct CheckinPlan {
     pub volunteers: usize,
     pub clients: usize,
     pub seconds: u64,
+    /// Volunteers only sign in (the morning peak) instead of signing in and out.
+    pub sign_ins_only: bool,
 }
 
 /// One volunteer ready to check in: the session token and the activity.
@@ -447,6 +449,7 @@ pub async fn checkin(store: &Store, plan: &CheckinPlan) -> Result<(), String> {
             next.clone(),
             stop.clone(),
         );
+        let sign_ins_only = plan.sign_ins_only;
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
             while !stop.load(Ordering::Relaxed) {
@@ -454,7 +457,12 @@ pub async fn checkin(store: &Store, plan: &CheckinPlan) -> Result<(), String> {
                 let Some(attendee) = attendees.get(n) else { break };
                 let activity = &activities[attendee.activity];
                 let url = format!("{base}/api/v1/activities/{}/attendance", activity.id);
-                for kind in [AttendanceKind::In, AttendanceKind::Out] {
+                let kinds: &[AttendanceKind] = if sign_ins_only {
+                    &[AttendanceKind::In]
+                } else {
+                    &[AttendanceKind::In, AttendanceKind::Out]
+                };
+                for &kind in kinds {
                     // The code on the organizer's screen right now.
                     let code = checkin_token::issue(&key, activity.id, kind, chrono::Utc::now());
                     let mut body = serde_json::json!({"kind": kind.as_str(), "method": "qr", "token": code.token});
@@ -553,6 +561,7 @@ pub async fn signups(store: &Store, requests: usize, quota: u32) -> Result<(), S
         volunteers: requests,
         clients: 0,
         seconds: 0,
+        sign_ins_only: true,
     };
     let (activities, attendees) = prepare_peak(store, &plan, Crowd::SigningUp { quota }).await?;
     let base = serve_locally(store).await?;

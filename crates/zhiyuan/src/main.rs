@@ -137,13 +137,16 @@ enum BenchScenario {
         organizations: usize,
         #[arg(long, default_value_t = 1000)]
         activities: usize,
-        /// Each signs in and out once (two check-ins).
+        /// Each signs in and out once (two check-ins), or only in.
         #[arg(long, default_value_t = 160_000)]
         volunteers: usize,
         #[arg(long, default_value_t = 64)]
         clients: usize,
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// Volunteers only sign in (a morning peak) instead of signing in and out.
+        #[arg(long)]
+        sign_ins_only: bool,
     },
     /// Many volunteers sign up at once over HTTP for one activity with a quota.
     Signups {
@@ -315,6 +318,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 volunteers,
                 clients,
                 seconds,
+                sign_ins_only,
             } => {
                 let store = open_store(&db).await?;
                 demo::load_regions(&store).await?;
@@ -324,6 +328,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     volunteers,
                     clients,
                     seconds,
+                    sign_ins_only,
                 };
                 let outcome = bench::checkin(&store, &plan).await;
                 store.close().await;
