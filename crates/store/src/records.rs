@@ -527,7 +527,7 @@ macro_rules! attendance_claim {
                 audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
                     format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
             }
-            Ok::<Claimed, StoreError>(Claimed::Written(record))
+            Ok::<Claimed, StoreError>(Claimed::Written(Box::new(record)))
         }
         .await
     };
@@ -535,7 +535,7 @@ macro_rules! attendance_claim {
 
 /// What became of one claim run by `attendance_claim!`.
 enum Claimed {
-    Written(ServiceRecord),
+    Written(Box<ServiceRecord>),
     /// A plain sign-in that passed every check, left for the batch's multi-row insert.
     SignInDeferred,
     /// A stale sign-in must be closed first: run the claim again inside a savepoint.
@@ -668,7 +668,7 @@ macro_rules! guarded_batch {
             match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
                 Ok(Claimed::Written(record)) => {
                     savepoint.commit().await?;
-                    outcomes.push(Ok(record));
+                    outcomes.push(Ok(*record));
                 }
                 Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
                 Err(error) => {
@@ -708,14 +708,14 @@ macro_rules! fast_batch {
                 flush_sign_ins!($tx, $placeholders, claims, &mut pending, &mut outcomes)?;
             }
             match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
-                Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(record)),
+                Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
                 Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
                     match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
                         Ok(Claimed::Written(record)) => {
                             savepoint.commit().await?;
-                            outcomes[index] = Some(Ok(record));
+                            outcomes[index] = Some(Ok(*record));
                         }
                         Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
                         Err(StoreError::Rule(rule)) => {
