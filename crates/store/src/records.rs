@@ -372,8 +372,9 @@ fn replayed() -> StoreError {
 /// sign-in to close at midnight, yields [`Claimed::NeedsSavepoint`] before
 /// writing so that the caller runs the claim again inside a savepoint. With
 /// `$defer`, a plain sign-in (no open record, not manual) that passed every
-/// check yields [`Claimed::SignInDeferred`] instead of writing: the batch
-/// inserts those together (`flush_sign_ins!`).
+/// check yields [`Claimed::SignInDeferred`] instead of writing, and a
+/// sign-out (not manual) [`Claimed::RowDeferred`] without its attendance row:
+/// the batch inserts those together (`flush_claims!`).
 macro_rules! attendance_claim {
     ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr) => {
         async {
@@ -497,6 +498,9 @@ macro_rules! attendance_claim {
                     closed
                 }
             };
+            if defer && write.method != CheckinMethod::Manual {
+                return Ok(Claimed::RowDeferred(Box::new(record)));
+            }
             let (lat, lon, accuracy) = match write.fix {
                 Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
                 None => (None, None, None),
@@ -538,6 +542,8 @@ enum Claimed {
     Written(Box<ServiceRecord>),
     /// A plain sign-in that passed every check, left for the batch's multi-row insert.
     SignInDeferred,
+    /// Written but for its attendance row, left for the batch's multi-row insert.
+    RowDeferred(Box<ServiceRecord>),
     /// A stale sign-in must be closed first: run the claim again inside a savepoint.
     NeedsSavepoint,
 }
@@ -552,14 +558,16 @@ const ATTENDANCE_INSERT_COLUMNS: usize = 15;
 
 /// Stores the deferred sign-ins (`$pending`, indexes into `$claims`): their
 /// records with one multi-row `INSERT ... RETURNING`, then their attendance
-/// rows with another, a few hundred parameters per statement; fills their
-/// outcomes and empties `$pending`. Each row is what `attendance_claim!`
+/// rows, and those of the claims in `$rows` (written but for that row), with
+/// another, a few hundred parameters per statement; fills the sign-ins'
+/// outcomes and empties both lists. Each row is what `attendance_claim!`
 /// would have written for it.
-macro_rules! flush_sign_ins {
-    ($tx:ident, $placeholders:expr, $claims:expr, $pending:expr, $outcomes:expr) => {
+macro_rules! flush_claims {
+    ($tx:ident, $placeholders:expr, $claims:expr, $pending:expr, $rows:expr, $outcomes:expr) => {
         async {
             let claims: &[&BatchedClaim] = $claims;
             let pending: &mut Vec<usize> = $pending;
+            let rows: &mut Vec<usize> = $rows;
             let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
             let placeholders: Placeholders = $placeholders;
             let returning = format!(" RETURNING {RECORD_COLUMNS}");
@@ -614,7 +622,8 @@ macro_rules! flush_sign_ins {
                     outcomes[index] = Some(Ok(record));
                 }
             }
-            for chunk in pending.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
+            rows.append(pending);
+            for chunk in rows.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
                 let sql = values_sql(
                     placeholders,
                     ATTENDANCE_INSERT,
@@ -627,7 +636,7 @@ macro_rules! flush_sign_ins {
                     let write = &claims[index].write;
                     let record_id = match &outcomes[index] {
                         Some(Ok(record)) => record.id,
-                        _ => return Err(StoreError::BatchFailed("a deferred sign-in was not stored".into())),
+                        _ => return Err(StoreError::BatchFailed("a deferred claim has no record".into())),
                     };
                     query = query
                         .bind(write.activity_id)
@@ -648,7 +657,7 @@ macro_rules! flush_sign_ins {
                 }
                 query.execute(&mut *$tx).await?;
             }
-            pending.clear();
+            rows.clear();
             Ok::<(), StoreError>(())
         }
         .await
@@ -685,8 +694,9 @@ macro_rules! guarded_batch {
 
 /// The common case of [`guarded_batch!`] with fewer round trips: claims run
 /// without savepoints (a refusal comes before any write, see
-/// `attendance_claim!`), plain sign-ins are inserted together with
-/// multi-row statements (before any later claim that could see them: the
+/// `attendance_claim!`), plain sign-ins and the attendance rows of
+/// sign-outs are inserted together with multi-row statements (before any
+/// later claim that could see them: the
 /// same volunteer and activity, or a sign-out with a device on that
 /// activity), a claim that must close a stale sign-in first gets its
 /// savepoint, and any database error fails the batch, which the caller then
@@ -696,20 +706,25 @@ macro_rules! fast_batch {
         let claims: &[&BatchedClaim] = $claims;
         let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
         let mut pending: Vec<usize> = Vec::new();
+        let mut rows: Vec<usize> = Vec::new();
         for (index, claim) in claims.iter().enumerate() {
             let write = &claim.write;
-            let depends = pending.iter().any(|&i| {
+            let depends = pending.iter().chain(&rows).any(|&i| {
                 let earlier = &claims[i].write;
                 earlier.activity_id == write.activity_id
                     && (earlier.volunteer_id == write.volunteer_id
                         || (write.kind == AttendanceKind::Out && write.device_id.is_some()))
             });
             if depends {
-                flush_sign_ins!($tx, $placeholders, claims, &mut pending, &mut outcomes)?;
+                flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
             }
             match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
+                Ok(Claimed::RowDeferred(record)) => {
+                    outcomes[index] = Some(Ok(*record));
+                    rows.push(index);
+                }
                 Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
                     match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
@@ -729,7 +744,7 @@ macro_rules! fast_batch {
                 Err(other) => return Err(other),
             }
         }
-        flush_sign_ins!($tx, $placeholders, claims, &mut pending, &mut outcomes)?;
+        flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
         $tx.commit().await?;
         outcomes
             .into_iter()

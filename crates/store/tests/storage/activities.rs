@@ -608,12 +608,18 @@ async fn many_sign_ins_in_one_batch(guarded: bool) {
             claim(&activity, volunteers[3], AttendanceKind::Out, start + HOUR, Some(6)),
             activity.clone(),
         ));
+        // The same sign-out again in the same batch: a replay.
+        batch.push((
+            claim(&activity, volunteers[3], AttendanceKind::Out, start + HOUR, Some(6)),
+            activity.clone(),
+        ));
         // One phone signs two volunteers in; the second one's sign-out is flagged.
         batch.push(with_device(volunteers[110], AttendanceKind::In, start + 60_000));
         batch.push(with_device(volunteers[111], AttendanceKind::In, start + 60_000));
         batch.push(with_device(volunteers[111], AttendanceKind::Out, start + HOUR));
-        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
-        assert_eq!(outcomes.len(), 114, "{backend}");
+        let mut outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        assert_eq!(outcomes.len(), 115, "{backend}");
+        assert_eq!(outcome_code(&outcomes.remove(111)), "token_replayed", "{backend}");
         let records: Vec<_> = outcomes.into_iter().map(|o| o.unwrap()).collect();
         for (record, volunteer) in records.iter().zip(&volunteers[..110]) {
             assert_eq!(record.volunteer_id, *volunteer, "{backend}");
