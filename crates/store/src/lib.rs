@@ -1,9 +1,9 @@
 //! The storage port of Zhiyuan: one [`Store`] over SQLite or PostgreSQL.
 //!
 //! Every method is one transaction, except check-ins, which the attendance
-//! writer (`writer`) batches into one transaction of many. SQL is written once in a portable subset
-//! (`$N` parameters, `RETURNING`, `ON CONFLICT`, BIGINT ids, epoch-ms times)
-//! and run on either backend through the [`write_tx!`] and [`read_conn!`]
+//! writer (`writer`) batches into one transaction of many. SQL is written
+//! once in a portable subset (`$N` parameters, `RETURNING`, `ON CONFLICT`,
+//! BIGINT ids, epoch-ms times) and run on either backend through the [`write_tx!`] and [`read_conn!`]
 //! macros, which expand the same body for each. SQLite runs with WAL, one
 //! writer connection taking `BEGIN IMMEDIATE`, and a pool of read-only
 //! readers; PostgreSQL with an ordinary pool. Rules are decided by
@@ -29,7 +29,6 @@ pub mod volunteers;
 mod writer;
 
 pub use vault::Vault;
-pub use writer::MAX_BATCH;
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,17 +1,17 @@
 //! The attendance writer: one task per store that takes accepted check-in
-//! claims from a channel, writes whatever is queued (at most
-//! [`MAX_BATCH`] claims) in one transaction with a savepoint per claim,
-//! commits once, and only then answers each claim. Under load, claims that
-//! arrive while a batch commits form the next batch, so one commit (and one
-//! disk flush) serves many check-ins; when idle, a claim is written alone at
-//! once, without waiting for company.
+//! claims from a channel, writes whatever is queued (at most `MAX_BATCH`
+//! claims) in one transaction (each claim with its own rules; see
+//! `records::write_attendance_batch`), commits once, and only then answers
+//! each claim. Under load, claims that arrive while a batch commits form the
+//! next batch, so one commit (and one disk flush) serves many check-ins;
+//! when idle, a claim is written alone at once, without waiting for company.
 
 use crate::records::{BatchedClaim, ServiceRecord, write_attendance_batch};
 use crate::{Backend, Result, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most claims written in one transaction.
-pub const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 256;
 /// Claims that may wait for the writer before senders wait too.
 const QUEUE: usize = 16 * MAX_BATCH;
 
