@@ -1,8 +1,17 @@
 //! Accounts: users (phone login, password hash), role grants with scopes,
 //! sessions stored as token hashes; imported accounts carry a one-time activation code hash until a password is set.
+//!
+//! What a user id resolves to for a session (user, grants, volunteer) is
+//! kept in a small per-process cache ([`SessionUsers`]); the session row
+//! itself is read on every request, so logout and a password change end a
+//! session at once, everywhere.
 
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_domain::role::{Grant, Role, ScopeKind};
@@ -34,6 +43,47 @@ struct GrantRow {
 }
 
 const USER_COLUMNS: &str = "id, display_name, phone_sealed, password_hash, created_at";
+
+/// How long a cached session user is trusted without another read: bounds
+/// how late a grant or registration made by another process is seen here
+/// (this process's own changes clear the cache at once).
+const SESSION_USER_TTL: Duration = Duration::from_secs(5);
+/// Entries kept before the cache starts over.
+const SESSION_USERS_MAX: usize = 200_000;
+
+/// Session users by user id, each with the generation it was read at.
+/// Every change of users, grants or volunteers through this store bumps the
+/// generation after its commit, which retires every entry read before.
+#[derive(Default)]
+pub(crate) struct SessionUsers {
+    generation: AtomicU64,
+    entries: Mutex<HashMap<i64, (u64, Instant, SessionUser)>>,
+}
+
+impl SessionUsers {
+    fn get(&self, user_id: i64, generation: u64) -> Option<SessionUser> {
+        let entries = self.entries.lock().ok()?;
+        let (at_generation, read_at, user) = entries.get(&user_id)?;
+        (*at_generation == generation && read_at.elapsed() < SESSION_USER_TTL).then(|| user.clone())
+    }
+
+    fn put(&self, user_id: i64, generation: u64, user: SessionUser) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= SESSION_USERS_MAX {
+                entries.clear();
+            }
+            entries.insert(user_id, (generation, Instant::now(), user));
+        }
+    }
+
+    /// Retires every cached entry (call after the change is committed).
+    pub(crate) fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
 
 impl Store {
     /// Creates a user with a phone login; `phone_taken` if the phone is in use.
@@ -121,6 +171,7 @@ impl Store {
                     format!("{} {scope_id}", role.as_str()));
             }
         });
+        self.session_users.forget_all();
         Ok(())
     }
 
@@ -141,6 +192,7 @@ impl Store {
             }
             removed
         });
+        self.session_users.forget_all();
         if removed == 0 {
             return Err(StoreError::NotFound("role grant"));
         }
@@ -150,6 +202,19 @@ impl Store {
     /// Every grant of a user, with the volunteer role derived from a
     /// volunteer record (scope: the volunteer's home region).
     pub async fn session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
+        // Read before the database, so a change committed meanwhile retires what we cache.
+        let generation = self.session_users.generation.load(Ordering::SeqCst);
+        if let Some(cached) = self.session_users.get(user_id, generation) {
+            return Ok(Some(cached));
+        }
+        let found = self.read_session_user(user_id).await?;
+        if let Some(user) = &found {
+            self.session_users.put(user_id, generation, user.clone());
+        }
+        Ok(found)
+    }
+
+    async fn read_session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
         let Some(user) = self.user(user_id).await? else {
             return Ok(None);
         };
@@ -248,6 +313,7 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");
         });
+        self.session_users.forget_all();
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 //! The storage port of Zhiyuan: one [`Store`] over SQLite or PostgreSQL.
 //!
-//! Every method is one transaction. SQL is written once in a portable subset
-//! (`$N` parameters, `RETURNING`, `ON CONFLICT`, BIGINT ids, epoch-ms times)
-//! and run on either backend through the [`write_tx!`] and [`read_conn!`]
+//! Every method is one transaction, except check-ins, which the attendance
+//! writer (`writer`) batches into one transaction of many. SQL is written
+//! once in a portable subset (`$N` parameters, `RETURNING`, `ON CONFLICT`,
+//! BIGINT ids, epoch-ms times) and run on either backend through the [`write_tx!`] and [`read_conn!`]
 //! macros, which expand the same body for each. SQLite runs with WAL, one
 //! writer connection taking `BEGIN IMMEDIATE`, and a pool of read-only
 //! readers; PostgreSQL with an ordinary pool. Rules are decided by
@@ -11,8 +12,9 @@
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use writer::AttendanceWriter;
 use zhiyuan_domain::RuleError;
 
 pub mod accounts;
@@ -27,6 +29,7 @@ pub mod settings;
 pub mod testing;
 pub mod vault;
 pub mod volunteers;
+mod writer;
 
 pub use vault::Vault;
 
@@ -49,6 +52,11 @@ pub enum StoreError {
     Vault(#[from] vault::VaultError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// The transaction of a batch of check-ins failed; none of its claims was written.
+    #[error("the batch of check-ins was not written: {0}")]
+    BatchFailed(String),
+    #[error("the attendance writer has stopped")]
+    WriterStopped,
 }
 
 impl From<RuleError> for StoreError {
@@ -84,6 +92,9 @@ pub(crate) enum Backend {
 pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) vault: Arc<Vault>,
+    /// Started on the first check-in.
+    attendance: Arc<OnceLock<AttendanceWriter>>,
+    pub(crate) session_users: Arc<accounts::SessionUsers>,
 }
 
 /// Runs `$body` inside one write transaction on either backend; `$tx` is the
@@ -298,6 +309,8 @@ impl Store {
         Ok(Self {
             backend,
             vault: Arc::new(vault),
+            attendance: Arc::new(OnceLock::new()),
+            session_users: Arc::default(),
         })
     }
 
@@ -322,6 +335,12 @@ impl Store {
             Backend::Sqlite { .. } => Placeholders::Anonymous,
             Backend::Postgres(_) => Placeholders::Numbered,
         }
+    }
+
+    /// The writer that batches check-ins, started on first use.
+    pub(crate) fn attendance_writer(&self) -> &AttendanceWriter {
+        self.attendance
+            .get_or_init(|| AttendanceWriter::spawn(self.backend.clone()))
     }
 
     pub fn vault(&self) -> &Vault {

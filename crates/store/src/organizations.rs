@@ -157,6 +157,8 @@ impl Store {
         now: i64,
     ) -> Result<Organization> {
         let id = write_tx!(self, tx => insert_organization!(tx, new, created_by, now)?);
+        // Its creator became its admin.
+        self.session_users.forget_all();
         self.organization(id).await?.ok_or(StoreError::NotFound("organization"))
     }
 

@@ -4,7 +4,10 @@
 //! transaction; `verify_ledger` recomputes every chain.
 
 use crate::activities::Activity;
-use crate::{Result, Store, StoreError, audit_entry, code_list, read_conn, write_tx};
+use crate::{
+    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, read_conn, rows_per_statement,
+    values_sql, write_tx,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -173,23 +176,21 @@ pub(crate) struct LedgerEvent<'a> {
 /// Appends a ledger entry for the record's current state (after the change)
 /// and moves every total by `effective_delta`, inside the transaction.
 macro_rules! append_ledger {
-    ($tx:ident, $lock:expr, $e:expr) => {
+    ($tx:ident, $e:expr) => {
         async {
             let e: &LedgerEvent<'_> = $e;
             let record = e.record;
-            sqlx::query(
+            // The head of the volunteer's chain, created at genesis if need
+            // be; the upsert also locks the row (PostgreSQL) like FOR UPDATE.
+            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(
                 "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
-                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO NOTHING",
+                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
+                 RETURNING ledger_seq, ledger_hash",
             )
             .bind(record.volunteer_id)
             .bind(ledger::GENESIS.to_vec())
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
-            let head_sql = format!("SELECT ledger_seq, ledger_hash FROM volunteer_totals WHERE volunteer_id = $1{}", $lock);
-            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(sqlx::AssertSqlSafe(head_sql))
-                .bind(record.volunteer_id)
-                .fetch_one(&mut *$tx)
-                .await?;
             let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
             let fields = EntryFields {
                 volunteer_id: record.volunteer_id,
@@ -309,10 +310,10 @@ macro_rules! close_record {
                 note.push_str(reason);
             }
             let flags: Vec<String> = $flags;
-            sqlx::query(
+            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
-                 note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9",
-            )
+                 note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9 RETURNING {RECORD_COLUMNS}"
+            )))
             .bind($signed_out)
             .bind(kept.from.timestamp_millis())
             .bind(kept.to.timestamp_millis())
@@ -322,12 +323,8 @@ macro_rules! close_record {
             .bind(!flags.is_empty())
             .bind($now)
             .bind(record.id)
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
-            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
-                .bind(record.id)
-                .fetch_one(&mut *$tx)
-                .await?;
             Ok::<ServiceRecord, StoreError>(closed)
         }
         .await
@@ -337,7 +334,7 @@ macro_rules! close_record {
 /// Closes a sign-in whose day ended without a sign-out, by the activity's
 /// rule (0 hours by default), with its ledger entry.
 macro_rules! close_unsigned_record {
-    ($tx:ident, $lock:expr, $record:expr, $window:expr, $policy:expr, $now:expr) => {
+    ($tx:ident, $record:expr, $window:expr, $policy:expr, $now:expr) => {
         async {
             let record: &ServiceRecord = $record;
             let policy: MissingCheckout = $policy;
@@ -355,7 +352,7 @@ macro_rules! close_unsigned_record {
                 reason: &closed.note,
                 at: $now,
             };
-            append_ledger!($tx, $lock, &event)?;
+            append_ledger!($tx, &event)?;
             Ok::<(), StoreError>(())
         }
         .await
@@ -379,106 +376,121 @@ fn replayed() -> StoreError {
     .into()
 }
 
-impl Store {
-    /// Persists an accepted attendance claim: a sign-in opens a record, a
-    /// sign-out closes it (capped, fitted, checked by supervision). Refuses
-    /// `not_signed_up`, `already_checked_in`, `not_checked_in` and
-    /// `token_replayed`. A sign-in of an earlier day still open is first
-    /// closed by the midnight rule, in the same transaction.
-    pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
-        let lock = self.lock_rows();
-        let result = self.write_attendance(write, activity, lock).await;
-        match result {
-            // Two identical claims racing: the unique index caught the second.
-            Err(error) if error.is_unique_violation() => Err(replayed()),
-            other => other,
-        }
-    }
-
-    async fn write_attendance(
-        &self,
-        write: &AttendanceWrite,
-        activity: &Activity,
-        lock: &str,
-    ) -> Result<ServiceRecord> {
-        let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
-        let record_id: i64 = write_tx!(self, tx => {
-            let signup: Option<(String,)> = sqlx::query_as("SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
-                .bind(write.activity_id)
-                .bind(write.volunteer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let may_attend = signup.is_some_and(|(status,)| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
+/// Persists one accepted attendance claim inside the transaction `$tx` (a
+/// savepoint of a batch): a sign-in opens a record, a sign-out closes it
+/// (capped, fitted, checked by supervision). Refuses `not_signed_up`,
+/// `already_checked_in`, `not_checked_in` and `token_replayed`. A sign-in of
+/// an earlier day still open is first closed by the midnight rule. Yields the
+/// record as it stands after the claim.
+///
+/// Unguarded (`$guarded` false, no savepoint around the claim), every
+/// refusal comes before the claim's first write, so a refused claim leaves
+/// nothing behind; the one case that writes and may still refuse, a stale
+/// sign-in to close at midnight, yields [`Claimed::NeedsSavepoint`] before
+/// writing so that the caller runs the claim again inside a savepoint. With
+/// `$defer`, a plain sign-in (no open record, not manual) that passed every
+/// check yields [`Claimed::SignInDeferred`] instead of writing, and a
+/// sign-out (not manual) [`Claimed::RowDeferred`] without its attendance row:
+/// the batch inserts those together (`flush_claims!`).
+macro_rules! attendance_claim {
+    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr) => {
+        async {
+            let write: &AttendanceWrite = $write;
+            let activity: &Activity = $activity;
+            let lock: &str = $lock;
+            let guarded: bool = $guarded;
+            let defer: bool = $defer;
+            let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
+            // The sign-up, whether this volunteer used the token already and
+            // whether a sign-in is open, in one round trip.
+            let (status, used, any_open, pinged): (Option<String>, Option<i64>, Option<i64>, i64) = sqlx::query_as(
+                "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
+                 (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4), \
+                 (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
+                 (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
+                    (SELECT id FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE))",
+            )
+            .bind(write.activity_id)
+            .bind(write.volunteer_id)
+            .bind(write.kind.as_str())
+            .bind(write.accepted.token_step)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let may_attend = status.is_some_and(|status| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
             if !may_attend {
                 return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
             }
-            if let Some(step) = write.accepted.token_step {
-                let used: Option<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4",
-                )
-                .bind(write.activity_id)
-                .bind(write.volunteer_id)
-                .bind(write.kind.as_str())
-                .bind(step)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if used.is_some() {
-                    return Err(replayed());
-                }
+            if write.accepted.token_step.is_some() && used.is_some() {
+                return Err(replayed());
             }
-            let open_sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
-            );
-            let open: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
-                .bind(write.volunteer_id)
-                .bind(write.activity_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            // The open sign-in itself (locked on PostgreSQL) only when there is one.
+            let open: Option<ServiceRecord> = match any_open {
+                Some(_) => {
+                    let open_sql = format!(
+                        "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .fetch_optional(&mut *$tx)
+                        .await?
+                }
+                None => None,
+            };
             // A sign-in of an earlier day is closed by the midnight rule here
             // (the background job closes the others).
             let open = match open {
                 Some(stale) if stale.signed_in_at < claim_day_start => {
+                    if !guarded {
+                        return Ok(Claimed::NeedsSavepoint);
+                    }
                     let policy = activity.plan().rules.missing_checkout;
-                    close_unsigned_record!(tx, lock, &stale, activity.window(), policy, write.received_at)?;
+                    close_unsigned_record!($tx, &stale, activity.window(), policy, write.received_at)?;
                     None
                 }
                 other => other,
             };
-            let record_id = match write.kind {
+            let record: ServiceRecord = match write.kind {
                 AttendanceKind::In => {
                     if open.is_some() {
                         return Err(RuleError::new("already_checked_in", "you have already signed in; sign out first").into());
                     }
+                    if defer && write.method != CheckinMethod::Manual {
+                        return Ok(Claimed::SignInDeferred);
+                    }
                     let signed_in = instant(write.claimed_at);
-                    sqlx::query_scalar(
+                    let insert_sql = format!(
                         "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
                          region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
                          flagged, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'credit', 'pending', TRUE, $7, $7, $7, \
-                         0, $8, '', '', FALSE, $9, $9) RETURNING id",
-                    )
-                    .bind(write.volunteer_id)
-                    .bind(write.activity_id)
-                    .bind(activity.organization_id)
-                    .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
-                    .bind(&activity.region_code)
-                    .bind(&activity.region_path)
-                    .bind(write.claimed_at)
-                    .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
-                    .bind(write.received_at)
-                    .fetch_one(&mut *tx)
-                    .await?
+                         0, $8, '', '', FALSE, $9, $9) RETURNING {RECORD_COLUMNS}"
+                    );
+                    sqlx::query_as(sqlx::AssertSqlSafe(insert_sql))
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .bind(activity.organization_id)
+                        .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                        .bind(&activity.region_code)
+                        .bind(&activity.region_path)
+                        .bind(write.claimed_at)
+                        .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
+                        .bind(write.received_at)
+                        .fetch_one(&mut *$tx)
+                        .await?
                 }
                 AttendanceKind::Out => {
                     let open = open.ok_or_else(not_checked_in)?;
                     let signed_in = instant(open.signed_in_at);
                     let signed_out = instant(write.claimed_at);
                     let span = hours::counted_span(signed_in, signed_out, activity.window())?;
-                    let pings: Vec<(i64, f64, f64, f64)> = sqlx::query_as(
-                        "SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at",
-                    )
-                    .bind(open.id)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                    let pings: Vec<(i64, f64, f64, f64)> = if pinged > 0 {
+                        sqlx::query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
+                            .bind(open.id)
+                            .fetch_all(&mut *$tx)
+                            .await?
+                    } else {
+                        Vec::new()
+                    };
                     let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
                         .iter()
                         .map(|a| a.code().to_string())
@@ -490,19 +502,22 @@ impl Store {
                         .bind(write.activity_id)
                         .bind(device)
                         .bind(write.volunteer_id)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(&mut *$tx)
                         .await?;
                         let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
                         flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
                     }
                     flags.sort();
                     flags.dedup();
-                    let closed = close_record!(tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
+                    let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
                     let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
-                    append_ledger!(tx, lock, &event)?;
-                    closed.id
+                    append_ledger!($tx, &event)?;
+                    closed
                 }
             };
+            if defer && write.method != CheckinMethod::Manual {
+                return Ok(Claimed::RowDeferred(Box::new(record)));
+            }
             let (lat, lon, accuracy) = match write.fix {
                 Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
                 None => (None, None, None),
@@ -526,16 +541,307 @@ impl Store {
             .bind(write.accepted.offline)
             .bind(&write.accepted.reason)
             .bind(write.by_user)
-            .bind(record_id)
-            .execute(&mut *tx)
+            .bind(record.id)
+            .execute(&mut *$tx)
             .await?;
             if write.method == CheckinMethod::Manual {
-                audit_entry!(tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record_id.to_string(),
+                audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
                     format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
             }
-            record_id
-        });
-        self.require_record(record_id).await
+            Ok::<Claimed, StoreError>(Claimed::Written(Box::new(record)))
+        }
+        .await
+    };
+}
+
+/// What became of one claim run by `attendance_claim!`.
+enum Claimed {
+    Written(Box<ServiceRecord>),
+    /// A plain sign-in that passed every check, left for the batch's multi-row insert.
+    SignInDeferred,
+    /// Written but for its attendance row, left for the batch's multi-row insert.
+    RowDeferred(Box<ServiceRecord>),
+    /// A stale sign-in must be closed first: run the claim again inside a savepoint.
+    NeedsSavepoint,
+}
+
+const RECORD_INSERT: &str = "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, \
+     region_code, region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
+     flagged, created_at, updated_at) VALUES ";
+const RECORD_INSERT_COLUMNS: usize = 19;
+const ATTENDANCE_INSERT: &str = "INSERT INTO attendance (activity_id, volunteer_id, kind, method, claimed_at, \
+     received_at, token_step, lat, lon, accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ";
+const ATTENDANCE_INSERT_COLUMNS: usize = 15;
+
+/// Stores the deferred sign-ins (`$pending`, indexes into `$claims`): their
+/// records with one multi-row `INSERT ... RETURNING`, then their attendance
+/// rows, and those of the claims in `$rows` (written but for that row), with
+/// another, a few hundred parameters per statement; fills the sign-ins'
+/// outcomes and empties both lists. Each row is what `attendance_claim!`
+/// would have written for it.
+macro_rules! flush_claims {
+    ($tx:ident, $placeholders:expr, $claims:expr, $pending:expr, $rows:expr, $outcomes:expr) => {
+        async {
+            let claims: &[&BatchedClaim] = $claims;
+            let pending: &mut Vec<usize> = $pending;
+            let rows: &mut Vec<usize> = $rows;
+            let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
+            let placeholders: Placeholders = $placeholders;
+            let returning = format!(" RETURNING {RECORD_COLUMNS}");
+            for chunk in pending.chunks(rows_per_statement(RECORD_INSERT_COLUMNS)) {
+                let sql = values_sql(
+                    placeholders,
+                    RECORD_INSERT,
+                    RECORD_INSERT_COLUMNS,
+                    chunk.len(),
+                    &returning,
+                );
+                let mut query = sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let (write, activity) = (&claims[index].write, &claims[index].activity);
+                    query = query
+                        .bind(write.volunteer_id)
+                        .bind(write.activity_id)
+                        .bind(activity.organization_id)
+                        .bind(
+                            activity
+                                .region_code
+                                .get(..6)
+                                .unwrap_or(&activity.region_code)
+                                .to_string(),
+                        )
+                        .bind(activity.region_code.clone())
+                        .bind(activity.region_path.clone())
+                        .bind(HourKind::Credit.as_str())
+                        .bind(RecordState::Pending.as_str())
+                        .bind(true)
+                        .bind(write.claimed_at)
+                        .bind(write.claimed_at)
+                        .bind(write.claimed_at)
+                        .bind(0_i64)
+                        .bind(china_date(instant(write.claimed_at)).format("%Y-%m-%d").to_string())
+                        .bind("")
+                        .bind("")
+                        .bind(false)
+                        .bind(write.received_at)
+                        .bind(write.received_at);
+                }
+                for record in query.fetch_all(&mut *$tx).await? {
+                    // One deferred sign-in per volunteer and activity at a time.
+                    let index = chunk
+                        .iter()
+                        .copied()
+                        .find(|&i| {
+                            claims[i].write.volunteer_id == record.volunteer_id
+                                && claims[i].write.activity_id == record.activity_id
+                        })
+                        .ok_or_else(|| StoreError::BatchFailed("a stored sign-in matches no claim".into()))?;
+                    outcomes[index] = Some(Ok(record));
+                }
+            }
+            rows.append(pending);
+            for chunk in rows.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
+                let sql = values_sql(
+                    placeholders,
+                    ATTENDANCE_INSERT,
+                    ATTENDANCE_INSERT_COLUMNS,
+                    chunk.len(),
+                    "",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let write = &claims[index].write;
+                    let record_id = match &outcomes[index] {
+                        Some(Ok(record)) => record.id,
+                        _ => return Err(StoreError::BatchFailed("a deferred claim has no record".into())),
+                    };
+                    query = query
+                        .bind(write.activity_id)
+                        .bind(write.volunteer_id)
+                        .bind(write.kind.as_str())
+                        .bind(write.method.as_str())
+                        .bind(write.claimed_at)
+                        .bind(write.received_at)
+                        .bind(write.accepted.token_step)
+                        .bind(write.fix.map(|fix| fix.point.lat))
+                        .bind(write.fix.map(|fix| fix.point.lon))
+                        .bind(write.fix.map(|fix| fix.accuracy_m))
+                        .bind(write.device_id.clone())
+                        .bind(write.accepted.offline)
+                        .bind(write.accepted.reason.clone())
+                        .bind(write.by_user)
+                        .bind(record_id);
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            rows.clear();
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
+/// Runs a batch of claims in the transaction `$tx`, each inside its own
+/// savepoint so that a refusal rolls back that claim only, then commits
+/// once. Yields each claim's outcome in order; an error of the transaction
+/// itself (begin, savepoint, commit) fails the whole batch.
+macro_rules! guarded_batch {
+    ($tx:ident, $lock:expr, $claims:expr) => {{
+        let claims: &[&BatchedClaim] = $claims;
+        let mut outcomes = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
+            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+                Ok(Claimed::Written(record)) => {
+                    savepoint.commit().await?;
+                    outcomes.push(Ok(*record));
+                }
+                Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
+                Err(error) => {
+                    savepoint.rollback().await?;
+                    // Two identical claims racing: the unique index caught the second.
+                    outcomes.push(Err(if error.is_unique_violation() { replayed() } else { error }));
+                }
+            }
+        }
+        $tx.commit().await?;
+        outcomes
+    }};
+}
+
+/// The common case of [`guarded_batch!`] with fewer round trips: claims run
+/// without savepoints (a refusal comes before any write, see
+/// `attendance_claim!`), plain sign-ins and the attendance rows of
+/// sign-outs are inserted together with multi-row statements (before any
+/// later claim that could see them: the
+/// same volunteer and activity, or a sign-out with a device on that
+/// activity), a claim that must close a stale sign-in first gets its
+/// savepoint, and any database error fails the batch, which the caller then
+/// writes again guarded, claim by claim.
+macro_rules! fast_batch {
+    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr) => {{
+        let claims: &[&BatchedClaim] = $claims;
+        let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = Vec::new();
+        let mut rows: Vec<usize> = Vec::new();
+        for (index, claim) in claims.iter().enumerate() {
+            let write = &claim.write;
+            let depends = pending.iter().chain(&rows).any(|&i| {
+                let earlier = &claims[i].write;
+                earlier.activity_id == write.activity_id
+                    && (earlier.volunteer_id == write.volunteer_id
+                        || (write.kind == AttendanceKind::Out && write.device_id.is_some()))
+            });
+            if depends {
+                flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
+            }
+            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
+                Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
+                Ok(Claimed::SignInDeferred) => pending.push(index),
+                Ok(Claimed::RowDeferred(record)) => {
+                    outcomes[index] = Some(Ok(*record));
+                    rows.push(index);
+                }
+                Ok(Claimed::NeedsSavepoint) => {
+                    let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
+                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+                        Ok(Claimed::Written(record)) => {
+                            savepoint.commit().await?;
+                            outcomes[index] = Some(Ok(*record));
+                        }
+                        Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
+                        Err(StoreError::Rule(rule)) => {
+                            savepoint.rollback().await?;
+                            outcomes[index] = Some(Err(StoreError::Rule(rule)));
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                Err(StoreError::Rule(rule)) => outcomes[index] = Some(Err(StoreError::Rule(rule))),
+                Err(other) => return Err(other),
+            }
+        }
+        flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
+        $tx.commit().await?;
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| Err(StoreError::BatchFailed("a claim was left without an answer".into())))
+            })
+            .collect::<Vec<_>>()
+    }};
+}
+
+/// One accepted claim waiting in the attendance writer's queue.
+pub(crate) struct BatchedClaim {
+    pub write: AttendanceWrite,
+    pub activity: Activity,
+}
+
+/// Writes a batch of claims in one transaction through the writer
+/// connection (SQLite) or one pooled connection (PostgreSQL): one commit,
+/// so one disk flush, for the whole batch. On SQLite the batch commits with
+/// `synchronous = FULL` (the WAL is flushed to disk before the answer), so an
+/// accepted check-in survives a power loss, not only a crash of the
+/// process; the flush also makes every earlier transaction durable.
+pub(crate) async fn write_attendance_batch(
+    backend: &Backend,
+    claims: &[&BatchedClaim],
+) -> Result<Vec<Result<ServiceRecord>>> {
+    match write_batch(backend, claims, false).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(error) => {
+            // Say, a token used at the same time through another process.
+            tracing::debug!(%error, "check-in batch written again claim by claim");
+            write_batch(backend, claims, true).await
+        }
+    }
+}
+
+/// One transaction of a batch, guarded (a savepoint per claim) or fast.
+pub(crate) async fn write_batch(
+    backend: &Backend,
+    claims: &[&BatchedClaim],
+    guarded: bool,
+) -> Result<Vec<Result<ServiceRecord>>> {
+    match backend {
+        Backend::Sqlite { writer, .. } => {
+            let mut conn = writer.acquire().await?;
+            sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+            let outcomes = async {
+                let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                Ok::<_, StoreError>(if guarded {
+                    guarded_batch!(tx, "", claims)
+                } else {
+                    fast_batch!(tx, "", Placeholders::Anonymous, claims)
+                })
+            }
+            .await;
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+            outcomes
+        }
+        Backend::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            Ok(if guarded {
+                guarded_batch!(tx, " FOR UPDATE", claims)
+            } else {
+                fast_batch!(tx, " FOR UPDATE", Placeholders::Numbered, claims)
+            })
+        }
+    }
+}
+
+impl Store {
+    /// Persists an accepted attendance claim through the attendance writer,
+    /// which batches the claims queued meanwhile into one transaction (see
+    /// `attendance_claim!` for the rules). Answers once the batch is
+    /// committed: an `Ok` is durable.
+    pub async fn record_attendance(&self, write: &AttendanceWrite, activity: &Activity) -> Result<ServiceRecord> {
+        let claim = BatchedClaim {
+            write: write.clone(),
+            activity: activity.clone(),
+        };
+        self.attendance_writer().submit(claim).await
     }
 
     /// Closes every sign-in whose day has ended without a sign-out, by the
@@ -559,7 +865,7 @@ impl Store {
                         .await?;
                     (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
                 };
-                close_unsigned_record!(tx, lock, record, window, policy, now)?;
+                close_unsigned_record!(tx, record, window, policy, now)?;
             }
             stale.len() as u64
         });
@@ -621,7 +927,7 @@ impl Store {
                 RecordState::Pending => "pending",
             };
             let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor, reason, at: now };
-            append_ledger!(tx, lock, &event)?;
+            append_ledger!(tx, &event)?;
             if actor.is_some() {
                 audit_entry!(tx, now, actor, format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
             }
@@ -805,7 +1111,6 @@ impl Store {
         by_user: i64,
         now: i64,
     ) -> Result<Vec<ServiceRecord>> {
-        let lock = self.lock_rows();
         let digest = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(&entry.evidence))
@@ -850,7 +1155,7 @@ impl Store {
                 let note = format!("entered by hand: {}", entry.reason);
                 let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::new(), now)?;
                 let event = LedgerEvent { record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
-                append_ledger!(tx, lock, &event)?;
+                append_ledger!(tx, &event)?;
                 audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), entry.reason.clone());
                 ids.push(id);
             }

@@ -1,11 +1,15 @@
-//! Test support shared by the storage suite and the server's integration
-//! tests: fresh databases on every configured backend.
+//! Test and benchmark support shared by the storage suite, the server's
+//! integration tests and `zhiyuan bench`: fresh databases on every
+//! configured backend, a way to write a chosen batch of check-ins, and bulk
+//! fixtures (sign-ups, sessions) that skip the per-request path on purpose.
 //!
 //! SQLite always runs, in a temporary directory. PostgreSQL runs when
 //! `ZHIYUAN_TEST_PG` holds a connection URL of a role that may create
 //! databases; each call creates a new, uniquely named database.
 
-use crate::{Store, Vault};
+use crate::activities::Activity;
+use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_batch};
+use crate::{Result, Store, Vault, read_conn, write_tx};
 use rand::Rng;
 use sqlx::Connection;
 
@@ -63,4 +67,75 @@ pub async fn open_store(database: &TestDatabase) -> Store {
 
 pub fn test_vault() -> Vault {
     Vault::from_master_key(&[42u8; 32])
+}
+
+/// Writes `claims` as one batch, as the attendance writer does with the
+/// claims queued at once (so tests can choose what shares a batch): the
+/// fast way, or `guarded` (a savepoint per claim), the way a batch is
+/// written again after a database error.
+pub async fn attendance_batch(
+    store: &Store,
+    claims: Vec<(AttendanceWrite, Activity)>,
+    guarded: bool,
+) -> Result<Vec<Result<ServiceRecord>>> {
+    let claims: Vec<BatchedClaim> = claims
+        .into_iter()
+        .map(|(write, activity)| BatchedClaim { write, activity })
+        .collect();
+    let borrowed: Vec<&BatchedClaim> = claims.iter().collect();
+    write_batch(&store.backend, &borrowed, guarded).await
+}
+
+/// Benchmark fixture: approved sign-ups of `volunteer_ids` for one activity,
+/// written in one transaction without the sign-up rules (the caller made
+/// sure they hold: open activity, quota, no clashes), seats counted.
+pub async fn approved_signups(store: &Store, activity: &Activity, volunteer_ids: &[i64], now: i64) -> Result<()> {
+    write_tx!(store, tx => {
+        for volunteer_id in volunteer_ids {
+            sqlx::query(
+                "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
+                 VALUES ($1, $2, 'approved', $3, $4, $5, $5)",
+            )
+            .bind(activity.id)
+            .bind(volunteer_id)
+            .bind(activity.starts_at)
+            .bind(activity.ends_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE activities SET seats_taken = seats_taken + $1 WHERE id = $2")
+            .bind(volunteer_ids.len() as i64)
+            .bind(activity.id)
+            .execute(&mut *tx)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Benchmark fixture: a session for each `(volunteer id, token hash)`, for
+/// the volunteer's login, in one transaction.
+pub async fn volunteer_sessions(store: &Store, sessions: &[(i64, String)], now: i64, expires_at: i64) -> Result<()> {
+    write_tx!(store, tx => {
+        for (volunteer_id, token_hash) in sessions {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                 SELECT $1, user_id, $2, $3 FROM volunteers WHERE id = $4",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .bind(expires_at)
+            .bind(volunteer_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    });
+    Ok(())
+}
+
+/// Attendance rows stored (every accepted check-in is one).
+pub async fn attendance_rows(store: &Store) -> Result<i64> {
+    read_conn!(store, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendance")
+        .fetch_one(&mut *conn)
+        .await?))
 }

@@ -210,13 +210,16 @@ impl Store {
         login: NewLogin<'_>,
         now: i64,
     ) -> Result<Vec<ImportOutcome>> {
-        match self.write_volunteers_once(registrations, login, now).await {
+        let outcome = match self.write_volunteers_once(registrations, login, now).await {
             // A concurrent transaction (PostgreSQL) stored one of these ID
             // numbers or phones between our check and our insert: the second
             // pass sees it and reports the row as it should.
             Err(error) if error.is_unique_violation() => self.write_volunteers_once(registrations, login, now).await,
             other => other,
-        }
+        };
+        // A login may have become a volunteer.
+        self.session_users.forget_all();
+        outcome
     }
 
     async fn write_volunteers_once(
@@ -603,6 +606,7 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(by_user), "volunteer.transfer", "volunteer", volunteer_id.to_string(), format!("{from_region}->{}", target.as_str()));
         });
+        self.session_users.forget_all();
         self.volunteer(volunteer_id)
             .await?
             .ok_or(StoreError::NotFound("volunteer"))

@@ -139,6 +139,36 @@ enum BenchScenario {
         #[arg(long, default_value = "bench-volunteers.csv")]
         file: PathBuf,
     },
+    /// Prepares a province-wide peak in a fresh database, serves it in this
+    /// process and drives QR check-ins (in and out) over HTTP; then checks
+    /// that every 201 is stored and that the ledger holds.
+    Checkin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 100)]
+        organizations: usize,
+        #[arg(long, default_value_t = 1000)]
+        activities: usize,
+        /// Each signs in and out once (two check-ins), or only in.
+        #[arg(long, default_value_t = 160_000)]
+        volunteers: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Volunteers only sign in (a morning peak) instead of signing in and out.
+        #[arg(long)]
+        sign_ins_only: bool,
+    },
+    /// Many volunteers sign up at once over HTTP for one activity with a quota.
+    Signups {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 5000)]
+        requests: usize,
+        #[arg(long, default_value_t = 500)]
+        quota: u32,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -315,6 +345,36 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let store = open_store(&db).await?;
                 demo::load_regions(&store).await?;
                 let outcome = bench::import(&store, rows, file).await;
+                store.close().await;
+                outcome
+            }
+            BenchScenario::Checkin {
+                db,
+                organizations,
+                activities,
+                volunteers,
+                clients,
+                seconds,
+                sign_ins_only,
+            } => {
+                let store = open_store(&db).await?;
+                demo::load_regions(&store).await?;
+                let plan = bench::CheckinPlan {
+                    organizations,
+                    activities,
+                    volunteers,
+                    clients,
+                    seconds,
+                    sign_ins_only,
+                };
+                let outcome = bench::checkin(&store, &plan).await;
+                store.close().await;
+                outcome
+            }
+            BenchScenario::Signups { db, requests, quota } => {
+                let store = open_store(&db).await?;
+                demo::load_regions(&store).await?;
+                let outcome = bench::signups(&store, requests, quota).await;
                 store.close().await;
                 outcome
             }

@@ -10,6 +10,7 @@ use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::record::{EvidenceType, RecordState};
 use zhiyuan_store::activities::{Activity, NewActivity};
 use zhiyuan_store::records::{AttendanceWrite, HandEntry};
+use zhiyuan_store::testing::attendance_batch;
 
 fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -420,6 +421,300 @@ async fn overlapping_records_are_trimmed() {
         let kept = store.require_record(a.id).await.unwrap();
         assert_eq!(kept.minutes, 180);
         assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+fn outcome_code(outcome: &Result<zhiyuan_store::records::ServiceRecord, StoreError>) -> &'static str {
+    match outcome {
+        Ok(_) => "ok",
+        Err(StoreError::Rule(rule)) => rule.code,
+        Err(other) => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_check_ins_refuses_claims_one_by_one() {
+    for guarded in [false, true] {
+        batch_refuses_claims_one_by_one(guarded).await;
+    }
+}
+
+async fn batch_refuses_claims_one_by_one(guarded: bool) {
+    for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
+        let (org, volunteers) = org_and_volunteers(&store, 4).await;
+        let (alice, bob, carol, dan) = (volunteers[0], volunteers[1], volunteers[2], volunteers[3]);
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        for volunteer in [alice, carol, dan] {
+            store.sign_up(activity.id, volunteer, NOW).await.unwrap();
+        }
+        let batch = vec![
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // The same claim twice in one batch: the second is a replay.
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // Refused in the middle of the batch: not signed up.
+            (
+                claim(&activity, bob, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, carol, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+            // Alice again with the next code: already signed in (by the first claim of this batch).
+            (
+                claim(&activity, alice, AttendanceKind::In, start, Some(8)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, dan, AttendanceKind::Out, start, Some(7)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, dan, AttendanceKind::In, start, Some(7)),
+                activity.clone(),
+            ),
+        ];
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+        assert_eq!(
+            codes,
+            [
+                "ok",
+                "token_replayed",
+                "not_signed_up",
+                "ok",
+                "already_checked_in",
+                "not_checked_in",
+                "ok"
+            ],
+            "{backend}"
+        );
+        // What was accepted is committed, and nothing else.
+        let records = store.records_of_activity(activity.id).await.unwrap();
+        let mut holders: Vec<i64> = Vec::new();
+        for record in &records {
+            holders.push(store.require_record(record.id).await.unwrap().volunteer_id);
+        }
+        holders.sort();
+        assert_eq!(holders, [alice, carol, dan], "{backend}");
+        assert!(records.iter().all(|r| r.is_open));
+        // The writer's path gives the same answers.
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(&claim(&activity, carol, AttendanceKind::In, start, Some(7)), &activity)
+                    .await
+            ),
+            "token_replayed",
+            "{backend}"
+        );
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_after_a_midnight_close_rolls_back_that_claim_only() {
+    for guarded in [false, true] {
+        midnight_close_then_refusal(guarded).await;
+    }
+}
+
+async fn midnight_close_then_refusal(guarded: bool) {
+    for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
+        let (org, volunteers) = org_and_volunteers(&store, 2).await;
+        let (alice, bob) = (volunteers[0], volunteers[1]);
+        let day_one = NOW + 60 * HOUR;
+        let activity = create(&store, org, activity_input(day_one, 30, 5)).await;
+        for volunteer in [alice, bob] {
+            store.sign_up(activity.id, volunteer, NOW).await.unwrap();
+        }
+        let yesterday = store
+            .record_attendance(&claim(&activity, alice, AttendanceKind::In, day_one, None), &activity)
+            .await
+            .unwrap();
+        let next_day = day_one + 26 * HOUR;
+        let batch = vec![
+            (
+                claim(&activity, bob, AttendanceKind::In, next_day, Some(1)),
+                activity.clone(),
+            ),
+            // Closes yesterday's sign-in at midnight, then finds no sign-in of today.
+            (
+                claim(&activity, alice, AttendanceKind::Out, next_day, Some(1)),
+                activity.clone(),
+            ),
+            (
+                claim(&activity, bob, AttendanceKind::Out, next_day + HOUR, Some(2)),
+                activity.clone(),
+            ),
+        ];
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+        assert_eq!(codes, ["ok", "not_checked_in", "ok"], "{backend}");
+        // The refused claim's midnight close was rolled back with it.
+        let still_open = store.require_record(yesterday.id).await.unwrap();
+        assert!(still_open.is_open, "{backend}");
+        let bobs = outcomes[2].as_ref().unwrap();
+        assert_eq!((bobs.is_open, bobs.minutes), (false, 60), "{backend}");
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn sign_ins_of_a_batch_are_stored_together_and_seen_by_later_claims() {
+    for guarded in [false, true] {
+        many_sign_ins_in_one_batch(guarded).await;
+    }
+}
+
+async fn many_sign_ins_in_one_batch(guarded: bool) {
+    for (backend, store, _db) in stores().await {
+        let backend = format!("{backend}, guarded {guarded}");
+        // More sign-ins than one multi-row statement takes.
+        let (org, volunteers) = org_and_volunteers(&store, 120).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 120)).await;
+        for volunteer in &volunteers {
+            store.sign_up(activity.id, *volunteer, NOW).await.unwrap();
+        }
+        let with_device = |volunteer: i64, kind: AttendanceKind, when: i64| {
+            let mut write = claim(&activity, volunteer, kind, when, Some(5));
+            write.device_id = Some("phone-1".into());
+            write.fix = Some(zhiyuan_domain::geo::Fix {
+                point: zhiyuan_domain::geo::Point::new(28.6801, 115.9501).unwrap(),
+                accuracy_m: 12.0,
+            });
+            (write, activity.clone())
+        };
+        let mut batch: Vec<_> = volunteers[..110]
+            .iter()
+            .map(|v| {
+                (
+                    claim(&activity, *v, AttendanceKind::In, start + 60_000, Some(5)),
+                    activity.clone(),
+                )
+            })
+            .collect();
+        // Signed in and out in the same batch: the sign-out sees the sign-in.
+        batch.push((
+            claim(&activity, volunteers[3], AttendanceKind::Out, start + HOUR, Some(6)),
+            activity.clone(),
+        ));
+        // The same sign-out again in the same batch: a replay.
+        batch.push((
+            claim(&activity, volunteers[3], AttendanceKind::Out, start + HOUR, Some(6)),
+            activity.clone(),
+        ));
+        // One phone signs two volunteers in; the second one's sign-out is flagged.
+        batch.push(with_device(volunteers[110], AttendanceKind::In, start + 60_000));
+        batch.push(with_device(volunteers[111], AttendanceKind::In, start + 60_000));
+        batch.push(with_device(volunteers[111], AttendanceKind::Out, start + HOUR));
+        let mut outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        assert_eq!(outcomes.len(), 115, "{backend}");
+        assert_eq!(outcome_code(&outcomes.remove(111)), "token_replayed", "{backend}");
+        let records: Vec<_> = outcomes.into_iter().map(|o| o.unwrap()).collect();
+        for (record, volunteer) in records.iter().zip(&volunteers[..110]) {
+            assert_eq!(record.volunteer_id, *volunteer, "{backend}");
+            assert_eq!(record.activity_id, activity.id);
+            assert_eq!(
+                (record.signed_in_at, record.from_at, record.to_at),
+                (start + 60_000, start + 60_000, start + 60_000)
+            );
+            let day = zhiyuan_domain::time::china_date(at(start + 60_000))
+                .format("%Y-%m-%d")
+                .to_string();
+            assert_eq!(record.service_day, day, "{backend}");
+            assert_eq!(
+                (record.state.as_str(), record.hour_kind.as_str()),
+                ("pending", "credit")
+            );
+        }
+        assert!(records[..3].iter().all(|r| r.is_open), "{backend}");
+        let closed = &records[110];
+        assert_eq!(
+            (closed.id, closed.is_open, closed.minutes),
+            (records[3].id, false, 59),
+            "{backend}"
+        );
+        assert_eq!(records[113].volunteer_id, volunteers[111]);
+        assert_eq!(records[113].flags, "shared_device", "{backend}");
+        // Every claim left its attendance row, and replays are caught.
+        assert_eq!(
+            zhiyuan_store::testing::attendance_rows(&store).await.unwrap(),
+            114,
+            "{backend}"
+        );
+        assert_eq!(
+            rule_code(
+                store
+                    .record_attendance(
+                        &claim(&activity, volunteers[50], AttendanceKind::In, start, Some(5)),
+                        &activity
+                    )
+                    .await
+            ),
+            "token_replayed",
+            "{backend}"
+        );
+        assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_through_the_writer_are_all_durable() {
+    for (backend, store, db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 40).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 40)).await;
+        for volunteer in &volunteers {
+            store.sign_up(activity.id, *volunteer, NOW).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for (n, volunteer) in volunteers.iter().enumerate() {
+            let (store, activity, volunteer) = (store.clone(), activity.clone(), *volunteer);
+            tasks.push(tokio::spawn(async move {
+                // Every fourth volunteer sends the same code twice.
+                let twice = if n % 4 == 0 { 2 } else { 1 };
+                let mut codes = Vec::new();
+                for _ in 0..twice {
+                    let outcome = store
+                        .record_attendance(
+                            &claim(&activity, volunteer, AttendanceKind::In, start, Some(3)),
+                            &activity,
+                        )
+                        .await;
+                    codes.push(outcome_code(&outcome));
+                }
+                codes
+            }));
+        }
+        let mut accepted = 0;
+        for task in tasks {
+            let codes = task.await.unwrap();
+            assert_eq!(codes[0], "ok", "{backend}");
+            assert!(
+                codes[1..].iter().all(|c| *c == "token_replayed"),
+                "{backend}: {codes:?}"
+            );
+            accepted += 1;
+        }
+        store.close().await;
+        // Reopened: every accepted claim is there.
+        let store = open_store(&db).await;
+        assert_eq!(
+            store.records_of_activity(activity.id).await.unwrap().len(),
+            accepted,
+            "{backend}"
+        );
     }
 }
 

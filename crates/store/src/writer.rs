@@ -1,0 +1,68 @@
+//! The attendance writer: one task per store that takes accepted check-in
+//! claims from a channel, writes whatever is queued (at most `MAX_BATCH`
+//! claims) in one transaction (each claim with its own rules; see
+//! `records::write_attendance_batch`), commits once, and only then answers
+//! each claim. Under load, claims that arrive while a batch commits form the
+//! next batch, so one commit (and one disk flush) serves many check-ins;
+//! when idle, a claim is written alone at once, without waiting for company.
+
+use crate::records::{BatchedClaim, ServiceRecord, write_attendance_batch};
+use crate::{Backend, Result, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most claims written in one transaction.
+const MAX_BATCH: usize = 256;
+/// Claims that may wait for the writer before senders wait too.
+const QUEUE: usize = 16 * MAX_BATCH;
+
+struct Job {
+    claim: BatchedClaim,
+    reply: oneshot::Sender<Result<ServiceRecord>>,
+}
+
+/// The sending side of a store's attendance writer; the task ends when the
+/// last store handle is dropped.
+pub(crate) struct AttendanceWriter {
+    sender: mpsc::Sender<Job>,
+}
+
+impl AttendanceWriter {
+    /// Starts the writer task on the current Tokio runtime.
+    pub(crate) fn spawn(backend: Backend) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(run(backend, receiver));
+        Self { sender }
+    }
+
+    /// Queues a claim and waits until its batch is committed (or refused).
+    pub(crate) async fn submit(&self, claim: BatchedClaim) -> Result<ServiceRecord> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job { claim, reply })
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let claims: Vec<&BatchedClaim> = jobs.iter().map(|job| &job.claim).collect();
+        match write_attendance_batch(&backend, &claims).await {
+            Ok(outcomes) => {
+                for (job, outcome) in jobs.drain(..).zip(outcomes) {
+                    // The caller may have gone away (client disconnected).
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, claims = jobs.len(), "attendance batch failed");
+                let detail = error.to_string();
+                for job in jobs.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::BatchFailed(detail.clone())));
+                }
+            }
+        }
+    }
+}
