@@ -8,10 +8,11 @@
 use crate::batches::BatchReader;
 use crate::report::{ImportReport, RejectedRow};
 use crate::table::{Column, Row};
-use crate::{BATCH_SIZE, Result};
+use crate::{BATCH_SIZE, ImportError, Result};
 use chrono::NaiveDate;
 use std::collections::HashSet;
 use std::path::Path;
+use tokio::task::JoinHandle;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::volunteer::{Registration, RegistrationInput, register};
 use zhiyuan_store::Store;
@@ -26,6 +27,9 @@ pub const COLUMNS: [Column; 6] = [
     Column::optional("political_status"),
     Column::optional("skills"),
 ];
+
+/// A batch being written to the store on its own task.
+type Writing = JoinHandle<zhiyuan_store::Result<Vec<ImportOutcome>>>;
 
 /// Imports the volunteer file at `path` (`.csv` or `.xlsx`), checking ages
 /// and birth dates as of `today` (China time). Imported volunteers get an
@@ -49,22 +53,51 @@ pub async fn import_volunteers(store: &Store, path: impl AsRef<Path>, today: Nai
     });
     let now = zhiyuan_store::now_ms();
     let mut report = ImportReport::default();
+    // Two batches are stored at once: while one holds the database, the
+    // next is sealed and checked (and on PostgreSQL, writes what does not
+    // wait on the volunteer-number counters). Outcomes are taken in order.
+    let mut writing: Option<(Vec<u64>, Writing)> = None;
     while let Some(batch) = reader.next().await? {
         report.rejected.extend(batch.rejected);
         let (numbers, registrations): (Vec<u64>, Vec<Registration>) = batch.rows.into_iter().unzip();
-        let outcomes = store.import_volunteers(&registrations, now).await?;
-        for (number, outcome) in numbers.into_iter().zip(outcomes) {
-            match outcome {
-                ImportOutcome::Inserted { .. } => report.imported += 1,
-                ImportOutcome::Unchanged => report.unchanged += 1,
-                ImportOutcome::Rejected(error) => {
-                    let column = column_of(&error);
-                    report.rejected.push(RejectedRow::from_rule(number, column, error));
-                }
+        let store = store.clone();
+        let write = tokio::spawn(async move { store.import_volunteers(&registrations, now).await });
+        if let Some((numbers, previous)) = writing.replace((numbers, write)) {
+            tally(&mut report, numbers, stored(path.as_ref(), previous).await?);
+        }
+    }
+    if let Some((numbers, last)) = writing {
+        tally(&mut report, numbers, stored(path.as_ref(), last).await?);
+    }
+    Ok(report.finish())
+}
+
+/// The outcomes of a batch written on its own task.
+async fn stored(path: &Path, write: Writing) -> Result<Vec<ImportOutcome>> {
+    match write.await {
+        Ok(outcomes) => Ok(outcomes?),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Cancelled: the runtime is shutting down.
+        Err(error) => Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(error),
+        }),
+    }
+}
+
+/// Counts a stored batch's outcomes into the report; `numbers` are the
+/// batch's row numbers.
+fn tally(report: &mut ImportReport, numbers: Vec<u64>, outcomes: Vec<ImportOutcome>) {
+    for (number, outcome) in numbers.into_iter().zip(outcomes) {
+        match outcome {
+            ImportOutcome::Inserted { .. } => report.imported += 1,
+            ImportOutcome::Unchanged => report.unchanged += 1,
+            ImportOutcome::Rejected(error) => {
+                let column = column_of(&error);
+                report.rejected.push(RejectedRow::from_rule(number, column, error));
             }
         }
     }
-    Ok(report.finish())
 }
 
 /// Applies the registration rules to one row.
