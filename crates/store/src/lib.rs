@@ -306,10 +306,13 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory");
             // The page cache of the writer holds the hot parts of the lookup
-            // indexes (hashes are random, so imports touch pages everywhere).
+            // indexes (hashes are random, so imports touch pages everywhere)
+            // and the pages an import batch dirties until it commits: 192 MiB
+            // keeps a million-volunteer import within its 500 MB (256 MiB was
+            // 5 % faster at 480 MB).
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone().pragma("cache_size", "-262144"))
+                .connect_with(options.clone().pragma("cache_size", "-196608"))
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(4)
