@@ -2,8 +2,8 @@
 //! (skills separated by `;`): every row goes through the registration rules,
 //! valid rows are stored in batches of [`BATCH_SIZE`] rows per transaction,
 //! ID numbers already registered are left alone (reported as unchanged), and
-//! a second row with the ID number of an earlier row of the same file is
-//! refused with `id_number_taken`.
+//! a second row with the ID number or the phone of an earlier row of the
+//! same file is refused with `id_number_taken` or `phone_taken`.
 
 use crate::batches::BatchReader;
 use crate::report::{ImportReport, RejectedRow};
@@ -36,8 +36,12 @@ type Writing = JoinHandle<zhiyuan_store::Result<Vec<ImportOutcome>>>;
 /// activation code through the outbox instead of a password.
 pub async fn import_volunteers(store: &Store, path: impl AsRef<Path>, today: NaiveDate) -> Result<ImportReport> {
     // The ID numbers seen so far, by their first 17 digits (the 18th is the
-    // check character they determine): 8 bytes per row of the file.
+    // check character they determine), and the phones (11 digits): 8 bytes
+    // each per row of the file. Refusing repeats here, in file order, means
+    // that the two batches being written at once never claim the same ID
+    // number or phone.
     let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen_phones: HashSet<u64> = HashSet::new();
     let mut reader = BatchReader::spawn(path.as_ref().to_path_buf(), &COLUMNS, BATCH_SIZE, move |row| {
         let number = row.number;
         let registration = check_row(row, today)?;
@@ -47,6 +51,14 @@ pub async fn import_volunteers(store: &Store, path: impl AsRef<Path>, today: Nai
                 column: "id_number",
                 code: "id_number_taken",
                 detail: "an earlier row of this file has the same ID number".into(),
+            });
+        }
+        if !seen_phones.insert(digits_key(registration.phone.as_str())) {
+            return Err(RejectedRow {
+                row: number,
+                column: "phone",
+                code: "phone_taken",
+                detail: "an earlier row of this file has the same phone number".into(),
             });
         }
         Ok(registration)
@@ -121,11 +133,13 @@ fn check_row(row: Row<6>, today: NaiveDate) -> std::result::Result<Registration,
 
 /// The first 17 digits of a checked ID number as a number.
 fn id_key(registration: &Registration) -> u64 {
-    registration
-        .id_number
-        .as_str()
+    digits_key(registration.id_number.as_str().get(..17).unwrap_or_default())
+}
+
+/// A checked string of at most 19 decimal digits as a number.
+fn digits_key(digits: &str) -> u64 {
+    digits
         .bytes()
-        .take(17)
         .fold(0u64, |key, digit| key * 10 + u64::from(digit.wrapping_sub(b'0')))
 }
 
@@ -176,6 +190,7 @@ mod tests {
         let registration = check_row(row(&id, "医疗; 法律;"), today()).unwrap();
         assert_eq!(registration.skills, ["医疗", "法律"]);
         assert_eq!(id_key(&registration), id[..17].parse::<u64>().unwrap());
+        assert_eq!(digits_key(registration.phone.as_str()), 13_912_345_678);
     }
 
     #[test]
