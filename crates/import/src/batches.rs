@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Batches read ahead of the one being stored.
-const READ_AHEAD: usize = 2;
+const READ_AHEAD: usize = 1;
 
 /// Checked rows (with their row numbers) and the rows refused while reading.
 #[derive(Debug)]

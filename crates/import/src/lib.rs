@@ -26,4 +26,4 @@ pub use report::{ImportReport, RejectedRow};
 pub use volunteers::import_volunteers;
 
 /// Rows written per store transaction.
-pub const BATCH_SIZE: usize = 5_000;
+pub const BATCH_SIZE: usize = 20_000;

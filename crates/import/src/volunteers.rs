@@ -2,16 +2,17 @@
 //! (skills separated by `;`): every row goes through the registration rules,
 //! valid rows are stored in batches of [`BATCH_SIZE`] rows per transaction,
 //! ID numbers already registered are left alone (reported as unchanged), and
-//! a second row with the ID number of an earlier row of the same file is
-//! refused with `id_number_taken`.
+//! a second row with the ID number or the phone of an earlier row of the
+//! same file is refused with `id_number_taken` or `phone_taken`.
 
 use crate::batches::BatchReader;
 use crate::report::{ImportReport, RejectedRow};
 use crate::table::{Column, Row};
-use crate::{BATCH_SIZE, Result};
+use crate::{BATCH_SIZE, ImportError, Result};
 use chrono::NaiveDate;
 use std::collections::HashSet;
 use std::path::Path;
+use tokio::task::JoinHandle;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::volunteer::{Registration, RegistrationInput, register};
 use zhiyuan_store::Store;
@@ -27,13 +28,20 @@ pub const COLUMNS: [Column; 6] = [
     Column::optional("skills"),
 ];
 
+/// A batch being written to the store on its own task.
+type Writing = JoinHandle<zhiyuan_store::Result<Vec<ImportOutcome>>>;
+
 /// Imports the volunteer file at `path` (`.csv` or `.xlsx`), checking ages
 /// and birth dates as of `today` (China time). Imported volunteers get an
 /// activation code through the outbox instead of a password.
 pub async fn import_volunteers(store: &Store, path: impl AsRef<Path>, today: NaiveDate) -> Result<ImportReport> {
     // The ID numbers seen so far, by their first 17 digits (the 18th is the
-    // check character they determine): 8 bytes per row of the file.
+    // check character they determine), and the phones (11 digits): 8 bytes
+    // each per row of the file. Refusing repeats here, in file order, means
+    // that the two batches being written at once never claim the same ID
+    // number or phone.
     let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen_phones: HashSet<u64> = HashSet::new();
     let mut reader = BatchReader::spawn(path.as_ref().to_path_buf(), &COLUMNS, BATCH_SIZE, move |row| {
         let number = row.number;
         let registration = check_row(row, today)?;
@@ -45,26 +53,63 @@ pub async fn import_volunteers(store: &Store, path: impl AsRef<Path>, today: Nai
                 detail: "an earlier row of this file has the same ID number".into(),
             });
         }
+        if !seen_phones.insert(digits_key(registration.phone.as_str())) {
+            return Err(RejectedRow {
+                row: number,
+                column: "phone",
+                code: "phone_taken",
+                detail: "an earlier row of this file has the same phone number".into(),
+            });
+        }
         Ok(registration)
     });
     let now = zhiyuan_store::now_ms();
     let mut report = ImportReport::default();
+    // Two batches are stored at once: while one holds the database, the
+    // next is sealed and checked (and on PostgreSQL, writes what does not
+    // wait on the volunteer-number counters). Outcomes are taken in order.
+    let mut writing: Option<(Vec<u64>, Writing)> = None;
     while let Some(batch) = reader.next().await? {
         report.rejected.extend(batch.rejected);
         let (numbers, registrations): (Vec<u64>, Vec<Registration>) = batch.rows.into_iter().unzip();
-        let outcomes = store.import_volunteers(&registrations, now).await?;
-        for (number, outcome) in numbers.into_iter().zip(outcomes) {
-            match outcome {
-                ImportOutcome::Inserted { .. } => report.imported += 1,
-                ImportOutcome::Unchanged => report.unchanged += 1,
-                ImportOutcome::Rejected(error) => {
-                    let column = column_of(&error);
-                    report.rejected.push(RejectedRow::from_rule(number, column, error));
-                }
+        let store = store.clone();
+        let write = tokio::spawn(async move { store.import_volunteers(&registrations, now).await });
+        if let Some((numbers, previous)) = writing.replace((numbers, write)) {
+            tally(&mut report, numbers, stored(path.as_ref(), previous).await?);
+        }
+    }
+    if let Some((numbers, last)) = writing {
+        tally(&mut report, numbers, stored(path.as_ref(), last).await?);
+    }
+    Ok(report.finish())
+}
+
+/// The outcomes of a batch written on its own task.
+async fn stored(path: &Path, write: Writing) -> Result<Vec<ImportOutcome>> {
+    match write.await {
+        Ok(outcomes) => Ok(outcomes?),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Cancelled: the runtime is shutting down.
+        Err(error) => Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(error),
+        }),
+    }
+}
+
+/// Counts a stored batch's outcomes into the report; `numbers` are the
+/// batch's row numbers.
+fn tally(report: &mut ImportReport, numbers: Vec<u64>, outcomes: Vec<ImportOutcome>) {
+    for (number, outcome) in numbers.into_iter().zip(outcomes) {
+        match outcome {
+            ImportOutcome::Inserted { .. } => report.imported += 1,
+            ImportOutcome::Unchanged => report.unchanged += 1,
+            ImportOutcome::Rejected(error) => {
+                let column = column_of(&error);
+                report.rejected.push(RejectedRow::from_rule(number, column, error));
             }
         }
     }
-    Ok(report.finish())
 }
 
 /// Applies the registration rules to one row.
@@ -88,11 +133,13 @@ fn check_row(row: Row<6>, today: NaiveDate) -> std::result::Result<Registration,
 
 /// The first 17 digits of a checked ID number as a number.
 fn id_key(registration: &Registration) -> u64 {
-    registration
-        .id_number
-        .as_str()
+    digits_key(registration.id_number.as_str().get(..17).unwrap_or_default())
+}
+
+/// A checked string of at most 19 decimal digits as a number.
+fn digits_key(digits: &str) -> u64 {
+    digits
         .bytes()
-        .take(17)
         .fold(0u64, |key, digit| key * 10 + u64::from(digit.wrapping_sub(b'0')))
 }
 
@@ -143,6 +190,7 @@ mod tests {
         let registration = check_row(row(&id, "医疗; 法律;"), today()).unwrap();
         assert_eq!(registration.skills, ["医疗", "法律"]);
         assert_eq!(id_key(&registration), id[..17].parse::<u64>().unwrap());
+        assert_eq!(digits_key(registration.phone.as_str()), 13_912_345_678);
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! transfers, consents, and appeals against a taken ID number.
 
 use crate::{
-    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, rows_per_statement,
-    subtree_bounds, values_sql, write_tx,
+    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, reserve_ids,
+    rows_per_statement, subtree_bounds, values_sql, write_tx,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::volunteer::{
@@ -230,6 +230,20 @@ impl Store {
     ) -> Result<Vec<ImportOutcome>> {
         let sealed: Vec<SealedRegistration> = registrations.iter().map(|r| self.seal_registration(r)).collect();
         let month = zhiyuan_domain::time::china_date(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
+        // One-time activation codes of imported logins: hashed on the login,
+        // sent through the outbox (made for every row before the transaction;
+        // rows that are refused just drop theirs).
+        let messages: Vec<Option<(Vec<u8>, String)>> = sealed
+            .iter()
+            .map(|row| {
+                matches!(login, NewLogin::Imported).then(|| {
+                    let code = crate::audit::activation_code();
+                    let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
+                    let code_hash = crate::audit::activation_code_hash(&self.vault, &row.phone_hash, &code);
+                    (code_hash, self.vault.seal(&payload))
+                })
+            })
+            .collect();
         let placeholders = self.placeholders();
         let outcomes = write_tx!(self, tx => {
             // Region paths, once per distinct region of the batch.
@@ -244,18 +258,22 @@ impl Store {
                     paths.insert(code, path);
                 }
             }
-            // ID numbers and phones already stored.
+            // ID numbers and phones already stored. These statements are
+            // planned for each set of values (not kept prepared): a plan kept
+            // from the first batch, made while the tables were nearly empty,
+            // scans the whole table on PostgreSQL instead of probing the
+            // unique index (seconds per statement at a million rows).
             let mut stored_ids: HashSet<Vec<u8>> = HashSet::new();
             let mut stored_phones: HashSet<Vec<u8>> = HashSet::new();
             for chunk in sealed.chunks(rows_per_statement(1)) {
                 let sql = in_list_sql(placeholders, "SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
                 for row in chunk {
                     query = query.bind(&row.id_hash);
                 }
                 stored_ids.extend(query.fetch_all(&mut *tx).await?);
                 let sql = in_list_sql(placeholders, "SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
                 for row in chunk {
                     query = query.bind(&row.phone_hash);
                 }
@@ -281,8 +299,71 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
+            // Logins and outbox messages, then volunteer records and skills.
+            // The ids are drawn first, so the inserts need no RETURNING.
+            let user_ids = reserve_ids!(self, tx, "users", accepted.len());
+            let volunteer_ids = reserve_ids!(self, tx, "volunteers", accepted.len());
+            let new_rows: Vec<(usize, i64, i64)> = accepted
+                .iter()
+                .zip(user_ids.iter().zip(&volunteer_ids))
+                .map(|(&index, (&user_id, &volunteer_id))| (index, user_id, volunteer_id))
+                .collect();
+            for chunk in new_rows.chunks(rows_per_statement(9)) {
+                let sql = values_sql(
+                    placeholders,
+                    "INSERT INTO users (id, phone_hash, phone_sealed, display_name, password_hash, created_at, \
+                     password_changed_at, activation_code_hash, activation_expires_at) VALUES ",
+                    9,
+                    chunk.len(),
+                    "",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &(index, user_id, _) in chunk {
+                    let row = &sealed[index];
+                    query = query
+                        .bind(user_id)
+                        .bind(&row.phone_hash)
+                        .bind(&row.phone_sealed)
+                        .bind(&row.registration.name)
+                        .bind(match login {
+                            NewLogin::Registered(hash) => hash.map(str::to_string),
+                            NewLogin::Imported => None,
+                        })
+                        .bind(now)
+                        .bind(now)
+                        .bind(messages[index].as_ref().map(|(code_hash, _)| code_hash.clone()))
+                        .bind(messages[index].is_some().then_some(now + crate::audit::ACTIVATION_VALID_MS));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            let messaged: Vec<usize> = accepted.iter().copied().filter(|&index| messages[index].is_some()).collect();
+            for chunk in messaged.chunks(rows_per_statement(6)) {
+                let sql = values_sql(
+                    placeholders,
+                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ",
+                    6,
+                    chunk.len(),
+                    "",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &index in chunk {
+                    let row = &sealed[index];
+                    query = query
+                        .bind(now)
+                        .bind("sms")
+                        .bind(&row.phone_hash)
+                        .bind(&row.phone_sealed)
+                        .bind("activation_code")
+                        .bind(messages[index].as_ref().map(|(_, payload)| payload.clone()));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            // Volunteer numbers, drawn from the counter rows after the logins
+            // and messages are written, so that a concurrent batch (PostgreSQL)
+            // waits on these rows for as short a time as possible; counties
+            // in code order, so that two batches lock them in the same order.
             let mut numbers: HashMap<usize, String> = HashMap::new();
-            let mut by_county: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut by_county: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for &index in &accepted {
                 if let Some(county) = sealed[index].registration.region.county() {
                     by_county.entry(county.as_str().to_string()).or_default().push(index);
@@ -308,63 +389,23 @@ impl Store {
                     numbers.insert(index, volunteer_no::compose(county, month, sequence));
                 }
             }
-            // One-time activation codes: hashed on the login, sent through the outbox.
-            let mut messages: HashMap<usize, (Vec<u8>, String)> = HashMap::new();
-            for &index in accepted.iter().filter(|_| matches!(login, NewLogin::Imported)) {
-                let row = &sealed[index];
-                let code = crate::audit::activation_code();
-                let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
-                let code_hash = crate::audit::activation_code_hash(&self.vault, &row.phone_hash, &code);
-                messages.insert(index, (code_hash, self.vault.seal(&payload)));
-            }
-            // Logins, then volunteer records, skills and outbox messages.
-            let mut user_of_phone: HashMap<Vec<u8>, i64> = HashMap::new();
-            for chunk in accepted.chunks(rows_per_statement(8)) {
+            for chunk in new_rows.chunks(rows_per_statement(20)) {
                 let sql = values_sql(
                     placeholders,
-                    "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, \
-                     password_changed_at, activation_code_hash, activation_expires_at) VALUES ",
-                    8,
-                    chunk.len(),
-                    " RETURNING id, phone_hash",
-                );
-                let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
-                    let row = &sealed[index];
-                    query = query
-                        .bind(&row.phone_hash)
-                        .bind(&row.phone_sealed)
-                        .bind(&row.registration.name)
-                        .bind(match login {
-                            NewLogin::Registered(hash) => hash.map(str::to_string),
-                            NewLogin::Imported => None,
-                        })
-                        .bind(now)
-                        .bind(now)
-                        .bind(messages.get(&index).map(|(code_hash, _)| code_hash.clone()))
-                        .bind(messages.contains_key(&index).then_some(now + crate::audit::ACTIVATION_VALID_MS));
-                }
-                for (user_id, phone_hash) in query.fetch_all(&mut *tx).await? {
-                    user_of_phone.insert(phone_hash, user_id);
-                }
-            }
-            let mut volunteer_of_user: HashMap<i64, i64> = HashMap::new();
-            for chunk in accepted.chunks(rows_per_statement(19)) {
-                let sql = values_sql(
-                    placeholders,
-                    "INSERT INTO volunteers (user_id, volunteer_no, name, id_hash, id_sealed, id_masked, \
+                    "INSERT INTO volunteers (id, user_id, volunteer_no, name, id_hash, id_sealed, id_masked, \
                      phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
                      rural, skills, guardian_name, guardian_phone_sealed, registered_at) VALUES ",
-                    19,
+                    20,
                     chunk.len(),
-                    " RETURNING id, user_id",
+                    "",
                 );
-                let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &(index, user_id, volunteer_id) in chunk {
                     let row = &sealed[index];
                     let registration = row.registration;
                     query = query
-                        .bind(user_of_phone.get(&row.phone_hash).copied())
+                        .bind(volunteer_id)
+                        .bind(user_id)
                         .bind(numbers.get(&index).cloned())
                         .bind(&registration.name)
                         .bind(&row.id_hash)
@@ -384,18 +425,13 @@ impl Store {
                         .bind(row.guardian_phone_sealed.clone())
                         .bind(now);
                 }
-                for (volunteer_id, user_id) in query.fetch_all(&mut *tx).await? {
-                    volunteer_of_user.insert(user_id, volunteer_id);
-                }
+                query.execute(&mut *tx).await?;
             }
-            let skills: Vec<(i64, &str)> = accepted
+            let skills: Vec<(i64, &str)> = new_rows
                 .iter()
-                .filter_map(|&index| {
-                    let row = &sealed[index];
-                    let volunteer_id = user_of_phone.get(&row.phone_hash).and_then(|u| volunteer_of_user.get(u))?;
-                    Some(row.registration.skills.iter().map(move |skill| (*volunteer_id, skill.as_str())))
+                .flat_map(|&(index, _, volunteer_id)| {
+                    sealed[index].registration.skills.iter().map(move |skill| (volunteer_id, skill.as_str()))
                 })
-                .flatten()
                 .collect();
             for chunk in skills.chunks(rows_per_statement(2)) {
                 let sql = values_sql(placeholders, "INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ", 2, chunk.len(), "");
@@ -405,31 +441,7 @@ impl Store {
                 }
                 query.execute(&mut *tx).await?;
             }
-            let messaged: Vec<usize> = accepted.iter().copied().filter(|index| messages.contains_key(index)).collect();
-            for chunk in messaged.chunks(rows_per_statement(6)) {
-                let sql = values_sql(
-                    placeholders,
-                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ",
-                    6,
-                    chunk.len(),
-                    "",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
-                    let row = &sealed[index];
-                    query = query
-                        .bind(now)
-                        .bind("sms")
-                        .bind(&row.phone_hash)
-                        .bind(&row.phone_sealed)
-                        .bind("activation_code")
-                        .bind(messages.get(&index).map(|(_, payload)| payload.clone()));
-                }
-                query.execute(&mut *tx).await?;
-            }
-            for &index in &accepted {
-                let user_id = user_of_phone.get(&sealed[index].phone_hash).copied().unwrap_or_default();
-                let volunteer_id = volunteer_of_user.get(&user_id).copied().unwrap_or_default();
+            for &(index, user_id, volunteer_id) in &new_rows {
                 if let NewLogin::Registered(_) = login {
                     let number = numbers.get(&index).cloned().unwrap_or_default();
                     audit_entry!(tx, now, Some(user_id), "volunteer.register", "volunteer", volunteer_id.to_string(), number);
