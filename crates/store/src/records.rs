@@ -658,14 +658,16 @@ macro_rules! close_sign_outs {
             }
             let open: HashMap<i64, ServiceRecord> =
                 query.fetch_all(&mut *$tx).await?.into_iter().map(|r| (r.id, r)).collect();
-            // The volunteers' closed records that occupy time around the spans.
+            // The volunteers' closed records that occupy time around the spans
+            // (`is_open <> TRUE`, not `= FALSE`, so that SQLite looks them up by
+            // volunteer instead of scanning every closed record).
             let earliest = outs.iter().map(|(_, o)| o.span.from.timestamp_millis()).min().unwrap_or(0);
             let latest = outs.iter().map(|(_, o)| o.span.to.timestamp_millis()).max().unwrap_or(0);
             let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
             let others_sql = in_list_sql(
                 placeholders,
                 &format!(
-                    "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open = FALSE \
+                    "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open <> TRUE \
                      AND state IN ({occupying}) AND from_at < {latest} AND to_at > {earliest} AND volunteer_id IN "
                 ),
                 outs.len(),
