@@ -5,8 +5,8 @@
 
 use crate::activities::Activity;
 use crate::{
-    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, read_conn, rows_per_statement,
-    values_sql, write_tx,
+    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, in_list_sql, read_conn,
+    rows_per_statement, values_sql, write_tx,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -277,6 +277,39 @@ macro_rules! append_ledger {
     };
 }
 
+/// How a closing record is written: its span fitted among the volunteer's
+/// other records of that day, its minutes, note and supervision flags.
+struct Close {
+    kept: Interval,
+    minutes: i64,
+    note: String,
+    flags: String,
+    flagged: bool,
+}
+
+impl Close {
+    fn fit(span: Interval, others: &[Interval], mut note: String, flags: Vec<String>) -> Self {
+        let fitted = hours::fit_among(span, others);
+        let kept = match &fitted {
+            Fitted::Whole(kept) | Fitted::Trimmed { kept, .. } => *kept,
+            Fitted::Refused { .. } => Interval::new(span.from, span.from),
+        };
+        if let Some(reason) = fitted.reason() {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(reason);
+        }
+        Close {
+            kept,
+            minutes: fitted.minutes(),
+            note,
+            flagged: !flags.is_empty(),
+            flags: flags.join(","),
+        }
+    }
+}
+
 /// Fits a closing record among the volunteer's other records that occupy
 /// time on that day, and writes its span, minutes and flags.
 macro_rules! close_record {
@@ -297,30 +330,18 @@ macro_rules! close_record {
             .fetch_all(&mut *$tx)
             .await?;
             let others: Vec<Interval> = others.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
-            let fitted = hours::fit_among(span, &others);
-            let kept = match &fitted {
-                Fitted::Whole(kept) | Fitted::Trimmed { kept, .. } => *kept,
-                Fitted::Refused { .. } => Interval::new(span.from, span.from),
-            };
-            let mut note: String = $note_prefix.to_string();
-            if let Some(reason) = fitted.reason() {
-                if !note.is_empty() {
-                    note.push_str("; ");
-                }
-                note.push_str(reason);
-            }
-            let flags: Vec<String> = $flags;
+            let close = Close::fit(span, &others, $note_prefix.to_string(), $flags);
             let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
                  note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9 RETURNING {RECORD_COLUMNS}"
             )))
             .bind($signed_out)
-            .bind(kept.from.timestamp_millis())
-            .bind(kept.to.timestamp_millis())
-            .bind(fitted.minutes())
-            .bind(&note)
-            .bind(flags.join(","))
-            .bind(!flags.is_empty())
+            .bind(close.kept.from.timestamp_millis())
+            .bind(close.kept.to.timestamp_millis())
+            .bind(close.minutes)
+            .bind(&close.note)
+            .bind(&close.flags)
+            .bind(close.flagged)
             .bind($now)
             .bind(record.id)
             .fetch_one(&mut *$tx)
@@ -376,6 +397,45 @@ fn replayed() -> StoreError {
     .into()
 }
 
+/// The supervision flags of a sign-out closing the open record `$record_id`
+/// (`$pinged` pings stored for it): track anomalies and a shared device.
+macro_rules! sign_out_flags {
+    ($tx:ident, $write:expr, $activity:expr, $record_id:expr, $pinged:expr) => {
+        async {
+            let write: &AttendanceWrite = $write;
+            let activity: &Activity = $activity;
+            let pings: Vec<(i64, f64, f64, f64)> = if $pinged > 0 {
+                sqlx::query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
+                    .bind($record_id)
+                    .fetch_all(&mut *$tx)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
+                .iter()
+                .map(|a| a.code().to_string())
+                .collect();
+            if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
+                let others: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT DISTINCT volunteer_id FROM attendance WHERE activity_id = $1 AND device_id = $2 AND volunteer_id <> $3",
+                )
+                .bind(write.activity_id)
+                .bind(device)
+                .bind(write.volunteer_id)
+                .fetch_all(&mut *$tx)
+                .await?;
+                let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
+                flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
+            }
+            flags.sort();
+            flags.dedup();
+            Ok::<Vec<String>, StoreError>(flags)
+        }
+        .await
+    };
+}
+
 /// Persists one accepted attendance claim inside the transaction `$tx` (a
 /// savepoint of a batch): a sign-in opens a record, a sign-out closes it
 /// (capped, fitted, checked by supervision). Refuses `not_signed_up`,
@@ -389,9 +449,10 @@ fn replayed() -> StoreError {
 /// sign-in to close at midnight, yields [`Claimed::NeedsSavepoint`] before
 /// writing so that the caller runs the claim again inside a savepoint. With
 /// `$defer`, a plain sign-in (no open record, not manual) that passed every
-/// check yields [`Claimed::SignInDeferred`] instead of writing, and a
-/// sign-out (not manual) [`Claimed::RowDeferred`] without its attendance row:
-/// the batch inserts those together (`flush_claims!`).
+/// check yields [`Claimed::SignInDeferred`] instead of writing, and so does
+/// a sign-out (not manual) of today's open sign-in
+/// ([`Claimed::SignOutDeferred`], with its span and flags): the batch writes
+/// those together (`flush_claims!`).
 macro_rules! attendance_claim {
     ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr) => {
         async {
@@ -403,10 +464,12 @@ macro_rules! attendance_claim {
             let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
             // The sign-up, whether this volunteer used the token already and
             // whether a sign-in is open, in one round trip.
-            let (status, used, any_open, pinged): (Option<String>, Option<i64>, Option<i64>, i64) = sqlx::query_as(
+            type Checks = (Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
+            let (status, used, any_open, open_since, pinged): Checks = sqlx::query_as(
                 "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
                  (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4), \
                  (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
+                 (SELECT MIN(signed_in_at) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
                  (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
                     (SELECT id FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE))",
             )
@@ -422,6 +485,18 @@ macro_rules! attendance_claim {
             }
             if write.accepted.token_step.is_some() && used.is_some() {
                 return Err(replayed());
+            }
+            // A plain sign-out of today's open sign-in: checked here, closed
+            // with the batch's other sign-outs (`close_sign_outs!`).
+            if defer
+                && write.kind == AttendanceKind::Out
+                && write.method != CheckinMethod::Manual
+                && let (Some(record_id), Some(since)) = (any_open, open_since)
+                && since >= claim_day_start
+            {
+                let span = hours::counted_span(instant(since), instant(write.claimed_at), activity.window())?;
+                let flags = sign_out_flags!($tx, write, activity, record_id, pinged)?;
+                return Ok(Claimed::SignOutDeferred(Box::new(DeferredOut { record_id, span, flags })));
             }
             // The open sign-in itself (locked on PostgreSQL) only when there is one.
             let open: Option<ServiceRecord> = match any_open {
@@ -483,41 +558,13 @@ macro_rules! attendance_claim {
                     let signed_in = instant(open.signed_in_at);
                     let signed_out = instant(write.claimed_at);
                     let span = hours::counted_span(signed_in, signed_out, activity.window())?;
-                    let pings: Vec<(i64, f64, f64, f64)> = if pinged > 0 {
-                        sqlx::query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
-                            .bind(open.id)
-                            .fetch_all(&mut *$tx)
-                            .await?
-                    } else {
-                        Vec::new()
-                    };
-                    let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
-                        .iter()
-                        .map(|a| a.code().to_string())
-                        .collect();
-                    if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
-                        let others: Vec<(i64,)> = sqlx::query_as(
-                            "SELECT DISTINCT volunteer_id FROM attendance WHERE activity_id = $1 AND device_id = $2 AND volunteer_id <> $3",
-                        )
-                        .bind(write.activity_id)
-                        .bind(device)
-                        .bind(write.volunteer_id)
-                        .fetch_all(&mut *$tx)
-                        .await?;
-                        let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
-                        flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
-                    }
-                    flags.sort();
-                    flags.dedup();
+                    let flags = sign_out_flags!($tx, write, activity, open.id, pinged)?;
                     let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
                     let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
                     append_ledger!($tx, &event)?;
                     closed
                 }
             };
-            if defer && write.method != CheckinMethod::Manual {
-                return Ok(Claimed::RowDeferred(Box::new(record)));
-            }
             let (lat, lon, accuracy) = match write.fix {
                 Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
                 None => (None, None, None),
@@ -554,13 +601,22 @@ macro_rules! attendance_claim {
     };
 }
 
+/// A sign-out checked by `attendance_claim!` and waiting for
+/// `close_sign_outs!`: the open record it closes, the span it counts
+/// (capped to the activity) and its supervision flags.
+struct DeferredOut {
+    record_id: i64,
+    span: Interval,
+    flags: Vec<String>,
+}
+
 /// What became of one claim run by `attendance_claim!`.
 enum Claimed {
     Written(Box<ServiceRecord>),
     /// A plain sign-in that passed every check, left for the batch's multi-row insert.
     SignInDeferred,
-    /// Written but for its attendance row, left for the batch's multi-row insert.
-    RowDeferred(Box<ServiceRecord>),
+    /// A plain sign-out that passed every check, left for the batch's set-based close.
+    SignOutDeferred(Box<DeferredOut>),
     /// A stale sign-in must be closed first: run the claim again inside a savepoint.
     NeedsSavepoint,
 }
@@ -573,18 +629,220 @@ const ATTENDANCE_INSERT: &str = "INSERT INTO attendance (activity_id, volunteer_
      received_at, token_step, lat, lon, accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ";
 const ATTENDANCE_INSERT_COLUMNS: usize = 15;
 
-/// Stores the deferred sign-ins (`$pending`, indexes into `$claims`): their
-/// records with one multi-row `INSERT ... RETURNING`, then their attendance
-/// rows, and those of the claims in `$rows` (written but for that row), with
-/// another, a few hundred parameters per statement; fills the sign-ins'
-/// outcomes and empties both lists. Each row is what `attendance_claim!`
-/// would have written for it.
+/// Closes the deferred sign-outs (`$outs`, distinct volunteers) as
+/// `attendance_claim!` would close each, with a few set-based statements:
+/// their open records read at once (locked on PostgreSQL), the volunteers'
+/// other records of those days read at once, every close in one `UPDATE ...
+/// FROM (VALUES ...)`, the ledger heads created or read in one upsert, the
+/// chained entries inserted in one statement and the heads moved in one (a
+/// close moves no minutes, so no totals). Fills the sign-outs' outcomes. A
+/// record that changed since its check (another process) fails the batch,
+/// which is then written again claim by claim.
+macro_rules! close_sign_outs {
+    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr, $outs:expr, $outcomes:expr) => {
+        async {
+            let claims: &[&BatchedClaim] = $claims;
+            let outs: &[(usize, DeferredOut)] = $outs;
+            let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
+            let placeholders: Placeholders = $placeholders;
+            let lock: &str = $lock;
+            let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
+            let open_sql = in_list_sql(
+                placeholders,
+                &format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE is_open = TRUE AND id IN "),
+                outs.len(),
+            ) + lock;
+            let mut query = sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(open_sql));
+            for (_, out) in outs {
+                query = query.bind(out.record_id);
+            }
+            let open: HashMap<i64, ServiceRecord> =
+                query.fetch_all(&mut *$tx).await?.into_iter().map(|r| (r.id, r)).collect();
+            // The volunteers' closed records that occupy time around the spans
+            // (`is_open <> TRUE`, not `= FALSE`, so that SQLite looks them up by
+            // volunteer instead of scanning every closed record).
+            let earliest = outs.iter().map(|(_, o)| o.span.from.timestamp_millis()).min().unwrap_or(0);
+            let latest = outs.iter().map(|(_, o)| o.span.to.timestamp_millis()).max().unwrap_or(0);
+            let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
+            let others_sql = in_list_sql(
+                placeholders,
+                &format!(
+                    "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open <> TRUE \
+                     AND state IN ({occupying}) AND from_at < {latest} AND to_at > {earliest} AND volunteer_id IN "
+                ),
+                outs.len(),
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(sqlx::AssertSqlSafe(others_sql));
+            for (index, _) in outs {
+                query = query.bind(claims[*index].write.volunteer_id);
+            }
+            let others = query.fetch_all(&mut *$tx).await?;
+            let mut closed: Vec<(usize, ServiceRecord)> = Vec::with_capacity(outs.len());
+            for (index, out) in outs {
+                let write = &claims[*index].write;
+                let record = open.get(&out.record_id).ok_or_else(changed)?;
+                if record.volunteer_id != write.volunteer_id || record.activity_id != write.activity_id {
+                    return Err(changed());
+                }
+                let span = out.span;
+                let around: Vec<Interval> = others
+                    .iter()
+                    .filter(|(id, volunteer, from, to)| {
+                        *volunteer == record.volunteer_id
+                            && *id != record.id
+                            && *from < span.to.timestamp_millis()
+                            && *to > span.from.timestamp_millis()
+                    })
+                    .map(|(_, _, from, to)| Interval::new(instant(*from), instant(*to)))
+                    .collect();
+                let close = Close::fit(span, &around, String::new(), out.flags.clone());
+                closed.push((
+                    *index,
+                    ServiceRecord {
+                        is_open: false,
+                        signed_out_at: Some(write.claimed_at),
+                        from_at: close.kept.from.timestamp_millis(),
+                        to_at: close.kept.to.timestamp_millis(),
+                        minutes: close.minutes,
+                        note: close.note,
+                        flags: close.flags,
+                        flagged: close.flagged,
+                        closed_at: Some(write.received_at),
+                        updated_at: write.received_at,
+                        ..record.clone()
+                    },
+                ));
+            }
+            for chunk in closed.chunks(rows_per_statement(CLOSE_COLUMNS)) {
+                let sql = values_sql(
+                    placeholders,
+                    "UPDATE service_records SET is_open = FALSE, signed_out_at = v.column2, from_at = v.column3, \
+                     to_at = v.column4, minutes = v.column5, note = v.column6, flags = v.column7, flagged = v.column8, \
+                     closed_at = v.column9, updated_at = v.column9 FROM (VALUES ",
+                    CLOSE_COLUMNS,
+                    chunk.len(),
+                    ") AS v WHERE service_records.id = v.column1",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (_, record) in chunk {
+                    query = query
+                        .bind(record.id)
+                        .bind(record.signed_out_at)
+                        .bind(record.from_at)
+                        .bind(record.to_at)
+                        .bind(record.minutes)
+                        .bind(record.note.clone())
+                        .bind(record.flags.clone())
+                        .bind(record.flagged)
+                        .bind(record.closed_at);
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            // The ledger heads, created at genesis if need be; the upsert locks
+            // them (PostgreSQL), in volunteer order.
+            let mut volunteers: Vec<i64> = closed.iter().map(|(_, r)| r.volunteer_id).collect();
+            volunteers.sort_unstable();
+            let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::with_capacity(volunteers.len());
+            for chunk in volunteers.chunks(rows_per_statement(2)) {
+                let rows = values_sql(placeholders, "", 2, chunk.len(), "").replace(')', ", 0, 0, 0, 0)");
+                let sql = "INSERT INTO volunteer_totals (volunteer_id, ledger_hash, credit_minutes, honor_minutes, records, \
+                           ledger_seq) VALUES "
+                    .to_string()
+                    + &rows
+                    + " ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
+                       RETURNING volunteer_id, ledger_seq, ledger_hash";
+                let mut query = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
+                for volunteer in chunk {
+                    query = query.bind(*volunteer).bind(ledger::GENESIS.to_vec());
+                }
+                for (volunteer, seq, hash) in query.fetch_all(&mut *$tx).await? {
+                    heads.insert(volunteer, (seq, hash.as_slice().try_into().unwrap_or(ledger::GENESIS)));
+                }
+            }
+            // Each close's entry, chained to its volunteer's head.
+            let mut entries: Vec<(EntryFields<'_>, [u8; 32], [u8; 32])> = Vec::with_capacity(closed.len());
+            for (index, record) in &closed {
+                let write = &claims[*index].write;
+                let (seq, previous) = heads.get(&record.volunteer_id).copied().ok_or_else(changed)?;
+                let fields = EntryFields {
+                    volunteer_id: record.volunteer_id,
+                    seq: seq + 1,
+                    record_id: record.id,
+                    event: "closed",
+                    state: &record.state,
+                    hour_kind: &record.hour_kind,
+                    minutes: record.minutes,
+                    effective_delta: 0,
+                    at_ms: write.received_at,
+                    actor_user_id: Some(write.by_user),
+                    reason: &record.note,
+                };
+                let hash = ledger::entry_hash(&previous, &fields);
+                entries.push((fields, previous, hash));
+            }
+            for chunk in entries.chunks(rows_per_statement(LEDGER_INSERT_COLUMNS)) {
+                let sql = values_sql(placeholders, LEDGER_INSERT, LEDGER_INSERT_COLUMNS, chunk.len(), "");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (fields, previous, hash) in chunk {
+                    query = query
+                        .bind(fields.volunteer_id)
+                        .bind(fields.seq)
+                        .bind(fields.record_id)
+                        .bind(fields.event)
+                        .bind(fields.state)
+                        .bind(fields.hour_kind)
+                        .bind(fields.minutes)
+                        .bind(fields.effective_delta)
+                        .bind(fields.at_ms)
+                        .bind(fields.actor_user_id)
+                        .bind(fields.reason)
+                        .bind(previous.to_vec())
+                        .bind(hash.to_vec());
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            for chunk in entries.chunks(rows_per_statement(3)) {
+                let sql = values_sql(
+                    placeholders,
+                    "UPDATE volunteer_totals SET ledger_seq = v.column2, ledger_hash = v.column3 FROM (VALUES ",
+                    3,
+                    chunk.len(),
+                    ") AS v WHERE volunteer_totals.volunteer_id = v.column1",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (fields, _, hash) in chunk {
+                    query = query.bind(fields.volunteer_id).bind(fields.seq).bind(hash.to_vec());
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            drop(entries);
+            for (index, record) in closed {
+                outcomes[index] = Some(Ok(record));
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
+/// Values per row of `close_sign_outs!`'s `UPDATE ... FROM (VALUES ...)`.
+const CLOSE_COLUMNS: usize = 9;
+const LEDGER_INSERT: &str = "INSERT INTO ledger_entries (volunteer_id, seq, record_id, event, state, hour_kind, minutes, \
+     effective_delta, at, actor_user, reason, prev_hash, hash) VALUES ";
+const LEDGER_INSERT_COLUMNS: usize = 13;
+
+/// Stores the deferred claims: the sign-ins (`$pending`, indexes into
+/// `$claims`) with one multi-row `INSERT ... RETURNING` for their records,
+/// the sign-outs (`$outs`) with `close_sign_outs!`, then the attendance rows
+/// of both with another multi-row insert, a few hundred parameters per
+/// statement; fills their outcomes and empties both lists. Each row is what
+/// `attendance_claim!` would have written for it.
 macro_rules! flush_claims {
-    ($tx:ident, $placeholders:expr, $claims:expr, $pending:expr, $rows:expr, $outcomes:expr) => {
+    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr, $pending:expr, $outs:expr, $outcomes:expr) => {
         async {
             let claims: &[&BatchedClaim] = $claims;
             let pending: &mut Vec<usize> = $pending;
-            let rows: &mut Vec<usize> = $rows;
+            let outs: &mut Vec<(usize, DeferredOut)> = $outs;
             let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
             let placeholders: Placeholders = $placeholders;
             let returning = format!(" RETURNING {RECORD_COLUMNS}");
@@ -639,7 +897,11 @@ macro_rules! flush_claims {
                     outcomes[index] = Some(Ok(record));
                 }
             }
-            rows.append(pending);
+            let mut rows: Vec<usize> = std::mem::take(pending);
+            if !outs.is_empty() {
+                close_sign_outs!($tx, $lock, placeholders, claims, outs.as_slice(), outcomes)?;
+                rows.extend(outs.drain(..).map(|(index, _)| index));
+            }
             for chunk in rows.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
                 let sql = values_sql(
                     placeholders,
@@ -674,7 +936,6 @@ macro_rules! flush_claims {
                 }
                 query.execute(&mut *$tx).await?;
             }
-            rows.clear();
             Ok::<(), StoreError>(())
         }
         .await
@@ -711,11 +972,10 @@ macro_rules! guarded_batch {
 
 /// The common case of [`guarded_batch!`] with fewer round trips: claims run
 /// without savepoints (a refusal comes before any write, see
-/// `attendance_claim!`), plain sign-ins and the attendance rows of
-/// sign-outs are inserted together with multi-row statements (before any
-/// later claim that could see them: the
-/// same volunteer and activity, or a sign-out with a device on that
-/// activity), a claim that must close a stale sign-in first gets its
+/// `attendance_claim!`), plain sign-ins and sign-outs are written together
+/// with set-based statements (before any later claim that could see them:
+/// the same volunteer and activity, a sign-out with a device on that
+/// activity, or any claim of a volunteer with a sign-out waiting), a claim that must close a stale sign-in first gets its
 /// savepoint, and any database error fails the batch, which the caller then
 /// writes again guarded, claim by claim.
 macro_rules! fast_batch {
@@ -723,25 +983,32 @@ macro_rules! fast_batch {
         let claims: &[&BatchedClaim] = $claims;
         let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
         let mut pending: Vec<usize> = Vec::new();
-        let mut rows: Vec<usize> = Vec::new();
+        let mut outs: Vec<(usize, DeferredOut)> = Vec::new();
         for (index, claim) in claims.iter().enumerate() {
             let write = &claim.write;
-            let depends = pending.iter().chain(&rows).any(|&i| {
+            let depends = pending.iter().chain(outs.iter().map(|(i, _)| i)).any(|&i| {
                 let earlier = &claims[i].write;
                 earlier.activity_id == write.activity_id
                     && (earlier.volunteer_id == write.volunteer_id
                         || (write.kind == AttendanceKind::Out && write.device_id.is_some()))
-            });
+            }) || outs
+                .iter()
+                .any(|(i, _)| claims[*i].write.volunteer_id == write.volunteer_id);
             if depends {
-                flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
+                flush_claims!(
+                    $tx,
+                    $lock,
+                    $placeholders,
+                    claims,
+                    &mut pending,
+                    &mut outs,
+                    &mut outcomes
+                )?;
             }
             match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
-                Ok(Claimed::RowDeferred(record)) => {
-                    outcomes[index] = Some(Ok(*record));
-                    rows.push(index);
-                }
+                Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
                 Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
                     match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
@@ -761,7 +1028,15 @@ macro_rules! fast_batch {
                 Err(other) => return Err(other),
             }
         }
-        flush_claims!($tx, $placeholders, claims, &mut pending, &mut rows, &mut outcomes)?;
+        flush_claims!(
+            $tx,
+            $lock,
+            $placeholders,
+            claims,
+            &mut pending,
+            &mut outs,
+            &mut outcomes
+        )?;
         $tx.commit().await?;
         outcomes
             .into_iter()

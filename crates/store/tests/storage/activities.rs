@@ -922,3 +922,135 @@ async fn projects_and_categories() {
         assert!(marked.demonstration_at.is_some());
     }
 }
+
+#[tokio::test]
+async fn sign_outs_of_a_batch_are_closed_together_as_one_by_one() {
+    let fast = sign_outs_in_one_batch(false).await;
+    let guarded = sign_outs_in_one_batch(true).await;
+    assert_eq!(fast, guarded);
+}
+
+/// What a batch of sign-outs left, per backend: each claim's code and record
+/// (volunteer, activity, open, from, to, minutes, note, flags).
+type ClosedRows = Vec<(
+    String,
+    Vec<(&'static str, Option<(i64, i64, bool, i64, i64, i64, String, String)>)>,
+)>;
+
+async fn sign_outs_in_one_batch(guarded: bool) -> ClosedRows {
+    let mut seen = Vec::new();
+    for (backend, store, _db) in stores().await {
+        let label = format!("{backend}, guarded {guarded}");
+        let (org, v) = org_and_volunteers(&store, 6).await;
+        let start = NOW + HOUR;
+        let first = create(&store, org, activity_input(start, 3, 10)).await;
+        let second = create(&store, org, activity_input(start, 3, 10)).await;
+        for volunteer in &v {
+            store.sign_up(first.id, *volunteer, NOW).await.unwrap();
+        }
+        // At the same time as the first (a clash sign-up refuses; records can still overlap).
+        zhiyuan_store::testing::approved_signups(&store, &second, &v, NOW)
+            .await
+            .unwrap();
+        let on =
+            |activity: &Activity, volunteer: i64, kind: AttendanceKind, when: i64, step: i64, device: Option<&str>| {
+                let mut write = claim(activity, volunteer, kind, when, Some(step));
+                write.device_id = device.map(str::to_string);
+                write
+            };
+        let before = [
+            on(&second, v[0], AttendanceKind::In, start, 1, None),
+            on(&second, v[0], AttendanceKind::Out, start + 2 * HOUR, 1, None),
+            on(&first, v[0], AttendanceKind::In, start + HOUR / 2, 1, None),
+            on(&first, v[1], AttendanceKind::In, start, 1, None),
+            on(&second, v[1], AttendanceKind::In, start, 1, None),
+            on(&first, v[2], AttendanceKind::In, start, 1, Some("phone-9")),
+            on(&first, v[3], AttendanceKind::In, start, 1, Some("phone-9")),
+            on(&first, v[4], AttendanceKind::In, start, 1, None),
+        ];
+        for write in &before {
+            let activity = if write.activity_id == first.id { &first } else { &second };
+            store.record_attendance(write, activity).await.unwrap();
+        }
+        let batch = vec![
+            // Trimmed by the volunteer's closed record of the other activity.
+            (
+                on(&first, v[0], AttendanceKind::Out, start + 3 * HOUR, 2, None),
+                first.clone(),
+            ),
+            // Two sign-outs of one volunteer: the second is fitted against the first.
+            (
+                on(&first, v[1], AttendanceKind::Out, start + 2 * HOUR, 2, None),
+                first.clone(),
+            ),
+            (
+                on(&second, v[1], AttendanceKind::Out, start + 2 * HOUR, 2, None),
+                second.clone(),
+            ),
+            (
+                on(&first, v[5], AttendanceKind::Out, start + HOUR, 2, None),
+                first.clone(),
+            ),
+            (
+                on(&first, v[3], AttendanceKind::Out, start + HOUR, 2, Some("phone-9")),
+                first.clone(),
+            ),
+            (
+                on(&first, v[4], AttendanceKind::Out, start + HOUR, 2, None),
+                first.clone(),
+            ),
+            (
+                on(&first, v[4], AttendanceKind::Out, start + HOUR, 2, None),
+                first.clone(),
+            ),
+            (
+                on(&first, v[2], AttendanceKind::Out, start + 3 * HOUR / 2, 2, None),
+                first.clone(),
+            ),
+        ];
+        let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+        let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+        assert_eq!(
+            codes,
+            ["ok", "ok", "ok", "not_checked_in", "ok", "ok", "token_replayed", "ok"],
+            "{label}"
+        );
+        let minutes: Vec<i64> = outcomes.iter().flatten().map(|r| r.minutes).collect();
+        assert_eq!(minutes, [60, 120, 0, 60, 60, 90], "{label}");
+        assert_eq!(outcomes[4].as_ref().unwrap().flags, "shared_device", "{label}");
+        // The answers are what is stored.
+        for record in outcomes.iter().flatten() {
+            assert_eq!(&store.require_record(record.id).await.unwrap(), record, "{label}");
+        }
+        assert_eq!(
+            zhiyuan_store::testing::attendance_rows(&store).await.unwrap(),
+            14,
+            "{label}"
+        );
+        let report = store.verify_ledger().await.unwrap();
+        assert!(report.broken.is_empty(), "{label}: {:?}", report.broken);
+        assert_eq!(report.entries, 7, "{label}");
+        let rows = outcomes
+            .iter()
+            .map(|o| {
+                (
+                    outcome_code(o),
+                    o.as_ref().ok().map(|r| {
+                        (
+                            v.iter().position(|x| *x == r.volunteer_id).unwrap() as i64,
+                            i64::from(r.activity_id == first.id),
+                            r.is_open,
+                            r.from_at,
+                            r.to_at,
+                            r.minutes,
+                            r.note.clone(),
+                            r.flags.clone(),
+                        )
+                    }),
+                )
+            })
+            .collect();
+        seen.push((backend.to_string(), rows));
+    }
+    seen
+}
