@@ -9,6 +9,7 @@
 //! another, since anyone may verify a certificate by its number.
 
 use crate::RuleError;
+use crate::record::RecordState;
 use crate::volunteer_no::mod11_2;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -240,7 +241,7 @@ pub fn compare(snapshot: &Snapshot, latest: &HashMap<i64, LedgerState>, chain_in
             None => found.push(Discrepancy::UnknownRecord {
                 record_id: record.record_id,
             }),
-            Some(now) if now.state != "effective" => found.push(Discrepancy::NoLongerEffective {
+            Some(now) if now.state != RecordState::Effective.as_str() => found.push(Discrepancy::NoLongerEffective {
                 record_id: record.record_id,
                 state: now.state.clone(),
             }),

@@ -6,6 +6,7 @@
 use crate::{Result, Store, StoreError, read_conn, write_tx};
 use chrono::NaiveDate;
 use zhiyuan_domain::certificate::{CertifiedRecord, Snapshot};
+use zhiyuan_domain::record::RecordState;
 
 /// An issued certificate as listed for its holder.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -26,9 +27,10 @@ impl Store {
             "SELECT r.id, r.service_day, a.title, c.label_zh, r.organization_id, o.name, r.hour_kind, r.minutes \
              FROM service_records r JOIN activities a ON a.id = r.activity_id \
              JOIN organizations o ON o.id = r.organization_id LEFT JOIN categories c ON c.code = a.category \
-             WHERE r.volunteer_id = $1 AND r.state = 'effective' ORDER BY r.service_day, r.id",
+             WHERE r.volunteer_id = $1 AND r.state = $2 ORDER BY r.service_day, r.id",
         )
         .bind(volunteer_id)
+        .bind(RecordState::Effective.as_str())
         .fetch_all(&mut *conn)
         .await?);
         rows.into_iter()

@@ -173,6 +173,27 @@ pub(crate) struct LedgerEvent<'a> {
     pub at: i64,
 }
 
+/// Binds one ledger entry's 13 values, in `LEDGER_INSERT`'s column order.
+macro_rules! bind_ledger_entry {
+    ($query:expr, $fields:expr, $previous:expr, $hash:expr) => {{
+        let fields: &EntryFields<'_> = $fields;
+        $query
+            .bind(fields.volunteer_id)
+            .bind(fields.seq)
+            .bind(fields.record_id)
+            .bind(fields.event)
+            .bind(fields.state)
+            .bind(fields.hour_kind)
+            .bind(fields.minutes)
+            .bind(fields.effective_delta)
+            .bind(fields.at_ms)
+            .bind(fields.actor_user_id)
+            .bind(fields.reason)
+            .bind($previous.to_vec())
+            .bind($hash.to_vec())
+    }};
+}
+
 /// Appends a ledger entry for the record's current state (after the change)
 /// and moves every total by `effective_delta`, inside the transaction.
 macro_rules! append_ledger {
@@ -206,25 +227,12 @@ macro_rules! append_ledger {
                 reason: e.reason,
             };
             let hash = ledger::entry_hash(&previous, &fields);
-            sqlx::query(
-                "INSERT INTO ledger_entries (volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, \
-                 at, actor_user, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(fields.volunteer_id)
-            .bind(fields.seq)
-            .bind(fields.record_id)
-            .bind(fields.event)
-            .bind(fields.state)
-            .bind(fields.hour_kind)
-            .bind(fields.minutes)
-            .bind(fields.effective_delta)
-            .bind(fields.at_ms)
-            .bind(fields.actor_user_id)
-            .bind(fields.reason)
-            .bind(previous.to_vec())
-            .bind(hash.to_vec())
-            .execute(&mut *$tx)
-            .await?;
+            let insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            )));
+            bind_ledger_entry!(insert, &fields, &previous, &hash)
+                .execute(&mut *$tx)
+                .await?;
             let honor = record.hour_kind == HourKind::Honor.as_str();
             let (credit_delta, honor_delta) = if honor { (0, e.effective_delta) } else { (e.effective_delta, 0) };
             let records_delta = e.effective_delta.signum();
@@ -784,20 +792,7 @@ macro_rules! close_sign_outs {
                 let sql = values_sql(placeholders, LEDGER_INSERT, LEDGER_INSERT_COLUMNS, chunk.len(), "");
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (fields, previous, hash) in chunk {
-                    query = query
-                        .bind(fields.volunteer_id)
-                        .bind(fields.seq)
-                        .bind(fields.record_id)
-                        .bind(fields.event)
-                        .bind(fields.state)
-                        .bind(fields.hour_kind)
-                        .bind(fields.minutes)
-                        .bind(fields.effective_delta)
-                        .bind(fields.at_ms)
-                        .bind(fields.actor_user_id)
-                        .bind(fields.reason)
-                        .bind(previous.to_vec())
-                        .bind(hash.to_vec());
+                    query = bind_ledger_entry!(query, fields, previous, hash);
                 }
                 query.execute(&mut *$tx).await?;
             }

@@ -46,12 +46,13 @@ impl Store {
     pub async fn file_report(&self, new: &NewReport, now: i64) -> Result<RecordReport> {
         let id: Option<i64> = write_tx!(self, tx => {
             let open: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM record_reports WHERE volunteer_id = $1 AND activity_id = $2 AND state = 'open' \
+                "SELECT id FROM record_reports WHERE volunteer_id = $1 AND activity_id = $2 AND state = $4 \
                  AND COALESCE(record_id, 0) = COALESCE($3, 0)",
             )
             .bind(new.volunteer_id)
             .bind(new.activity_id)
             .bind(new.record_id)
+            .bind(ReportState::Open.as_str())
             .fetch_optional(&mut *tx)
             .await?;
             match open {
@@ -59,7 +60,7 @@ impl Store {
                 None => Some(
                     sqlx::query_scalar(
                         "INSERT INTO record_reports (volunteer_id, activity_id, organization_id, record_id, kind, detail, \
-                         state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
+                         state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     )
                     .bind(new.volunteer_id)
                     .bind(new.activity_id)
@@ -67,6 +68,7 @@ impl Store {
                     .bind(new.record_id)
                     .bind(new.kind.as_str())
                     .bind(&new.detail)
+                    .bind(ReportState::Open.as_str())
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?,

@@ -23,7 +23,6 @@ use zhiyuan_domain::certificate::{
 use zhiyuan_domain::hours::hours_of;
 use zhiyuan_domain::setting::{CERTIFICATE_CONTACT, CERTIFICATE_PERSON_IN_CHARGE};
 use zhiyuan_domain::time::{china_date, from_epoch_ms, parse_date};
-use zhiyuan_store::volunteers::Volunteer;
 use zhiyuan_store::{StoreError, now_ms, parse_id};
 
 /// The identity document every registered volunteer has.
@@ -116,6 +115,7 @@ pub async fn issue_certificate(
         .volunteer(volunteer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    let county = volunteer.region_code.get(..6).unwrap_or(&volunteer.region_code);
     let organization = match request
         .organization_id
         .as_deref()
@@ -159,7 +159,7 @@ pub async fn issue_certificate(
     let issuer = CertifiedIssuer {
         name: match &organization {
             Some(o) => o.name.clone(),
-            None => platform_name(state, &volunteer).await?,
+            None => platform_name(state, county).await?,
         },
         person_in_charge: setting_or_dash(state, CERTIFICATE_PERSON_IN_CHARGE).await?,
         handling_officer: if is_self {
@@ -169,7 +169,6 @@ pub async fn issue_certificate(
         },
         contact: setting_or_dash(state, CERTIFICATE_CONTACT).await?,
     };
-    let county = volunteer.region_code.get(..6).unwrap_or(&volunteer.region_code);
     let mut snapshot = Snapshot {
         number: String::new(),
         issued_on: today,
@@ -201,8 +200,7 @@ pub async fn issue_certificate(
 /// The issuer when no organization is named: the civilization practice
 /// center (新时代文明实践中心) of the volunteer's county, which runs the
 /// platform there.
-async fn platform_name(state: &AppState, volunteer: &Volunteer) -> ApiResult<String> {
-    let county = volunteer.region_code.get(..6).unwrap_or(&volunteer.region_code);
+async fn platform_name(state: &AppState, county: &str) -> ApiResult<String> {
     let name = state.store.region(county).await?.map(|r| r.name).unwrap_or_default();
     Ok(format!("{name}新时代文明实践中心"))
 }
