@@ -1,17 +1,16 @@
 //! Accounts: users (phone login, password hash), role grants with scopes,
 //! sessions stored as token hashes; imported accounts carry a one-time activation code hash until a password is set.
 //!
-//! What a user id resolves to for a session (user, grants, volunteer) is
-//! kept in a small per-process cache ([`SessionUsers`]); the session row
-//! itself is read on every request, so logout and a password change end a
-//! session at once, everywhere.
+//! The session path keeps small per-process caches ([`SessionCaches`]): a
+//! live session for 2 s and what its user id resolves to (user, grants,
+//! volunteer) for 5 s. A logout, password change or grant through this
+//! process retires them at once; through another process, they take effect
+//! here within those bounds.
 
+use crate::cache::RecentReads;
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_domain::role::{Grant, Role, ScopeKind};
@@ -43,45 +42,51 @@ struct GrantRow {
 }
 
 const USER_COLUMNS: &str = "id, display_name, phone_sealed, password_hash, created_at";
+const USER_COLUMNS_OF_U: &str = "u.id, u.display_name, u.phone_sealed, u.password_hash, u.created_at";
+
+/// A user with the volunteer record it may have, for the session path.
+#[derive(sqlx::FromRow)]
+struct UserWithVolunteer {
+    #[sqlx(flatten)]
+    user: User,
+    volunteer_id: Option<i64>,
+    volunteer_region_code: Option<String>,
+    volunteer_region_path: Option<String>,
+}
 
 /// How long a cached session user is trusted without another read: bounds
 /// how late a grant or registration made by another process is seen here
 /// (this process's own changes clear the cache at once).
 const SESSION_USER_TTL: Duration = Duration::from_secs(5);
-/// Entries kept before the cache starts over.
-const SESSION_USERS_MAX: usize = 200_000;
+/// How long a live session is trusted without another read: bounds how late
+/// a logout or password change made through another process ends the
+/// session here (through this process: at once).
+const SESSION_TTL: Duration = Duration::from_secs(2);
+/// Entries kept before a cache starts over.
+const SESSION_CACHE_MAX: usize = 200_000;
 
-/// Session users by user id, each with the generation it was read at.
-/// Every change of users, grants or volunteers through this store bumps the
-/// generation after its commit, which retires every entry read before.
-#[derive(Default)]
-pub(crate) struct SessionUsers {
-    generation: AtomicU64,
-    entries: Mutex<HashMap<i64, (u64, Instant, SessionUser)>>,
+/// The per-process caches of the session path: live sessions by token hash
+/// (user and expiry) and what a user id resolves to. Every change of users,
+/// grants, volunteers or sessions through this store retires both.
+pub(crate) struct SessionCaches {
+    sessions: RecentReads<String, (i64, i64)>,
+    users: RecentReads<i64, SessionUser>,
 }
 
-impl SessionUsers {
-    fn get(&self, user_id: i64, generation: u64) -> Option<SessionUser> {
-        let entries = self.entries.lock().ok()?;
-        let (at_generation, read_at, user) = entries.get(&user_id)?;
-        (*at_generation == generation && read_at.elapsed() < SESSION_USER_TTL).then(|| user.clone())
-    }
-
-    fn put(&self, user_id: i64, generation: u64, user: SessionUser) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= SESSION_USERS_MAX {
-                entries.clear();
-            }
-            entries.insert(user_id, (generation, Instant::now(), user));
+impl Default for SessionCaches {
+    fn default() -> Self {
+        Self {
+            sessions: RecentReads::new(SESSION_TTL, SESSION_CACHE_MAX),
+            users: RecentReads::new(SESSION_USER_TTL, SESSION_CACHE_MAX),
         }
     }
+}
 
+impl SessionCaches {
     /// Retires every cached entry (call after the change is committed).
     pub(crate) fn forget_all(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
+        self.sessions.forget_all();
+        self.users.forget_all();
     }
 }
 
@@ -202,36 +207,49 @@ impl Store {
     /// Every grant of a user, with the volunteer role derived from a
     /// volunteer record (scope: the volunteer's home region).
     pub async fn session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
-        // Read before the database, so a change committed meanwhile retires what we cache.
-        let generation = self.session_users.generation.load(Ordering::SeqCst);
-        if let Some(cached) = self.session_users.get(user_id, generation) {
+        if let Some(cached) = self.session_users.users.get(&user_id) {
             return Ok(Some(cached));
         }
+        let generation = self.session_users.users.generation();
         let found = self.read_session_user(user_id).await?;
         if let Some(user) = &found {
-            self.session_users.put(user_id, generation, user.clone());
+            self.session_users.users.put(user_id, generation, user.clone());
         }
         Ok(found)
     }
 
     async fn read_session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
-        let Some(user) = self.user(user_id).await? else {
+        // The user with its volunteer record, then the grants: two round trips.
+        let user_sql = format!(
+            "SELECT {USER_COLUMNS_OF_U}, v.id AS volunteer_id, v.region_code AS volunteer_region_code, \
+             v.region_path AS volunteer_region_path FROM users u LEFT JOIN volunteers v ON v.user_id = u.id WHERE u.id = $1"
+        );
+        let found = read_conn!(self, conn => {
+            let row: Option<UserWithVolunteer> = sqlx::query_as(sqlx::AssertSqlSafe(user_sql))
+                .bind(user_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                Some(row) => {
+                    let rows = sqlx::query_as::<_, GrantRow>(
+                        "SELECT role, scope_id, region_path FROM role_grants WHERE user_id = $1 ORDER BY id",
+                    )
+                    .bind(user_id)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    Some((row, rows))
+                }
+                None => None,
+            }
+        });
+        let Some((row, rows)) = found else {
             return Ok(None);
         };
-        let (rows, volunteer) = read_conn!(self, conn => {
-            let rows = sqlx::query_as::<_, GrantRow>(
-                "SELECT role, scope_id, region_path FROM role_grants WHERE user_id = $1 ORDER BY id",
-            )
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
-            let volunteer: Option<(i64, String, String)> =
-                sqlx::query_as("SELECT id, region_code, region_path FROM volunteers WHERE user_id = $1")
-                    .bind(user_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            (rows, volunteer)
-        });
+        let user = row.user;
+        let volunteer = match (row.volunteer_id, row.volunteer_region_code, row.volunteer_region_path) {
+            (Some(id), Some(region_code), Some(region_path)) => Some((id, region_code, region_path)),
+            _ => None,
+        };
         let mut grants: Vec<Grant> = rows
             .into_iter()
             .filter_map(|row| {
@@ -269,15 +287,25 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live session: not revoked, not expired.
+    /// The user of a live session: not revoked, not expired. A live session
+    /// is kept in the per-process cache for up to `SESSION_TTL`.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        let cache = &self.session_users.sessions;
+        if let Some((user_id, expires_at)) = cache.get(&token_hash.to_string()) {
+            return Ok((expires_at > now).then_some(user_id));
+        }
+        let generation = cache.generation();
+        let live: Option<(i64, i64)> = read_conn!(self, conn => Ok::<_, StoreError>(sqlx::query_as::<_, (i64, i64)>(
+            "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&mut *conn)
-        .await?))
+        .await?))?;
+        if let Some(session) = live {
+            cache.put(token_hash.to_string(), generation, session);
+        }
+        Ok(live.map(|(user_id, _)| user_id))
     }
 
     pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
@@ -288,6 +316,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         });
+        self.session_users.forget_all();
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::time::Duration;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{
     ActivityPlan, ActivityState, Applicant, AttendanceRules, CheckinMethod, ProjectKind, check_applicant,
@@ -222,6 +223,11 @@ pub enum SignupDecision {
     Reject,
 }
 
+/// How long an activity read for a check-in is trusted without another
+/// read ([`Store::recent_activity`]): bounds how late a change made through
+/// another process (cancelled, finished) reaches check-ins here.
+pub(crate) const RECENT_ACTIVITY_TTL: Duration = Duration::from_secs(2);
+
 impl Store {
     /// The suffix that locks selected rows for the transaction on
     /// PostgreSQL; SQLite's single writer holds the whole database already.
@@ -433,6 +439,22 @@ impl Store {
             .await?))
     }
 
+    /// The activity as this process read it at most `RECENT_ACTIVITY_TTL`
+    /// ago, for the check-in path, which reads it on every request. A state
+    /// change through this process is seen at once; the seat counters may
+    /// lag (check-ins do not read them).
+    pub async fn recent_activity(&self, id: i64) -> Result<Option<Activity>> {
+        if let Some(activity) = self.recent_activities.get(&id) {
+            return Ok(Some(activity));
+        }
+        let generation = self.recent_activities.generation();
+        let found = self.activity(id).await?;
+        if let Some(activity) = &found {
+            self.recent_activities.put(id, generation, activity.clone());
+        }
+        Ok(found)
+    }
+
     pub async fn require_activity(&self, id: i64) -> Result<Activity> {
         self.activity(id).await?.ok_or(StoreError::NotFound("activity"))
     }
@@ -462,6 +484,7 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(by_user), "activity.state", "activity", id.to_string(), format!("{} -> {}", from.as_str(), to.as_str()));
         });
+        self.recent_activities.forget_all();
         self.require_activity(id).await
     }
 

@@ -20,6 +20,7 @@ use zhiyuan_domain::RuleError;
 pub mod accounts;
 pub mod activities;
 pub mod audit;
+mod cache;
 pub mod certificates;
 pub mod organizations;
 pub mod records;
@@ -94,7 +95,9 @@ pub struct Store {
     pub(crate) vault: Arc<Vault>,
     /// Started on the first check-in.
     attendance: Arc<OnceLock<AttendanceWriter>>,
-    pub(crate) session_users: Arc<accounts::SessionUsers>,
+    pub(crate) session_users: Arc<accounts::SessionCaches>,
+    /// Activities as read for check-ins, for up to `RECENT_ACTIVITY_TTL`.
+    pub(crate) recent_activities: Arc<cache::RecentReads<i64, activities::Activity>>,
 }
 
 /// Runs `$body` inside one write transaction on either backend; `$tx` is the
@@ -321,19 +324,27 @@ impl Store {
             // and the pages an import batch dirties until it commits: 192 MiB
             // keeps a million-volunteer import within its 500 MB (256 MiB was
             // 5 % faster at 480 MB).
+            // Connections are not pinged before each use: on SQLite the ping is
+            // a hand-off to the connection's thread and back for nothing.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.clone().pragma("cache_size", "-196608"))
                 .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options.pragma("cache_size", "-16384").read_only(true))
                 .await?;
             Backend::Sqlite { writer, readers }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
+            // As for SQLite, a pooled connection is not pinged before each use
+            // (a round trip per query): a dead one fails its query once and is
+            // replaced.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -346,6 +357,7 @@ impl Store {
             vault: Arc::new(vault),
             attendance: Arc::new(OnceLock::new()),
             session_users: Arc::default(),
+            recent_activities: Arc::new(cache::RecentReads::new(activities::RECENT_ACTIVITY_TTL, 100_000)),
         })
     }
 

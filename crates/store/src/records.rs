@@ -444,6 +444,91 @@ macro_rules! sign_out_flags {
     };
 }
 
+/// What `attendance_claim!` needs to know before it judges a claim: the
+/// sign-up's status, the attendance row that already used this token for
+/// this kind, the open sign-in's id and start, and the pings stored for it.
+type ClaimChecks = (Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
+
+/// A row of [`CLAIM_CHECKS`]: the claim's place in its batch, then its checks.
+type ClaimChecksRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
+
+/// The [`ClaimChecks`] of each row `v` of a `VALUES` list of (place in the
+/// batch, activity, volunteer, kind, token step), in the order of the list.
+const CLAIM_CHECKS: &str = "SELECT v.column1, \
+     (SELECT status FROM signups WHERE activity_id = v.column2 AND volunteer_id = v.column3), \
+     (SELECT id FROM attendance WHERE activity_id = v.column2 AND volunteer_id = v.column3 AND kind = v.column4 \
+        AND token_step = v.column5), \
+     (SELECT MIN(id) FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 AND is_open = TRUE), \
+     (SELECT MIN(signed_in_at) FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 \
+        AND is_open = TRUE), \
+     (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
+        (SELECT id FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 AND is_open = TRUE)) \
+     FROM (VALUES ";
+const CLAIM_CHECKS_END: &str = ") AS v ORDER BY v.column1";
+const CLAIM_CHECKS_COLUMNS: usize = 5;
+
+/// Reads the checks of `$claims` (a claim and its place in the batch) in one
+/// round trip.
+macro_rules! read_claim_checks {
+    ($tx:ident, $placeholders:expr, $claims:expr) => {
+        async {
+            let claims: &[(usize, &AttendanceWrite)] = $claims;
+            let sql = values_sql(
+                $placeholders,
+                CLAIM_CHECKS,
+                CLAIM_CHECKS_COLUMNS,
+                claims.len(),
+                CLAIM_CHECKS_END,
+            );
+            let mut query = sqlx::query_as::<_, ClaimChecksRow>(sqlx::AssertSqlSafe(sql));
+            for (place, write) in claims {
+                query = query
+                    .bind(*place as i64)
+                    .bind(write.activity_id)
+                    .bind(write.volunteer_id)
+                    .bind(write.kind.as_str())
+                    .bind(write.accepted.token_step);
+            }
+            let rows = query.fetch_all(&mut *$tx).await?;
+            let in_order =
+                rows.len() == claims.len() && rows.iter().zip(claims).all(|(row, (place, _))| row.0 == *place as i64);
+            if !in_order {
+                return Err(StoreError::BatchFailed(
+                    "the claims' checks came back incomplete".into(),
+                ));
+            }
+            Ok::<Vec<ClaimChecks>, StoreError>(
+                rows.into_iter()
+                    .map(|(_, status, used, any_open, open_since, pinged)| (status, used, any_open, open_since, pinged))
+                    .collect(),
+            )
+        }
+        .await
+    };
+}
+
+/// The [`ClaimChecks`] of every claim of a batch, read at once before any of
+/// them is written (a few hundred claims per round trip), in claim order.
+macro_rules! claim_checks {
+    ($tx:ident, $placeholders:expr, $claims:expr) => {
+        async {
+            let claims: &[&BatchedClaim] = $claims;
+            let mut checks: Vec<Option<ClaimChecks>> = Vec::with_capacity(claims.len());
+            let places: Vec<(usize, &AttendanceWrite)> = claims
+                .iter()
+                .enumerate()
+                .map(|(place, claim)| (place, &claim.write))
+                .collect();
+            for chunk in places.chunks(rows_per_statement(CLAIM_CHECKS_COLUMNS)) {
+                let read = read_claim_checks!($tx, $placeholders, chunk)?;
+                checks.extend(read.into_iter().map(Some));
+            }
+            Ok::<Vec<Option<ClaimChecks>>, StoreError>(checks)
+        }
+        .await
+    };
+}
+
 /// Persists one accepted attendance claim inside the transaction `$tx` (a
 /// savepoint of a batch): a sign-in opens a record, a sign-out closes it
 /// (capped, fitted, checked by supervision). Refuses `not_signed_up`,
@@ -460,33 +545,31 @@ macro_rules! sign_out_flags {
 /// check yields [`Claimed::SignInDeferred`] instead of writing, and so does
 /// a sign-out (not manual) of today's open sign-in
 /// ([`Claimed::SignOutDeferred`], with its span and flags): the batch writes
-/// those together (`flush_claims!`).
+/// those together (`flush_claims!`). `$checks` are the claim's checks when
+/// the batch read them already (`claim_checks!`), else `None`.
 macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr) => {
+    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr, $checks:expr) => {
         async {
             let write: &AttendanceWrite = $write;
             let activity: &Activity = $activity;
             let lock: &str = $lock;
             let guarded: bool = $guarded;
             let defer: bool = $defer;
+            let prefetched: Option<ClaimChecks> = $checks;
             let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
             // The sign-up, whether this volunteer used the token already and
-            // whether a sign-in is open, in one round trip.
-            type Checks = (Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
-            let (status, used, any_open, open_since, pinged): Checks = sqlx::query_as(
-                "SELECT (SELECT status FROM signups WHERE activity_id = $1 AND volunteer_id = $2), \
-                 (SELECT id FROM attendance WHERE activity_id = $1 AND volunteer_id = $2 AND kind = $3 AND token_step = $4), \
-                 (SELECT MIN(id) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
-                 (SELECT MIN(signed_in_at) FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE), \
-                 (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
-                    (SELECT id FROM service_records WHERE volunteer_id = $2 AND activity_id = $1 AND is_open = TRUE))",
-            )
-            .bind(write.activity_id)
-            .bind(write.volunteer_id)
-            .bind(write.kind.as_str())
-            .bind(write.accepted.token_step)
-            .fetch_one(&mut *$tx)
-            .await?;
+            // whether a sign-in is open: read with the batch's others
+            // (`claim_checks!`) or here, in one round trip.
+            let (status, used, any_open, open_since, pinged): ClaimChecks = match prefetched {
+                Some(checks) => checks,
+                None => {
+                    // Numbered placeholders work on both backends; five are cheap on SQLite.
+                    let read = read_claim_checks!($tx, Placeholders::Numbered, &[(0, write)])?;
+                    read.into_iter()
+                        .next()
+                        .ok_or_else(|| StoreError::BatchFailed("a claim's checks came back empty".into()))?
+                }
+            };
             let may_attend = status.is_some_and(|status| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
             if !may_attend {
                 return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
@@ -672,18 +755,25 @@ macro_rules! close_sign_outs {
             let earliest = outs.iter().map(|(_, o)| o.span.from.timestamp_millis()).min().unwrap_or(0);
             let latest = outs.iter().map(|(_, o)| o.span.to.timestamp_millis()).max().unwrap_or(0);
             let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
-            let others_sql = in_list_sql(
+            // Every value bound, so that the statement's text (and its plan)
+            // is the same for every batch of this size.
+            let mut others_sql = in_list_sql(
                 placeholders,
                 &format!(
                     "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open <> TRUE \
-                     AND state IN ({occupying}) AND from_at < {latest} AND to_at > {earliest} AND volunteer_id IN "
+                     AND state IN ({occupying}) AND volunteer_id IN "
                 ),
                 outs.len(),
             );
+            others_sql.push_str(" AND from_at < ");
+            placeholders.push(&mut others_sql, outs.len() + 1);
+            others_sql.push_str(" AND to_at > ");
+            placeholders.push(&mut others_sql, outs.len() + 2);
             let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(sqlx::AssertSqlSafe(others_sql));
             for (index, _) in outs {
                 query = query.bind(claims[*index].write.volunteer_id);
             }
+            query = query.bind(latest).bind(earliest);
             let others = query.fetch_all(&mut *$tx).await?;
             let mut closed: Vec<(usize, ServiceRecord)> = Vec::with_capacity(outs.len());
             for (index, out) in outs {
@@ -947,7 +1037,7 @@ macro_rules! guarded_batch {
         let mut outcomes = Vec::with_capacity(claims.len());
         for claim in claims {
             let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false, None) {
                 Ok(Claimed::Written(record)) => {
                     savepoint.commit().await?;
                     outcomes.push(Ok(*record));
@@ -979,6 +1069,7 @@ macro_rules! fast_batch {
         let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
         let mut pending: Vec<usize> = Vec::new();
         let mut outs: Vec<(usize, DeferredOut)> = Vec::new();
+        let mut prefetched = claim_checks!($tx, $placeholders, claims)?;
         for (index, claim) in claims.iter().enumerate() {
             let write = &claim.write;
             let depends = pending.iter().chain(outs.iter().map(|(i, _)| i)).any(|&i| {
@@ -1000,13 +1091,19 @@ macro_rules! fast_batch {
                     &mut outcomes
                 )?;
             }
-            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true) {
+            // Read with the batch's others unless an earlier claim of the batch
+            // concerns the same volunteer and activity (and may have changed them).
+            let repeated = claims[..index].iter().any(|earlier| {
+                earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
+            });
+            let checks = if repeated { None } else { prefetched[index].take() };
+            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true, checks) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
                 Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
                 Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false) {
+                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false, None) {
                         Ok(Claimed::Written(record)) => {
                             savepoint.commit().await?;
                             outcomes[index] = Some(Ok(*record));

@@ -1,4 +1,4 @@
-//! The attendance writer: one task per store that takes accepted check-in
+//! The attendance writer: one task per store, on a thread of its own, that takes accepted check-in
 //! claims from a channel, writes whatever is queued (at most `MAX_BATCH`
 //! claims) in one transaction (each claim with its own rules; see
 //! `records::write_attendance_batch`), commits once, and only then answers
@@ -8,6 +8,7 @@
 
 use crate::records::{BatchedClaim, ServiceRecord, write_attendance_batch};
 use crate::{Backend, Result, StoreError};
+use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most claims written in one transaction.
@@ -27,10 +28,26 @@ pub(crate) struct AttendanceWriter {
 }
 
 impl AttendanceWriter {
-    /// Starts the writer task on the current Tokio runtime.
+    /// Starts the writer on a thread of its own with a single-threaded
+    /// runtime: the writer is the one serial step of every check-in, and on
+    /// the server's workers each of its round trips to the database would
+    /// wait behind request handlers before it continued. On PostgreSQL it
+    /// also gets a connection of its own that keeps its prepared statements
+    /// (one per statement shape and batch size). If the thread cannot be
+    /// started, check-ins are refused with `WriterStopped` (logged).
     pub(crate) fn spawn(backend: Backend) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(backend, receiver));
+        let started = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .and_then(|runtime| {
+                std::thread::Builder::new()
+                    .name("attendance-writer".into())
+                    .spawn(move || runtime.block_on(run(backend, receiver)))
+            });
+        if let Err(error) = started {
+            tracing::error!(%error, "the attendance writer could not be started");
+        }
         Self { sender }
     }
 
@@ -45,7 +62,30 @@ impl AttendanceWriter {
     }
 }
 
+/// Prepared statements the PostgreSQL writer connection keeps.
+const STATEMENT_CACHE: usize = 1024;
+
+/// The writer's own connection on PostgreSQL (made in the writer's runtime,
+/// on first use); SQLite's one writer connection is already the store's.
+fn writer_backend(backend: Backend) -> Backend {
+    match backend {
+        Backend::Postgres(pool) => {
+            let options = (*pool.connect_options())
+                .clone()
+                .statement_cache_capacity(STATEMENT_CACHE);
+            Backend::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .connect_lazy_with(options),
+            )
+        }
+        sqlite => sqlite,
+    }
+}
+
 async fn run(backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+    let backend = writer_backend(backend);
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let claims: Vec<&BatchedClaim> = jobs.iter().map(|job| &job.claim).collect();
@@ -64,5 +104,8 @@ async fn run(backend: Backend, mut receiver: mpsc::Receiver<Job>) {
                 }
             }
         }
+    }
+    if let Backend::Postgres(pool) = &backend {
+        pool.close().await;
     }
 }

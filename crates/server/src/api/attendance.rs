@@ -218,7 +218,12 @@ pub async fn attendance(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AttendanceRequest>,
 ) -> ApiResult<(StatusCode, Json<AttendanceResult>)> {
-    let activity = load_activity(&state, &id).await?;
+    // Read on every check-in: the copy this process read in the last 2 s.
+    let activity = state
+        .store
+        .recent_activity(parse_id(&id, "activity")?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("activity"))?;
     let (record, kind, offline) = take_attendance(&state, &current, &activity, &request).await?;
     Ok((StatusCode::CREATED, Json(attendance_result(&record, kind, offline))))
 }
