@@ -70,9 +70,15 @@ const STATEMENT_CACHE: usize = 1024;
 fn writer_backend(backend: Backend) -> Backend {
     match backend {
         Backend::Postgres(pool) => {
+            // Each statement is planned for its values: a generic plan, which
+            // PostgreSQL may pick after five runs of a kept statement, was
+            // made once with a bad guess and slowed the writer by a fifth to
+            // a half for the rest of a benchmark run (and its tail latency
+            // doubled). Parsing is still saved.
             let options = (*pool.connect_options())
                 .clone()
-                .statement_cache_capacity(STATEMENT_CACHE);
+                .statement_cache_capacity(STATEMENT_CACHE)
+                .options([("plan_cache_mode", "force_custom_plan")]);
             Backend::Postgres(
                 PgPoolOptions::new()
                     .max_connections(1)
