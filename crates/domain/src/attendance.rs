@@ -5,7 +5,7 @@
 //! 24 h late and are believed only with a token valid when they claim.
 
 use crate::RuleError;
-use crate::activity::{ActivityPlan, CheckinMethod, checkin_window};
+use crate::activity::{ActivityPlan, ActivityState, CheckinMethod, checkin_window};
 use crate::checkin_token::{self, AttendanceKind, TokenKey};
 use crate::geo::Fix;
 use chrono::{DateTime, Duration, Utc};
@@ -118,6 +118,21 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
     Ok(accepted)
 }
 
+/// Whether an activity in `state` takes attendance at all: a draft has no
+/// one signed up (`activity_not_published`) and a cancelled activity takes
+/// none (`activity_cancelled`); a finished one still takes the sign-outs and
+/// late offline check-ins of its day (the window and the token decide).
+pub fn check_takes_attendance(state: ActivityState) -> Result<(), RuleError> {
+    match state {
+        ActivityState::Draft => Err(RuleError::new(
+            "activity_not_published",
+            "this activity has not been published",
+        )),
+        ActivityState::Cancelled => Err(RuleError::new("activity_cancelled", "this activity has been cancelled")),
+        ActivityState::Published | ActivityState::Finished => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +140,20 @@ mod tests {
     use crate::checkin_token::issue;
     use crate::geo::Point;
     use chrono::TimeZone;
+
+    #[test]
+    fn only_published_and_finished_activities_take_attendance() {
+        assert!(check_takes_attendance(ActivityState::Published).is_ok());
+        assert!(check_takes_attendance(ActivityState::Finished).is_ok());
+        assert_eq!(
+            check_takes_attendance(ActivityState::Draft).unwrap_err().code,
+            "activity_not_published"
+        );
+        assert_eq!(
+            check_takes_attendance(ActivityState::Cancelled).unwrap_err().code,
+            "activity_cancelled"
+        );
+    }
 
     fn start() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 5, 1, 0, 0).unwrap()

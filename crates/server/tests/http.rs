@@ -1604,6 +1604,19 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             .await;
         assert_problem(&theirs, StatusCode::FORBIDDEN, "forbidden_scope", ctx);
         assert!(app.store.verify_ledger().await.unwrap().broken.is_empty(), "{ctx}");
+
+        // A cancelled activity takes no more attendance, at once (the
+        // activity read by the check-ins above is no longer used).
+        let cancelled = app
+            .post(&format!("/api/v1/activities/{id}/cancel"), Some(&organizer), json!({}))
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{ctx}: {:?}", cancelled.body);
+        assert_problem(
+            &attend(here(&token), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activity_cancelled",
+            ctx,
+        );
     }
 }
 

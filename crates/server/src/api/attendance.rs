@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
-use zhiyuan_domain::attendance::{Claim, judge};
+use zhiyuan_domain::attendance::{Claim, check_takes_attendance, judge};
 use zhiyuan_domain::checkin_token::{self, AttendanceKind, GRACE_STEPS, STEP_SECONDS};
 use zhiyuan_domain::geo::Fix;
 use zhiyuan_domain::hours::{Interval, StarTable, hours_of};
@@ -208,7 +208,8 @@ fn attendance_result(record: &ServiceRecord, kind: AttendanceKind, offline: bool
 /// location inside it); GPS a location inside the fence with accuracy ≤ 100 m;
 /// manual entry is the organizer's, with a reason. Refusals are 422 with
 /// their code (`token_expired`, `token_replayed`, `out_of_geofence`,
-/// `gps_inaccurate`, `not_signed_up`, `already_checked_in`, ...).
+/// `gps_inaccurate`, `not_signed_up`, `already_checked_in`,
+/// `activity_cancelled`, ...).
 #[utoipa::path(post, path = "/api/v1/activities/{id}/attendance", tag = "attendance", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = AttendanceRequest,
     responses((status = 201, body = AttendanceResult), (status = 422, body = crate::error::Problem)))]
@@ -236,6 +237,7 @@ pub async fn take_attendance(
     activity: &Activity,
     request: &AttendanceRequest,
 ) -> ApiResult<(ServiceRecord, AttendanceKind, bool)> {
+    check_takes_attendance(activity.state())?;
     let kind = AttendanceKind::parse(&request.kind)?;
     let method = CheckinMethod::parse(&request.method).map_err(|e| e.on("method"))?;
     let volunteer_id = if method == CheckinMethod::Manual {

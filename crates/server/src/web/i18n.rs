@@ -532,6 +532,8 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
         ),
         "already_checked_in" => ("您已经签到过了，不用重复签到。", "You are already checked in."),
         "not_checked_in" => ("您还没有签到，不能签退。请先签到。", "You have not checked in yet, so you cannot check out."),
+        "activity_cancelled" => ("这个活动已经取消，不能签到或签退。", "This activity has been cancelled; it takes no check-ins."),
+        "activity_not_published" => ("这个活动还没有发布。", "This activity has not been published yet."),
         "out_of_geofence" => (
             "您不在活动地点附近，不能签到。请到活动现场后再扫码。",
             "You are not near the activity's place. Scan the code again when you are there.",
@@ -831,6 +833,8 @@ mod tests {
             "detail_invalid",
             "report_already_open",
             "activity_not_started",
+            "activity_cancelled",
+            "activity_not_published",
         ] {
             assert_ne!(problem(Lang::Zh, code), generic, "{code}");
             assert_ne!(problem(Lang::En, code), problem(Lang::Zh, code), "{code}");
