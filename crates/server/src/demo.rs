@@ -277,9 +277,39 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
     Ok(inserted)
 }
 
-/// Three upcoming activities of the demo organization near the demo
-/// village (tomorrow, in three days, next week), so that search, sign-up
-/// and the check-in code can be tried at once. Added once.
+/// A published, auto-approved activity of `hours` at the demo village's
+/// community centre (500 m fence), titled, described and categorised by
+/// `text`.
+fn village_activity(
+    organization_id: i64,
+    text: (&str, &str, &str),
+    starts_at: chrono::DateTime<chrono::Utc>,
+    hours: i64,
+    quota: u32,
+) -> ApiResult<zhiyuan_store::activities::NewActivity> {
+    let (title, description, category) = text;
+    let input = zhiyuan_domain::activity::ActivityInput {
+        title: title.into(),
+        description: description.into(),
+        category: category.into(),
+        lat: 28.6829,
+        lon: 115.9486,
+        radius_m: 500,
+        starts_at,
+        ends_at: starts_at + chrono::Duration::hours(hours),
+        quota,
+        auto_approve: true,
+        ..zhiyuan_domain::activity::ActivityInput::default()
+    };
+    Ok(zhiyuan_store::activities::NewActivity {
+        organization_id,
+        project_id: None,
+        region_code: DEMO_VILLAGE.into(),
+        plan: zhiyuan_domain::activity::plan(input)?,
+        draft: false,
+    })
+}
+
 /// A finished activity a week ago in which the demo volunteer served two
 /// hours, entered by the organizer (reason: demo data) and confirmed, so
 /// that hours, stars and certificates have something to show.
@@ -289,11 +319,10 @@ async fn seed_past_service(
     organizer: i64,
 ) -> ApiResult<()> {
     use chrono::{Duration, Utc};
-    use zhiyuan_domain::activity::{ActivityInput, CheckinMethod, plan};
+    use zhiyuan_domain::activity::CheckinMethod;
     use zhiyuan_domain::attendance::Accepted;
     use zhiyuan_domain::checkin_token::AttendanceKind;
     use zhiyuan_domain::record::RecordState;
-    use zhiyuan_store::activities::NewActivity;
     use zhiyuan_store::records::AttendanceWrite;
     let Some(volunteer) = store.user_by_phone("13800000005").await? else {
         return Ok(());
@@ -304,26 +333,17 @@ async fn seed_past_service(
     let last_week =
         zhiyuan_domain::hours::start_of_china_day(zhiyuan_domain::time::china_date(Utc::now()) - Duration::days(7))
             + Duration::hours(9);
-    let input = ActivityInput {
-        title: "社区健康义诊".into(),
-        description: "为电化社区老人测量血压血糖，讲解用药常识。".into(),
-        category: "health_care".into(),
-        lat: 28.6829,
-        lon: 115.9486,
-        radius_m: 500,
-        starts_at: last_week,
-        ends_at: last_week + Duration::hours(3),
-        quota: 20,
-        auto_approve: true,
-        ..ActivityInput::default()
-    };
-    let new = NewActivity {
-        organization_id: organization.id,
-        project_id: None,
-        region_code: DEMO_VILLAGE.into(),
-        plan: plan(input)?,
-        draft: false,
-    };
+    let new = village_activity(
+        organization.id,
+        (
+            "社区健康义诊",
+            "为电化社区老人测量血压血糖，讲解用药常识。",
+            "health_care",
+        ),
+        last_week,
+        3,
+        20,
+    )?;
     let before = (last_week - Duration::days(2)).timestamp_millis();
     let activity = store.create_activity(&new, organizer, before).await?;
     store.sign_up(activity.id, volunteer_id, before).await?;
@@ -358,10 +378,13 @@ async fn seed_past_service(
     Ok(())
 }
 
+/// The demo organization's activities: last week's, with the demo
+/// volunteer's confirmed hours, and upcoming ones near the demo village
+/// (tomorrow, in a few days, next week), so that search, sign-up and the
+/// check-in code can be tried at once. Added once; yields how many.
 pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
     use chrono::{Duration, Utc};
-    use zhiyuan_domain::activity::{ActivityInput, plan};
-    use zhiyuan_store::activities::{ActivityQuery, NewActivity};
+    use zhiyuan_store::activities::ActivityQuery;
     let county = store.require_region(DEMO_COUNTY).await?;
     let found = store
         .search_organizations(&OrganizationQuery {
@@ -417,26 +440,7 @@ pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
     added += 1;
     for (title, description, category, day, hours) in plans {
         let starts_at = tomorrow_nine + Duration::days(day);
-        let input = ActivityInput {
-            title: title.into(),
-            description: description.into(),
-            category: category.into(),
-            lat: 28.6829,
-            lon: 115.9486,
-            radius_m: 500,
-            starts_at,
-            ends_at: starts_at + Duration::hours(hours),
-            quota: 30,
-            auto_approve: true,
-            ..ActivityInput::default()
-        };
-        let new = NewActivity {
-            organization_id: organization.id,
-            project_id: None,
-            region_code: DEMO_VILLAGE.into(),
-            plan: plan(input)?,
-            draft: false,
-        };
+        let new = village_activity(organization.id, (title, description, category), starts_at, hours, 30)?;
         store.create_activity(&new, created_by, now_ms()).await?;
         added += 1;
     }

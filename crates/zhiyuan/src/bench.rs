@@ -17,6 +17,18 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use zhiyuan_store::Store;
 
+/// The refusal codes of a run with their counts, or "none".
+fn refusals(refused: &std::collections::BTreeMap<String, u64>) -> String {
+    if refused.is_empty() {
+        return "none".to_string();
+    }
+    refused
+        .iter()
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Latency summary of one kind of request, in milliseconds.
 fn percentiles(mut samples: Vec<f64>) -> String {
     if samples.is_empty() {
@@ -514,15 +526,7 @@ pub async fn checkin(store: &Store, plan: &CheckinPlan) -> Result<(), String> {
         tally.accepted,
         tally.accepted as f64 / elapsed
     );
-    let refused: Vec<String> = tally.refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
-    println!(
-        "refused: {}",
-        if refused.is_empty() {
-            "none".to_string()
-        } else {
-            refused.join(", ")
-        }
-    );
+    println!("refused: {}", refusals(&tally.refused));
     println!("latency: {}", percentiles(tally.latencies));
     let stored = zhiyuan_store::testing::attendance_rows(store)
         .await
@@ -601,16 +605,8 @@ pub async fn signups(store: &Store, requests: usize, quota: u32) -> Result<(), S
     println!("backend: {}", store.backend_name());
     println!("{requests} concurrent sign-ups for one activity with quota {quota}: {elapsed:.2} s");
     let accepted: Vec<String> = statuses.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    let refused: Vec<String> = tally.refused.iter().map(|(code, n)| format!("{code} {n}")).collect();
     println!("answered 201: {}", accepted.join(", "));
-    println!(
-        "refused: {}",
-        if refused.is_empty() {
-            "none".to_string()
-        } else {
-            refused.join(", ")
-        }
-    );
+    println!("refused: {}", refusals(&tally.refused));
     println!("latency: {}", percentiles(tally.latencies));
     println!(
         "stored: {} seats taken, {} waiting",
