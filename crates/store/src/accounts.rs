@@ -176,7 +176,7 @@ impl Store {
                     format!("{} {scope_id}", role.as_str()));
             }
         });
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         Ok(())
     }
 
@@ -197,7 +197,7 @@ impl Store {
             }
             removed
         });
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         if removed == 0 {
             return Err(StoreError::NotFound("role grant"));
         }
@@ -207,13 +207,13 @@ impl Store {
     /// Every grant of a user, with the volunteer role derived from a
     /// volunteer record (scope: the volunteer's home region).
     pub async fn session_user(&self, user_id: i64) -> Result<Option<SessionUser>> {
-        if let Some(cached) = self.session_users.users.get(&user_id) {
+        if let Some(cached) = self.session_caches.users.get(&user_id) {
             return Ok(Some(cached));
         }
-        let generation = self.session_users.users.generation();
+        let generation = self.session_caches.users.generation();
         let found = self.read_session_user(user_id).await?;
         if let Some(user) = &found {
-            self.session_users.users.put(user_id, generation, user.clone());
+            self.session_caches.users.put(user_id, generation, user.clone());
         }
         Ok(found)
     }
@@ -290,8 +290,8 @@ impl Store {
     /// The user of a live session: not revoked, not expired. A live session
     /// is kept in the per-process cache for up to `SESSION_TTL`.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        let cache = &self.session_users.sessions;
-        if let Some((user_id, expires_at)) = cache.get(&token_hash.to_string()) {
+        let cache = &self.session_caches.sessions;
+        if let Some((user_id, expires_at)) = cache.get(token_hash) {
             return Ok((expires_at > now).then_some(user_id));
         }
         let generation = cache.generation();
@@ -316,7 +316,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         });
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         Ok(())
     }
 
@@ -342,7 +342,7 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");
         });
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         Ok(())
     }
 

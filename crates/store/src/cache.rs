@@ -5,6 +5,7 @@
 //! (after its commit); a change made by another process is seen once the
 //! entry's time is up.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -38,7 +39,11 @@ impl<K: Eq + Hash, V: Clone> RecentReads<K, V> {
     }
 
     /// The value read for `key` within the time bound and since the last change.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let generation = self.generation();
         let entries = self.entries.lock().ok()?;
         let (at_generation, read_at, value) = entries.get(key)?;

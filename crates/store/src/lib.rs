@@ -95,7 +95,7 @@ pub struct Store {
     pub(crate) vault: Arc<Vault>,
     /// Started on the first check-in.
     attendance: Arc<OnceLock<AttendanceWriter>>,
-    pub(crate) session_users: Arc<accounts::SessionCaches>,
+    pub(crate) session_caches: Arc<accounts::SessionCaches>,
     /// Activities as read for check-ins, for up to `RECENT_ACTIVITY_TTL`.
     pub(crate) recent_activities: Arc<cache::RecentReads<i64, activities::Activity>>,
 }
@@ -356,7 +356,7 @@ impl Store {
             backend,
             vault: Arc::new(vault),
             attendance: Arc::new(OnceLock::new()),
-            session_users: Arc::default(),
+            session_caches: Arc::default(),
             recent_activities: Arc::new(cache::RecentReads::new(activities::RECENT_ACTIVITY_TTL, 100_000)),
         })
     }

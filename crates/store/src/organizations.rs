@@ -158,7 +158,7 @@ impl Store {
     ) -> Result<Organization> {
         let id = write_tx!(self, tx => insert_organization!(tx, new, created_by, now)?);
         // Its creator became its admin.
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         self.organization(id).await?.ok_or(StoreError::NotFound("organization"))
     }
 

@@ -218,7 +218,7 @@ impl Store {
             other => other,
         };
         // A login may have become a volunteer.
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         outcome
     }
 
@@ -618,7 +618,7 @@ impl Store {
                 .await?;
             audit_entry!(tx, now, Some(by_user), "volunteer.transfer", "volunteer", volunteer_id.to_string(), format!("{from_region}->{}", target.as_str()));
         });
-        self.session_users.forget_all();
+        self.session_caches.forget_all();
         self.volunteer(volunteer_id)
             .await?
             .ok_or(StoreError::NotFound("volunteer"))
