@@ -1972,12 +1972,17 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
 }
 
 async fn wait_for(browser: &Browser, css: &str) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
-    Ok(browser
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("waiting for {css}: {e}"))?)
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match browser.wait().at_most(left).for_element(Locator::Css(css)).await {
+            Ok(element) => return Ok(element),
+            // A look sent while a submitted form's answer replaces the page is
+            // aborted by that navigation: look again on the new page.
+            Err(error) if error.to_string().contains("aborted by navigation") && !left.is_zero() => continue,
+            Err(error) => return Err(format!("waiting for {css}: {error}").into()),
+        }
+    }
 }
 
 async fn text(browser: &Browser, css: &str) -> Result<String, Box<dyn std::error::Error>> {
