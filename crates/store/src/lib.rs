@@ -20,6 +20,7 @@ use zhiyuan_domain::RuleError;
 pub mod accounts;
 pub mod activities;
 pub mod audit;
+mod bulk;
 mod cache;
 pub mod certificates;
 pub mod organizations;

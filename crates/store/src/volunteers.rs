@@ -2,9 +2,10 @@
 //! reads of the whole ID and phone (audited), search within a region subtree,
 //! transfers, consents, and appeals against a taken ID number.
 
+use crate::bulk::BulkInsert;
 use crate::{
-    Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn, reserve_ids,
-    rows_per_statement, subtree_bounds, values_sql, write_tx,
+    Page, Placeholders, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn,
+    reserve_ids, rows_per_statement, subtree_bounds, write_tx,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -132,6 +133,20 @@ struct SealedRegistration<'a> {
     guardian_phone_sealed: Option<String>,
 }
 
+/// A volunteer record about to be written: its row of the batch, ids, and
+/// the values computed for it.
+struct NewRecord {
+    index: usize,
+    user_id: i64,
+    volunteer_id: i64,
+    volunteer_no: Option<String>,
+    id_masked: String,
+    phone_masked: String,
+    birth_date: String,
+    county_code: Option<String>,
+    skills: String,
+}
+
 /// A value bound to a query assembled from optional filters.
 enum Bind {
     Text(String),
@@ -201,7 +216,7 @@ impl Store {
     /// Writes new volunteers in one transaction, the shared path of
     /// registration and import: checks regions, ID numbers (already stored:
     /// unchanged) and phones (taken: refused), draws volunteer numbers per
-    /// county and month, and creates logins, records and skills. Lookups and
+    /// county and month, and creates logins and records. Lookups and
     /// inserts are made a few hundred rows per statement, so a batch costs a
     /// handful of round trips rather than several per row.
     async fn write_volunteers(
@@ -299,7 +314,7 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
-            // Logins and outbox messages, then volunteer records and skills.
+            // Logins and outbox messages, then volunteer records.
             // The ids are drawn first, so the inserts need no RETURNING.
             let user_ids = reserve_ids!(self, tx, "users", accepted.len());
             let volunteer_ids = reserve_ids!(self, tx, "volunteers", accepted.len());
@@ -308,56 +323,60 @@ impl Store {
                 .zip(user_ids.iter().zip(&volunteer_ids))
                 .map(|(&index, (&user_id, &volunteer_id))| (index, user_id, volunteer_id))
                 .collect();
-            for chunk in new_rows.chunks(rows_per_statement(9)) {
-                let sql = values_sql(
-                    placeholders,
-                    "INSERT INTO users (id, phone_hash, phone_sealed, display_name, password_hash, created_at, \
-                     password_changed_at, activation_code_hash, activation_expires_at) VALUES ",
-                    9,
-                    chunk.len(),
-                    "",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &(index, user_id, _) in chunk {
+            let password_hash = match login {
+                NewLogin::Registered(hash) => hash,
+                NewLogin::Imported => None,
+            };
+            let activation_expires_at = now + crate::audit::ACTIVATION_VALID_MS;
+            tx.insert_rows(
+                "users",
+                &[
+                    "id",
+                    "phone_hash",
+                    "phone_sealed",
+                    "display_name",
+                    "password_hash",
+                    "created_at",
+                    "password_changed_at",
+                    "activation_code_hash",
+                    "activation_expires_at",
+                ],
+                &new_rows,
+                |&(index, user_id, _)| {
                     let row = &sealed[index];
-                    query = query
-                        .bind(user_id)
-                        .bind(&row.phone_hash)
-                        .bind(&row.phone_sealed)
-                        .bind(&row.registration.name)
-                        .bind(match login {
-                            NewLogin::Registered(hash) => hash.map(str::to_string),
-                            NewLogin::Imported => None,
-                        })
-                        .bind(now)
-                        .bind(now)
-                        .bind(messages[index].as_ref().map(|(code_hash, _)| code_hash.clone()))
-                        .bind(messages[index].is_some().then_some(now + crate::audit::ACTIVATION_VALID_MS));
-                }
-                query.execute(&mut *tx).await?;
-            }
+                    let message = messages[index].as_ref();
+                    [
+                        user_id.into(),
+                        row.phone_hash.as_slice().into(),
+                        row.phone_sealed.as_str().into(),
+                        row.registration.name.as_str().into(),
+                        password_hash.into(),
+                        now.into(),
+                        now.into(),
+                        message.map(|(code_hash, _)| code_hash.as_slice()).into(),
+                        message.map(|_| activation_expires_at).into(),
+                    ]
+                },
+            )
+            .await?;
             let messaged: Vec<usize> = accepted.iter().copied().filter(|&index| messages[index].is_some()).collect();
-            for chunk in messaged.chunks(rows_per_statement(6)) {
-                let sql = values_sql(
-                    placeholders,
-                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ",
-                    6,
-                    chunk.len(),
-                    "",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
+            tx.insert_rows(
+                "outbox",
+                &["at", "channel", "phone_hash", "phone_sealed", "template", "payload"],
+                &messaged,
+                |&index| {
                     let row = &sealed[index];
-                    query = query
-                        .bind(now)
-                        .bind("sms")
-                        .bind(&row.phone_hash)
-                        .bind(&row.phone_sealed)
-                        .bind("activation_code")
-                        .bind(messages[index].as_ref().map(|(_, payload)| payload.clone()));
-                }
-                query.execute(&mut *tx).await?;
-            }
+                    [
+                        now.into(),
+                        "sms".into(),
+                        row.phone_hash.as_slice().into(),
+                        row.phone_sealed.as_str().into(),
+                        "activation_code".into(),
+                        messages[index].as_ref().map(|(_, payload)| payload.as_str()).into(),
+                    ]
+                },
+            )
+            .await?;
             // Volunteer numbers, drawn from the counter rows after the logins
             // and messages are written, so that a concurrent batch (PostgreSQL)
             // waits on these rows for as short a time as possible; counties
@@ -389,64 +408,90 @@ impl Store {
                     numbers.insert(index, volunteer_no::compose(county, month, sequence));
                 }
             }
-            for chunk in new_rows.chunks(rows_per_statement(20)) {
-                let sql = values_sql(
-                    placeholders,
-                    "INSERT INTO volunteers (id, user_id, volunteer_no, name, id_hash, id_sealed, id_masked, \
-                     phone_sealed, phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, \
-                     rural, skills, guardian_name, guardian_phone_sealed, registered_at) VALUES ",
-                    20,
-                    chunk.len(),
-                    "",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &(index, user_id, volunteer_id) in chunk {
-                    let row = &sealed[index];
-                    let registration = row.registration;
-                    query = query
-                        .bind(volunteer_id)
-                        .bind(user_id)
-                        .bind(numbers.get(&index).cloned())
-                        .bind(&registration.name)
-                        .bind(&row.id_hash)
-                        .bind(&row.id_sealed)
-                        .bind(registration.id_number.masked())
-                        .bind(&row.phone_sealed)
-                        .bind(registration.phone.masked())
-                        .bind(registration.birth_date.format("%Y-%m-%d").to_string())
-                        .bind(registration.sex.as_str())
-                        .bind(registration.political_status.as_str())
-                        .bind(registration.region.as_str())
-                        .bind(registration.region.county().map(|c| c.as_str().to_string()))
-                        .bind(paths.get(registration.region.as_str()).cloned().flatten())
-                        .bind(registration.region.is_village_committee())
-                        .bind(registration.skills.join(";"))
-                        .bind(registration.guardian.as_ref().map(|g| g.name.clone()))
-                        .bind(row.guardian_phone_sealed.clone())
-                        .bind(now);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            let skills: Vec<(i64, &str)> = new_rows
+            // The values computed per row, for the volunteer records to borrow.
+            let records: Vec<NewRecord> = new_rows
                 .iter()
-                .flat_map(|&(index, _, volunteer_id)| {
-                    sealed[index].registration.skills.iter().map(move |skill| (volunteer_id, skill.as_str()))
+                .map(|&(index, user_id, volunteer_id)| {
+                    let registration = sealed[index].registration;
+                    NewRecord {
+                        index,
+                        user_id,
+                        volunteer_id,
+                        volunteer_no: numbers.remove(&index),
+                        id_masked: registration.id_number.masked(),
+                        phone_masked: registration.phone.masked(),
+                        birth_date: registration.birth_date.format("%Y-%m-%d").to_string(),
+                        county_code: registration.region.county().map(|county| county.as_str().to_string()),
+                        skills: registration.skills.join(";"),
+                    }
                 })
                 .collect();
-            for chunk in skills.chunks(rows_per_statement(2)) {
-                let sql = values_sql(placeholders, "INSERT INTO volunteer_skills (volunteer_id, skill) VALUES ", 2, chunk.len(), "");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (volunteer_id, skill) in chunk {
-                    query = query.bind(*volunteer_id).bind(*skill);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            for &(index, user_id, volunteer_id) in &new_rows {
+            tx.insert_rows(
+                "volunteers",
+                &[
+                    "id",
+                    "user_id",
+                    "volunteer_no",
+                    "name",
+                    "id_hash",
+                    "id_sealed",
+                    "id_masked",
+                    "phone_sealed",
+                    "phone_masked",
+                    "birth_date",
+                    "sex",
+                    "political_status",
+                    "region_code",
+                    "county_code",
+                    "region_path",
+                    "rural",
+                    "skills",
+                    "guardian_name",
+                    "guardian_phone_sealed",
+                    "registered_at",
+                ],
+                &records,
+                |record| {
+                    let row = &sealed[record.index];
+                    let registration = row.registration;
+                    [
+                        record.volunteer_id.into(),
+                        record.user_id.into(),
+                        record.volunteer_no.as_deref().into(),
+                        registration.name.as_str().into(),
+                        row.id_hash.as_slice().into(),
+                        row.id_sealed.as_str().into(),
+                        record.id_masked.as_str().into(),
+                        row.phone_sealed.as_str().into(),
+                        record.phone_masked.as_str().into(),
+                        record.birth_date.as_str().into(),
+                        registration.sex.as_str().into(),
+                        registration.political_status.as_str().into(),
+                        registration.region.as_str().into(),
+                        record.county_code.as_deref().into(),
+                        paths.get(registration.region.as_str()).and_then(Option::as_deref).into(),
+                        registration.region.is_village_committee().into(),
+                        record.skills.as_str().into(),
+                        registration.guardian.as_ref().map(|guardian| guardian.name.as_str()).into(),
+                        row.guardian_phone_sealed.as_deref().into(),
+                        now.into(),
+                    ]
+                },
+            )
+            .await?;
+            for record in &records {
                 if let NewLogin::Registered(_) = login {
-                    let number = numbers.get(&index).cloned().unwrap_or_default();
-                    audit_entry!(tx, now, Some(user_id), "volunteer.register", "volunteer", volunteer_id.to_string(), number);
+                    audit_entry!(
+                        tx,
+                        now,
+                        Some(record.user_id),
+                        "volunteer.register",
+                        "volunteer",
+                        record.volunteer_id.to_string(),
+                        record.volunteer_no.as_deref().unwrap_or_default()
+                    );
                 }
-                outcomes[index] = ImportOutcome::Inserted { volunteer_id };
+                outcomes[record.index] = ImportOutcome::Inserted { volunteer_id: record.volunteer_id };
             }
             if matches!(login, NewLogin::Imported) && !accepted.is_empty() {
                 audit_entry!(tx, now, None::<i64>, "volunteer.import", "volunteer", "batch", format!("{} imported", accepted.len()));
@@ -547,9 +592,14 @@ impl Store {
             None => {}
         }
         if let Some(skill) = query.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            binds.push(Bind::Text(skill.to_string()));
+            // One whole item of the ';'-separated list (skills hold no ';').
+            binds.push(Bind::Text(format!(";{skill};")));
+            let position = match self.placeholders() {
+                Placeholders::Anonymous => "instr",
+                Placeholders::Numbered => "strpos",
+            };
             sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM volunteer_skills s WHERE s.volunteer_id = v.id AND s.skill = ${})",
+                " AND {position}(';' || v.skills || ';', ${}) > 0",
                 binds.len()
             ));
         }
