@@ -9,7 +9,7 @@ use zhiyuan_domain::id_number::compose;
 
 /// Real village and community codes of Jiangxi (urban communities and rural
 /// village committees in several cities); load the division list first.
-const VILLAGES: [&str; 10] = [
+pub const VILLAGES: [&str; 10] = [
     "360111001002", // 南昌 青山湖区 电化社区
     "360111001004", // 南昌 青山湖区 潘坊社区
     "360121100200", // 南昌县 莲塘村

@@ -209,16 +209,11 @@ async fn search_filters_within_the_subtree() {
             .register_volunteer(&register(&elder, today()).unwrap(), None, NOW)
             .await
             .unwrap();
+        // A skill that contains another one's name matches only itself.
+        let mut young = person("小李", "360111001001", (2000, 3, 3), 43, "13922222222");
+        young.skills = vec!["法律咨询".into()];
         let young = store
-            .register_volunteer(
-                &register(
-                    &person("小李", "360111001001", (2000, 3, 3), 43, "13922222222"),
-                    today(),
-                )
-                .unwrap(),
-                None,
-                NOW,
-            )
+            .register_volunteer(&register(&young, today()).unwrap(), None, NOW)
             .await
             .unwrap();
         let elsewhere = store
@@ -298,6 +293,23 @@ async fn search_filters_within_the_subtree() {
                 .await
                 .unwrap()),
             [elder.id],
+            "{backend}"
+        );
+        assert_eq!(
+            ids(store
+                .search_volunteers(&query(None, None, Some("法律咨询")), today())
+                .await
+                .unwrap()),
+            [young.id],
+            "{backend}"
+        );
+        assert!(
+            store
+                .search_volunteers(&query(None, None, Some("医")), today())
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
             "{backend}"
         );
         let mut first_page = query(None, None, None);
@@ -684,3 +696,29 @@ async fn concurrent_registrations_of_one_id_give_one_volunteer_and_clean_refusal
 
 #[path = "storage/activities.rs"]
 mod activities;
+
+#[tokio::test]
+async fn the_import_floor_writes_whole_volunteers_in_every_transaction() {
+    for (backend, store, _db) in stores().await {
+        zhiyuan_store::testing::insert_generated_volunteers(&store, 25, 10, &["360102001", "360111001200"], NOW)
+            .await
+            .unwrap();
+        let everyone = VolunteerQuery {
+            region_path: "36".into(),
+            q: None,
+            category: None,
+            skill: Some("驾驶".into()),
+            cursor: None,
+            limit: 200,
+        };
+        let found = store.search_volunteers(&everyone, today()).await.unwrap().items;
+        assert_eq!(found.len(), 25, "{backend}");
+        let in_qingshanhu = found
+            .iter()
+            .filter(|v| v.region_path.starts_with("36/3601/360111/"))
+            .count();
+        // ids 1..=25 alternate between the two regions, odd ones in the second
+        assert_eq!(in_qingshanhu, 13, "{backend}");
+        assert_eq!(store.outbox_count().await.unwrap(), 25, "{backend}");
+    }
+}

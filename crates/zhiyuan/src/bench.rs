@@ -3,7 +3,8 @@
 //! - `login`: many clients log in at once while a probe measures the latency
 //!   of other endpoints, to show that password hashing is bounded.
 //! - `import`: generates a volunteer CSV and times its import into a fresh
-//!   database, reporting rows per second and the peak memory of the process.
+//!   database, reporting rows per second and the peak memory of the process;
+//!   with `--floor`, times the database writing the same rows by itself.
 //! - `checkin`: a province-wide peak of QR check-ins over HTTP against a
 //!   server in this process, then durability and ledger checks.
 //! - `signups`: many volunteers sign up at once for one activity; the quota
@@ -162,6 +163,29 @@ pub async fn import(store: &Store, rows: u64, file: PathBuf) -> Result<(), Strin
     println!("backend: {}", store.backend_name());
     println!("{}", report.summary());
     println!("import: {seconds:.1} s, {:.0} rows/s", rows as f64 / seconds);
+    println!("peak memory (VmHWM): {}", peak_memory());
+    Ok(())
+}
+
+/// Times the database writing `rows` imported volunteers by itself, in
+/// transactions of `rows_per_transaction` (see
+/// `zhiyuan_store::testing::insert_generated_volunteers`).
+pub async fn import_floor(store: &Store, rows: u64, rows_per_transaction: i64) -> Result<(), String> {
+    let rows = i64::try_from(rows).map_err(|e| e.to_string())?;
+    let begun = Instant::now();
+    zhiyuan_store::testing::insert_generated_volunteers(
+        store,
+        rows,
+        rows_per_transaction.max(1),
+        &zhiyuan_import::generate::VILLAGES,
+        zhiyuan_store::now_ms(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let seconds = begun.elapsed().as_secs_f64();
+    println!("backend: {}", store.backend_name());
+    println!("floor: {rows} volunteers written by the database in transactions of {rows_per_transaction}");
+    println!("floor: {seconds:.1} s, {:.0} rows/s", rows as f64 / seconds);
     println!("peak memory (VmHWM): {}", peak_memory());
     Ok(())
 }

@@ -138,6 +138,14 @@ enum BenchScenario {
         /// The generated CSV (kept, and reused when it exists).
         #[arg(long, default_value = "bench-volunteers.csv")]
         file: PathBuf,
+        /// Instead of importing the file, time the database writing the
+        /// same rows by itself (a floor under the import; see
+        /// docs/benchmarks.md).
+        #[arg(long)]
+        floor: bool,
+        /// Rows per transaction of the floor (the import writes 20,000).
+        #[arg(long, default_value_t = 20_000)]
+        rows_per_transaction: i64,
     },
     /// Prepares a province-wide peak in a fresh database, serves it in this
     /// process and drives QR check-ins (in and out) over HTTP; then checks
@@ -341,10 +349,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Bench { scenario } => match scenario {
             BenchScenario::Login { url, clients, seconds } => bench::login(&url, clients, seconds).await,
-            BenchScenario::Import { db, rows, file } => {
+            BenchScenario::Import {
+                db,
+                rows,
+                file,
+                floor,
+                rows_per_transaction,
+            } => {
                 let store = open_store(&db).await?;
                 demo::load_regions(&store).await?;
-                let outcome = bench::import(&store, rows, file).await;
+                let outcome = if floor {
+                    bench::import_floor(&store, rows, rows_per_transaction).await
+                } else {
+                    bench::import(&store, rows, file).await
+                };
                 store.close().await;
                 outcome
             }
