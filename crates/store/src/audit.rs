@@ -2,7 +2,7 @@
 //! personal data), the outbox of messages for an SMS gateway, and the
 //! one-time activation codes of imported accounts.
 
-use crate::{Result, Store, StoreError, read_conn, write_tx};
+use crate::{Result, Store, audit_entry, read_conn, write_tx};
 use rand::Rng;
 use serde::Serialize;
 
@@ -31,6 +31,9 @@ pub struct AuditEntry {
     /// The actor's display name, when the actor is a user.
     pub actor_name: Option<String>,
 }
+
+/// An outbox row as stored: id, time, sealed phone, template, sealed payload.
+type OutboxRow = (i64, i64, String, String, String);
 
 /// A message waiting for the SMS gateway, opened for the adapter that sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,12 +75,28 @@ impl Store {
     /// Unsent messages to one phone, oldest first.
     pub async fn outbox_for(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
-        let rows: Vec<(i64, i64, String, String, String)> = read_conn!(self, conn => sqlx::query_as(
+        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(
             "SELECT id, at, phone_sealed, template, payload FROM outbox WHERE phone_hash = $1 AND sent_at IS NULL ORDER BY id",
         )
         .bind(phone_hash)
         .fetch_all(&mut *conn)
         .await?);
+        self.open_outbox_rows(rows)
+    }
+
+    /// Unsent messages to anyone, oldest first, at most `limit`: what a
+    /// gateway (or an office handing codes out by hand) takes next.
+    pub async fn unsent_messages(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT id, at, phone_sealed, template, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?);
+        self.open_outbox_rows(rows)
+    }
+
+    fn open_outbox_rows(&self, rows: Vec<OutboxRow>) -> Result<Vec<OutboxMessage>> {
         rows.into_iter()
             .map(|(id, at, phone_sealed, template, payload)| {
                 let payload = self.vault.open(&payload)?;
@@ -110,18 +129,24 @@ impl Store {
         Ok(stored.is_some_and(|(phone_hash, hash)| hash == Some(activation_code_hash(&self.vault, &phone_hash, code))))
     }
 
-    /// Marks an outbox message as handed to the gateway.
-    pub async fn mark_sent(&self, message_id: i64, now: i64) -> Result<()> {
-        write_tx!(self, tx => {
-            let result = sqlx::query("UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL")
-                .bind(message_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            if result.rows_affected() == 0 {
-                return Err(StoreError::NotFound("outbox message"));
+    /// Marks outbox messages as handed over (to a gateway, or printed for
+    /// an office to deliver), in one transaction with an audit entry by
+    /// `actor`; messages already handed over are left alone. Returns how
+    /// many were marked.
+    pub async fn mark_sent(&self, message_ids: &[i64], actor: &str, now: i64) -> Result<u64> {
+        let marked = write_tx!(self, tx => {
+            let mut marked = 0;
+            for id in message_ids {
+                marked += sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             }
+            audit_entry!(tx, now, None::<i64>, "outbox.handed_over", "outbox", actor, format!("{marked} messages"));
+            marked
         });
-        Ok(())
+        Ok(marked)
     }
 }

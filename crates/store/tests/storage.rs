@@ -545,6 +545,15 @@ async fn import_is_idempotent_and_writes_activation_codes() {
         );
         assert!(!store.activation_code_matches(user.id, "not-it", NOW).await.unwrap());
         assert_eq!(store.outbox_count().await.unwrap(), 2);
+        // handed over once: a second hand-over marks nothing
+        let unsent = store.unsent_messages(10).await.unwrap();
+        assert_eq!(unsent.len(), 2, "{backend}");
+        assert!(unsent[0].id < unsent[1].id, "oldest first");
+        let ids: Vec<i64> = unsent.iter().map(|m| m.id).collect();
+        assert_eq!(store.mark_sent(&ids, "test", NOW).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.mark_sent(&ids, "test", NOW).await.unwrap(), 0, "{backend}");
+        assert!(store.unsent_messages(10).await.unwrap().is_empty());
+        assert!(store.outbox_for("13955555551").await.unwrap().is_empty());
 
         // inside one batch: a repeated ID is unchanged, a repeated phone and an unknown region are refused
         let fresh = register(&person("丁", "360111001001", (1983, 1, 1), 67, "13955555553"), today()).unwrap();

@@ -102,6 +102,17 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Print the messages waiting in the outbox (activation codes of
+    /// imported volunteers and appointed administrators) as CSV on stdout,
+    /// oldest first, and mark them handed over: for an office that delivers
+    /// them without an SMS gateway. Run again, it prints only newer ones.
+    Outbox {
+        /// At most this many messages.
+        #[arg(long, default_value_t = 10_000)]
+        limit: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Show a platform setting, or set it when a value is given
     /// (star_hours, certificate_person_in_charge, certificate_contact).
     Setting {
@@ -221,6 +232,53 @@ async fn open_store(args: &DbArgs) -> Result<Store, String> {
 }
 
 /// Prints a setting, or checks and stores a new value first.
+/// Prints up to `limit` unsent outbox messages as CSV
+/// (`id,at,phone,template,payload`, the payload as JSON) and marks them
+/// handed over once they are written out.
+async fn hand_over_outbox(store: &Store, limit: i64) -> Result<(), String> {
+    let messages = store.unsent_messages(limit).await.map_err(|e| e.to_string())?;
+    let mut out = String::from("id,at,phone,template,payload\n");
+    for message in &messages {
+        let fields = [
+            message.id.to_string(),
+            message.at.to_string(),
+            message.phone.clone(),
+            message.template.clone(),
+            message.payload.to_string(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|field| csv_field(field))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push('\n');
+    }
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(out.as_bytes()).map_err(|e| e.to_string())?;
+        stdout.flush().map_err(|e| e.to_string())?;
+    }
+    let ids: Vec<i64> = messages.iter().map(|message| message.id).collect();
+    let marked = store
+        .mark_sent(&ids, "cli", zhiyuan_store::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("{marked} messages handed over");
+    Ok(())
+}
+
+/// One CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
 async fn setting(store: &Store, key: &str, value: Option<&str>) -> Result<(), String> {
     if let Some(value) = value {
         let checked = zhiyuan_domain::setting::check(key, value).map_err(|e| format!("{}: {}", e.code, e.detail))?;
@@ -275,6 +333,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Setting { key, value, db } => {
             let store = open_store(&db).await?;
             let outcome = setting(&store, &key, value.as_deref()).await;
+            store.close().await;
+            outcome
+        }
+        Command::Outbox { limit, db } => {
+            let store = open_store(&db).await?;
+            let outcome = hand_over_outbox(&store, limit.max(1)).await;
             store.close().await;
             outcome
         }

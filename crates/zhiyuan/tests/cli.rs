@@ -221,6 +221,24 @@ fn import_reports_rejected_rows_and_exits_zero() {
             .status
             .success()
     );
+    // the activation code waits in the outbox until an office takes it
+    let outbox = run(&["outbox"]);
+    assert!(outbox.status.success(), "{}", String::from_utf8_lossy(&outbox.stderr));
+    let printed = String::from_utf8_lossy(&outbox.stdout);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert_eq!(lines[0], "id,at,phone,template,payload");
+    assert!(
+        lines[1].contains(",13900000077,activation_code,\"{\"\"code\"\":\""),
+        "{printed}"
+    );
+    let again = run(&["outbox"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).lines().count(),
+        1,
+        "handed over once"
+    );
+
     std::fs::remove_file(dir.path().join("zhiyuan.key")).unwrap();
     let keyless = run(&["serve", "--listen", "127.0.0.1:0"]);
     assert!(!keyless.status.success());
