@@ -87,11 +87,6 @@ impl IdNumber {
         if digit % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
-    /// The 6-digit region of issue (not necessarily where the person lives now).
-    pub fn issuing_region(&self) -> &str {
-        &self.0[..6]
-    }
-
     /// The form shown to readers who may not see the whole number:
     /// first four and last four characters.
     pub fn masked(&self) -> String {
