@@ -2065,6 +2065,10 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
         let trail = app.get(&audit, Some(&volunteer)).await;
         assert_eq!(trail.status, StatusCode::OK, "{ctx}: {:?}", trail.body);
         let items = trail.body["items"].as_array().unwrap();
+        assert_eq!(
+            items[0]["action"], "volunteer.personal_data_read",
+            "{ctx}: newest first: {items:?}"
+        );
         let county_name = app.get("/api/v1/me", Some(&county)).await.body["user"]["name"].clone();
         assert!(
             items
@@ -2084,7 +2088,11 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
         let second = app
             .get(&format!("{audit}?limit=1&cursor={cursor}"), Some(&volunteer))
             .await;
-        assert_ne!(second.body["items"][0]["id"], first.body["items"][0]["id"]);
+        let id_of = |reply: &serde_json::Value| reply["items"][0]["id"].as_str().unwrap().parse::<i64>().unwrap();
+        assert!(
+            id_of(&second.body) < id_of(&first.body),
+            "{ctx}: the cursor pages to older entries"
+        );
 
         // Hours entered by hand a month ago and never confirmed are overdue.
         let old = activity_body(&org, "上月义务植树", now - Duration::days(30), 4);

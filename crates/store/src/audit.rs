@@ -48,25 +48,28 @@ pub struct OutboxMessage {
 impl Store {
     /// What was done to one subject, oldest first, with the actors' names.
     pub async fn audit_entries(&self, subject_kind: &str, subject_id: &str) -> Result<Vec<AuditEntry>> {
-        self.audit_trail(subject_kind, subject_id, 0, i64::MAX).await
+        let mut entries = self.audit_trail(subject_kind, subject_id, None, i64::MAX).await?;
+        entries.reverse();
+        Ok(entries)
     }
 
-    /// One page of a subject's audit trail: entries after `after_id`, oldest first.
+    /// One page of a subject's audit trail, newest first: the entries
+    /// before `before_id` (from the newest when `None`).
     pub async fn audit_trail(
         &self,
         subject_kind: &str,
         subject_id: &str,
-        after_id: i64,
+        before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         read_conn!(self, conn => Ok(sqlx::query_as::<_, AuditEntry>(
             "SELECT l.id, l.at, l.actor_user, l.action, l.subject_kind, l.subject_id, l.detail, u.display_name AS actor_name \
              FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user \
-             WHERE l.subject_kind = $1 AND l.subject_id = $2 AND l.id > $3 ORDER BY l.id LIMIT $4",
+             WHERE l.subject_kind = $1 AND l.subject_id = $2 AND l.id < $3 ORDER BY l.id DESC LIMIT $4",
         )
         .bind(subject_kind)
         .bind(subject_id)
-        .bind(after_id)
+        .bind(before_id.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?))

@@ -104,8 +104,8 @@ pub async fn volunteer_audit(
     Ok(Json(audit_of(&state, &current, volunteer_id, &paging).await?))
 }
 
-/// One page of a volunteer's audit trail for the volunteer or a region
-/// administrator over them (the API and "my profile").
+/// One page of a volunteer's audit trail, newest first, for the volunteer
+/// or a region administrator over them (the API and "my profile").
 pub async fn audit_of(
     state: &AppState,
     current: &CurrentUser,
@@ -114,10 +114,10 @@ pub async fn audit_of(
 ) -> ApiResult<AuditList> {
     load_own_or_administered(state, &current.actor, volunteer_id).await?;
     let limit = page_size(paging.limit);
-    let after = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let before = paging.cursor.as_deref().and_then(|c| c.parse().ok());
     let entries = state
         .store
-        .audit_trail("volunteer", &volunteer_id.to_string(), after, limit)
+        .audit_trail("volunteer", &volunteer_id.to_string(), before, limit)
         .await?;
     let next_cursor = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.id.to_string()))

@@ -24,7 +24,7 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct MeQuery {
     reveal: String,
-    /// The audit trail's cursor: the entries after this one.
+    /// The audit trail's cursor: the entries before (older than) this one.
     audit: String,
 }
 
