@@ -35,6 +35,9 @@ pub struct AuditEntry {
 /// An outbox row as stored: id, time, sealed phone, template, sealed payload.
 type OutboxRow = (i64, i64, String, String, String);
 
+/// The columns of an [`OutboxRow`].
+const OUTBOX_COLUMNS: &str = "id, at, phone_sealed, template, payload";
+
 /// A message waiting for the SMS gateway, opened for the adapter that sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {
@@ -78,9 +81,8 @@ impl Store {
     /// Unsent messages to one phone, oldest first.
     pub async fn outbox_for(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
-        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT id, at, phone_sealed, template, payload FROM outbox WHERE phone_hash = $1 AND sent_at IS NULL ORDER BY id",
-        )
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE phone_hash = $1 AND sent_at IS NULL ORDER BY id");
+        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(phone_hash)
         .fetch_all(&mut *conn)
         .await?);
@@ -90,9 +92,8 @@ impl Store {
     /// Unsent messages to anyone, oldest first, at most `limit`: what a
     /// gateway (or an office handing codes out by hand) takes next.
     pub async fn unsent_messages(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
-        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT id, at, phone_sealed, template, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-        )
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1");
+        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?);

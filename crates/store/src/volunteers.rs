@@ -4,7 +4,7 @@
 
 use crate::bulk::BulkInsert;
 use crate::{
-    Page, Placeholders, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn,
+    Backend, Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn,
     reserve_ids, rows_per_statement, subtree_bounds, write_tx,
 };
 use chrono::NaiveDate;
@@ -594,9 +594,9 @@ impl Store {
         if let Some(skill) = query.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             // One whole item of the ';'-separated list (skills hold no ';').
             binds.push(Bind::Text(format!(";{skill};")));
-            let position = match self.placeholders() {
-                Placeholders::Anonymous => "instr",
-                Placeholders::Numbered => "strpos",
+            let position = match self.backend {
+                Backend::Sqlite { .. } => "instr",
+                Backend::Postgres(_) => "strpos",
             };
             sql.push_str(&format!(
                 " AND {position}(';' || v.skills || ';', ${}) > 0",

@@ -231,36 +231,12 @@ async fn open_store(args: &DbArgs) -> Result<Store, String> {
     Ok(store)
 }
 
-/// Prints a setting, or checks and stores a new value first.
 /// Prints up to `limit` unsent outbox messages as CSV
 /// (`id,at,phone,template,payload`, the payload as JSON) and marks them
 /// handed over once they are written out.
 async fn hand_over_outbox(store: &Store, limit: i64) -> Result<(), String> {
     let messages = store.unsent_messages(limit).await.map_err(|e| e.to_string())?;
-    let mut out = String::from("id,at,phone,template,payload\n");
-    for message in &messages {
-        let fields = [
-            message.id.to_string(),
-            message.at.to_string(),
-            message.phone.clone(),
-            message.template.clone(),
-            message.payload.to_string(),
-        ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|field| csv_field(field))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
-    }
-    {
-        use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(out.as_bytes()).map_err(|e| e.to_string())?;
-        stdout.flush().map_err(|e| e.to_string())?;
-    }
+    write_outbox_csv(&messages, std::io::stdout().lock()).map_err(|e| e.to_string())?;
     let ids: Vec<i64> = messages.iter().map(|message| message.id).collect();
     let marked = store
         .mark_sent(&ids, "cli", zhiyuan_store::now_ms())
@@ -270,15 +246,24 @@ async fn hand_over_outbox(store: &Store, limit: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// One CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
+/// The outbox messages as CSV with a header row.
+fn write_outbox_csv(messages: &[zhiyuan_store::audit::OutboxMessage], out: impl std::io::Write) -> csv::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(["id", "at", "phone", "template", "payload"])?;
+    for message in messages {
+        csv.write_record([
+            message.id.to_string(),
+            message.at.to_string(),
+            message.phone.clone(),
+            message.template.clone(),
+            message.payload.to_string(),
+        ])?;
     }
+    csv.flush()?;
+    Ok(())
 }
 
+/// Prints a setting, or checks and stores a new value first.
 async fn setting(store: &Store, key: &str, value: Option<&str>) -> Result<(), String> {
     if let Some(value) = value {
         let checked = zhiyuan_domain::setting::check(key, value).map_err(|e| format!("{}: {}", e.code, e.detail))?;
