@@ -1,7 +1,8 @@
 //! Test and benchmark support shared by the storage suite, the server's
 //! integration tests and `zhiyuan bench`: fresh databases on every
-//! configured backend, a way to write a chosen batch of check-ins, and bulk
-//! fixtures (sign-ups, sessions) that skip the per-request path on purpose.
+//! configured backend, a way to write a chosen batch of check-ins, bulk
+//! fixtures (sign-ups, sessions) that skip the per-request path on purpose,
+//! and the import floor (`insert_generated_volunteers`).
 //!
 //! SQLite always runs, in a temporary directory. PostgreSQL runs when
 //! `ZHIYUAN_TEST_PG` holds a connection URL of a role that may create
