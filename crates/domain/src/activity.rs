@@ -110,7 +110,9 @@ pub struct AttendanceRules {
 impl Default for AttendanceRules {
     fn default() -> Self {
         AttendanceRules {
-            methods: CheckinMethod::ALL.to_vec(),
+            // A phone's location alone can be spoofed and face data needs
+            // consent: GPS and face only when an organizer lists them.
+            methods: vec![CheckinMethod::Qr, CheckinMethod::Manual],
             early_checkin_minutes: DEFAULT_EARLY_CHECKIN_MINUTES,
             missing_checkout: MissingCheckout::ZeroHours,
             auto_confirm_days: DEFAULT_AUTO_CONFIRM_DAYS,
@@ -277,6 +279,42 @@ pub fn plan(input: ActivityInput) -> Result<ActivityPlan, RuleError> {
     })
 }
 
+/// How long before "now" an activity may start when it is created or
+/// published (a form filled in slowly); earlier starts are refused, so that
+/// nobody invents an activity afterwards to hang hours on. Past service is
+/// recorded by hand entry, with evidence, on an activity published in time.
+pub const START_GRACE_MINUTES: i64 = 15;
+
+/// `activity_in_past` when an activity created or published at `now`
+/// started more than [`START_GRACE_MINUTES`] ago.
+pub fn check_start_not_past(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
+    if starts_at < now - Duration::minutes(START_GRACE_MINUTES) {
+        return Err(RuleError::new(
+            "activity_in_past",
+            "an activity cannot start in the past; record past service by hand entry with evidence",
+        )
+        .on("starts_at"));
+    }
+    Ok(())
+}
+
+/// Whether an activity may be published at `now`: only by a verified
+/// organization (`organization_unverified`), and not once it has started
+/// (`activity_in_past`).
+pub fn check_publish(
+    starts_at: DateTime<Utc>,
+    organization_verified: bool,
+    now: DateTime<Utc>,
+) -> Result<(), RuleError> {
+    if !organization_verified {
+        return Err(RuleError::new(
+            "organization_unverified",
+            "only a verified organization publishes activities; save it as a draft until the region administrator verifies the organization",
+        ));
+    }
+    check_start_not_past(starts_at, now)
+}
+
 /// Facts about a volunteer that decide whether they may sign up.
 #[derive(Debug, Clone)]
 pub struct Applicant<'a> {
@@ -384,6 +422,29 @@ mod tests {
             auto_approve: true,
             ..ActivityInput::default()
         }
+    }
+
+    #[test]
+    fn activities_start_in_the_future_and_only_verified_organizations_publish() {
+        let now = at(3);
+        assert!(check_start_not_past(now, now).is_ok());
+        assert!(check_start_not_past(now - Duration::minutes(START_GRACE_MINUTES), now).is_ok());
+        let past = now - Duration::minutes(START_GRACE_MINUTES + 1);
+        assert_eq!(check_start_not_past(past, now).unwrap_err().code, "activity_in_past");
+        assert!(check_publish(at(4), true, now).is_ok());
+        assert_eq!(
+            check_publish(at(4), false, now).unwrap_err().code,
+            "organization_unverified"
+        );
+        assert_eq!(check_publish(at(1), true, now).unwrap_err().code, "activity_in_past");
+    }
+
+    #[test]
+    fn gps_and_face_are_opt_in() {
+        assert_eq!(
+            AttendanceRules::default().methods,
+            vec![CheckinMethod::Qr, CheckinMethod::Manual]
+        );
     }
 
     #[test]

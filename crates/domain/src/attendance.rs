@@ -1,8 +1,10 @@
 //! Whether one attendance claim (sign-in or sign-out) is accepted: the
 //! method must be allowed, the time inside the window, a QR token valid at
 //! the claimed time (and, with a geofence, a location inside it), a GPS fix
-//! inside the fence, a manual entry with a reason. Offline claims come up to
-//! 24 h late and are believed only with a token valid when they claim.
+//! inside the fence, a manual entry with a reason. A live claim happens when
+//! it is received (no back-dating); offline claims come up to 24 h late, are
+//! believed only with a token valid when they claim, at most 20 per code
+//! step, and are flagged for review like fixes no real phone sends.
 
 use crate::RuleError;
 use crate::activity::{ActivityPlan, ActivityState, CheckinMethod, checkin_window};
@@ -31,10 +33,36 @@ pub struct Claim<'a> {
 /// What an accepted claim leaves behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
+    /// When the attendance counts from: the receiving time of a live claim,
+    /// the claimed time of an offline one.
+    pub at: DateTime<Utc>,
     /// The token step, for the replay check (QR only).
     pub token_step: Option<i64>,
     pub offline: bool,
     pub reason: Option<String>,
+    /// Doubts that hold the record for an organizer's review: `offline`,
+    /// `accuracy_implausible`, `at_fence_centre`.
+    pub flags: Vec<&'static str>,
+}
+
+/// The flag of a claim sent later than it happened.
+pub const OFFLINE: &str = "offline";
+/// Offline claims with one code step (one photographed code) that are
+/// believed: beyond them, `offline_limit_reached`.
+pub const MAX_OFFLINE_PER_STEP: u32 = 20;
+
+/// Whether one more offline claim may use a code step that `earlier`
+/// offline claims of the activity and kind used already: a photo of the
+/// code shared around serves at most [`MAX_OFFLINE_PER_STEP`] people.
+pub fn check_offline_share(earlier: u32) -> Result<(), RuleError> {
+    if earlier >= MAX_OFFLINE_PER_STEP {
+        return Err(RuleError::new(
+            "offline_limit_reached",
+            "this code has been used offline by too many people; check in with the code on screen now, or ask the organizer",
+        )
+        .on("token"));
+    }
+    Ok(())
 }
 
 /// Judges `claim` for activity `activity_id` planned as `plan`.
@@ -50,6 +78,8 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
         return Err(RuleError::new("time_invalid", "the claimed time lies in the future").on("at"));
     }
     let offline = claim.received - claim.at > Duration::seconds(CLOCK_SKEW_SECONDS);
+    // A live claim happens when it arrives: nobody back-dates within the skew.
+    let at = if offline { claim.at } else { claim.received };
     if claim.received - claim.at > Duration::hours(OFFLINE_LIMIT_HOURS) {
         return Err(RuleError::new(
             "offline_too_old",
@@ -65,7 +95,7 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
         .on("token"));
     }
     let window = checkin_window(plan);
-    if claim.at < window.from || (claim.kind == AttendanceKind::In && claim.at > window.to) {
+    if at < window.from || (claim.kind == AttendanceKind::In && at > window.to) {
         return Err(RuleError::new(
             "outside_checkin_window",
             format!(
@@ -75,16 +105,18 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
         ));
     }
     let mut accepted = Accepted {
+        at,
         token_step: None,
         offline,
         reason: None,
+        flags: if offline { vec![OFFLINE] } else { Vec::new() },
     };
     match claim.method {
         CheckinMethod::Qr => {
             let token = claim.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
                 RuleError::new("token_required", "scan the QR code on the organizer's screen").on("token")
             })?;
-            let claims = checkin_token::verify(key, token, activity_id, claim.kind, claim.at)?;
+            let claims = checkin_token::verify(key, token, activity_id, claim.kind, at)?;
             accepted.token_step = Some(claims.step);
             if !plan.fence.is_anywhere() {
                 let fix = claim.fix.ok_or_else(|| {
@@ -96,12 +128,16 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
                 })?;
                 plan.fence.admits(fix)?;
             }
+            if let Some(fix) = claim.fix {
+                accepted.flags.extend(plan.fence.suspicions(fix));
+            }
         }
         CheckinMethod::Gps => {
             let fix = claim
                 .fix
                 .ok_or_else(|| RuleError::new("location_required", "this check-in needs your location").on("lat"))?;
             plan.fence.admits(fix)?;
+            accepted.flags.extend(plan.fence.suspicions(fix));
         }
         CheckinMethod::Manual => {
             let reason = crate::volunteer::check_reason(claim.reason.unwrap_or(""), true, "reason")?;
@@ -169,6 +205,10 @@ mod tests {
             starts_at: start(),
             ends_at: start() + Duration::hours(3),
             quota: 10,
+            rules: crate::activity::AttendanceRules {
+                methods: vec![CheckinMethod::Qr, CheckinMethod::Gps, CheckinMethod::Manual],
+                ..Default::default()
+            },
             ..ActivityInput::default()
         })
         .unwrap()
@@ -248,6 +288,10 @@ mod tests {
         let sent = scanned + Duration::hours(6);
         let accepted = judge(&plan, 9, &key(), &qr_claim(&token, scanned, sent, None)).unwrap();
         assert!(accepted.offline);
+        assert_eq!(
+            (accepted.at, accepted.flags.as_slice()),
+            (scanned, [OFFLINE].as_slice())
+        );
         // Claiming a time when this token was not valid.
         let lie = scanned + Duration::minutes(10);
         assert_eq!(
@@ -275,6 +319,71 @@ mod tests {
             ..qr_claim(&token, scanned, sent, None)
         };
         assert_eq!(judge(&plan, 9, &key(), &future).unwrap_err().code, "time_invalid");
+    }
+
+    #[test]
+    fn a_live_claim_happens_when_it_arrives() {
+        let plan = the_plan(0);
+        let now = start() + Duration::minutes(5);
+        let token = issue(&key(), 9, AttendanceKind::In, now).token;
+        // Claiming a minute earlier than it arrives changes nothing.
+        let accepted = judge(
+            &plan,
+            9,
+            &key(),
+            &qr_claim(&token, now - Duration::seconds(60), now, None),
+        )
+        .unwrap();
+        assert_eq!(accepted.at, now);
+        assert!(!accepted.offline && accepted.flags.is_empty());
+        // A code photographed earlier is past its own window when it arrives,
+        // even if the claim says it was used in time.
+        let later = now + Duration::seconds(100);
+        let refused = judge(
+            &plan,
+            9,
+            &key(),
+            &qr_claim(&token, later - Duration::seconds(110), later, None),
+        );
+        assert_eq!(refused.unwrap_err().code, "token_expired");
+    }
+
+    #[test]
+    fn implausible_fixes_are_flagged() {
+        let plan = the_plan(300);
+        let now = start();
+        let token = issue(&key(), 9, AttendanceKind::In, now).token;
+        let perfect = Fix {
+            accuracy_m: 0.0,
+            ..near().unwrap()
+        };
+        let accepted = judge(&plan, 9, &key(), &qr_claim(&token, now, now, Some(perfect))).unwrap();
+        assert_eq!(accepted.flags, vec!["accuracy_implausible"]);
+        let centre = Fix {
+            point: Point::new(28.68, 115.89).unwrap(),
+            accuracy_m: 8.0,
+        };
+        let gps = Claim {
+            method: CheckinMethod::Gps,
+            token: None,
+            ..qr_claim("", now, now, Some(centre))
+        };
+        assert_eq!(judge(&plan, 9, &key(), &gps).unwrap().flags, vec!["at_fence_centre"]);
+        assert!(
+            judge(&plan, 9, &key(), &qr_claim(&token, now, now, near()))
+                .unwrap()
+                .flags
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_code_step_serves_a_limited_number_offline() {
+        assert!(check_offline_share(MAX_OFFLINE_PER_STEP - 1).is_ok());
+        assert_eq!(
+            check_offline_share(MAX_OFFLINE_PER_STEP).unwrap_err().code,
+            "offline_limit_reached"
+        );
     }
 
     #[test]

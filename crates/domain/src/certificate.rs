@@ -163,16 +163,26 @@ impl Snapshot {
     }
 }
 
+/// An effective record that a certificate could state, and whether its
+/// organization is verified (the hours of an unverified one count nowhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certifiable {
+    pub record: CertifiedRecord,
+    pub organization_verified: bool,
+}
+
 /// The records a certificate with this coverage states: the covered ones
-/// among the volunteer's effective records, oldest first. Refuses
-/// `no_effective_hours` when none is left, since a certificate of nothing
-/// certifies nothing.
+/// among the volunteer's effective records of verified organizations,
+/// oldest first. Refuses `no_effective_hours` when none is left, since a
+/// certificate of nothing certifies nothing.
 pub fn select_records(
-    effective: impl IntoIterator<Item = CertifiedRecord>,
+    effective: impl IntoIterator<Item = Certifiable>,
     coverage: &Coverage,
 ) -> Result<Vec<CertifiedRecord>, RuleError> {
     let mut records: Vec<CertifiedRecord> = effective
         .into_iter()
+        .filter(|c| c.organization_verified)
+        .map(|c| c.record)
         .filter(|r| r.minutes > 0 && coverage.covers(r.service_day, r.organization_id))
         .collect();
     if records.is_empty() {
@@ -343,13 +353,21 @@ mod tests {
     #[test]
     fn selection_keeps_covered_records_with_hours_in_day_order() {
         let coverage = Coverage::new(Some(day(2)), None, Some(1), day(29)).unwrap();
+        let verified = |record| Certifiable {
+            record,
+            organization_verified: true,
+        };
         let picked = select_records(
             [
-                record(3, 9, 1, "credit", 60),
-                record(1, 1, 1, "credit", 60),
-                record(2, 4, 2, "credit", 60),
-                record(4, 3, 1, "honor", 90),
-                record(5, 5, 1, "credit", 0),
+                verified(record(3, 9, 1, "credit", 60)),
+                verified(record(1, 1, 1, "credit", 60)),
+                verified(record(2, 4, 2, "credit", 60)),
+                verified(record(4, 3, 1, "honor", 90)),
+                verified(record(5, 5, 1, "credit", 0)),
+                Certifiable {
+                    record: record(6, 6, 1, "credit", 60),
+                    organization_verified: false,
+                },
             ],
             &coverage,
         )
@@ -358,7 +376,7 @@ mod tests {
         let stated = snapshot(picked);
         assert_eq!((stated.credit_minutes(), stated.honor_minutes()), (60, 90));
         assert_eq!(
-            select_records([record(1, 1, 1, "credit", 60)], &coverage)
+            select_records([verified(record(1, 1, 1, "credit", 60))], &coverage)
                 .unwrap_err()
                 .code,
             "no_effective_hours"

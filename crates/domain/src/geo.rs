@@ -98,11 +98,38 @@ impl Geofence {
     }
 
     /// Supervision's view: a fix is surely outside when even its nearest
-    /// possible position lies beyond the radius.
+    /// possible position lies beyond the radius (an accuracy worse than
+    /// 100 m counts as 100 m, so that a vague fix hides nothing).
     pub fn surely_outside(&self, fix: Fix) -> bool {
-        !self.is_anywhere() && self.center.distance_m(fix.point) - fix.accuracy_m.max(0.0) > f64::from(self.radius_m)
+        !self.is_anywhere() && self.center.distance_m(fix.point) - fix.bounded_accuracy_m() > f64::from(self.radius_m)
+    }
+
+    /// Why a fix that the fence admits is still doubtful: an accuracy no
+    /// phone reports outdoors (`accuracy_implausible`, below 3 m), or a
+    /// position on the published centre itself (`at_fence_centre`, within
+    /// 1 m), where a spoofing app puts it. A doubtful claim is accepted but
+    /// flagged for review.
+    pub fn suspicions(&self, fix: Fix) -> Vec<&'static str> {
+        let mut found = Vec::new();
+        if fix.accuracy_m < MIN_PLAUSIBLE_ACCURACY_M {
+            found.push(ACCURACY_IMPLAUSIBLE);
+        }
+        if !self.is_anywhere() && self.center.distance_m(fix.point) < CENTRE_SUSPICION_M {
+            found.push(AT_FENCE_CENTRE);
+        }
+        found
     }
 }
+
+/// Phones report at least this accuracy (metres) from satellite fixes;
+/// less is what a location-faking app sends.
+pub const MIN_PLAUSIBLE_ACCURACY_M: f64 = 3.0;
+/// A fix this close (metres) to a fence's published centre is suspicious.
+pub const CENTRE_SUSPICION_M: f64 = 1.0;
+/// The flag of a fix with an implausibly fine accuracy.
+pub const ACCURACY_IMPLAUSIBLE: &str = "accuracy_implausible";
+/// The flag of a fix on the fence's centre.
+pub const AT_FENCE_CENTRE: &str = "at_fence_centre";
 
 /// A reported position with the accuracy (metres, one sigma) the phone gave.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -112,6 +139,12 @@ pub struct Fix {
 }
 
 impl Fix {
+    /// The accuracy supervision counts with: at most 100 m, so that a fix
+    /// claiming to be vague cannot hide a jump or a departure.
+    pub fn bounded_accuracy_m(&self) -> f64 {
+        self.accuracy_m.clamp(0.0, MAX_ACCURACY_M)
+    }
+
     /// Builds a fix from raw request fields; a missing position is
     /// `location_required`, a negative or NaN accuracy `gps_inaccurate`.
     pub fn from_parts(lat: Option<f64>, lon: Option<f64>, accuracy_m: Option<f64>) -> Result<Fix, RuleError> {

@@ -30,10 +30,13 @@ macro_rules! string_enum {
     };
 }
 
+pub mod activation;
 pub mod activity;
+pub mod appeal;
 pub mod attendance;
 pub mod certificate;
 pub mod checkin_token;
+pub mod confirmation;
 pub mod error;
 pub mod geo;
 pub mod hours;

@@ -1,5 +1,5 @@
 //! Service records after attendance: their states (pending, effective,
-//! refused, revoked), automatic confirmation, the overdue rule, hours
+//! refused, revoked), the overdue rule, hours
 //! entered by hand (honor hours: at most 10 slots, never in the future,
 //! inside the activity's dates, with a reason and an evidence file), and
 //! volunteers' reports of a missing or wrong record.
@@ -47,13 +47,6 @@ impl RecordState {
     pub fn occupies_time(self) -> bool {
         matches!(self, RecordState::Pending | RecordState::Effective)
     }
-}
-
-/// Whether a pending record confirms itself at `now`: the activity's
-/// `auto_confirm_days` have passed since the record closed and supervision
-/// flagged nothing (0 days = never automatically).
-pub fn auto_confirm_due(closed_at: DateTime<Utc>, auto_confirm_days: u32, flagged: bool, now: DateTime<Utc>) -> bool {
-    auto_confirm_days > 0 && !flagged && now >= closed_at + Duration::days(i64::from(auto_confirm_days))
 }
 
 /// Working days (Monday to Friday) an organization has to complete its
@@ -290,15 +283,6 @@ mod tests {
         ] {
             assert_eq!(from.transition(to).unwrap_err().code, "invalid_transition");
         }
-    }
-
-    #[test]
-    fn auto_confirmation_waits_and_skips_flagged_records() {
-        let closed = t(1, 12);
-        assert!(!auto_confirm_due(closed, 7, false, t(8, 11)));
-        assert!(auto_confirm_due(closed, 7, false, t(8, 12)));
-        assert!(!auto_confirm_due(closed, 7, true, t(20, 12)));
-        assert!(!auto_confirm_due(closed, 0, false, t(20, 12)));
     }
 
     #[test]

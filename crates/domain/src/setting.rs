@@ -12,8 +12,29 @@ pub const CERTIFICATE_PERSON_IN_CHARGE: &str = "certificate_person_in_charge";
 /// The contact (phone or address) printed on certificates.
 pub const CERTIFICATE_CONTACT: &str = "certificate_contact";
 
+/// Hours entered by hand above this many (whole hours) need a region
+/// administrator's second approval; honor hours always do.
+pub const SECOND_APPROVAL_HOURS: &str = "second_approval_hours";
+
 /// Every setting there is.
-pub const ALL: [&str; 3] = [STAR_HOURS, CERTIFICATE_PERSON_IN_CHARGE, CERTIFICATE_CONTACT];
+pub const ALL: [&str; 4] = [
+    STAR_HOURS,
+    CERTIFICATE_PERSON_IN_CHARGE,
+    CERTIFICATE_CONTACT,
+    SECOND_APPROVAL_HOURS,
+];
+
+/// The largest second-approval threshold: a day.
+pub const MAX_SECOND_APPROVAL_HOURS: u32 = 24;
+
+/// The second-approval threshold a stored value gives (the default when
+/// there is none or it does not parse).
+pub fn second_approval_hours(stored: Option<&str>) -> u32 {
+    stored
+        .and_then(|raw| raw.trim().parse::<u32>().ok())
+        .filter(|hours| *hours <= MAX_SECOND_APPROVAL_HOURS)
+        .unwrap_or(crate::confirmation::DEFAULT_SECOND_APPROVAL_HOURS)
+}
 
 /// Longest free-text setting, in characters.
 pub const MAX_TEXT_CHARS: usize = 60;
@@ -37,6 +58,13 @@ pub fn check(key: &str, value: &str) -> Result<String, RuleError> {
             }
             Ok(value.to_string())
         }
+        SECOND_APPROVAL_HOURS => match value.parse::<u32>() {
+            Ok(hours) if hours <= MAX_SECOND_APPROVAL_HOURS => Ok(hours.to_string()),
+            _ => Err(RuleError::new(
+                "setting_invalid",
+                format!("whole hours from 0 to {MAX_SECOND_APPROVAL_HOURS}"),
+            )),
+        },
         other => Err(RuleError::new(
             "setting_unknown",
             format!("{other:?} is not a setting; the settings are {}", ALL.join(", ")),
@@ -62,5 +90,15 @@ mod tests {
         );
         assert_eq!(check(CERTIFICATE_CONTACT, "a\nb").unwrap_err().code, "setting_too_long");
         assert_eq!(check("colour", "red").unwrap_err().code, "setting_unknown");
+        assert_eq!(check(SECOND_APPROVAL_HOURS, " 2 ").unwrap(), "2");
+        for refused in ["-1", "25", "2.5", ""] {
+            assert_eq!(
+                check(SECOND_APPROVAL_HOURS, refused).unwrap_err().code,
+                "setting_invalid"
+            );
+        }
+        assert_eq!(second_approval_hours(Some("0")), 0);
+        assert_eq!(second_approval_hours(Some("99")), 4);
+        assert_eq!(second_approval_hours(None), 4);
     }
 }

@@ -1,7 +1,8 @@
 //! GPS supervision (GPS督察): the anomalies found in the location pings sent
 //! during service: leaving the geofence for more than 10 minutes, moving
-//! faster than 150 km/h between consecutive pings, and one device used by
-//! several volunteers in one activity.
+//! faster than 150 km/h between consecutive pings (an accuracy worse than
+//! 100 m hides nothing), fixes no real phone sends, and one device used by
+//! several volunteers in one activity; and how a record's flags accumulate.
 
 use crate::geo::{Fix, Geofence};
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +21,7 @@ pub struct Ping {
 }
 
 /// A reason to doubt a service record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Anomaly {
     LeftFence {
@@ -36,6 +37,11 @@ pub enum Anomaly {
         device: String,
         volunteers: usize,
     },
+    /// A ping no real phone sends (see `Geofence::suspicions`).
+    SuspiciousFix {
+        at: DateTime<Utc>,
+        code: &'static str,
+    },
 }
 
 impl Anomaly {
@@ -44,8 +50,19 @@ impl Anomaly {
             Anomaly::LeftFence { .. } => "left_fence",
             Anomaly::ImpossibleSpeed { .. } => "impossible_speed",
             Anomaly::SharedDevice { .. } => "shared_device",
+            Anomaly::SuspiciousFix { code, .. } => code,
         }
     }
+}
+
+/// The flags of a record after more are found: the union of what it had
+/// and what is new, sorted, comma-separated, and whether any is set. Flags
+/// only accumulate: nothing found later clears an earlier doubt.
+pub fn merge_flags<'a>(stored: &'a str, found: impl IntoIterator<Item = &'a str>) -> (String, bool) {
+    let mut all: Vec<&str> = stored.split(',').filter(|f| !f.is_empty()).chain(found).collect();
+    all.sort_unstable();
+    all.dedup();
+    (all.join(","), !all.is_empty())
 }
 
 /// The anomalies in one volunteer's pings (in any order) for one activity.
@@ -69,8 +86,9 @@ pub fn track_anomalies(fence: &Geofence, pings: &[Ping]) -> Vec<Anomaly> {
     for (index, ping) in pings.iter().enumerate() {
         if let Some(previous) = index.checked_sub(1).map(|i| pings[i]) {
             let metres = previous.fix.point.distance_m(ping.fix.point);
-            // Both fixes may be off by their accuracy: only the rest is movement.
-            let moved = (metres - previous.fix.accuracy_m - ping.fix.accuracy_m).max(0.0);
+            // Both fixes may be off by their accuracy (at most 100 m each):
+            // only the rest is movement.
+            let moved = (metres - previous.fix.bounded_accuracy_m() - ping.fix.bounded_accuracy_m()).max(0.0);
             let seconds = (ping.at - previous.at).num_milliseconds() as f64 / 1000.0;
             let kmh = if seconds > 0.0 {
                 moved / seconds * 3.6
@@ -85,6 +103,9 @@ pub fn track_anomalies(fence: &Geofence, pings: &[Ping]) -> Vec<Anomaly> {
                     kmh: if kmh.is_finite() { kmh.round() } else { 1e6 },
                 });
             }
+        }
+        for code in fence.suspicions(ping.fix) {
+            anomalies.push(Anomaly::SuspiciousFix { at: ping.at, code });
         }
         match (fence.surely_outside(ping.fix), outside_since) {
             (true, None) => outside_since = Some(ping.at),
@@ -177,8 +198,55 @@ mod tests {
         let found = track_anomalies(&fence(), &[ping(0, 28.68), ping(2, 28.69)]);
         assert!(found.iter().all(|a| a.code() != "impossible_speed"));
         // Jitter within the accuracy is no movement, even at the same instant.
-        let jitter = [ping(0, 28.68), ping(0, 28.68005)];
+        let jitter = [ping(0, 28.6805), ping(0, 28.68055)];
         assert!(track_anomalies(&fence(), &jitter).is_empty());
+    }
+
+    #[test]
+    fn a_vague_accuracy_hides_no_jump_and_a_perfect_one_is_doubted() {
+        let vague = |minute, lat| Ping {
+            fix: Fix {
+                accuracy_m: 20_000.0,
+                ..ping(minute, lat).fix
+            },
+            ..ping(minute, lat)
+        };
+        // 11 km in 2 minutes, each fix claiming to be 20 km vague.
+        let found = track_anomalies(&fence(), &[vague(0, 28.68), vague(2, 28.78)]);
+        assert!(found.iter().any(|a| a.code() == "impossible_speed"), "{found:?}");
+        let gone = [vague(0, 28.68), vague(20, 28.78), vague(45, 28.78)];
+        assert!(
+            track_anomalies(&fence(), &gone)
+                .iter()
+                .any(|a| a.code() == "left_fence")
+        );
+        let perfect = Ping {
+            fix: Fix {
+                accuracy_m: 0.0,
+                ..ping(1, 28.6805).fix
+            },
+            ..ping(1, 28.6805)
+        };
+        let found = track_anomalies(&fence(), &[ping(0, 28.6805), perfect]);
+        assert_eq!(
+            found.iter().map(Anomaly::code).collect::<Vec<_>>(),
+            ["accuracy_implausible"]
+        );
+        let on_centre = track_anomalies(&fence(), &[ping(0, 28.68)]);
+        assert_eq!(
+            on_centre.iter().map(Anomaly::code).collect::<Vec<_>>(),
+            ["at_fence_centre"]
+        );
+    }
+
+    #[test]
+    fn flags_only_accumulate() {
+        assert_eq!(merge_flags("", []), (String::new(), false));
+        assert_eq!(
+            merge_flags("offline", ["left_fence", "offline"]),
+            ("left_fence,offline".to_string(), true)
+        );
+        assert_eq!(merge_flags("b,a", []), ("a,b".to_string(), true));
     }
 
     #[test]
@@ -203,8 +271,13 @@ mod tests {
     proptest! {
         /// Pings that all stay inside the fence at walking pace raise nothing.
         #[test]
-        fn staying_inside_raises_nothing(offsets in proptest::collection::vec(-0.0012..0.0012f64, 1..40)) {
-            let pings: Vec<Ping> = offsets.iter().enumerate().map(|(i, d)| ping(i as i64 * 2, 28.68 + d)).collect();
+        fn staying_inside_raises_nothing(offsets in proptest::collection::vec((0.00002..0.0012f64, any::<bool>()), 1..40)) {
+            // Anywhere inside but on the centre itself (which is doubted).
+            let pings: Vec<Ping> = offsets
+                .iter()
+                .enumerate()
+                .map(|(i, (d, north))| ping(i as i64 * 2, if *north { 28.68 + d } else { 28.68 - d }))
+                .collect();
             prop_assert!(track_anomalies(&fence(), &pings).is_empty());
         }
     }

@@ -1,7 +1,7 @@
 //! Authentication: Argon2id password hashing off the async threads with a
 //! bound on concurrent hashes, opaque session tokens stored hashed, the
 //! extractor that turns a bearer token or session cookie into an [`Actor`],
-//! and the throttle on failed logins per phone and per client address.
+//! and the counting of tries (logins and other guessable answers) per key.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -14,11 +14,9 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
 use tokio::sync::Semaphore;
 use zhiyuan_domain::role::Actor;
-use zhiyuan_domain::throttle::{PER_ADDRESS, PER_PHONE};
+use zhiyuan_domain::throttle::Throttle;
 use zhiyuan_store::accounts::User;
 
 /// Sessions last a week.
@@ -88,49 +86,24 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Failed-login counters kept in memory, per phone and per client address.
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
-}
-
-impl LoginThrottle {
-    /// Refuses with 429 while either key is over its limit.
-    pub fn check(&self, phone: &str, address: &str, now_secs: i64) -> ApiResult<()> {
-        let mut failures = self.failures.lock().map_err(ApiError::internal)?;
-        for (key, throttle) in [
-            (format!("phone:{phone}"), PER_PHONE),
-            (format!("addr:{address}"), PER_ADDRESS),
-        ] {
-            if let Some(list) = failures.get_mut(&key)
-                && let Some(wait) = throttle.retry_after(list, now_secs)
-            {
-                let mut error = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_attempts",
-                    format!("too many failed logins; try again in {wait} s"),
-                );
-                error.retry_after = Some(wait);
-                return Err(error);
-            }
-        }
-        Ok(())
-    }
-
-    pub fn record_failure(&self, phone: &str, address: &str, now_secs: i64) {
-        if let Ok(mut failures) = self.failures.lock() {
-            if failures.len() > 100_000 {
-                let window = PER_PHONE.window_secs.max(PER_ADDRESS.window_secs);
-                failures.retain(|_, list| list.last().is_some_and(|at| now_secs - at < window));
-            }
-            failures.entry(format!("phone:{phone}")).or_default().push(now_secs);
-            failures.entry(format!("addr:{address}")).or_default().push(now_secs);
-        }
-    }
-
-    pub fn clear_phone(&self, phone: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&format!("phone:{phone}"));
+/// Counts one try against `throttle` for `key` (in the database, before
+/// the try is checked, so that concurrent tries cannot all pass); 429
+/// `too_many_attempts` with `Retry-After` once over the limit.
+pub async fn count_try(state: &AppState, throttle: Throttle, parts: &[&str], now_ms: i64) -> ApiResult<()> {
+    match state
+        .store
+        .count_attempt(throttle, &throttle.key(parts), now_ms)
+        .await?
+    {
+        None => Ok(()),
+        Some(wait) => {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many tries; try again in {wait} s"),
+            );
+            error.retry_after = Some(wait);
+            Err(error)
         }
     }
 }

@@ -322,7 +322,7 @@ async fn seed_past_service(
     use zhiyuan_domain::activity::CheckinMethod;
     use zhiyuan_domain::attendance::Accepted;
     use zhiyuan_domain::checkin_token::AttendanceKind;
-    use zhiyuan_domain::record::RecordState;
+    use zhiyuan_domain::confirmation::{Confirmer, DEFAULT_SECOND_APPROVAL_HOURS, decide_confirmation};
     use zhiyuan_store::records::AttendanceWrite;
     let Some(volunteer) = store.user_by_phone("13800000005").await? else {
         return Ok(());
@@ -360,9 +360,11 @@ async fn seed_past_service(
             claimed_at: at.timestamp_millis(),
             received_at: at.timestamp_millis(),
             accepted: Accepted {
+                at,
                 token_step: None,
                 offline: false,
                 reason: Some("演示数据".into()),
+                flags: Vec::new(),
             },
             fix: None,
             device_id: None,
@@ -371,8 +373,15 @@ async fn seed_past_service(
         record = Some(store.record_attendance(&write, &activity).await?);
     }
     if let Some(record) = record {
+        let by = Confirmer {
+            user: organizer,
+            organizer: true,
+            region_admin: false,
+        };
         store
-            .change_record(record.id, RecordState::Effective, "", Some(organizer), now_ms())
+            .confirm_record(record.id, Some(organizer), now_ms(), |facts| {
+                decide_confirmation(facts, by, DEFAULT_SECOND_APPROVAL_HOURS)
+            })
             .await?;
     }
     Ok(())

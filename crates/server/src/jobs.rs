@@ -4,6 +4,7 @@
 //! server processes on one database may run them side by side.
 
 use std::time::Duration;
+use zhiyuan_domain::setting::{SECOND_APPROVAL_HOURS, second_approval_hours};
 use zhiyuan_store::{Store, now_ms};
 
 const EVERY: Duration = Duration::from_secs(60);
@@ -27,7 +28,14 @@ pub async fn run_once(store: &Store) {
         Ok(closed) => tracing::info!(closed, "sign-ins closed at 24:00"),
         Err(error) => tracing::warn!(%error, "closing stale sign-ins failed"),
     }
-    match store.auto_confirm_records(now).await {
+    let threshold = match store.setting(SECOND_APPROVAL_HOURS).await {
+        Ok(stored) => second_approval_hours(stored.as_deref()),
+        Err(error) => {
+            tracing::warn!(%error, "reading the second-approval threshold failed");
+            return;
+        }
+    };
+    match store.auto_confirm_records(threshold, now).await {
         Ok(0) => {}
         Ok(confirmed) => tracing::info!(confirmed, "records confirmed automatically"),
         Err(error) => tracing::warn!(%error, "automatic confirmation failed"),

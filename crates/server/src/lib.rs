@@ -14,7 +14,7 @@ pub mod qr;
 pub mod state;
 pub mod web;
 
-use crate::auth::{LoginThrottle, Passwords};
+use crate::auth::Passwords;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
@@ -46,7 +46,9 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // One core is always left to everything else: a burst of logins
+            // or registrations cannot take the whole machine.
+            hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             body_limit: 1024 * 1024,
             trust_forwarded_for: false,
             public_url: None,
@@ -64,7 +66,6 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
         store,
         search,
         passwords: Arc::new(Passwords::new(config.hash_concurrency)),
-        throttle: Arc::new(LoginThrottle::default()),
         metrics: metrics::handle(),
         trust_forwarded_for: config.trust_forwarded_for,
         public_url: config

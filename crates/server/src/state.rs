@@ -1,8 +1,8 @@
 //! What every handler shares: the store, the activity search index, the
-//! password service, the login throttle, the metrics handle, the public
+//! password service, the metrics handle, the public
 //! address and the certificate font (loaded on first use).
 
-use crate::auth::{LoginThrottle, Passwords};
+use crate::auth::Passwords;
 use crate::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, StatusCode, header};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -20,7 +20,6 @@ pub struct AppState {
     /// Full-text index of activities, rebuilt from the store at start.
     pub search: Arc<ActivityIndex>,
     pub passwords: Arc<Passwords>,
-    pub throttle: Arc<LoginThrottle>,
     pub metrics: PrometheusHandle,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
     pub trust_forwarded_for: bool,

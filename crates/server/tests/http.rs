@@ -862,26 +862,86 @@ async fn organizations_verification_and_membership() {
 #[tokio::test]
 async fn id_appeal_is_resolved_by_the_county() {
     for app in apps().await {
+        let ctx = app.backend;
         let id = an_id(51);
+        // The holder lives in 青山湖区 (360111); the appellant says 东湖区 (360102).
         app.post("/api/v1/volunteers", None, registration(&id, "13700000031"))
             .await;
         let appeal = app
-            .post("/api/v1/id-appeals", None, json!({"name": "真本人", "id_number": id, "phone": "13700000032", "region_code": "360111100200", "reason": "身份证被冒用"}))
+            .post("/api/v1/id-appeals", None, json!({"name": "真本人", "id_number": id, "phone": "13700000032", "region_code": "360102002001", "reason": "身份证被冒用"}))
             .await;
-        assert_eq!(appeal.status, StatusCode::CREATED, "{}: {:?}", app.backend, appeal.body);
+        assert_eq!(appeal.status, StatusCode::CREATED, "{ctx}: {:?}", appeal.body);
+        // An appeal about a number nobody holds gets the same answer: filing
+        // tells nobody who is registered.
         let not_taken = app
             .post("/api/v1/id-appeals", None, json!({"name": "某人", "id_number": an_id(53), "phone": "13700000033", "region_code": "360111", "reason": "x"}))
             .await;
-        assert_problem(
-            &not_taken,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "id_number_not_taken",
-            "appeal a free ID",
+        assert_eq!(not_taken.status, StatusCode::CREATED, "{ctx}: {:?}", not_taken.body);
+        let keys = |reply: &Reply| {
+            let mut keys: Vec<String> = reply.body.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(keys(&not_taken), keys(&appeal), "{ctx}");
+        assert_eq!(not_taken.body["detail"], appeal.body["detail"], "{ctx}");
+        // The administrators of the appellant's county (they chose it) neither
+        // see nor resolve it.
+        let donghu_hash = Passwords::new(1).hash("Donghu2026".into()).await.unwrap();
+        let donghu = app
+            .store
+            .create_user(
+                "13700000039",
+                "东湖区文明办",
+                Some(&donghu_hash),
+                zhiyuan_store::now_ms(),
+            )
+            .await
+            .unwrap();
+        app.store
+            .grant_role(
+                donghu,
+                Role::CountyAdmin,
+                "360102",
+                "36/3601/360102",
+                None,
+                zhiyuan_store::now_ms(),
+            )
+            .await
+            .unwrap();
+        let elsewhere = app.login("13700000039", "Donghu2026").await;
+        let listed = app.get("/api/v1/id-appeals", Some(&elsewhere)).await;
+        assert!(
+            listed.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["id"] != appeal.body["id"]),
+            "{ctx}: {:?}",
+            listed.body
         );
+        let appeal_id = appeal.body["id"].as_str().unwrap();
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/id-appeals/{appeal_id}/resolve"),
+                Some(&elsewhere),
+                json!({"upheld": true, "resolution": "核实"}),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        // The holder's county does.
         let county = app.demo(2).await;
         let listed = app.get("/api/v1/id-appeals", Some(&county)).await;
-        assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
-        let appeal_id = appeal.body["id"].as_str().unwrap();
+        let mine: Vec<&Value> = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["id"] == appeal.body["id"])
+            .collect();
+        assert_eq!(mine.len(), 1, "{ctx}: {:?}", listed.body);
+        assert_eq!(mine[0]["holder_region_code"], "360111100200");
         let resolved = app
             .post(
                 &format!("/api/v1/id-appeals/{appeal_id}/resolve"),
@@ -895,9 +955,17 @@ async fn id_appeal_is_resolved_by_the_county() {
         assert_eq!(
             app.post("/api/v1/volunteers", None, rightful).await.status,
             StatusCode::CREATED,
-            "{}",
-            app.backend
+            "{ctx}"
         );
+        // At most three appeals a day from one address.
+        let third = app
+            .post("/api/v1/id-appeals", None, json!({"name": "某人", "id_number": an_id(54), "phone": "13700000034", "region_code": "360111", "reason": "x"}))
+            .await;
+        assert_eq!(third.status, StatusCode::CREATED, "{ctx}: {:?}", third.body);
+        let fourth = app
+            .post("/api/v1/id-appeals", None, json!({"name": "某人", "id_number": an_id(55), "phone": "13700000035", "region_code": "360111", "reason": "x"}))
+            .await;
+        assert_problem(&fourth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", ctx);
     }
 }
 
@@ -924,16 +992,49 @@ async fn imported_accounts_activate_and_password_change_revokes() {
                 json!({"phone": "13700000041", "password": "Whatever1x"}),
             )
             .await;
-        assert_problem(
-            &not_active,
-            StatusCode::UNAUTHORIZED,
-            "account_not_activated",
-            "imported",
-        );
-        let code = app.store.outbox_for("13700000041").await.unwrap()[0].payload["code"]
+        // Nobody learns that this account waits for activation: the answer
+        // is the one every failed login gets.
+        assert_problem(&not_active, StatusCode::UNAUTHORIZED, "invalid_credentials", "imported");
+        let unknown = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13700000049", "password": "Whatever1x"}),
+            )
+            .await;
+        assert_eq!(unknown.body, not_active.body, "{}", app.backend);
+        let first_code = app.store.outbox_for("13700000041").await.unwrap()[0].payload["code"]
             .as_str()
             .unwrap()
             .to_string();
+        assert_eq!(first_code.len(), 8, "{first_code}");
+        // A new code on request (the same answer for a phone with no such
+        // account); it replaces the first one.
+        let requested = app
+            .post("/api/v1/auth/activation-code", None, json!({"phone": "13700000041"}))
+            .await;
+        assert_eq!(requested.status, StatusCode::ACCEPTED, "{:?}", requested.body);
+        let stranger = app
+            .post("/api/v1/auth/activation-code", None, json!({"phone": "13700000049"}))
+            .await;
+        assert_eq!((stranger.status, &stranger.body), (requested.status, &requested.body));
+        assert!(app.store.outbox_for("13700000049").await.unwrap().is_empty());
+        let codes = app.store.outbox_for("13700000041").await.unwrap();
+        assert_eq!(codes.len(), 2, "{}", app.backend);
+        let code = codes[1].payload["code"].as_str().unwrap().to_string();
+        let replaced = app
+            .post(
+                "/api/v1/auth/activate",
+                None,
+                json!({"phone": "13700000041", "code": first_code, "password": "Imported2026"}),
+            )
+            .await;
+        assert_problem(
+            &replaced,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activation_code_invalid",
+            "replaced code",
+        );
         let wrong = app
             .post(
                 "/api/v1/auth/activate",
@@ -1004,7 +1105,26 @@ async fn imported_accounts_activate_and_password_change_revokes() {
             "{}",
             app.backend
         );
-        app.login("13700000041", "Changed2027x").await;
+        let third = app.login("13700000041", "Changed2027x").await;
+        // Wrong current passwords are counted: the sixth try in 15 minutes waits.
+        for _ in 0..5 {
+            let wrong = app
+                .post(
+                    "/api/v1/auth/password",
+                    Some(&third),
+                    json!({"current_password": "Guess2026x", "new_password": "Changed2027x"}),
+                )
+                .await;
+            assert_problem(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "password_wrong", app.backend);
+        }
+        let sixth = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&third),
+                json!({"current_password": "Guess2026x", "new_password": "Changed2027x"}),
+            )
+            .await;
+        assert_problem(&sixth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", app.backend);
     }
 }
 
@@ -1207,7 +1327,53 @@ fn activity_body(org: &str, title: &str, starts: chrono::DateTime<chrono::Utc>, 
         "starts_at": rfc(starts),
         "ends_at": rfc(starts + chrono::Duration::hours(hours)),
         "quota": 20,
+        "checkin_methods": ["qr", "gps", "manual"],
     })
+}
+
+/// An activity of organization `org` that started at `starts`, in the past:
+/// published through the store a day before it began, as if that much time
+/// had passed since (activities cannot be created starting in the past).
+/// Not in the search index of the running server.
+async fn published_earlier(
+    app: &TestApp,
+    org: &str,
+    title: &str,
+    starts: chrono::DateTime<chrono::Utc>,
+    hours: i64,
+) -> String {
+    use zhiyuan_domain::activity::{ActivityInput, AttendanceRules, CheckinMethod, plan};
+    let input = ActivityInput {
+        title: title.into(),
+        description: "陪伴社区独居老人，读报聊天".into(),
+        category: "left_behind_elderly".into(),
+        lat: 28.6829,
+        lon: 115.9486,
+        radius_m: 300,
+        starts_at: starts,
+        ends_at: starts + chrono::Duration::hours(hours),
+        quota: 20,
+        auto_approve: true,
+        rules: AttendanceRules {
+            methods: vec![CheckinMethod::Qr, CheckinMethod::Gps, CheckinMethod::Manual],
+            ..AttendanceRules::default()
+        },
+        ..ActivityInput::default()
+    };
+    let new = zhiyuan_store::activities::NewActivity {
+        organization_id: org.parse().unwrap(),
+        project_id: None,
+        region_code: "360111001002".into(),
+        plan: plan(input).unwrap(),
+        draft: false,
+    };
+    let created = (starts - chrono::Duration::days(1)).timestamp_millis();
+    app.store
+        .create_activity(&new, 1, created)
+        .await
+        .unwrap()
+        .id
+        .to_string()
 }
 
 #[tokio::test]
@@ -1223,7 +1389,7 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         let now = Utc::now();
 
         // Organizer publishes; volunteers cannot.
-        let body = activity_body(&org, "社区养老服务", now - Duration::hours(1), 3);
+        let body = activity_body(&org, "社区养老服务", now - Duration::minutes(10), 3);
         assert_problem(
             &app.post("/api/v1/activities", Some(&volunteer), body.clone()).await,
             StatusCode::FORBIDDEN,
@@ -1481,8 +1647,8 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             ctx,
         );
 
-        // Offline: scanned 50 minutes ago, sent now, believed with the code of that time.
-        let then = Utc::now() - Duration::minutes(50);
+        // Offline: scanned 30 minutes ago, sent now, believed with the code of that time.
+        let then = Utc::now() - Duration::minutes(30);
         let old_code = issue(&key, id.parse().unwrap(), AttendanceKind::In, then).token;
         let mut offline = here(&old_code);
         offline["at"] = json!(rfc(then));
@@ -1529,7 +1695,8 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         assert_eq!(signed_out.status, StatusCode::CREATED, "{ctx}: {:?}", signed_out.body);
         assert_eq!(signed_out.body["state"], "pending");
         let hours = signed_out.body["hours"].as_f64().unwrap();
-        assert!((0.8..=0.85).contains(&hours), "{ctx}: {hours}");
+        // Counted from the activity's start, ten minutes ago, not from the scan.
+        assert!((0.15..=0.2).contains(&hours), "{ctx}: {hours}");
         let record_id = signed_out.body["record_id"].as_str().unwrap().to_string();
 
         // Manual entry is the organizer's, with a reason.
@@ -1548,11 +1715,23 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             ctx,
         );
 
-        // Confirmation makes the hours effective; refusing needs a reason.
+        // Confirmation makes the hours effective (never by the volunteer
+        // themself); refusing needs a reason.
         assert_problem(
             &app.post(
                 &format!("/api/v1/service-records/{record_id}/confirm"),
                 Some(&volunteer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "self_confirmation",
+            ctx,
+        );
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&resident),
                 json!({}),
             )
             .await,
@@ -1652,11 +1831,7 @@ async fn certificates_state_the_ledger_and_notice_when_it_changes() {
         );
 
         // 100 minutes of service: signed in offline with the code of then, out by GPS now.
-        let body = activity_body(&org, "敬老院陪伴", now - Duration::hours(2), 3);
-        let id = app.post("/api/v1/activities", Some(&organizer), body).await.body["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = published_earlier(&app, &org, "敬老院陪伴", now - Duration::hours(2), 3).await;
         app.post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
             .await;
         let key = TokenKey::new(app.store.vault().checkin_key());
@@ -1844,7 +2019,7 @@ async fn record_reports_are_answered_by_the_organization() {
                 reply.body["id"].as_str().unwrap().to_string()
             }
         };
-        let id = create("社区义诊", now - Duration::hours(1)).await;
+        let id = create("社区义诊", now - Duration::minutes(10)).await;
         let later = create("周末义诊", now + Duration::days(2)).await;
         for activity in [&id, &later] {
             let signed = app
@@ -2095,30 +2270,34 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
         );
 
         // Hours entered by hand a month ago and never confirmed are overdue.
-        let old = activity_body(&org, "上月义务植树", now - Duration::days(30), 4);
-        let old = app.post("/api/v1/activities", Some(&organizer), old).await;
-        let old_id = old.body["id"].as_str().unwrap().to_string();
+        // (The volunteer never signed up online: the entry names the exception.)
+        // At nine in the morning, China time, so that no slot spans midnight.
+        let nine_am = |days_ago: i64| {
+            let day = zhiyuan_domain::time::china_date(now) - Duration::days(days_ago);
+            zhiyuan_domain::hours::start_of_china_day(day) + Duration::hours(9)
+        };
+        let old_id = published_earlier(&app, &org, "上月义务植树", nine_am(30), 4).await;
         let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n evidence");
-        let from = now - Duration::days(30) + Duration::minutes(30);
+        let from = nine_am(30) + Duration::minutes(30);
         let entered = app
             .post(
                 &format!("/api/v1/activities/{old_id}/hours"),
                 Some(&organizer),
                 json!({"volunteer_id": volunteer_id, "reason": "纸质签到表补录", "evidence": png,
+                       "exception": "现场报名，纸质签到表上有签名",
                        "slots": [{"from": rfc(from), "to": rfc(from + Duration::hours(2))}]}),
             )
             .await;
         assert_eq!(entered.status, StatusCode::CREATED, "{ctx}: {:?}", entered.body);
         let record_id = entered.body[0]["id"].as_str().unwrap().to_string();
-        let fresh = activity_body(&org, "昨日义诊", now - Duration::days(1), 2);
-        let fresh = app.post("/api/v1/activities", Some(&organizer), fresh).await;
-        let fresh_id = fresh.body["id"].as_str().unwrap().to_string();
-        let from = now - Duration::days(1) + Duration::minutes(10);
+        let fresh_id = published_earlier(&app, &org, "昨日义诊", nine_am(1), 2).await;
+        let from = nine_am(1) + Duration::minutes(10);
         let recent = app
             .post(
                 &format!("/api/v1/activities/{fresh_id}/hours"),
                 Some(&organizer),
                 json!({"volunteer_id": volunteer_id, "reason": "补录", "evidence": png,
+                       "exception": "现场报名",
                        "slots": [{"from": rfc(from), "to": rfc(from + Duration::hours(1))}]}),
             )
             .await;
@@ -2159,12 +2338,26 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
             "forbidden_scope",
             ctx,
         );
-        app.post(
-            &format!("/api/v1/service-records/{record_id}/confirm"),
-            Some(&organizer),
-            json!({}),
-        )
-        .await;
+        // The organizer entered the hours: the county gives the second approval.
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&organizer),
+                json!({}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "self_entry",
+            ctx,
+        );
+        let approved = app
+            .post(
+                &format!("/api/v1/service-records/{record_id}/confirm"),
+                Some(&county),
+                json!({}),
+            )
+            .await;
+        assert_eq!(approved.body["state"], "effective", "{ctx}: {:?}", approved.body);
         let overdue = app
             .get(
                 &format!("/api/v1/service-records/overdue?organization_id={org}"),
@@ -2215,5 +2408,233 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
             .cloned()
             .unwrap();
         assert_eq!(promoted["status"], "approved", "{ctx}: {mine:?}", mine = mine.body);
+    }
+}
+
+/// The attack a security review found, walked step by step: a newly
+/// registered user makes an organization, backdates an activity, enters and
+/// confirms hours for themself and asks for a certificate. Every step fails;
+/// the one legitimate path left (a verified organization, a volunteer who
+/// signed up, a region administrator's second approval) works.
+#[tokio::test]
+async fn nobody_gives_themselves_hours() {
+    use base64::Engine;
+    use chrono::{Duration, Utc};
+    for app in apps().await {
+        let ctx = app.backend;
+        let now = Utc::now();
+        app.post("/api/v1/volunteers", None, registration(&an_id(901), "13912349001"))
+            .await;
+        let attacker = app.login("13912349001", "Zhiyuan2026").await;
+        let attacker_volunteer = app.get("/api/v1/me", Some(&attacker)).await.body["volunteer_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let made = app
+            .post(
+                "/api/v1/organizations",
+                Some(&attacker),
+                json!({"name": "自己的志愿队", "region_code": "360111", "kind": "community_team"}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{ctx}: {:?}", made.body);
+        assert_eq!(made.body["verified"], false);
+        let org = made.body["id"].as_str().unwrap().to_string();
+
+        // 1. No activity that started in the past, published or not.
+        for draft in [false, true] {
+            let mut backdated = activity_body(&org, "昨天的服务", now - Duration::days(1), 8);
+            backdated["draft"] = json!(draft);
+            let reply = app.post("/api/v1/activities", Some(&attacker), backdated).await;
+            assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "activity_in_past", ctx);
+        }
+        // 2. An unverified organization publishes nothing: a draft at most.
+        let soon = activity_body(&org, "明天的服务", now + Duration::days(1), 8);
+        let reply = app.post("/api/v1/activities", Some(&attacker), soon.clone()).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "organization_unverified", ctx);
+        let mut draft = soon;
+        draft["draft"] = json!(true);
+        let draft = app.post("/api/v1/activities", Some(&attacker), draft).await;
+        assert_eq!(draft.status, StatusCode::CREATED, "{ctx}: {:?}", draft.body);
+        let draft_id = draft.body["id"].as_str().unwrap().to_string();
+        let publish = app
+            .post(
+                &format!("/api/v1/activities/{draft_id}/publish"),
+                Some(&attacker),
+                json!({}),
+            )
+            .await;
+        assert_problem(
+            &publish,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "organization_unverified",
+            ctx,
+        );
+        // 3. No hours by hand, no attendance by hand, on it.
+        let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n evidence");
+        let slot = now - Duration::hours(3);
+        let hand_entry = |volunteer: &str, exception: Option<&str>| {
+            json!({"volunteer_id": volunteer, "reason": "补录", "evidence": png, "exception": exception,
+                   "slots": [{"from": rfc(slot), "to": rfc(slot + Duration::hours(2))}]})
+        };
+        let reply = app
+            .post(
+                &format!("/api/v1/activities/{draft_id}/hours"),
+                Some(&attacker),
+                hand_entry(&attacker_volunteer, Some("我自己")),
+            )
+            .await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "organization_unverified", ctx);
+        let manual =
+            json!({"kind": "in", "method": "manual", "volunteer_id": attacker_volunteer, "reason": "手机没电"});
+        let reply = app
+            .post(
+                &format!("/api/v1/activities/{draft_id}/attendance"),
+                Some(&attacker),
+                manual.clone(),
+            )
+            .await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "activity_not_published", ctx);
+        let certificate = format!("/api/v1/volunteers/{attacker_volunteer}/certificates");
+        assert_problem(
+            &app.post(&certificate, Some(&attacker), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_effective_hours",
+            ctx,
+        );
+
+        // Suppose the county verifies the organization, and time passes: an
+        // activity published in time began this morning.
+        let county = app.demo(2).await;
+        let verified = app
+            .post(&format!("/api/v1/organizations/{org}/verify"), Some(&county), json!({}))
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{ctx}: {:?}", verified.body);
+        let started = now - Duration::hours(4);
+        let activity = published_earlier(&app, &org, "上午的服务", started, 8).await;
+        let attacker_id: i64 = attacker_volunteer.parse().unwrap();
+        app.store
+            .sign_up(
+                activity.parse().unwrap(),
+                attacker_id,
+                (started - Duration::days(1)).timestamp_millis(),
+            )
+            .await
+            .unwrap();
+        // 4. Nobody enters or signs in their own hours by hand.
+        let slot = started + Duration::minutes(5);
+        let hand_entry = |volunteer: &str, exception: Option<&str>| {
+            json!({"volunteer_id": volunteer, "reason": "补录", "evidence": png, "exception": exception,
+                   "slots": [{"from": rfc(slot), "to": rfc(slot + Duration::hours(2))}]})
+        };
+        let hours = format!("/api/v1/activities/{activity}/hours");
+        let reply = app
+            .post(&hours, Some(&attacker), hand_entry(&attacker_volunteer, None))
+            .await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "self_entry", ctx);
+        let attendance = format!("/api/v1/activities/{activity}/attendance");
+        let reply = app.post(&attendance, Some(&attacker), manual).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "self_entry", ctx);
+        // 5. Hours for someone who never signed up need a named exception.
+        app.post("/api/v1/volunteers", None, registration(&an_id(902), "13912349002"))
+            .await;
+        let accomplice = app.login("13912349002", "Zhiyuan2026").await;
+        let accomplice_volunteer = app.get("/api/v1/me", Some(&accomplice)).await.body["volunteer_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reply = app
+            .post(&hours, Some(&attacker), hand_entry(&accomplice_volunteer, None))
+            .await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "not_signed_up", ctx);
+        let entered = app
+            .post(
+                &hours,
+                Some(&attacker),
+                hand_entry(&accomplice_volunteer, Some("现场临时加入")),
+            )
+            .await;
+        assert_eq!(entered.status, StatusCode::CREATED, "{ctx}: {:?}", entered.body);
+        let record = entered.body[0]["id"].as_str().unwrap().to_string();
+        let confirm = format!("/api/v1/service-records/{record}/confirm");
+        // 6. The one who entered them cannot approve them, nor can the volunteer.
+        assert_problem(
+            &app.post(&confirm, Some(&attacker), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "self_entry",
+            ctx,
+        );
+        assert_problem(
+            &app.post(&confirm, Some(&accomplice), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "self_confirmation",
+            ctx,
+        );
+        let accomplice_certificate = format!("/api/v1/volunteers/{accomplice_volunteer}/certificates");
+        assert_problem(
+            &app.post(&accomplice_certificate, Some(&accomplice), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_effective_hours",
+            ctx,
+        );
+        // The region administrator sees them waiting, and their approval,
+        // the second person's, makes them count.
+        let waiting = app
+            .get("/api/v1/service-records/awaiting-approval", Some(&county))
+            .await;
+        assert!(
+            waiting
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == record.as_str()),
+            "{ctx}: {:?}",
+            waiting.body
+        );
+        assert_problem(
+            &app.get("/api/v1/service-records/awaiting-approval", Some(&attacker))
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let approved = app.post(&confirm, Some(&county), json!({})).await;
+        assert_eq!(approved.body["state"], "effective", "{ctx}: {:?}", approved.body);
+        let issued = app.post(&accomplice_certificate, Some(&accomplice), json!({})).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{ctx}: {:?}", issued.body);
+        // 7. Attendance the attacker took by QR code: never confirmed by themself.
+        let key = zhiyuan_domain::checkin_token::TokenKey::new(app.store.vault().checkin_key());
+        let activity_id: i64 = activity.parse().unwrap();
+        for kind in [
+            zhiyuan_domain::checkin_token::AttendanceKind::In,
+            zhiyuan_domain::checkin_token::AttendanceKind::Out,
+        ] {
+            let token = zhiyuan_domain::checkin_token::issue(&key, activity_id, kind, Utc::now()).token;
+            let claim = json!({"kind": kind.as_str(), "method": "qr", "token": token,
+                               "lat": 28.6830, "lon": 115.9487, "accuracy_m": 10.0});
+            let reply = app.post(&attendance, Some(&attacker), claim).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{ctx}: {:?}", reply.body);
+            if kind == zhiyuan_domain::checkin_token::AttendanceKind::Out {
+                let own = reply.body["record_id"].as_str().unwrap();
+                assert_problem(
+                    &app.post(
+                        &format!("/api/v1/service-records/{own}/confirm"),
+                        Some(&attacker),
+                        json!({}),
+                    )
+                    .await,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "self_confirmation",
+                    ctx,
+                );
+            }
+        }
+        assert_problem(
+            &app.post(&certificate, Some(&attacker), json!({})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_effective_hours",
+            ctx,
+        );
     }
 }

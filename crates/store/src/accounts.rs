@@ -371,30 +371,4 @@ impl Store {
             }
         }
     }
-
-    /// Gives a login that has no password a fresh one-time activation code
-    /// (valid 30 days) and returns it, for an administrator appointed from
-    /// the command line. Refused once the password is set.
-    pub async fn issue_activation_code(&self, user_id: i64, now: i64) -> Result<String> {
-        let code = crate::audit::activation_code();
-        write_tx!(self, tx => {
-            let row: Option<(Vec<u8>, Option<String>)> =
-                sqlx::query_as("SELECT phone_hash, password_hash FROM users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((phone_hash, password_hash)) = row else { return Err(StoreError::NotFound("user")) };
-            if password_hash.is_some() {
-                return Err(StoreError::Rule(RuleError::new("invalid_transition", "this account is already active")));
-            }
-            sqlx::query("UPDATE users SET activation_code_hash = $2, activation_expires_at = $3 WHERE id = $1")
-                .bind(user_id)
-                .bind(crate::audit::activation_code_hash(&self.vault, &phone_hash, &code))
-                .bind(now + crate::audit::ACTIVATION_VALID_MS)
-                .execute(&mut *tx)
-                .await?;
-            audit_entry!(tx, now, None::<i64>, "user.activation_code", "user", user_id.to_string(), "");
-        });
-        Ok(code)
-    }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{
     ActivityPlan, ActivityState, Applicant, AttendanceRules, CheckinMethod, ProjectKind, check_applicant,
+    check_publish, check_start_not_past,
 };
 use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
@@ -359,8 +360,9 @@ impl Store {
             let Some((verified_at,)) = organization else {
                 return Err(RuleError::new("organization_unknown", "no such organization").on("organization_id").into());
             };
-            if verified_at.is_none() && state == ActivityState::Published {
-                return Err(RuleError::new("organization_unverified", "an organization publishes activities once it is verified").on("organization_id").into());
+            check_start_not_past(plan.window.from, instant(now))?;
+            if state == ActivityState::Published {
+                check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
             }
             let category: Option<(String,)> = sqlx::query_as("SELECT code FROM categories WHERE code = $1")
                 .bind(&plan.category)
@@ -462,19 +464,19 @@ impl Store {
     /// Moves an activity to another state (publish, cancel, finish).
     pub async fn set_activity_state(&self, id: i64, to: ActivityState, by_user: i64, now: i64) -> Result<Activity> {
         write_tx!(self, tx => {
-            let row: Option<(String, Option<i64>)> = sqlx::query_as(
-                "SELECT a.state, o.verified_at FROM activities a JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
+            let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT a.state, a.starts_at, o.verified_at FROM activities a JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((state, verified_at)) = row else {
+            let Some((state, starts_at, verified_at)) = row else {
                 return Err(StoreError::NotFound("activity"));
             };
             let from = ActivityState::parse(&state)?;
             from.transition(to)?;
-            if to == ActivityState::Published && verified_at.is_none() {
-                return Err(RuleError::new("organization_unverified", "an organization publishes activities once it is verified").into());
+            if to == ActivityState::Published {
+                check_publish(instant(starts_at), verified_at.is_some(), instant(now))?;
             }
             sqlx::query("UPDATE activities SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str())

@@ -2,19 +2,25 @@
 //! personal data), the outbox of messages for an SMS gateway, and the
 //! one-time activation codes of imported accounts.
 
-use crate::{Result, Store, audit_entry, read_conn, write_tx};
-use rand::Rng;
+use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use rand::RngCore;
 use serde::Serialize;
+use zhiyuan_domain::activation::{self, Attempt, StoredCode};
 
-/// An activation code is good for 30 days.
-pub const ACTIVATION_VALID_MS: i64 = 30 * 24 * 3600 * 1000;
+/// How long an activation code is good for, in milliseconds.
+pub const ACTIVATION_VALID_MS: i64 = activation::VALID_HOURS * 3600 * 1000;
 
-/// A fresh six-digit one-time code.
+/// A login's activation code as stored: phone hash, code hash, expiry, wrong tries.
+type CodeRow = (Vec<u8>, Option<Vec<u8>>, Option<i64>, i64);
+
+/// A fresh one-time code from the operating system's generator.
 pub fn activation_code() -> String {
-    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
+    let mut rng = rand::rngs::OsRng;
+    activation::new_code(|| rng.next_u32())
 }
 
-/// What the login stores of a code: a keyed hash bound to the phone.
+/// What the login stores of a code: a keyed hash bound to the phone (of
+/// the code as issued; see `activation::normalise`).
 pub(crate) fn activation_code_hash(vault: &crate::Vault, phone_hash: &[u8], code: &str) -> Vec<u8> {
     vault.lookup_hash("activation", &format!("{}:{}", hex::encode(phone_hash), code.trim()))
 }
@@ -121,16 +127,99 @@ impl Store {
             .await?))
     }
 
-    /// Whether `code` is the live activation code of the user.
-    pub async fn activation_code_matches(&self, user_id: i64, code: &str, now: i64) -> Result<bool> {
-        let stored: Option<(Vec<u8>, Option<Vec<u8>>)> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT phone_hash, activation_code_hash FROM users WHERE id = $1 AND activation_expires_at > $2",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?);
-        Ok(stored.is_some_and(|(phone_hash, hash)| hash == Some(activation_code_hash(&self.vault, &phone_hash, code))))
+    /// One try of an activation code for the user, judged by
+    /// `activation::judge` inside one transaction: a wrong code counts (the
+    /// fifth voids it), a right one is cleared at once so that it serves
+    /// once. `code` is the typed code (normalised here; one that cannot be a
+    /// code counts as wrong).
+    pub async fn try_activation_code(&self, user_id: i64, code: &str, now: i64) -> Result<Attempt> {
+        let lock = self.lock_rows();
+        let sql = format!(
+            "SELECT phone_hash, activation_code_hash, activation_expires_at, activation_attempts FROM users \
+             WHERE id = $1 AND password_hash IS NULL{lock}"
+        );
+        let typed = activation::normalise(code);
+        let attempt = write_tx!(self, tx => {
+            let row: Option<CodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((phone_hash, stored_hash, expires_at, attempts)) = row else {
+                return Ok(Attempt::NoCode);
+            };
+            let stored = match (&stored_hash, expires_at) {
+                (Some(_), Some(expires_at_ms)) => Some(StoredCode {
+                    expires_at_ms,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                }),
+                _ => None,
+            };
+            let matches = typed.as_deref().is_some_and(|typed| {
+                stored_hash.as_deref() == Some(activation_code_hash(&self.vault, &phone_hash, typed).as_slice())
+            });
+            let attempt = activation::judge(stored, matches, now);
+            match attempt {
+                Attempt::Accepted => {
+                    sqlx::query("UPDATE users SET activation_code_hash = NULL, activation_expires_at = NULL, activation_attempts = 0 WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Attempt::Refused { attempts, void } => {
+                    sqlx::query("UPDATE users SET activation_attempts = $2 WHERE id = $1")
+                        .bind(user_id)
+                        .bind(i64::from(attempts))
+                        .execute(&mut *tx)
+                        .await?;
+                    if void {
+                        audit_entry!(tx, now, None::<i64>, "user.activation_code_void", "user", user_id.to_string(),
+                            format!("{attempts} wrong tries"));
+                    }
+                }
+                Attempt::NoCode => {}
+            }
+            attempt
+        });
+        Ok(attempt)
+    }
+
+    /// Gives a login that has no password a fresh one-time activation code
+    /// (replacing any earlier one, with a fresh count of tries) and returns
+    /// it; `invalid_transition` once the password is set. With `send`, the
+    /// code also goes to the outbox for the SMS gateway.
+    pub async fn issue_activation_code(&self, user_id: i64, send: bool, now: i64) -> Result<String> {
+        let code = activation_code();
+        write_tx!(self, tx => {
+            let row: Option<(Vec<u8>, String, String, Option<String>)> =
+                sqlx::query_as("SELECT phone_hash, phone_sealed, display_name, password_hash FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((phone_hash, phone_sealed, name, password_hash)) = row else { return Err(StoreError::NotFound("user")) };
+            if password_hash.is_some() {
+                return Err(StoreError::Rule(zhiyuan_domain::RuleError::new("invalid_transition", "this account is already active")));
+            }
+            sqlx::query("UPDATE users SET activation_code_hash = $2, activation_expires_at = $3, activation_attempts = 0 WHERE id = $1")
+                .bind(user_id)
+                .bind(activation_code_hash(&self.vault, &phone_hash, &code))
+                .bind(now + ACTIVATION_VALID_MS)
+                .execute(&mut *tx)
+                .await?;
+            if send {
+                let payload = serde_json::json!({ "code": code, "name": name }).to_string();
+                sqlx::query(
+                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
+                )
+                .bind(now)
+                .bind(&phone_hash)
+                .bind(&phone_sealed)
+                .bind(self.vault.seal(&payload))
+                .execute(&mut *tx)
+                .await?;
+            }
+            audit_entry!(tx, now, None::<i64>, "user.activation_code", "user", user_id.to_string(), "");
+        });
+        Ok(code)
     }
 
     /// Marks outbox messages as handed over (to a gateway, or printed for

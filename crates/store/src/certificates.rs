@@ -5,7 +5,7 @@
 
 use crate::{Result, Store, StoreError, read_conn, write_tx};
 use chrono::NaiveDate;
-use zhiyuan_domain::certificate::{CertifiedRecord, Snapshot};
+use zhiyuan_domain::certificate::{Certifiable, CertifiedRecord, Snapshot};
 use zhiyuan_domain::record::RecordState;
 
 /// An issued certificate as listed for its holder.
@@ -17,14 +17,25 @@ pub struct CertificateSummary {
     pub honor_minutes: i64,
 }
 
-type CertifiedRow = (i64, String, String, Option<String>, i64, String, String, i64);
+type CertifiedRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    i64,
+);
 
 impl Store {
     /// The volunteer's effective records as a certificate would state them,
-    /// oldest first (the category's Chinese name as the service content).
-    pub async fn certifiable_records(&self, volunteer_id: i64) -> Result<Vec<CertifiedRecord>> {
+    /// oldest first (the category's Chinese name as the service content),
+    /// each with whether its organization is verified.
+    pub async fn certifiable_records(&self, volunteer_id: i64) -> Result<Vec<Certifiable>> {
         let rows: Vec<CertifiedRow> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT r.id, r.service_day, a.title, c.label_zh, r.organization_id, o.name, r.hour_kind, r.minutes \
+            "SELECT r.id, r.service_day, a.title, c.label_zh, r.organization_id, o.name, o.verified_at, r.hour_kind, r.minutes \
              FROM service_records r JOIN activities a ON a.id = r.activity_id \
              JOIN organizations o ON o.id = r.organization_id LEFT JOIN categories c ON c.code = a.category \
              WHERE r.volunteer_id = $1 AND r.state = $2 ORDER BY r.service_day, r.id",
@@ -35,19 +46,32 @@ impl Store {
         .await?);
         rows.into_iter()
             .map(
-                |(record_id, day, activity, content, organization_id, organization, hour_kind, minutes)| {
+                |(
+                    record_id,
+                    day,
+                    activity,
+                    content,
+                    organization_id,
+                    organization,
+                    verified_at,
+                    hour_kind,
+                    minutes,
+                )| {
                     let service_day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
                         StoreError::conflict("record_corrupt", format!("record {record_id} has day {day:?}"))
                     })?;
-                    Ok(CertifiedRecord {
-                        record_id,
-                        service_day,
-                        activity,
-                        content: content.unwrap_or_default(),
-                        organization_id,
-                        organization,
-                        hour_kind,
-                        minutes,
+                    Ok(Certifiable {
+                        record: CertifiedRecord {
+                            record_id,
+                            service_day,
+                            activity,
+                            content: content.unwrap_or_default(),
+                            organization_id,
+                            organization,
+                            hour_kind,
+                            minutes,
+                        },
+                        organization_verified: verified_at.is_some(),
                     })
                 },
             )

@@ -29,6 +29,7 @@ pub mod regions;
 pub mod reports;
 pub mod settings;
 pub mod testing;
+pub mod throttle;
 pub mod vault;
 pub mod volunteers;
 mod writer;

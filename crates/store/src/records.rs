@@ -13,13 +13,14 @@ use serde::Serialize;
 use std::collections::HashMap;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
-use zhiyuan_domain::attendance::Accepted;
+use zhiyuan_domain::attendance::{self, Accepted};
 use zhiyuan_domain::certificate::LedgerState;
 use zhiyuan_domain::checkin_token::AttendanceKind;
+use zhiyuan_domain::confirmation::{self, Confirmation, RecordFacts};
 use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
 use zhiyuan_domain::ledger::{self, BrokenLink, EntryFields, StoredEntry};
-use zhiyuan_domain::record::{self, EvidenceType, HourKind, RecordState};
+use zhiyuan_domain::record::{EvidenceType, HourKind, RecordState};
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::{self, Ping};
 use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
@@ -48,11 +49,15 @@ pub struct ServiceRecord {
     pub closed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The organizer who entered the hours or signed the volunteer in or out by hand.
+    pub entered_by: Option<i64>,
+    /// The organization's approval of hours that wait for a region administrator's.
+    pub first_approved_by: Option<i64>,
 }
 
 const RECORD_COLUMNS: &str = "id, volunteer_id, activity_id, organization_id, region_code, region_path, hour_kind, \
      state, is_open, signed_in_at, signed_out_at, from_at, to_at, minutes, service_day, note, flags, flagged, \
-     closed_at, created_at, updated_at";
+     closed_at, created_at, updated_at, entered_by, first_approved_by";
 
 impl ServiceRecord {
     pub fn state(&self) -> RecordState {
@@ -87,12 +92,14 @@ pub struct RecordView {
     pub volunteer_no: String,
     pub signed_in_at: i64,
     pub signed_out_at: Option<i64>,
+    pub entered_by: Option<i64>,
+    pub first_approved_by: Option<i64>,
 }
 
 const RECORD_VIEW_SELECT: &str = "SELECT r.id, r.activity_id, a.title AS activity_title, r.organization_id, \
      o.name AS organization_name, r.hour_kind, r.state, r.is_open, r.from_at, r.to_at, r.minutes, r.service_day, r.note, \
-     r.flags, r.flagged, r.volunteer_id, v.name AS volunteer_name, v.volunteer_no, r.signed_in_at, r.signed_out_at \
-     FROM service_records r JOIN activities a ON a.id = r.activity_id \
+     r.flags, r.flagged, r.volunteer_id, v.name AS volunteer_name, v.volunteer_no, r.signed_in_at, r.signed_out_at, \
+     r.entered_by, r.first_approved_by FROM service_records r JOIN activities a ON a.id = r.activity_id \
      JOIN organizations o ON o.id = r.organization_id JOIN volunteers v ON v.id = r.volunteer_id";
 
 /// Whose records an administrator looks at.
@@ -134,6 +141,8 @@ pub struct HandEntry {
     pub volunteer_id: i64,
     pub slots: Vec<Interval>,
     pub reason: String,
+    /// Why a volunteer without an approved sign-up served anyway.
+    pub exception: Option<String>,
     pub evidence: Vec<u8>,
     pub evidence_type: EvidenceType,
 }
@@ -296,7 +305,9 @@ struct Close {
 }
 
 impl Close {
-    fn fit(span: Interval, others: &[Interval], mut note: String, flags: Vec<String>) -> Self {
+    /// The close of a record whose flags so far are `stored`, with the flags
+    /// `found` on closing (flags only accumulate: `supervision::merge_flags`).
+    fn fit(span: Interval, others: &[Interval], mut note: String, stored: &str, found: &[String]) -> Self {
         let fitted = hours::fit_among(span, others);
         let kept = match &fitted {
             Fitted::Whole(kept) | Fitted::Trimmed { kept, .. } => *kept,
@@ -308,12 +319,13 @@ impl Close {
             }
             note.push_str(reason);
         }
+        let (flags, flagged) = supervision::merge_flags(stored, found.iter().map(String::as_str));
         Close {
             kept,
             minutes: fitted.minutes(),
             note,
-            flagged: !flags.is_empty(),
-            flags: flags.join(","),
+            flagged,
+            flags,
         }
     }
 }
@@ -338,7 +350,7 @@ macro_rules! close_record {
             .fetch_all(&mut *$tx)
             .await?;
             let others: Vec<Interval> = others.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
-            let close = Close::fit(span, &others, $note_prefix.to_string(), $flags);
+            let close = Close::fit(span, &others, $note_prefix.to_string(), &record.flags, &$flags);
             let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
                  note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9 RETURNING {RECORD_COLUMNS}"
@@ -372,7 +384,7 @@ macro_rules! close_unsigned_record {
                 MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
                 MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
             };
-            let closed = close_record!($tx, record, span, None::<i64>, note, Vec::new(), $now)?;
+            let closed = close_record!($tx, record, span, None::<i64>, note, Vec::<String>::new(), $now)?;
             let event = LedgerEvent {
                 record: &closed,
                 event: "closed_at_midnight",
@@ -405,8 +417,9 @@ fn replayed() -> StoreError {
     .into()
 }
 
-/// The supervision flags of a sign-out closing the open record `$record_id`
-/// (`$pinged` pings stored for it): track anomalies and a shared device.
+/// The flags a sign-out adds to the open record `$record_id` (`$pinged`
+/// pings stored for it): the claim's own (offline, doubtful fix), track
+/// anomalies and a shared device.
 macro_rules! sign_out_flags {
     ($tx:ident, $write:expr, $activity:expr, $record_id:expr, $pinged:expr) => {
         async {
@@ -423,6 +436,7 @@ macro_rules! sign_out_flags {
             let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
                 .iter()
                 .map(|a| a.code().to_string())
+                .chain(write.accepted.flags.iter().map(|f| f.to_string()))
                 .collect();
             if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
                 let others: Vec<(i64,)> = sqlx::query_as(
@@ -446,11 +460,12 @@ macro_rules! sign_out_flags {
 
 /// What `attendance_claim!` needs to know before it judges a claim: the
 /// sign-up's status, the attendance row that already used this token for
-/// this kind, the open sign-in's id and start, and the pings stored for it.
-type ClaimChecks = (Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
+/// this kind, the open sign-in's id and start, the pings stored for it, and
+/// (offline claims only) the offline claims that used this token step.
+type ClaimChecks = (Option<String>, Option<i64>, Option<i64>, Option<i64>, i64, i64);
 
 /// A row of [`CLAIM_CHECKS`]: the claim's place in its batch, then its checks.
-type ClaimChecksRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<i64>, i64);
+type ClaimChecksRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<i64>, i64, i64);
 
 /// The [`ClaimChecks`] of each row `v` of a `VALUES` list of (place in the
 /// batch, activity, volunteer, kind, token step), in the order of the list.
@@ -462,10 +477,12 @@ const CLAIM_CHECKS: &str = "SELECT v.column1, \
      (SELECT MIN(signed_in_at) FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 \
         AND is_open = TRUE), \
      (SELECT COUNT(*) FROM supervision_pings WHERE record_id IN \
-        (SELECT id FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 AND is_open = TRUE)) \
+        (SELECT id FROM service_records WHERE volunteer_id = v.column3 AND activity_id = v.column2 AND is_open = TRUE)), \
+     CASE WHEN v.column6 THEN (SELECT COUNT(*) FROM attendance WHERE activity_id = v.column2 AND kind = v.column4 \
+        AND token_step = v.column5 AND offline = TRUE) ELSE 0 END \
      FROM (VALUES ";
 const CLAIM_CHECKS_END: &str = ") AS v ORDER BY v.column1";
-const CLAIM_CHECKS_COLUMNS: usize = 5;
+const CLAIM_CHECKS_COLUMNS: usize = 6;
 
 /// Reads the checks of `$claims` (a claim and its place in the batch) in one
 /// round trip.
@@ -487,7 +504,8 @@ macro_rules! read_claim_checks {
                     .bind(write.activity_id)
                     .bind(write.volunteer_id)
                     .bind(write.kind.as_str())
-                    .bind(write.accepted.token_step);
+                    .bind(write.accepted.token_step)
+                    .bind(write.accepted.offline);
             }
             let rows = query.fetch_all(&mut *$tx).await?;
             let in_order =
@@ -499,7 +517,9 @@ macro_rules! read_claim_checks {
             }
             Ok::<Vec<ClaimChecks>, StoreError>(
                 rows.into_iter()
-                    .map(|(_, status, used, any_open, open_since, pinged)| (status, used, any_open, open_since, pinged))
+                    .map(|(_, status, used, any_open, open_since, pinged, offline_uses)| {
+                        (status, used, any_open, open_since, pinged, offline_uses)
+                    })
                     .collect(),
             )
         }
@@ -560,7 +580,7 @@ macro_rules! attendance_claim {
             // The sign-up, whether this volunteer used the token already and
             // whether a sign-in is open: read with the batch's others
             // (`claim_checks!`) or here, in one round trip.
-            let (status, used, any_open, open_since, pinged): ClaimChecks = match prefetched {
+            let (status, used, any_open, open_since, pinged, offline_uses): ClaimChecks = match prefetched {
                 Some(checks) => checks,
                 None => {
                     // Numbered placeholders work on both backends; five are cheap on SQLite.
@@ -576,6 +596,9 @@ macro_rules! attendance_claim {
             }
             if write.accepted.token_step.is_some() && used.is_some() {
                 return Err(replayed());
+            }
+            if write.accepted.offline {
+                attendance::check_offline_share(u32::try_from(offline_uses).unwrap_or(u32::MAX))?;
             }
             // A plain sign-out of today's open sign-in: checked here, closed
             // with the batch's other sign-outs (`close_sign_outs!`).
@@ -625,11 +648,12 @@ macro_rules! attendance_claim {
                         return Ok(Claimed::SignInDeferred);
                     }
                     let signed_in = instant(write.claimed_at);
+                    let sign_in_flags = supervision::merge_flags("", write.accepted.flags.iter().copied());
                     let insert_sql = format!(
                         "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
                          region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
-                         flagged, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'credit', 'pending', TRUE, $7, $7, $7, \
-                         0, $8, '', '', FALSE, $9, $9) RETURNING {RECORD_COLUMNS}"
+                         flagged, created_at, updated_at, entered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $9, $9, \
+                         0, $10, '', $13, $14, $11, $11, $12) RETURNING {RECORD_COLUMNS}"
                     );
                     sqlx::query_as(sqlx::AssertSqlSafe(insert_sql))
                         .bind(write.volunteer_id)
@@ -638,14 +662,28 @@ macro_rules! attendance_claim {
                         .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
                         .bind(&activity.region_code)
                         .bind(&activity.region_path)
+                        .bind(HourKind::Credit.as_str())
+                        .bind(RecordState::Pending.as_str())
                         .bind(write.claimed_at)
                         .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
                         .bind(write.received_at)
+                        .bind((write.method == CheckinMethod::Manual).then_some(write.by_user))
+                        .bind(&sign_in_flags.0)
+                        .bind(sign_in_flags.1)
                         .fetch_one(&mut *$tx)
                         .await?
                 }
                 AttendanceKind::Out => {
-                    let open = open.ok_or_else(not_checked_in)?;
+                    let mut open = open.ok_or_else(not_checked_in)?;
+                    if write.method == CheckinMethod::Manual && open.entered_by.is_none() {
+                        // Signed out by the organizer's hand: the record was entered by hand.
+                        sqlx::query("UPDATE service_records SET entered_by = $1 WHERE id = $2")
+                            .bind(write.by_user)
+                            .bind(open.id)
+                            .execute(&mut *$tx)
+                            .await?;
+                        open.entered_by = Some(write.by_user);
+                    }
                     let signed_in = instant(open.signed_in_at);
                     let signed_out = instant(write.claimed_at);
                     let span = hours::counted_span(signed_in, signed_out, activity.window())?;
@@ -793,7 +831,7 @@ macro_rules! close_sign_outs {
                     })
                     .map(|(_, _, from, to)| Interval::new(instant(*from), instant(*to)))
                     .collect();
-                let close = Close::fit(span, &around, String::new(), out.flags.clone());
+                let close = Close::fit(span, &around, String::new(), &record.flags, &out.flags);
                 closed.push((
                     *index,
                     ServiceRecord {
@@ -961,11 +999,13 @@ macro_rules! flush_claims {
                         .bind(write.claimed_at)
                         .bind(write.claimed_at)
                         .bind(write.claimed_at)
-                        .bind(0_i64)
+                        .bind(0_i64);
+                    let (flags, flagged) = supervision::merge_flags("", write.accepted.flags.iter().copied());
+                    query = query
                         .bind(china_date(instant(write.claimed_at)).format("%Y-%m-%d").to_string())
                         .bind("")
-                        .bind("")
-                        .bind(false)
+                        .bind(flags)
+                        .bind(flagged)
                         .bind(write.received_at)
                         .bind(write.received_at);
                 }
@@ -1060,7 +1100,8 @@ macro_rules! guarded_batch {
 /// `attendance_claim!`), plain sign-ins and sign-outs are written together
 /// with set-based statements (before any later claim that could see them:
 /// the same volunteer and activity, a sign-out with a device on that
-/// activity, or any claim of a volunteer with a sign-out waiting), a claim that must close a stale sign-in first gets its
+/// activity, any claim of a volunteer with a sign-out waiting, or an offline
+/// claim, which counts the offline uses of its code step), a claim that must close a stale sign-in first gets its
 /// savepoint, and any database error fails the batch, which the caller then
 /// writes again guarded, claim by claim.
 macro_rules! fast_batch {
@@ -1079,7 +1120,9 @@ macro_rules! fast_batch {
                         || (write.kind == AttendanceKind::Out && write.device_id.is_some()))
             }) || outs
                 .iter()
-                .any(|(i, _)| claims[*i].write.volunteer_id == write.volunteer_id);
+                .any(|(i, _)| claims[*i].write.volunteer_id == write.volunteer_id)
+                // An offline claim counts the earlier offline uses of its code step.
+                || write.accepted.offline;
             if depends {
                 flush_claims!(
                     $tx,
@@ -1096,7 +1139,7 @@ macro_rules! fast_batch {
             let repeated = claims[..index].iter().any(|earlier| {
                 earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
             });
-            let checks = if repeated { None } else { prefetched[index].take() };
+            let checks = if repeated || write.accepted.offline { None } else { prefetched[index].take() };
             match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true, checks) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
@@ -1251,16 +1294,20 @@ impl Store {
         self.record(id).await?.ok_or(StoreError::NotFound("service record"))
     }
 
-    /// Moves a closed record to `to` (confirm, refuse, revoke), with the
-    /// reason the rule needs, appending to the ledger and moving totals.
+    /// Refuses or revokes a closed record, with the reason the rule needs,
+    /// appending to the ledger and moving totals. Confirmation goes through
+    /// [`Store::confirm_record`].
     pub async fn change_record(
         &self,
         id: i64,
         to: RecordState,
         reason: &str,
-        actor: Option<i64>,
+        actor: i64,
         now: i64,
     ) -> Result<ServiceRecord> {
+        if to == RecordState::Effective {
+            return Err(RuleError::new("invalid_transition", "confirm a record through its confirmation").into());
+        }
         let lock = self.lock_rows();
         let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
         write_tx!(self, tx => {
@@ -1274,11 +1321,7 @@ impl Store {
             }
             let from = record.state();
             from.transition(to)?;
-            let delta = match (from, to) {
-                (_, RecordState::Effective) => record.minutes,
-                (RecordState::Effective, _) => -record.minutes,
-                _ => 0,
-            };
+            let delta = if from == RecordState::Effective { -record.minutes } else { 0 };
             sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str())
                 .bind(now)
@@ -1286,47 +1329,113 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let changed = ServiceRecord { state: to.as_str().to_string(), updated_at: now, ..record };
-            let event_name = match to {
-                RecordState::Effective if actor.is_none() => "auto_confirmed",
-                RecordState::Effective => "confirmed",
-                RecordState::Refused => "refused",
-                RecordState::Revoked => "revoked",
-                RecordState::Pending => "pending",
-            };
-            let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor, reason, at: now };
+            let event_name = if to == RecordState::Refused { "refused" } else { "revoked" };
+            let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor: Some(actor), reason, at: now };
             append_ledger!(tx, &event)?;
-            if actor.is_some() {
-                audit_entry!(tx, now, actor, format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
-            }
+            audit_entry!(tx, now, Some(actor), format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
         });
         self.require_record(id).await
     }
 
-    /// Confirms pending records whose activity's waiting days have passed
-    /// and that supervision did not flag. Returns how many.
-    pub async fn auto_confirm_records(&self, now: i64) -> Result<u64> {
-        let due: Vec<(i64, i64, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT r.id, r.closed_at, a.auto_confirm_days, r.flagged FROM service_records r JOIN activities a ON a.id = r.activity_id \
-             WHERE r.state = 'pending' AND r.is_open = FALSE AND r.flagged = FALSE AND r.hour_kind = 'credit' \
-             AND a.auto_confirm_days > 0 AND r.closed_at <= $1 - a.auto_confirm_days * 86400000 ORDER BY r.id LIMIT 1000",
+    /// Confirms a pending record as `decide` rules over its facts (read and
+    /// locked in the same transaction): the organization's first approval
+    /// of hours that wait for a region administrator's, or the record made
+    /// effective, with its ledger entry and totals. `actor` is `None` for
+    /// automatic confirmation.
+    pub async fn confirm_record(
+        &self,
+        id: i64,
+        actor: Option<i64>,
+        now: i64,
+        decide: impl FnOnce(&RecordFacts) -> std::result::Result<Confirmation, RuleError>,
+    ) -> Result<(ServiceRecord, Confirmation)> {
+        let lock = self.lock_rows();
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
+        let confirmation = write_tx!(self, tx => {
+            let record: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let record = record.ok_or(StoreError::NotFound("service record"))?;
+            let (verified_at, volunteer_user): (Option<i64>, i64) = sqlx::query_as(
+                "SELECT o.verified_at, v.user_id FROM organizations o, volunteers v WHERE o.id = $1 AND v.id = $2",
+            )
+            .bind(record.organization_id)
+            .bind(record.volunteer_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let facts = record_facts(&record, verified_at.is_some(), volunteer_user);
+            let confirmation = decide(&facts)?;
+            match confirmation {
+                Confirmation::FirstApproval => {
+                    sqlx::query("UPDATE service_records SET first_approved_by = $1, first_approved_at = $2, updated_at = $2 WHERE id = $3")
+                        .bind(actor)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let event = LedgerEvent { record: &record, event: "approved_first", effective_delta: 0, actor, reason: "", at: now };
+                    append_ledger!(tx, &event)?;
+                }
+                Confirmation::Effective => {
+                    sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
+                        .bind(RecordState::Effective.as_str())
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let changed = ServiceRecord { state: RecordState::Effective.as_str().to_string(), updated_at: now, ..record };
+                    let event_name = if actor.is_some() { "confirmed" } else { "auto_confirmed" };
+                    let event = LedgerEvent { record: &changed, event: event_name, effective_delta: changed.minutes, actor, reason: "", at: now };
+                    append_ledger!(tx, &event)?;
+                }
+            }
+            if actor.is_some() {
+                let action = match confirmation {
+                    Confirmation::FirstApproval => "record.approved_first",
+                    Confirmation::Effective => "record.confirmed",
+                };
+                audit_entry!(tx, now, actor, action, "service_record", id.to_string(), String::new());
+            }
+            confirmation
+        });
+        Ok((self.require_record(id).await?, confirmation))
+    }
+
+    /// Confirms the pending records whose time has come by
+    /// `confirmation::auto_confirm_due` (hours entered by hand above
+    /// `threshold_hours`, honor hours, flagged records and records of
+    /// unverified organizations never confirm themselves). Returns how many.
+    pub async fn auto_confirm_records(&self, threshold_hours: u32, now: i64) -> Result<u64> {
+        // Candidates: pending, closed at least a day ago (the shortest wait);
+        // the domain decides each one.
+        let candidates: Vec<(i64, Option<i64>, i64)> = read_conn!(self, conn => sqlx::query_as(
+            "SELECT r.id, r.closed_at, a.auto_confirm_days FROM service_records r JOIN activities a ON a.id = r.activity_id \
+             WHERE r.state = $1 AND r.is_open = FALSE AND r.flagged = FALSE AND a.auto_confirm_days > 0 \
+             AND r.closed_at <= $2 ORDER BY r.id LIMIT 1000",
         )
-        .bind(now)
+        .bind(RecordState::Pending.as_str())
+        .bind(now - chrono::Duration::days(1).num_milliseconds())
         .fetch_all(&mut *conn)
         .await?);
         let mut confirmed = 0;
-        for (id, closed_at, days, flagged) in due {
-            if record::auto_confirm_due(
-                instant(closed_at),
-                u32::try_from(days).unwrap_or(0),
-                flagged,
-                instant(now),
-            ) {
-                match self.change_record(id, RecordState::Effective, "", None, now).await {
-                    Ok(_) => confirmed += 1,
-                    // Someone answered it meanwhile.
-                    Err(StoreError::Rule(_)) => {}
-                    Err(other) => return Err(other),
-                }
+        for (id, closed_at, days) in candidates {
+            let days = u32::try_from(days).unwrap_or(0);
+            let closed = closed_at.unwrap_or(now);
+            let outcome = self
+                .confirm_record(id, None, now, |facts| {
+                    if confirmation::auto_confirm_due(facts, instant(closed), days, threshold_hours, instant(now)) {
+                        Ok(Confirmation::Effective)
+                    } else {
+                        Err(RuleError::new("not_due", "not due for automatic confirmation"))
+                    }
+                })
+                .await;
+            match outcome {
+                Ok(_) => confirmed += 1,
+                // Not due, or someone answered it meanwhile.
+                Err(StoreError::Rule(_)) => {}
+                Err(other) => return Err(other),
             }
         }
         Ok(confirmed)
@@ -1426,6 +1535,27 @@ impl Store {
         .await?))
     }
 
+    /// Closed pending records in a region subtree that may wait for a
+    /// region administrator's second approval (honor hours and hours
+    /// entered by hand; `confirmation::needs_second_approval` picks among
+    /// them), oldest first.
+    pub async fn records_for_second_approval(&self, region_path: &str, limit: i64) -> Result<Vec<RecordView>> {
+        let (low, high) = crate::subtree_bounds(region_path);
+        let sql = format!(
+            "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND r.is_open = FALSE AND (r.hour_kind = $2 OR r.entered_by IS NOT NULL) \
+             AND (r.region_path = $3 OR (r.region_path > $4 AND r.region_path < $5)) ORDER BY r.id LIMIT $6"
+        );
+        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+            .bind(RecordState::Pending.as_str())
+            .bind(HourKind::Honor.as_str())
+            .bind(region_path)
+            .bind(&low)
+            .bind(&high)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?))
+    }
+
     /// Pending records of activities that ended before `ended_before` (the
     /// overdue ones, see `record::overdue_cutoff`), oldest first: in a region
     /// subtree, or of one organization.
@@ -1499,7 +1629,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, region_path, \
                      hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, flagged, evidence_id, \
-                     entered_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'honor', 'pending', TRUE, $7, $7, $7, 0, $8, \
+                     entered_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $12, $13, TRUE, $7, $7, $7, 0, $8, \
                      '', '', FALSE, $9, $10, $11, $11) RETURNING id",
                 )
                 .bind(entry.volunteer_id)
@@ -1513,17 +1643,22 @@ impl Store {
                 .bind(evidence_id)
                 .bind(by_user)
                 .bind(now)
+                .bind(HourKind::Honor.as_str())
+                .bind(RecordState::Pending.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
                 let opened: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-                let note = format!("entered by hand: {}", entry.reason);
-                let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::new(), now)?;
+                let note = match &entry.exception {
+                    Some(exception) => format!("entered by hand: {} (without a sign-up: {exception})", entry.reason),
+                    None => format!("entered by hand: {}", entry.reason),
+                };
+                let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::<String>::new(), now)?;
                 let event = LedgerEvent { record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
                 append_ledger!(tx, &event)?;
-                audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), entry.reason.clone());
+                audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), note.clone());
                 ids.push(id);
             }
             ids
@@ -1712,6 +1847,22 @@ pub struct VolunteerLedger {
     pub intact: bool,
     /// Each record's state and minutes after its last entry.
     pub latest: HashMap<i64, LedgerState>,
+}
+
+/// The facts the confirmation rules read about a stored record.
+fn record_facts(record: &ServiceRecord, organization_verified: bool, volunteer_user: i64) -> RecordFacts {
+    RecordFacts {
+        state: record.state(),
+        is_open: record.is_open,
+        hour_kind: record.hour_kind(),
+        minutes: record.minutes,
+        entered_by_hand: record.entered_by.is_some(),
+        entered_by: record.entered_by,
+        volunteer_user,
+        organization_verified,
+        flagged: record.flagged,
+        first_approved_by: record.first_approved_by,
+    }
 }
 
 fn pings_of(rows: &[(i64, f64, f64, f64)]) -> Vec<Ping> {

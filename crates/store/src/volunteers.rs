@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use zhiyuan_domain::RuleError;
+use zhiyuan_domain::appeal::{AppealStatus, resolver_region};
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::volunteer::{
     Category, PoliticalStatus, Registration, check_home_region, elderly_born_on_or_before, minor_born_after,
@@ -95,6 +96,7 @@ pub struct Transfer {
 pub struct Appeal {
     pub id: i64,
     pub name: String,
+    /// The appellant's region.
     pub region_code: String,
     pub reason: String,
     pub status: String,
@@ -102,6 +104,35 @@ pub struct Appeal {
     pub resolved_by: Option<i64>,
     pub resolved_at: Option<i64>,
     pub resolution: Option<String>,
+    /// The region of the record that held the number when the appeal was filed.
+    pub holder_region_code: Option<String>,
+    pub holder_region_path: Option<String>,
+}
+
+const APPEAL_COLUMNS: &str = "id, name, region_code, reason, status, created_at, resolved_by, resolved_at, resolution, \
+     holder_region_code, holder_region_path";
+
+/// An appeal with the appellant's region path.
+#[derive(sqlx::FromRow)]
+struct AppealRow {
+    #[sqlx(flatten)]
+    appeal: Appeal,
+    appellant_region_path: String,
+}
+
+/// What the mask of an ID number released by an upheld appeal reads.
+pub const RELEASED_ID_MASK: &str = "(released)";
+
+/// An appeal as filed.
+#[derive(Debug, Clone)]
+pub struct NewAppeal<'a> {
+    pub id_number: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    /// The appellant's region code.
+    pub region_code: &'a str,
+    pub reason: &'a str,
+    pub filed_by: Option<i64>,
 }
 
 /// What happened to one row of a bulk import.
@@ -716,62 +747,77 @@ impl Store {
             .ok_or(StoreError::NotFound("volunteer"))
     }
 
-    /// Files an appeal by someone whose ID number is already registered.
-    pub async fn file_appeal(
-        &self,
-        id_number: &str,
-        name: &str,
-        phone: &str,
-        region_code: &str,
-        reason: &str,
-        now: i64,
-    ) -> Result<i64> {
-        let id_hash = self.vault.lookup_hash("id", id_number);
-        let phone_sealed = self.vault.seal(phone);
-        let region = self.require_region(region_code).await?;
+    /// Files an appeal against a taken ID number, bound to the record that
+    /// holds the number now (if any: an appeal about a number nobody holds
+    /// is kept the same way, so that filing reveals nothing). `filed_by` is
+    /// the appellant's login, when they have one.
+    pub async fn file_appeal(&self, appeal: &NewAppeal<'_>, now: i64) -> Result<i64> {
+        let id_hash = self.vault.lookup_hash("id", appeal.id_number);
+        let phone_sealed = self.vault.seal(appeal.phone);
+        let region = self.require_region(appeal.region_code).await?;
         let id = write_tx!(self, tx => {
+            let holder: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT id, region_code, region_path FROM volunteers WHERE id_hash = $1")
+                    .bind(&id_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (holder_id, holder_code, holder_path) = match holder {
+                Some((id, code, path)) => (Some(id), Some(code), Some(path)),
+                None => (None, None, None),
+            };
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO id_appeals (id_hash, name, phone_sealed, region_code, region_path, reason, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
+                "INSERT INTO id_appeals (id_hash, name, phone_sealed, region_code, region_path, reason, status, created_at, \
+                 holder_volunteer_id, holder_region_code, holder_region_path, filed_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(&id_hash)
-            .bind(name)
+            .bind(appeal.name)
             .bind(&phone_sealed)
             .bind(&region.code)
             .bind(&region.path)
-            .bind(reason)
+            .bind(appeal.reason)
+            .bind(AppealStatus::Open.as_str())
             .bind(now)
+            .bind(holder_id)
+            .bind(holder_code)
+            .bind(holder_path)
+            .bind(appeal.filed_by)
             .fetch_one(&mut *tx)
             .await?;
-            audit_entry!(tx, now, None::<i64>, "appeal.filed", "appeal", id.to_string(), "");
+            audit_entry!(tx, now, appeal.filed_by, "appeal.filed", "appeal", id.to_string(), "");
             id
         });
         Ok(id)
     }
 
+    /// An appeal with the region path whose administrators resolve it
+    /// (`appeal::resolver_region`).
     pub async fn appeal(&self, id: i64) -> Result<Option<(Appeal, String)>> {
-        let row = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(
-            "SELECT id, name, region_code, reason, status, created_at, resolved_by, resolved_at, resolution \
-             FROM id_appeals WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?);
-        let Some(appeal) = row else { return Ok(None) };
-        let path: String = read_conn!(self, conn => sqlx::query_scalar("SELECT region_path FROM id_appeals WHERE id = $1")
+        let sql =
+            format!("SELECT {APPEAL_COLUMNS}, region_path AS appellant_region_path FROM id_appeals WHERE id = $1");
+        let row: Option<AppealRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_one(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?);
-        Ok(Some((appeal, path)))
+        Ok(row.map(|row| {
+            let path =
+                resolver_region(row.appeal.holder_region_path.as_deref(), &row.appellant_region_path).to_string();
+            (row.appeal, path)
+        }))
     }
 
+    /// Appeals that administrators of the region at `region_path` resolve:
+    /// those whose holder lives in its subtree (or, with no holder, whose
+    /// appellant does).
     pub async fn appeals_in(&self, region_path: &str, cursor: Option<&str>, limit: i64) -> Result<Page<Appeal>> {
         let (low, high) = subtree_bounds(region_path);
-        let rows = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(
-            "SELECT id, name, region_code, reason, status, created_at, resolved_by, resolved_at, resolution \
-             FROM id_appeals WHERE (region_path = $1 OR (region_path > $2 AND region_path < $3)) AND id > $4 \
-             ORDER BY id LIMIT $5",
-        )
+        let sql = format!(
+            "SELECT {APPEAL_COLUMNS} FROM id_appeals WHERE id > $4 AND \
+             ((holder_region_path = $1 OR (holder_region_path > $2 AND holder_region_path < $3)) \
+             OR (holder_region_path IS NULL AND (region_path = $1 OR (region_path > $2 AND region_path < $3)))) \
+             ORDER BY id LIMIT $5"
+        );
+        let rows = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(sqlx::AssertSqlSafe(sql))
         .bind(region_path)
         .bind(low)
         .bind(high)
@@ -793,32 +839,35 @@ impl Store {
         by_user: i64,
         now: i64,
     ) -> Result<Appeal> {
+        let lock = self.lock_rows();
+        let sql = format!("SELECT id_hash, status, holder_volunteer_id FROM id_appeals WHERE id = $1{lock}");
         write_tx!(self, tx => {
-            let row: Option<(Vec<u8>, String)> = sqlx::query_as("SELECT id_hash, status FROM id_appeals WHERE id = $1")
+            let row: Option<(Vec<u8>, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some((id_hash, status)) = row else { return Err(StoreError::NotFound("appeal")) };
-            if status != "open" {
-                return Err(StoreError::Rule(RuleError::new("invalid_transition", "this appeal is already resolved")));
-            }
-            let new_status = if upheld { "upheld" } else { "dismissed" };
+            let Some((id_hash, status, holder)) = row else { return Err(StoreError::NotFound("appeal")) };
+            let new_status = AppealStatus::parse(&status)?.resolve(upheld)?;
             sqlx::query("UPDATE id_appeals SET status = $2, resolved_by = $3, resolved_at = $4, resolution = $5 WHERE id = $1")
                 .bind(id)
-                .bind(new_status)
+                .bind(new_status.as_str())
                 .bind(by_user)
                 .bind(now)
                 .bind(resolution)
                 .execute(&mut *tx)
                 .await?;
-            if upheld {
-                sqlx::query("UPDATE volunteers SET id_hash = $2, id_masked = '(released)' WHERE id_hash = $1")
+            if new_status == AppealStatus::Upheld && let Some(holder) = holder {
+                // Only the record that held the number when the appeal was
+                // filed, and only if it still holds it.
+                sqlx::query("UPDATE volunteers SET id_hash = $3, id_masked = $4 WHERE id = $1 AND id_hash = $2")
+                    .bind(holder)
                     .bind(&id_hash)
                     .bind(self.vault.lookup_hash("released-by-appeal", &id.to_string()))
+                    .bind(RELEASED_ID_MASK)
                     .execute(&mut *tx)
                     .await?;
             }
-            audit_entry!(tx, now, Some(by_user), "appeal.resolved", "appeal", id.to_string(), new_status);
+            audit_entry!(tx, now, Some(by_user), "appeal.resolved", "appeal", id.to_string(), new_status.as_str());
         });
         Ok(self.appeal(id).await?.ok_or(StoreError::NotFound("appeal"))?.0)
     }

@@ -2,6 +2,7 @@
 //! `ZHIYUAN_TEST_PG` is set.
 
 use chrono::NaiveDate;
+use zhiyuan_domain::activation::{self, Attempt};
 use zhiyuan_domain::id_number::compose;
 use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind};
 use zhiyuan_domain::region::check_region_row;
@@ -11,7 +12,7 @@ use zhiyuan_domain::uscc::Uscc;
 use zhiyuan_domain::volunteer::{Category, RegistrationInput, register};
 use zhiyuan_store::organizations::{NewOrganization, OrgImportOutcome, OrganizationQuery};
 use zhiyuan_store::testing::{fresh_databases, open_store};
-use zhiyuan_store::volunteers::{ImportOutcome, VolunteerQuery};
+use zhiyuan_store::volunteers::{ImportOutcome, NewAppeal, VolunteerQuery};
 use zhiyuan_store::{Store, StoreError};
 
 const NOW: i64 = 1_796_000_000_000; // 2026-11-29
@@ -539,12 +540,67 @@ async fn import_is_idempotent_and_writes_activation_codes() {
         let code = messages[0].payload["code"].as_str().unwrap().to_string();
         let user = store.user_by_phone("13955555551").await.unwrap().unwrap();
         assert!(user.password_hash.is_none());
-        assert!(
-            store.activation_code_matches(user.id, &code, NOW).await.unwrap(),
+        assert_eq!(code.len(), activation::CODE_LENGTH, "{backend}: {code}");
+        assert_eq!(
+            store.try_activation_code(user.id, "not-it", NOW).await.unwrap(),
+            Attempt::Refused {
+                attempts: 1,
+                void: false
+            },
             "{backend}"
         );
-        assert!(!store.activation_code_matches(user.id, "not-it", NOW).await.unwrap());
-        assert_eq!(store.outbox_count().await.unwrap(), 2);
+        let expired = NOW + activation::VALID_HOURS * 3_600_000;
+        assert_eq!(
+            store.try_activation_code(user.id, &code, expired).await.unwrap(),
+            Attempt::NoCode,
+            "{backend}: 72 hours at most"
+        );
+        assert_eq!(
+            store
+                .try_activation_code(user.id, &code.to_lowercase(), NOW)
+                .await
+                .unwrap(),
+            Attempt::Accepted,
+            "{backend}"
+        );
+        assert_eq!(
+            store.try_activation_code(user.id, &code, NOW).await.unwrap(),
+            Attempt::NoCode,
+            "{backend}: a code serves once"
+        );
+        // Five wrong tries void a code, a new code counts afresh.
+        let other = store.user_by_phone("13955555552").await.unwrap().unwrap();
+        let right = store.outbox_for("13955555552").await.unwrap()[0].payload["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for attempt in 1..=5 {
+            assert_eq!(
+                store.try_activation_code(other.id, "AAAAAAAA", NOW).await.unwrap(),
+                Attempt::Refused {
+                    attempts: attempt,
+                    void: attempt == 5
+                },
+                "{backend}"
+            );
+        }
+        assert_eq!(
+            store.try_activation_code(other.id, &right, NOW).await.unwrap(),
+            Attempt::NoCode,
+            "{backend}: void after five wrong tries"
+        );
+        let fresh_code = store.issue_activation_code(other.id, true, NOW).await.unwrap();
+        assert_eq!(
+            store.try_activation_code(other.id, &fresh_code, NOW).await.unwrap(),
+            Attempt::Accepted,
+            "{backend}"
+        );
+        // Only the first two activation messages are counted below.
+        let resent = store.outbox_for("13955555552").await.unwrap();
+        assert_eq!(resent.len(), 2, "{backend}: the new code went to the outbox");
+        let resent_id = resent[1].id;
+        store.mark_sent(&[resent_id], "test", NOW).await.unwrap();
+        assert_eq!(store.outbox_count().await.unwrap(), 3);
         // handed over once: a second hand-over marks nothing
         let unsent = store.unsent_messages(10).await.unwrap();
         assert_eq!(unsent.len(), 2, "{backend}");
@@ -591,27 +647,60 @@ async fn upheld_appeal_releases_the_id_number() {
         let input = person("冒名者", "360111001001", (1988, 8, 8), 71, "13966666661");
         let registration = register(&input, today()).unwrap();
         store.register_volunteer(&registration, None, NOW).await.unwrap();
-        let appeal = store
-            .file_appeal(
-                registration.id_number.as_str(),
-                "真本人",
-                "13966666662",
-                "360111001001",
-                "我的身份证被他人注册",
+        let bystander = store
+            .register_volunteer(
+                &register(&person("旁人", "360102001", (1990, 1, 1), 73, "13966666663"), today()).unwrap(),
+                None,
                 NOW,
             )
             .await
             .unwrap();
+        // The appellant lives in another county: the holder's county resolves it.
+        let filed_appeal = NewAppeal {
+            id_number: registration.id_number.as_str(),
+            name: "真本人",
+            phone: "13966666662",
+            region_code: "360102001",
+            reason: "我的身份证被他人注册",
+            filed_by: None,
+        };
+        let appeal = store.file_appeal(&filed_appeal, NOW).await.unwrap();
         let (filed, path) = store.appeal(appeal).await.unwrap().unwrap();
         assert_eq!(
             (filed.status.as_str(), path.as_str()),
-            ("open", "36/3601/360111/360111001/360111001001")
+            ("open", "36/3601/360111/360111001/360111001001"),
+            "{backend}"
         );
+        assert_eq!(filed.holder_region_code.as_deref(), Some("360111001001"));
         assert_eq!(
             store.appeals_in("36/3601/360111", None, 50).await.unwrap().items.len(),
             1,
             "{backend}"
         );
+        assert!(
+            store
+                .appeals_in("36/3601/360102", None, 50)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{backend}: the appellant's county does not resolve it"
+        );
+        // An appeal about a number nobody holds is kept alike, in the appellant's region.
+        let unknown_id =
+            zhiyuan_domain::id_number::compose("360102", chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(), 75);
+        let nobody = store
+            .file_appeal(
+                &NewAppeal {
+                    id_number: &unknown_id,
+                    ..filed_appeal.clone()
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        let (_, nobody_path) = store.appeal(nobody).await.unwrap().unwrap();
+        assert_eq!(nobody_path, "36/3601/360102/360102001", "{backend}");
         let resolved = store.resolve_appeal(appeal, true, "核实为本人", 1, NOW).await.unwrap();
         assert_eq!(resolved.status, "upheld");
         assert!(
@@ -623,6 +712,12 @@ async fn upheld_appeal_releases_the_id_number() {
         )
         .unwrap();
         store.register_volunteer(&rightful, None, NOW).await.unwrap();
+        let untouched = store.volunteer(bystander.id).await.unwrap().unwrap();
+        assert_ne!(
+            untouched.id_masked,
+            zhiyuan_store::volunteers::RELEASED_ID_MASK,
+            "{backend}"
+        );
     }
 }
 

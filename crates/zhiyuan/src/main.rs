@@ -471,8 +471,15 @@ async fn grant(store: &Store, phone: &str, role: &str, scope: &str, name: Option
                 .create_user(phone.as_str(), display_name, None, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            let code = store.issue_activation_code(id, now).await.map_err(|e| e.to_string())?;
-            println!("new login {}: activation code {code} (valid 30 days)", phone.as_str());
+            let code = store
+                .issue_activation_code(id, false, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "new login {}: activation code {code} (valid {} hours; the first login sets the password)",
+                phone.as_str(),
+                zhiyuan_domain::activation::VALID_HOURS
+            );
             id
         }
     };

@@ -284,7 +284,7 @@ pub struct CreateActivity {
     pub insurance_required: Option<bool>,
     /// Default true; false = the organizer reviews sign-ups.
     pub auto_approve: Option<bool>,
-    /// Default `["qr","gps","face","manual"]`.
+    /// Default `["qr","manual"]`: GPS and face only when listed.
     pub checkin_methods: Option<Vec<String>>,
     /// Sign-in opens this many minutes before the start (default 30, at most 120).
     pub early_checkin_minutes: Option<u32>,

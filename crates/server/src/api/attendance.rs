@@ -21,10 +21,14 @@ use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
 use zhiyuan_domain::attendance::{Claim, check_takes_attendance, judge};
 use zhiyuan_domain::checkin_token::{self, AttendanceKind, GRACE_STEPS, STEP_SECONDS};
+use zhiyuan_domain::confirmation::{
+    Confirmer, HandEntryFacts, check_hand_entry, decide_confirmation, needs_second_approval,
+};
 use zhiyuan_domain::geo::Fix;
 use zhiyuan_domain::hours::{Interval, StarTable, hours_of};
-use zhiyuan_domain::record::{RecordState, check_evidence, check_hand_slots};
-use zhiyuan_domain::setting::STAR_HOURS;
+use zhiyuan_domain::record::{HourKind, RecordState, check_evidence, check_hand_slots};
+use zhiyuan_domain::setting::{self, SECOND_APPROVAL_HOURS, STAR_HOURS};
+use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::Ping;
 use zhiyuan_domain::volunteer::check_reason;
 use zhiyuan_store::activities::Activity;
@@ -154,6 +158,10 @@ pub struct RecordEntry {
     pub note: String,
     /// Supervision flags: `left_fence`, `impossible_speed`, `shared_device`.
     pub flags: Vec<String>,
+    /// Entered by hand, or signed in or out by the organizer's hand.
+    pub entered_by_hand: bool,
+    /// The organization approved hours that wait for a region administrator's approval.
+    pub organization_approved: bool,
 }
 
 pub fn record_entry(record: &RecordView) -> RecordEntry {
@@ -172,6 +180,8 @@ pub fn record_entry(record: &RecordView) -> RecordEntry {
         service_day: record.service_day.clone(),
         note: record.note.clone(),
         flags: split_flags(&record.flags),
+        entered_by_hand: record.entered_by.is_some(),
+        organization_approved: record.first_approved_by.is_some(),
     }
 }
 
@@ -246,7 +256,27 @@ pub async fn take_attendance(
             .volunteer_id
             .as_deref()
             .ok_or_else(|| RuleError::new("volunteer_required", "name the volunteer").on("volunteer_id"))?;
-        parse_id(raw, "volunteer")?
+        let volunteer = state
+            .store
+            .volunteer(parse_id(raw, "volunteer")?)
+            .await?
+            .ok_or_else(|| ApiError::not_found("volunteer"))?;
+        // Attendance by the organizer's hand is hand entry: a verified
+        // organization, never for oneself, an approved sign-up (no exception).
+        let organization_verified = state
+            .store
+            .organization(activity.organization_id)
+            .await?
+            .is_some_and(|o| o.is_verified());
+        let signup = state.store.signup_of(activity.id, volunteer.id).await?;
+        check_hand_entry(&HandEntryFacts {
+            organization_verified,
+            activity_state: activity.state(),
+            signup: signup.and_then(|s| SignupStatus::parse(&s.status).ok()),
+            exception: None,
+            for_themself: volunteer.user_id == current.user.id,
+        })?;
+        volunteer.id
     } else {
         current
             .volunteer_id()
@@ -284,7 +314,7 @@ pub async fn take_attendance(
         volunteer_id,
         kind,
         method,
-        claimed_at: at.timestamp_millis(),
+        claimed_at: accepted.at.timestamp_millis(),
         received_at: received.timestamp_millis(),
         accepted,
         fix,
@@ -386,6 +416,9 @@ pub struct HandEntryRequest {
     pub reason: String,
     /// Base64 of a JPEG, PNG or PDF of at most 5 MB.
     pub evidence: String,
+    /// Why the volunteer served without an approved sign-up (a named
+    /// exception, at most 200 characters); needed only then.
+    pub exception: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -420,48 +453,70 @@ pub async fn enter_hours(
     let evidence = base64::engine::general_purpose::STANDARD
         .decode(request.evidence.trim())
         .map_err(|_| RuleError::new("evidence_invalid", "evidence must be base64").on("evidence"));
-    let records = enter_hand_hours(
-        &state,
-        &current,
-        &activity,
+    let entry = HandEntryForm {
         volunteer_id,
-        &slots,
-        &request.reason,
+        slots: &slots,
+        reason: &request.reason,
+        exception: request.exception.as_deref(),
         evidence,
-    )
-    .await?;
+    };
+    let records = enter_hand_hours(&state, &current, &activity, entry).await?;
     Ok((StatusCode::CREATED, Json(records.iter().map(record_entry).collect())))
 }
 
+/// One hand entry as the API or the hand-entry page received it.
+pub struct HandEntryForm<'a> {
+    pub volunteer_id: i64,
+    pub slots: &'a [Interval],
+    pub reason: &'a str,
+    pub exception: Option<&'a str>,
+    /// The decoded evidence file, or why it could not be read (judged after
+    /// the slots and the reason).
+    pub evidence: Result<Vec<u8>, RuleError>,
+}
+
 /// The rules of hand entry, shared by the API and the hand-entry page: an
-/// organizer of the activity, 1 to 10 slots inside its dates and not in the
-/// future, a reason, and an evidence file (JPEG, PNG or PDF of at most
-/// 5 MB; `evidence` is the decoded file or why it could not be read, judged
-/// after the slots and the reason).
+/// organizer of the activity, who is not the volunteer, of a verified
+/// organization, on a published activity, for a volunteer with an approved
+/// sign-up or a named exception (`confirmation::check_hand_entry`); 1 to 10
+/// slots inside its dates and not in the future, a reason, and an evidence
+/// file (JPEG, PNG or PDF of at most 5 MB). The records wait for a region
+/// administrator's approval before they count.
 pub async fn enter_hand_hours(
     state: &AppState,
     current: &CurrentUser,
     activity: &Activity,
-    volunteer_id: i64,
-    slots: &[Interval],
-    reason: &str,
-    evidence: Result<Vec<u8>, RuleError>,
+    form: HandEntryForm<'_>,
 ) -> ApiResult<Vec<RecordView>> {
     require_organizer(state, &current.actor, activity).await?;
-    check_hand_slots(slots, activity.window(), Utc::now())?;
-    let reason = check_reason(reason, true, "reason")?;
-    let evidence = evidence?;
-    let evidence_type = check_evidence(&evidence)?;
-    state
+    let volunteer = state
         .store
-        .volunteer(volunteer_id)
+        .volunteer(form.volunteer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    let organization_verified = state
+        .store
+        .organization(activity.organization_id)
+        .await?
+        .is_some_and(|o| o.is_verified());
+    let signup = state.store.signup_of(activity.id, volunteer.id).await?;
+    let exception = check_hand_entry(&HandEntryFacts {
+        organization_verified,
+        activity_state: activity.state(),
+        signup: signup.and_then(|s| SignupStatus::parse(&s.status).ok()),
+        exception: form.exception,
+        for_themself: volunteer.user_id == current.user.id,
+    })?;
+    check_hand_slots(form.slots, activity.window(), Utc::now())?;
+    let reason = check_reason(form.reason, true, "reason")?;
+    let evidence = form.evidence?;
+    let evidence_type = check_evidence(&evidence)?;
     let entry = HandEntry {
         activity_id: activity.id,
-        volunteer_id,
-        slots: slots.to_vec(),
+        volunteer_id: volunteer.id,
+        slots: form.slots.to_vec(),
         reason,
+        exception,
         evidence,
         evidence_type,
     };
@@ -578,8 +633,19 @@ pub async fn decide_record(
     Ok(Json(record_entry(&view)))
 }
 
-/// Moves record `id` to state `to` for an organizer of its activity; refusing
-/// and revoking need a reason (the API and the review page).
+/// The second-approval threshold in whole hours (the
+/// `second_approval_hours` setting, else the default).
+pub async fn second_approval_hours(state: &AppState) -> ApiResult<u32> {
+    let stored = state.store.setting(SECOND_APPROVAL_HOURS).await?;
+    Ok(setting::second_approval_hours(stored.as_deref()))
+}
+
+/// Moves record `id` to state `to` (the API and the review page).
+/// Confirming is decided by `confirmation::decide_confirmation`: an
+/// organizer of a verified organization, never the volunteer themself, and
+/// for honor hours and hours entered by hand above the threshold, a region
+/// administrator's second approval. Refusing and revoking are the
+/// organizers', with a reason.
 pub async fn change_record_state(
     state: &AppState,
     current: &CurrentUser,
@@ -589,15 +655,73 @@ pub async fn change_record_state(
 ) -> ApiResult<RecordView> {
     let id = parse_id(id, "service record")?;
     let record = state.store.require_record(id).await?;
-    let activity = state.store.require_activity(record.activity_id).await?;
-    require_organizer(state, &current.actor, &activity).await?;
-    let reason = check_reason(reason, to != RecordState::Effective, "reason")?;
-    state
+    let organization = state
         .store
-        .change_record(id, to, &reason, Some(current.user.id), now_ms())
-        .await?;
+        .organization(record.organization_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let organizer = current
+        .actor
+        .administers_organization(&organization.id.to_string(), &organization.region_path);
+    if to == RecordState::Effective {
+        let threshold = second_approval_hours(state).await?;
+        let by = Confirmer {
+            user: current.user.id,
+            organizer,
+            region_admin: current.actor.administers_region(&record.region_path),
+        };
+        state
+            .store
+            .confirm_record(id, Some(current.user.id), now_ms(), |facts| {
+                decide_confirmation(facts, by, threshold)
+            })
+            .await?;
+    } else {
+        if !organizer {
+            return Err(ApiError::forbidden());
+        }
+        let reason = check_reason(reason, true, "reason")?;
+        state
+            .store
+            .change_record(id, to, &reason, current.user.id, now_ms())
+            .await?;
+    }
     let view = state.store.record_views(&[id]).await?.pop();
     view.ok_or_else(|| ApiError::not_found("service record"))
+}
+
+/// Records waiting for a region administrator's second approval in a
+/// region subtree: honor hours, and hours entered by hand above the
+/// `second_approval_hours` threshold.
+#[utoipa::path(get, path = "/api/v1/service-records/awaiting-approval", tag = "attendance", security(("bearer" = [])),
+    params(FlaggedFilter), responses((status = 200, body = [RecordEntry]), (status = 403, body = crate::error::Problem)))]
+pub async fn awaiting_approval(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<FlaggedFilter>,
+) -> ApiResult<Json<Vec<RecordEntry>>> {
+    let records = awaiting_approval_for(&state, &current, filter.region.as_deref()).await?;
+    Ok(Json(records.iter().map(record_entry).collect()))
+}
+
+/// The records of region `region` (default: the caller's admin scope) that
+/// wait for a region administrator's approval (the API and the
+/// supervision page).
+pub async fn awaiting_approval_for(
+    state: &AppState,
+    current: &CurrentUser,
+    region: Option<&str>,
+) -> ApiResult<Vec<RecordView>> {
+    let path = crate::api::volunteers::admin_region_path(state, &current.actor, region).await?;
+    let threshold = second_approval_hours(state).await?;
+    let candidates = state.store.records_for_second_approval(&path, 200).await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|r| {
+            let kind = HourKind::parse(&r.hour_kind).unwrap_or(HourKind::Honor);
+            needs_second_approval(kind, r.entered_by.is_some(), r.minutes, threshold)
+        })
+        .collect())
 }
 
 #[derive(Deserialize, IntoParams)]

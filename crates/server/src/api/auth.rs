@@ -1,6 +1,7 @@
-//! Login, logout, activation of imported accounts, password change, and "who am I".
+//! Login, logout, activation of accounts without a password (and asking
+//! for a new code), password change, and "who am I".
 
-use crate::auth::{ClientAddress, CurrentUser, SESSION_TTL_MS, new_session_token, token_hash};
+use crate::auth::{ClientAddress, CurrentUser, SESSION_TTL_MS, count_try, new_session_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -9,8 +10,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use zhiyuan_domain::activation::{self, Attempt};
 use zhiyuan_domain::password::check_strength;
 use zhiyuan_domain::phone::{Phone, mask_phone};
+use zhiyuan_domain::throttle::{
+    ACTIVATION_REQUESTS_PER_ADDRESS, ACTIVATION_REQUESTS_PER_PHONE, LOGIN_PER_ADDRESS, LOGIN_PER_PHONE_AND_ADDRESS,
+    PASSWORD_CHECKS_PER_USER,
+};
 use zhiyuan_store::accounts::User;
 use zhiyuan_store::now_ms;
 
@@ -57,30 +63,27 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-/// Checks phone and password (throttled) and opens a session. Shared by the
-/// API and the login page.
+/// Checks phone and password and opens a session. Shared by the API and the
+/// login page. Every try is counted per phone and address and per address
+/// before the password is checked (a successful one gives its tries back);
+/// every failure is the same `invalid_credentials`, so that nobody learns
+/// which phones have an account or which accounts wait for activation.
 pub async fn authenticate(state: &AppState, phone: &str, password: &str, address: &str) -> ApiResult<LoginResponse> {
     let now = now_ms();
     let phone = Phone::parse(phone).map_err(|_| invalid_credentials())?;
-    state.throttle.check(phone.as_str(), address, now / 1000)?;
+    count_try(state, LOGIN_PER_PHONE_AND_ADDRESS, &[phone.as_str(), address], now).await?;
+    count_try(state, LOGIN_PER_ADDRESS, &[address], now).await?;
     let user = state.store.user_by_phone(phone.as_str()).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.passwords.verify(password.to_string(), stored_hash).await?;
-    let user = match (user, verified) {
-        (Some(user), true) => user,
-        (Some(user), false) if user.password_hash.is_none() => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "account_not_activated",
-                "this account was imported: activate it with the code sent by SMS",
-            ));
-        }
-        _ => {
-            state.throttle.record_failure(phone.as_str(), address, now / 1000);
-            return Err(invalid_credentials());
-        }
+    let Some(user) = user.filter(|_| verified) else {
+        return Err(invalid_credentials());
     };
-    state.throttle.clear_phone(phone.as_str());
+    state
+        .store
+        .clear_attempts(&LOGIN_PER_PHONE_AND_ADDRESS.key(&[phone.as_str(), address]))
+        .await?;
+    state.store.refund_attempt(&LOGIN_PER_ADDRESS.key(&[address])).await?;
     open_session(state, &user, now).await
 }
 
@@ -139,9 +142,12 @@ pub async fn activate(
     ))
 }
 
-/// Checks the one-time code of an imported account (throttled like logins),
-/// sets its first password and opens a session. Shared by the API and the
-/// activation page.
+/// Checks the one-time code of an account without a password (imported,
+/// or appointed from the command line), sets its first password and opens a
+/// session. Shared by the API and the activation page. Tries are counted
+/// like logins, and each wrong code counts on the code itself (the fifth
+/// voids it, `activation::judge`); every failure is the same
+/// `activation_code_invalid`.
 pub async fn activate_account(
     state: &AppState,
     phone: &str,
@@ -151,24 +157,73 @@ pub async fn activate_account(
 ) -> ApiResult<LoginResponse> {
     let now = now_ms();
     let phone = Phone::parse(phone)?;
-    state.throttle.check(phone.as_str(), address, now / 1000)?;
+    count_try(state, LOGIN_PER_PHONE_AND_ADDRESS, &[phone.as_str(), address], now).await?;
+    count_try(state, LOGIN_PER_ADDRESS, &[address], now).await?;
     check_strength(password)?;
-    let user = state.store.user_by_phone(phone.as_str()).await?;
-    let valid = match &user {
-        Some(user) if user.password_hash.is_none() => state.store.activation_code_matches(user.id, code, now).await?,
-        _ => false,
+    let Some(user) = state.store.user_by_phone(phone.as_str()).await? else {
+        return Err(activation::refusal().into());
     };
-    let Some(user) = user.filter(|_| valid) else {
-        state.throttle.record_failure(phone.as_str(), address, now / 1000);
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "activation_code_invalid",
-            "the code is wrong or expired, or the account is already active",
-        ));
-    };
+    if state.store.try_activation_code(user.id, code, now).await? != Attempt::Accepted {
+        return Err(activation::refusal().into());
+    }
     let hash = state.passwords.hash(password.to_string()).await?;
     state.store.set_password(user.id, &hash, now).await?;
+    state
+        .store
+        .clear_attempts(&LOGIN_PER_PHONE_AND_ADDRESS.key(&[phone.as_str(), address]))
+        .await?;
     open_session(state, &user, now).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CodeRequest {
+    pub phone: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CodeRequested {
+    /// Always the same sentence, whether or not the phone waits for activation.
+    pub detail: String,
+}
+
+/// Asks for a new activation code (an account without a password whose code
+/// expired, was lost or was voided). The answer is the same whether or not
+/// the phone has such an account; if it has, a new code goes to it by SMS.
+/// At most 3 requests a day per phone and 20 an hour per address.
+#[utoipa::path(post, path = "/api/v1/auth/activation-code", tag = "auth", request_body = CodeRequest,
+    responses((status = 202, body = CodeRequested), (status = 429, body = crate::error::Problem)))]
+pub async fn request_code(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> ApiResult<(StatusCode, Json<CodeRequested>)> {
+    request_activation_code(&state, &request.phone, &address).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeRequested {
+            detail: CODE_REQUESTED.to_string(),
+        }),
+    ))
+}
+
+/// What [`request_code`] answers every time.
+pub const CODE_REQUESTED: &str = "if this phone has an account waiting for activation, a new code is on its way by SMS";
+
+/// Issues a new activation code to the outbox when `phone` has an account
+/// without a password; counted per phone and per address either way, so
+/// that the answer and its cost say nothing. Shared by the API and the
+/// activation page.
+pub async fn request_activation_code(state: &AppState, phone: &str, address: &str) -> ApiResult<()> {
+    let now = now_ms();
+    let phone = Phone::parse(phone)?;
+    count_try(state, ACTIVATION_REQUESTS_PER_ADDRESS, &[address], now).await?;
+    count_try(state, ACTIVATION_REQUESTS_PER_PHONE, &[phone.as_str()], now).await?;
+    if let Some(user) = state.store.user_by_phone(phone.as_str()).await?
+        && user.password_hash.is_none()
+    {
+        state.store.issue_activation_code(user.id, true, now).await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -198,6 +253,8 @@ pub async fn change_account_password(
     new_password: &str,
 ) -> ApiResult<()> {
     check_strength(new_password)?;
+    let user_id = current.user.id.to_string();
+    count_try(state, PASSWORD_CHECKS_PER_USER, &[&user_id], now_ms()).await?;
     let verified = state
         .passwords
         .verify(current_password.to_string(), current.user.password_hash.clone())
@@ -211,6 +268,10 @@ pub async fn change_account_password(
     }
     let hash = state.passwords.hash(new_password.to_string()).await?;
     state.store.set_password(current.user.id, &hash, now_ms()).await?;
+    state
+        .store
+        .clear_attempts(&PASSWORD_CHECKS_PER_USER.key(&[&user_id]))
+        .await?;
     Ok(())
 }
 

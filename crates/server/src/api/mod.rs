@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/activate", post(auth::activate))
+        .route("/api/v1/auth/activation-code", post(auth::request_code))
         .route("/api/v1/auth/password", post(auth::change_password))
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/role-grants", post(grants::grant))
@@ -127,6 +128,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/record-reports/{id}/{action}", post(reports::answer))
         .route("/api/v1/certificates/{number}/pdf", get(certificates::pdf))
         .route("/api/v1/service-records/flagged", get(attendance::flagged))
+        .route(
+            "/api/v1/service-records/awaiting-approval",
+            get(attendance::awaiting_approval),
+        )
         .route("/api/v1/service-records/overdue", get(oversight::overdue))
         .route("/api/v1/service-records/{id}/{action}", post(attendance::decide_record))
 }
@@ -149,7 +154,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         system::health,
-        auth::login, auth::logout, auth::activate, auth::change_password, auth::me, grants::grant, grants::revoke,
+        auth::login, auth::logout, auth::activate, auth::request_code, auth::change_password, auth::me, grants::grant, grants::revoke,
         regions::region, regions::sites, regions::site, regions::update_site,
         volunteers::register, volunteers::search, volunteers::volunteer, volunteers::transfer,
         volunteers::transfers, volunteers::consents, volunteers::file_appeal, volunteers::appeals,
@@ -161,7 +166,7 @@ impl Modify for BearerAuth {
         activities::sign_up, activities::cancel, activities::signups, activities::decide, activities::my_signups,
         attendance::checkin_code, attendance::checkin_code_svg, attendance::attendance, attendance::pings,
         attendance::activity_records, attendance::enter_hours, attendance::volunteer_hours,
-        attendance::decide_record, attendance::flagged,
+        attendance::decide_record, attendance::flagged, attendance::awaiting_approval,
         certificates::issue, certificates::list, certificates::verify, certificates::pdf,
         reports::file, reports::mine, reports::of_organization, reports::answer,
     ),

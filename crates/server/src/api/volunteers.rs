@@ -3,7 +3,7 @@
 //! administrators, transfers, consents, and appeals against a taken ID number.
 
 use crate::api::{Paging, rfc3339};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{ClientAddress, CurrentUser, MaybeUser, count_try};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -12,15 +12,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhiyuan_domain::RuleError;
+use zhiyuan_domain::appeal::AppealStatus;
 use zhiyuan_domain::id_number::IdNumber;
 use zhiyuan_domain::password::check_strength;
 use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::throttle::{APPEALS_PER_ADDRESS, REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDRESS};
 use zhiyuan_domain::time::{age_in_years, china_date, parse_date};
 use zhiyuan_domain::volunteer::{self, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name};
-use zhiyuan_store::volunteers::{Appeal, Volunteer, VolunteerQuery};
+use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer, VolunteerQuery};
 use zhiyuan_store::{Page, now_ms, page_size, parse_id};
 
 fn today() -> chrono::NaiveDate {
@@ -160,14 +161,29 @@ pub struct RegisterVolunteer {
         (status = 422, description = "id_number_invalid, region_unknown, password_weak, guardian_required, ...", body = crate::error::Problem)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<RegisterVolunteer>,
 ) -> ApiResult<(StatusCode, Json<VolunteerView>)> {
-    let volunteer = register_volunteer(&state, request).await?;
+    let volunteer = register_volunteer(&state, request, &address).await?;
     Ok((StatusCode::CREATED, Json(masked_view(&volunteer))))
 }
 
-/// Registration shared by the API and the registration page.
-pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer) -> ApiResult<Volunteer> {
+/// The registration rules applied to one request, shared by the API and the
+/// registration page: at most 60 registrations an hour from one address,
+/// and at most 5 answers an hour that say a phone or ID number is taken
+/// (beyond them, 429), so that nobody can probe who is registered.
+pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer, address: &str) -> ApiResult<Volunteer> {
+    count_try(state, REGISTRATIONS_PER_ADDRESS, &[address], now_ms()).await?;
+    let registered = register_checked(state, request).await;
+    if let Err(refused) = &registered
+        && refused.code.ends_with("_taken")
+    {
+        count_try(state, TAKEN_ANSWERS_PER_ADDRESS, &[address], now_ms()).await?;
+    }
+    registered
+}
+
+async fn register_checked(state: &AppState, request: RegisterVolunteer) -> ApiResult<Volunteer> {
     let input = RegistrationInput {
         name: request.name,
         id_number: request.id_number,
@@ -485,6 +501,10 @@ pub struct AppealView {
     pub created_at: String,
     pub resolution: Option<String>,
     pub resolved_at: Option<String>,
+    /// The region of the record that held the number when the appeal was
+    /// filed (administrators only; none when nobody held it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_region_code: Option<String>,
 }
 
 fn appeal_view(appeal: Appeal) -> AppealView {
@@ -497,47 +517,53 @@ fn appeal_view(appeal: Appeal) -> AppealView {
         created_at: rfc3339(appeal.created_at),
         resolution: appeal.resolution,
         resolved_at: appeal.resolved_at.map(rfc3339),
+        holder_region_code: appeal.holder_region_code,
     }
 }
 
-/// Appeals a taken ID number: someone else registered with it. A region
-/// admin covering the given region resolves the appeal.
+#[derive(Serialize, ToSchema)]
+pub struct AppealFiled {
+    pub id: String,
+    /// `open`.
+    pub status: String,
+    pub detail: String,
+}
+
+/// Appeals a taken ID number: someone else registered with it. Anyone may
+/// file (the person whose number is taken cannot register), at most 3 a day
+/// from one address; the answer is the same whether the number is
+/// registered or not. Administrators over the region of the record that
+/// holds the number resolve it.
 #[utoipa::path(post, path = "/api/v1/id-appeals", tag = "volunteers", request_body = AppealRequest,
-    responses((status = 201, body = AppealView), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = AppealFiled), (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn file_appeal(
     State(state): State<AppState>,
-    MaybeUser(_caller): MaybeUser,
+    MaybeUser(caller): MaybeUser,
+    ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<AppealRequest>,
-) -> ApiResult<(StatusCode, Json<AppealView>)> {
+) -> ApiResult<(StatusCode, Json<AppealFiled>)> {
     let name = check_person_name(&request.name, "name")?;
     let id_number = IdNumber::parse(&request.id_number, today())?;
     let phone = Phone::parse(&request.phone)?;
     let reason = volunteer::check_reason(&request.reason, true, "reason")?;
-    if !state.store.id_number_registered(id_number.as_str()).await? {
-        return Err(RuleError::new(
-            "id_number_not_taken",
-            "this ID number is not registered: register instead",
-        )
-        .on("id_number")
-        .into());
-    }
-    let id = state
-        .store
-        .file_appeal(
-            id_number.as_str(),
-            &name,
-            phone.as_str(),
-            request.region_code.trim(),
-            &reason,
-            now_ms(),
-        )
-        .await?;
-    let (appeal, _) = state
-        .store
-        .appeal(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("appeal"))?;
-    Ok((StatusCode::CREATED, Json(appeal_view(appeal))))
+    count_try(&state, APPEALS_PER_ADDRESS, &[&address], now_ms()).await?;
+    let appeal = NewAppeal {
+        id_number: id_number.as_str(),
+        name: &name,
+        phone: phone.as_str(),
+        region_code: request.region_code.trim(),
+        reason: &reason,
+        filed_by: caller.map(|c| c.user.id),
+    };
+    let id = state.store.file_appeal(&appeal, now_ms()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AppealFiled {
+            id: id.to_string(),
+            status: AppealStatus::Open.as_str().to_string(),
+            detail: "the appeal was received; the county office will contact you at the phone given".to_string(),
+        }),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -578,7 +604,8 @@ pub struct AppealDecision {
     pub resolution: String,
 }
 
-/// Resolves an appeal (a region admin covering its region).
+/// Resolves an appeal (a region admin covering the region of the record
+/// that held the number when it was filed).
 #[utoipa::path(post, path = "/api/v1/id-appeals/{id}/resolve", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
     request_body = AppealDecision,
     responses((status = 200, body = AppealView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]

@@ -2,7 +2,7 @@
 //! accounts. The login, registration and activation forms are public and use
 //! the double-submit form token; logout uses the session's.
 
-use crate::api::auth::{activate_account, authenticate};
+use crate::api::auth::{activate_account, authenticate, request_activation_code};
 use crate::api::volunteers::{ConsentsInput, GuardianInput, RegisterVolunteer, register_volunteer};
 use crate::auth::{ClientAddress, CurrentUser};
 use crate::error::ApiError;
@@ -56,8 +56,6 @@ struct LoginPage<'a> {
     csrf: &'a str,
     phone: &'a str,
     error: Option<&'static str>,
-    /// The refusal was `account_not_activated`: the error links to activation.
-    not_activated: bool,
     /// The password was just changed: ask to log in again.
     changed: bool,
     /// Where to go after logging in (a local path, or empty for "my profile").
@@ -98,7 +96,6 @@ pub async fn login_form(page: Page, PageQuery(query): PageQuery<LoginQuery>) -> 
         csrf: &token.value,
         phone: "",
         error: None,
-        not_activated: false,
         changed: query.changed == "1",
         next: local_path(&query.next).unwrap_or(""),
     })?;
@@ -125,7 +122,6 @@ pub async fn login(
                 csrf: &form.csrf,
                 phone: form.phone.trim(),
                 error: Some(i18n::problem(page.lang, &error.code)),
-                not_activated: error.code == "account_not_activated",
                 changed: false,
                 next: local_path(&form.next).unwrap_or(""),
             },
@@ -265,7 +261,7 @@ pub async fn register(
     PageForm(form): PageForm<RegisterForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    match register_volunteer(&state, form.request()).await {
+    match register_volunteer(&state, form.request(), &address).await {
         Ok(_) => match authenticate(&state, &form.phone, &form.password, &address).await {
             Ok(session) => {
                 end_previous_session(&state, page.user.as_ref()).await?;
@@ -315,6 +311,8 @@ struct ActivatePage<'a> {
     phone: &'a str,
     code: &'a str,
     error: Option<FieldError>,
+    /// A new code was asked for: say (the same words for every phone) that it is on its way.
+    code_requested: bool,
 }
 
 impl ActivatePage<'_> {
@@ -335,8 +333,51 @@ pub async fn activate_form(page: Page) -> PageResult {
         phone: "",
         code: "",
         error: None,
+        code_requested: false,
     })?;
     page.with_form_token(response, &token)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeRequestForm {
+    phone: String,
+    csrf: String,
+}
+
+/// POST `/activate/code`: asks for a new activation code; the page answers
+/// alike for every phone (`request_activation_code`).
+pub async fn request_code(
+    page: Page,
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    PageForm(form): PageForm<CodeRequestForm>,
+) -> PageResult {
+    page.check_form_token(&form.csrf)?;
+    let requested = request_activation_code(&state, &form.phone, &address).await;
+    let (error, status) = match requested {
+        Ok(()) => (None, StatusCode::OK),
+        Err(error) if error.status.is_client_error() => (
+            Some(FieldError {
+                field: activate_error_field(&error.code),
+                message: i18n::problem(page.lang, &error.code),
+            }),
+            form_status(&error),
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    render_with(
+        status,
+        &ActivatePage {
+            t: page.t,
+            layout: page.layout(),
+            csrf: &form.csrf,
+            phone: form.phone.trim(),
+            code: "",
+            code_requested: error.is_none(),
+            error,
+        },
+    )
 }
 
 pub async fn activate(
@@ -364,6 +405,7 @@ pub async fn activate(
                     field: activate_error_field(&error.code),
                     message: i18n::problem(page.lang, &error.code),
                 }),
+                code_requested: false,
             },
         ),
         Err(error) => Err(error.into()),

@@ -5,7 +5,7 @@
 //! which keeps what was typed (not the file).
 
 use crate::api::activities::{load_activity, require_organizer};
-use crate::api::attendance::enter_hand_hours;
+use crate::api::attendance::{HandEntryForm, enter_hand_hours};
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{Layout, Page, PageError, PageResult, check_session_csrf, china_span, render_with};
@@ -199,16 +199,14 @@ pub async fn enter(
         (_, Err(error)) => Err(error.into()),
         (Ok(volunteer_id), Ok(slots)) => {
             let evidence = std::mem::take(&mut form.evidence);
-            enter_hand_hours(
-                &state,
-                user,
-                &activity,
+            let entry = HandEntryForm {
                 volunteer_id,
-                &slots,
-                &form.reason,
-                Ok(evidence),
-            )
-            .await
+                slots: &slots,
+                reason: &form.reason,
+                exception: None,
+                evidence: Ok(evidence),
+            };
+            enter_hand_hours(&state, user, &activity, entry).await
         }
     };
     match outcome {

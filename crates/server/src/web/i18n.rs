@@ -123,9 +123,13 @@ texts! {
     password_changed_notice: "密码已修改，所有设备上的登录都已退出，请用新密码重新登录。", "Your password was changed and you were logged out everywhere; please log in again with the new password.";
     // activation of imported accounts
     activate_title: "激活账号", "Activate your account";
-    activate_intro: "组织为您导入志愿者信息后，会用短信把 6 位验证码发到您的手机。请填写手机号和验证码，并设置登录密码。", "When an organization imports your volunteer record, a 6-digit code is sent to your phone by SMS. Enter your phone number and the code, and choose a password.";
+    activate_intro: "组织为您导入志愿者信息、或任命您为管理员后，会把 8 位激活码（字母和数字，72 小时内有效）发到您的手机。请填写手机号和激活码，并设置登录密码。", "When an organization imports your volunteer record or you are appointed an administrator, an 8-character code (letters and digits, valid for 72 hours) is sent to your phone. Enter your phone number and the code, and choose your password.";
     activation_code_label: "短信验证码", "Code from the SMS";
-    activation_code_hint: "短信里的 6 位数字", "The 6 digits in the SMS";
+    activation_code_hint: "短信里的 8 位激活码，不区分大小写", "The 8 characters in the SMS (upper or lower case)";
+    activation_code_requested: "如果这个手机号有待激活的账号，新的激活码已经通过短信发出，请查收。", "If this phone number has an account waiting for activation, a new code is on its way by SMS.";
+    activation_new_code_heading: "没有收到激活码，或已经过期？", "No code, or has it expired?";
+    activation_new_code_hint: "激活码 72 小时内有效，输错 5 次作废。可以在这里申请新的激活码（每个手机号每天最多 3 次）。", "A code is valid for 72 hours and void after 5 wrong tries. Ask for a new one here (at most 3 a day per phone).";
+    activation_new_code_submit: "发送新的激活码", "Send a new code";
     new_password_label: "新密码", "New password";
     activate_submit: "激活并登录", "Activate and log in";
     activate_have_password: "已经设置过密码？", "Already have a password?";
@@ -389,6 +393,9 @@ texts! {
     // supervision
     nav_admin_records: "记录督察", "Record supervision";
     admin_records_title: "服务记录督察", "Record supervision";
+    awaiting_heading: "等待区域管理员复核的时长", "Hours awaiting your second approval";
+    awaiting_intro: "荣誉时长和超过阈值的手工录入时长，须由录入人以外的区域管理员复核后才计入。点活动名称进入记录审核并确认。", "Honor hours and hours entered by hand above the threshold count only after a region administrator other than the person who entered them approves. Open an activity to review and confirm.";
+    no_awaiting: "辖区内没有等待复核的时长。", "No hours await approval in your region.";
     flagged_heading: "定位督察发现异常的记录", "Records flagged by GPS supervision";
     flagged_intro: "这些记录在组织审核前保持待确认。点活动名称查看该活动的记录审核。", "These records stay pending until the organization reviews them. Open an activity to see its review.";
     no_flagged: "辖区内没有异常记录。", "No flagged records in your region.";
@@ -428,10 +435,6 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
         "too_many_attempts" => (
             "失败次数太多，请过一会儿再试（最多 15 分钟）。",
             "Too many failed attempts; please wait a while (at most 15 minutes) and try again.",
-        ),
-        "account_not_activated" => (
-            "这个账号是由组织导入的，还没有激活：请先用短信验证码激活，再登录。",
-            "This account was imported and is not active yet: activate it with the code sent by SMS, then log in.",
         ),
         "activation_code_invalid" => (
             "验证码不正确或已过期，或者这个账号已经激活过了（已激活的请直接登录）。",
@@ -591,6 +594,30 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
         "evidence_invalid" => (
             "请上传证明材料：JPG、PNG 照片或 PDF，不超过 5 MB。",
             "Please attach the evidence: a JPEG or PNG photo or a PDF of at most 5 MB.",
+        ),
+        "organization_unverified" => (
+            "组织还没有通过认证：认证前不能发布活动、录入或确认时长，时长也不计入任何证明和统计。请等待所在地区文明办认证。",
+            "The organization is not verified yet: until a region administrator verifies it, it cannot publish activities or enter or confirm hours, and its hours count nowhere.",
+        ),
+        "activity_in_past" => (
+            "活动开始时间不能早于现在。已经发生的服务请在原活动上补录时长并上传证明材料。",
+            "An activity cannot start in the past. Record past service by hand entry, with evidence, on the activity it belonged to.",
+        ),
+        "self_confirmation" => (
+            "不能确认自己的服务时长，请由组织的其他管理员确认。",
+            "Nobody confirms their own hours; another organizer must.",
+        ),
+        "self_entry" => (
+            "不能为自己录入或审核时长，也不能审核自己录入的时长，请由组织的其他管理员办理。",
+            "Nobody enters or approves their own hours, or approves hours they entered; another organizer must.",
+        ),
+        "second_person_required" => (
+            "复核必须由录入人和初审人以外的另一位区域管理员进行。",
+            "The second approval must come from a region administrator other than the person who entered or first approved the hours.",
+        ),
+        "awaiting_region_approval" => (
+            "组织已确认这些时长，正在等待区域管理员复核，复核后计入。",
+            "The organization has confirmed these hours; they count once a region administrator approves them.",
         ),
         "volunteer_no_exhausted" => (
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
@@ -799,7 +826,6 @@ mod tests {
         for code in [
             "invalid_credentials",
             "too_many_attempts",
-            "account_not_activated",
             "activation_code_invalid",
             "password_wrong",
             "name_invalid",
@@ -835,6 +861,12 @@ mod tests {
             "activity_not_started",
             "activity_cancelled",
             "activity_not_published",
+            "organization_unverified",
+            "activity_in_past",
+            "self_confirmation",
+            "self_entry",
+            "second_person_required",
+            "awaiting_region_approval",
         ] {
             assert_ne!(problem(Lang::Zh, code), generic, "{code}");
             assert_ne!(problem(Lang::En, code), problem(Lang::Zh, code), "{code}");

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/register", get(account::register_form).post(account::register))
         .route("/activate", get(account::activate_form).post(account::activate))
+        .route("/activate/code", post(account::request_code))
         .route("/me", get(me::me))
         .route("/me/password", get(me::password_form).post(me::change_password))
         .route("/admin/volunteers", get(admin::volunteers))

@@ -9,7 +9,7 @@
 //! same functions.
 
 use crate::api::activities::{decide_signup_caller, load_activity, require_organizer};
-use crate::api::attendance::flagged_for;
+use crate::api::attendance::{awaiting_approval_for, flagged_for};
 use crate::api::oversight::{OverdueFilter, overdue_for};
 use crate::api::reports::{ReportRequest, answer_caller, file_report};
 use crate::state::AppState;
@@ -481,17 +481,20 @@ pub async fn decide_signup(
 struct AdminRecordsPage {
     t: &'static Texts,
     layout: Layout,
+    awaiting: Vec<OverdueRow>,
     flagged: Vec<OverdueRow>,
     overdue: Vec<OverdueRow>,
 }
 
-/// `/admin/records`: supervision-flagged and overdue records in the region
-/// administrator's subtree, with links to each activity's review.
+/// `/admin/records`: records waiting for the region administrator's second
+/// approval, supervision-flagged and overdue records in their subtree, with
+/// links to each activity's review (where they approve).
 pub async fn admin_records(page: Page, State(state): State<AppState>) -> PageResult {
     let user = page.require_user()?;
     if !user.actor.is_region_admin() {
         return Err(PageError::forbidden());
     }
+    let awaiting = awaiting_approval_for(&state, user, None).await?;
     let flagged = flagged_for(&state, user, None).await?;
     let overdue = overdue_for(
         &state,
@@ -505,6 +508,7 @@ pub async fn admin_records(page: Page, State(state): State<AppState>) -> PageRes
     render(&AdminRecordsPage {
         t: page.t,
         layout: page.layout(),
+        awaiting: awaiting.iter().map(|r| overdue_row(page.lang, r)).collect(),
         flagged: flagged.iter().map(|r| overdue_row(page.lang, r)).collect(),
         overdue: overdue.iter().map(|r| overdue_row(page.lang, r)).collect(),
     })

@@ -6,6 +6,7 @@ use zhiyuan_domain::activity::{ActivityInput, CheckinMethod, plan};
 use zhiyuan_domain::attendance::Accepted;
 use zhiyuan_domain::certificate::{CertifiedHolder, CertifiedIssuer, Coverage, LedgerState, Snapshot, compose_number};
 use zhiyuan_domain::checkin_token::AttendanceKind;
+use zhiyuan_domain::confirmation::{Confirmation, Confirmer, DEFAULT_SECOND_APPROVAL_HOURS, decide_confirmation};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::record::{EvidenceType, RecordState};
 use zhiyuan_store::activities::{Activity, NewActivity};
@@ -17,6 +18,25 @@ fn at(ms: i64) -> DateTime<Utc> {
 }
 
 const HOUR: i64 = 3_600_000;
+
+/// A user who organizes but is none of the test volunteers.
+const ORGANIZER: i64 = 1_000_000;
+
+/// Confirms a record as an organizer of its verified organization, through
+/// the domain's rule (`confirmation::decide_confirmation`).
+async fn confirm(store: &Store, record: i64) -> Result<zhiyuan_store::records::ServiceRecord, StoreError> {
+    let by = Confirmer {
+        user: ORGANIZER,
+        organizer: true,
+        region_admin: false,
+    };
+    store
+        .confirm_record(record, Some(ORGANIZER), NOW, |facts| {
+            decide_confirmation(facts, by, DEFAULT_SECOND_APPROVAL_HOURS)
+        })
+        .await
+        .map(|(record, _)| record)
+}
 
 /// A verified organization in 360111 and `count` volunteers of it.
 async fn org_and_volunteers(store: &Store, count: u16) -> (i64, Vec<i64>) {
@@ -82,7 +102,10 @@ fn activity_input(starts_at: i64, hours: i64, quota: u32) -> ActivityInput {
     }
 }
 
+/// Publishes an activity, created a day before it starts (activities never
+/// start in the past).
 async fn create(store: &Store, org: i64, input: ActivityInput) -> Activity {
+    let created = input.starts_at.timestamp_millis() - 24 * HOUR;
     let new = NewActivity {
         organization_id: org,
         project_id: None,
@@ -90,7 +113,7 @@ async fn create(store: &Store, org: i64, input: ActivityInput) -> Activity {
         plan: plan(input).unwrap(),
         draft: false,
     };
-    store.create_activity(&new, 1, NOW).await.unwrap()
+    store.create_activity(&new, 1, created.min(NOW)).await.unwrap()
 }
 
 fn rule_code<T: std::fmt::Debug>(result: Result<T, StoreError>) -> &'static str {
@@ -114,9 +137,11 @@ fn claim(activity: &Activity, volunteer: i64, kind: AttendanceKind, when: i64, s
         claimed_at: when,
         received_at: when,
         accepted: Accepted {
+            at: at(when),
             token_step: step,
             offline: false,
             reason: None,
+            flags: Vec::new(),
         },
         fix: None,
         device_id: None,
@@ -282,27 +307,17 @@ async fn attendance_makes_records_that_the_ledger_keeps() {
         assert!(!record.is_open);
         assert_eq!(record.minutes, 180, "{backend}");
         assert_eq!(record.state, "pending");
-        let effective = store
-            .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
-            .await
-            .unwrap();
+        let effective = confirm(&store, record.id).await.unwrap();
         assert_eq!(effective.state, "effective");
         let hours = store.hours_of_volunteer(alice, 50).await.unwrap();
         assert_eq!((hours.credit_minutes, hours.honor_minutes), (180, 0), "{backend}");
-        assert_eq!(
-            rule_code(
-                store
-                    .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
-                    .await
-            ),
-            "invalid_transition"
-        );
+        assert_eq!(rule_code(confirm(&store, record.id).await), "invalid_transition");
         let report = store.verify_ledger().await.unwrap();
         assert!(report.broken.is_empty(), "{backend}: {:?}", report.broken);
         assert_eq!(report.entries, 2);
         // Revoking takes the minutes back out of the totals.
         store
-            .change_record(record.id, RecordState::Revoked, "重复记录", Some(1), NOW)
+            .change_record(record.id, RecordState::Revoked, "重复记录", ORGANIZER, NOW)
             .await
             .unwrap();
         let hours = store.hours_of_volunteer(alice, 50).await.unwrap();
@@ -411,6 +426,7 @@ async fn overlapping_records_are_trimmed() {
             volunteer_id: volunteer,
             slots: vec![Interval::new(at(start + 2 * HOUR), at(start + 4 * HOUR))],
             reason: "补录".into(),
+            exception: None,
             evidence: b"%PDF-1.4 evidence".to_vec(),
             evidence_type: EvidenceType::Pdf,
         };
@@ -739,10 +755,7 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
             )
             .await
             .unwrap();
-        store
-            .change_record(record.id, RecordState::Effective, "", Some(1), NOW)
-            .await
-            .unwrap();
+        confirm(&store, record.id).await.unwrap();
         assert!(store.verify_ledger().await.unwrap().broken.is_empty(), "{backend}");
         let ledger = store.volunteer_ledger(volunteers[0]).await.unwrap();
         assert!(ledger.intact, "{backend}");
@@ -811,12 +824,11 @@ async fn certificates_keep_what_they_state() {
             "{backend}: pending"
         );
         let record = store.hours_of_volunteer(volunteers[0], 10).await.unwrap().records[0].id;
-        store
-            .change_record(record, RecordState::Effective, "", Some(1), NOW)
-            .await
-            .unwrap();
-        let records = store.certifiable_records(volunteers[0]).await.unwrap();
-        assert_eq!(records.len(), 1, "{backend}");
+        confirm(&store, record).await.unwrap();
+        let certifiable = store.certifiable_records(volunteers[0]).await.unwrap();
+        assert_eq!(certifiable.len(), 1, "{backend}");
+        assert!(certifiable[0].organization_verified, "{backend}");
+        let records: Vec<_> = certifiable.into_iter().map(|c| c.record).collect();
         assert_eq!((records[0].record_id, records[0].minutes), (record, 120));
         assert_eq!(records[0].organization_id, org);
         assert_eq!(records[0].content, "关爱留守老人", "{backend}: the category's name");
@@ -1053,4 +1065,142 @@ async fn sign_outs_in_one_batch(guarded: bool) -> ClosedRows {
         seen.push((backend.to_string(), rows));
     }
     seen
+}
+
+#[tokio::test]
+async fn hours_entered_by_hand_count_after_a_region_administrators_approval() {
+    const COLLEAGUE: i64 = 1_000_001;
+    const REGION_ADMIN: i64 = 1_000_002;
+    for (backend, store, _db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        let entry = HandEntry {
+            activity_id: activity.id,
+            volunteer_id: volunteers[0],
+            slots: vec![Interval::new(at(start), at(start + 2 * HOUR))],
+            reason: "现场签到表".into(),
+            exception: None,
+            evidence: b"%PDF-1.4 evidence".to_vec(),
+            evidence_type: EvidenceType::Pdf,
+        };
+        let record = store.enter_hours(&entry, &activity, ORGANIZER, NOW).await.unwrap()[0].id;
+        let by = |user, region_admin| Confirmer {
+            user,
+            organizer: true,
+            region_admin,
+        };
+        let decide = |confirmer: Confirmer| {
+            move |facts: &zhiyuan_domain::confirmation::RecordFacts| {
+                decide_confirmation(facts, confirmer, DEFAULT_SECOND_APPROVAL_HOURS)
+            }
+        };
+        // The one who entered them cannot approve them.
+        let refused = store
+            .confirm_record(record, Some(ORGANIZER), NOW, decide(by(ORGANIZER, false)))
+            .await;
+        assert_eq!(rule_code(refused), "self_entry", "{backend}");
+        // A colleague's approval is the organization's: the hours still wait.
+        let (first, step) = store
+            .confirm_record(record, Some(COLLEAGUE), NOW, decide(by(COLLEAGUE, false)))
+            .await
+            .unwrap();
+        assert_eq!(step, Confirmation::FirstApproval, "{backend}");
+        assert_eq!(
+            (first.state.as_str(), first.first_approved_by),
+            ("pending", Some(COLLEAGUE))
+        );
+        assert_eq!(
+            store.hours_of_volunteer(volunteers[0], 10).await.unwrap().honor_minutes,
+            0
+        );
+        // Automatic confirmation never takes honor hours.
+        assert_eq!(
+            store.auto_confirm_records(4, NOW + 40 * 24 * HOUR).await.unwrap(),
+            0,
+            "{backend}"
+        );
+        let waiting = store.records_for_second_approval("36/3601/360111", 50).await.unwrap();
+        assert_eq!(
+            waiting.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![record],
+            "{backend}"
+        );
+        let (effective, step) = store
+            .confirm_record(record, Some(REGION_ADMIN), NOW, decide(by(REGION_ADMIN, true)))
+            .await
+            .unwrap();
+        assert_eq!((step, effective.state.as_str()), (Confirmation::Effective, "effective"));
+        assert_eq!(
+            store.hours_of_volunteer(volunteers[0], 10).await.unwrap().honor_minutes,
+            120,
+            "{backend}"
+        );
+        assert!(
+            store
+                .records_for_second_approval("36/3601/360111", 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let report = store.verify_ledger().await.unwrap();
+        assert!(report.broken.is_empty(), "{backend}: {:?}", report.broken);
+    }
+}
+
+#[tokio::test]
+async fn records_of_an_unverified_organization_never_count() {
+    for (backend, store, db) in stores().await {
+        let (_, volunteers) = org_and_volunteers(&store, 1).await;
+        let new = NewOrganization {
+            name: "未认证的队伍".into(),
+            kind: OrgKind::CommunityTeam,
+            region_code: "360111".into(),
+            uscc: None,
+            parent_id: None,
+            join_mode: JoinMode::Open,
+        };
+        let unverified = store.create_organization(&new, None, NOW).await.unwrap();
+        let start = NOW + HOUR;
+        // Published while the organization was verified...
+        store
+            .verify_organization(unverified.id, 1, NOW - 30 * HOUR)
+            .await
+            .unwrap();
+        let activity = create(&store, unverified.id, activity_input(start, 3, 5)).await;
+        // ... which it no longer is (someone with database access, or a
+        // verification withdrawn): its records count nowhere.
+        tamper(
+            &db.url,
+            "UPDATE organizations SET verified_at = NULL WHERE name = '未认证的队伍'",
+        )
+        .await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        for (kind, when) in [(AttendanceKind::In, start), (AttendanceKind::Out, start + 2 * HOUR)] {
+            store
+                .record_attendance(&claim(&activity, volunteers[0], kind, when, None), &activity)
+                .await
+                .unwrap();
+        }
+        let record = store.hours_of_volunteer(volunteers[0], 10).await.unwrap().records[0].id;
+        assert_eq!(
+            rule_code(confirm(&store, record).await),
+            "organization_unverified",
+            "{backend}"
+        );
+        assert_eq!(
+            store.auto_confirm_records(4, NOW + 40 * 24 * HOUR).await.unwrap(),
+            0,
+            "{backend}"
+        );
+        // Once verified, the same record confirms itself when its days have passed.
+        store.verify_organization(unverified.id, 1, NOW).await.unwrap();
+        assert_eq!(
+            store.auto_confirm_records(4, NOW + 40 * 24 * HOUR).await.unwrap(),
+            1,
+            "{backend}"
+        );
+        assert_eq!(store.require_record(record).await.unwrap().state, "effective");
+    }
 }

@@ -1,0 +1,37 @@
+-- What a security review asked for (docs/security.md).
+--
+-- Hours entered by hand (and honor hours) count only after a region
+-- administrator's second approval: the organization's first approval is
+-- kept on the record until then. entered_by now also names the organizer
+-- who signed a volunteer in or out by hand.
+ALTER TABLE service_records ADD COLUMN first_approved_by BIGINT;
+ALTER TABLE service_records ADD COLUMN first_approved_at BIGINT;
+
+-- Activation codes: eight characters, 72 hours, void after five wrong tries
+-- (the count is kept here, so that neither a restart nor a second server
+-- process resets it).
+ALTER TABLE users ADD COLUMN activation_attempts BIGINT NOT NULL DEFAULT 0;
+
+-- Counters of tries (logins, activation codes, registrations, appeals...)
+-- per key in a fixed window, kept here so that a restart or a second
+-- server process does not reset them. The key is a keyed hash of what is
+-- counted (a phone number and address, say), never the value itself.
+CREATE TABLE throttle_counters (
+    key          BYTEA PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    count        BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_window ON throttle_counters (window_start);
+
+-- An identity appeal is bound to the record that held the ID number when it
+-- was filed: administrators over that record's region resolve it, and
+-- upholding it releases the number from that record only.
+ALTER TABLE id_appeals ADD COLUMN holder_volunteer_id BIGINT;
+ALTER TABLE id_appeals ADD COLUMN holder_region_code TEXT;
+ALTER TABLE id_appeals ADD COLUMN holder_region_path TEXT;
+ALTER TABLE id_appeals ADD COLUMN filed_by BIGINT;
+UPDATE id_appeals SET
+    holder_volunteer_id = (SELECT v.id FROM volunteers v WHERE v.id_hash = id_appeals.id_hash),
+    holder_region_code = (SELECT v.region_code FROM volunteers v WHERE v.id_hash = id_appeals.id_hash),
+    holder_region_path = (SELECT v.region_path FROM volunteers v WHERE v.id_hash = id_appeals.id_hash);
+CREATE INDEX id_appeals_holder_path ON id_appeals (holder_region_path);
