@@ -45,6 +45,16 @@ pub struct Accepted {
     pub flags: Vec<&'static str>,
 }
 
+/// The longest device identifier kept (longer ones are cut).
+pub const MAX_DEVICE_ID_CHARS: usize = 100;
+
+/// A phone's identifier as kept: trimmed, at most 100 characters, none when empty.
+pub fn device_id(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.chars().take(MAX_DEVICE_ID_CHARS).collect())
+}
+
 /// The flag of a claim sent later than it happened.
 pub const OFFLINE: &str = "offline";
 /// Offline claims with one code step (one photographed code) that are
@@ -374,6 +384,16 @@ mod tests {
                 .unwrap()
                 .flags
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn device_ids_are_bounded() {
+        assert_eq!(device_id(Some("  ")), None);
+        assert_eq!(device_id(Some(" phone-a ")).as_deref(), Some("phone-a"));
+        assert_eq!(
+            device_id(Some(&"设".repeat(500))).unwrap().chars().count(),
+            MAX_DEVICE_ID_CHARS
         );
     }
 

@@ -87,25 +87,27 @@ impl IdNumber {
         if digit % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
-    /// The form shown to readers who may not see the whole number:
-    /// first four and last four characters.
+    /// The form shown to readers who may not see the whole number: the
+    /// first and last characters only.
     pub fn masked(&self) -> String {
         mask_id_number(&self.0)
     }
 }
 
-/// Masks any stored ID number string: first four and last four characters kept.
+/// Masks an ID number string (or an earlier, wider mask of one): the first
+/// and last characters only. Keeping more (4 + 4, say) leaves the birth
+/// date's few unknown digits to guess against the check character, once
+/// the region and the birth year are known.
 pub fn mask_id_number(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
+    if chars.len() <= 2 {
         return "*".repeat(chars.len());
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+    format!("{}{}{}", chars[0], "*".repeat(chars.len() - 2), chars[chars.len() - 1])
 }
 
-fn birth_date_of(id: &str) -> Option<NaiveDate> {
+/// The birth date an ID number (or a stored one) states.
+pub fn birth_date_of(id: &str) -> Option<NaiveDate> {
     let year = id.get(6..10)?.parse().ok()?;
     let month = id.get(10..12)?.parse().ok()?;
     let day = id.get(12..14)?.parse().ok()?;
@@ -142,7 +144,13 @@ mod tests {
         let id = IdNumber::parse("11010519491231002X", today()).unwrap();
         assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.sex(), Sex::Female);
-        assert_eq!(id.masked(), "1101**********002X");
+        assert_eq!(id.masked(), "1****************X");
+        assert_eq!(
+            mask_id_number("1101**********002X"),
+            id.masked(),
+            "a wider mask narrows"
+        );
+        assert_eq!(birth_date_of(id.as_str()), Some(id.birth_date()));
     }
 
     #[test]

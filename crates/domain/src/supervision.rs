@@ -4,6 +4,7 @@
 //! 100 m hides nothing), fixes no real phone sends, and one device used by
 //! several volunteers in one activity; and how a record's flags accumulate.
 
+use crate::RuleError;
 use crate::geo::{Fix, Geofence};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,34 @@ impl Anomaly {
             Anomaly::SuspiciousFix { code, .. } => code,
         }
     }
+}
+
+/// Pings sent at once, at most.
+pub const MAX_PINGS_PER_REQUEST: usize = 500;
+
+/// Checks a request's pings against the open record they belong to: 1 to
+/// 500 pings, each between the sign-in and the time they arrive (phones'
+/// clocks drift by up to the claims' skew); `pings_invalid` otherwise, so
+/// that nobody fills another day's track or the future.
+pub fn check_pings(pings: &[Ping], signed_in: DateTime<Utc>, received: DateTime<Utc>) -> Result<(), RuleError> {
+    if pings.is_empty() || pings.len() > MAX_PINGS_PER_REQUEST {
+        return Err(RuleError::new("pings_invalid", "send 1 to 500 pings at once").on("pings"));
+    }
+    let skew = Duration::seconds(crate::attendance::CLOCK_SKEW_SECONDS);
+    if let Some(outside) = pings
+        .iter()
+        .position(|p| p.at < signed_in - skew || p.at > received + skew)
+    {
+        return Err(RuleError::new(
+            "pings_invalid",
+            format!(
+                "ping {} lies outside the service (between the sign-in and now)",
+                outside + 1
+            ),
+        )
+        .on("pings"));
+    }
+    Ok(())
 }
 
 /// The flags of a record after more are found: the union of what it had
@@ -237,6 +266,21 @@ mod tests {
             on_centre.iter().map(Anomaly::code).collect::<Vec<_>>(),
             ["at_fence_centre"]
         );
+    }
+
+    #[test]
+    fn pings_lie_within_the_service() {
+        let signed_in = ping(0, 28.6805).at;
+        let now = ping(60, 28.6805).at;
+        assert!(check_pings(&[ping(1, 28.6805), ping(59, 28.6805)], signed_in, now).is_ok());
+        for refused in [
+            vec![],
+            vec![ping(-10, 28.6805)],
+            vec![ping(1, 28.6805), ping(70, 28.6805)],
+            vec![ping(1, 28.6805); MAX_PINGS_PER_REQUEST + 1],
+        ] {
+            assert_eq!(check_pings(&refused, signed_in, now).unwrap_err().code, "pings_invalid");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::id_number::{IdNumber, Sex};
 use crate::phone::Phone;
 use crate::region::{RegionCode, RegionLevel};
 use crate::time::age_in_years;
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Age from which a volunteer counts as elderly.
@@ -255,8 +255,12 @@ pub struct Categories {
     pub minor: bool,
 }
 
-pub fn categories(status: PoliticalStatus, birth_date: NaiveDate, region: &RegionCode, today: NaiveDate) -> Categories {
-    let age = age_in_years(birth_date, today);
+/// The categories of one volunteer in the year of `today`, from the birth
+/// year alone (what is kept in clear: the birth date is part of the sealed
+/// ID number): elderly when they reach 60 this year, a minor until the year
+/// they reach 18.
+pub fn categories(status: PoliticalStatus, birth_year: i32, region: &RegionCode, today: NaiveDate) -> Categories {
+    let age = age_reached(birth_year, today);
     Categories {
         party_member: status.is_party_member(),
         elderly: age >= ELDERLY_AGE,
@@ -265,18 +269,54 @@ pub fn categories(status: PoliticalStatus, birth_date: NaiveDate, region: &Regio
     }
 }
 
-/// Volunteers born on or before this date are elderly on `today`.
-pub fn elderly_born_on_or_before(today: NaiveDate) -> NaiveDate {
-    today
-        .checked_sub_months(Months::new(12 * ELDERLY_AGE))
-        .unwrap_or(NaiveDate::MIN)
+/// The age a person born in `birth_year` reaches in the year of `today`.
+pub fn age_reached(birth_year: i32, today: NaiveDate) -> u32 {
+    u32::try_from(today.year() - birth_year).unwrap_or(0)
 }
 
-/// Volunteers born after this date are minors on `today`.
-pub fn minor_born_after(today: NaiveDate) -> NaiveDate {
-    today
-        .checked_sub_months(Months::new(12 * ADULT_AGE))
-        .unwrap_or(NaiveDate::MIN)
+/// Volunteers born in or before this year count as elderly this year.
+pub fn elderly_born_in_or_before(today: NaiveDate) -> i32 {
+    today.year() - ELDERLY_AGE as i32
+}
+
+/// Volunteers born after this year count as minors this year.
+pub fn minor_born_after(today: NaiveDate) -> i32 {
+    today.year() - ADULT_AGE as i32
+}
+
+string_enum!(
+    /// What readers who may not see the birth date learn of a volunteer's
+    /// age: a band, from the birth year.
+    AgeBand, "age_band_invalid", {
+        Under14 = "under_14",
+        From14To17 = "14_17",
+        From18To34 = "18_34",
+        From35To59 = "35_59",
+        From60 = "60_plus",
+    }
+);
+
+impl AgeBand {
+    /// The band of someone born in `birth_year`, by the age they reach this year.
+    pub fn of(birth_year: i32, today: NaiveDate) -> AgeBand {
+        match age_reached(birth_year, today) {
+            age if age < GUARDIAN_AGE => AgeBand::Under14,
+            age if age < ADULT_AGE => AgeBand::From14To17,
+            age if age < 35 => AgeBand::From18To34,
+            age if age < ELDERLY_AGE => AgeBand::From35To59,
+            _ => AgeBand::From60,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AgeBand::Under14 => "14岁以下",
+            AgeBand::From14To17 => "14–17岁",
+            AgeBand::From18To34 => "18–34岁",
+            AgeBand::From35To59 => "35–59岁",
+            AgeBand::From60 => "60岁及以上",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -307,19 +347,14 @@ mod tests {
         let reg = register(&input(NaiveDate::from_ymd_opt(1960, 5, 1).unwrap()), today()).unwrap();
         assert_eq!(reg.sex, Sex::Male);
         assert_eq!(reg.skills, vec!["医疗", "法律"]);
-        let cats = categories(reg.political_status, reg.birth_date, &reg.region, today());
+        let cats = categories(reg.political_status, reg.birth_date.year(), &reg.region, today());
         assert!(cats.party_member && cats.elderly && !cats.rural && !cats.minor);
     }
 
     #[test]
     fn rural_follows_the_village_committee() {
         let region = RegionCode::parse("360121100200").unwrap();
-        let cats = categories(
-            PoliticalStatus::Masses,
-            NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
-            &region,
-            today(),
-        );
+        let cats = categories(PoliticalStatus::Masses, 1990, &region, today());
         assert!(cats.rural && !cats.party_member && !cats.elderly);
     }
 
@@ -374,14 +409,29 @@ mod tests {
         );
     }
 
+    #[test]
+    fn age_bands_by_the_birth_year() {
+        let today = today();
+        assert_eq!(AgeBand::of(2013, today), AgeBand::Under14);
+        assert_eq!(AgeBand::of(2012, today), AgeBand::From14To17);
+        assert_eq!(AgeBand::of(2008, today), AgeBand::From18To34);
+        assert_eq!(AgeBand::of(1967, today), AgeBand::From35To59);
+        assert_eq!(AgeBand::of(1966, today), AgeBand::From60);
+    }
+
     proptest! {
         #[test]
-        fn elderly_cutoff_agrees_with_age(y in 1930i32..2010, m in 1u32..=12, d in 1u32..=28) {
+        fn year_cutoffs_agree_with_the_categories(y in 1900i32..2026, m in 1u32..=12, d in 1u32..=28) {
             let birth = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            let by_cutoff = birth <= elderly_born_on_or_before(today());
-            prop_assert_eq!(by_cutoff, age_in_years(birth, today()) >= ELDERLY_AGE);
-            let minor_by_cutoff = birth > minor_born_after(today());
-            prop_assert_eq!(minor_by_cutoff, age_in_years(birth, today()) < ADULT_AGE);
+            let region = RegionCode::parse("360111001001").unwrap();
+            let cats = categories(PoliticalStatus::Masses, birth.year(), &region, today());
+            prop_assert_eq!(y <= elderly_born_in_or_before(today()), cats.elderly);
+            prop_assert_eq!(y > minor_born_after(today()), cats.minor);
+            prop_assert_eq!(cats.elderly, AgeBand::of(y, today()) == AgeBand::From60);
+            // By the year, an age is at most one more than in full years.
+            let reached = age_reached(y, today());
+            let full = age_in_years(birth, today());
+            prop_assert!(reached == full || reached == full + 1);
         }
     }
 }

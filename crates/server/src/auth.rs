@@ -200,7 +200,7 @@ pub fn request_token(parts: &Parts) -> Option<String> {
 /// Resolves a token to the caller, if the session is live.
 pub async fn resolve_session(state: &AppState, token: &str) -> ApiResult<Option<CurrentUser>> {
     let hash = token_hash(token);
-    let Some(user_id) = state.store.session(&hash, zhiyuan_store::now_ms()).await? else {
+    let Some(user_id) = state.store.session(&hash, state.now_ms()).await? else {
         return Ok(None);
     };
     let Some(session) = state.store.session_user(user_id).await? else {

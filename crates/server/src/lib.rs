@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod state;
 pub mod web;
 
 use crate::auth::Passwords;
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
@@ -41,6 +43,8 @@ pub struct ServerConfig {
     /// The address people reach the platform at, for links that leave the
     /// browser (certificates' QR codes); `None` uses the request's Host.
     pub public_url: Option<String>,
+    /// The time the server goes by (the system's unless shifted).
+    pub clock: Clock,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +56,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             trust_forwarded_for: false,
             public_url: None,
+            clock: Clock::system(),
         }
     }
 }
@@ -61,7 +66,7 @@ impl Default for ServerConfig {
 pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartError> {
     let search = Arc::new(ActivityIndex::in_memory()?);
     rebuild_search_index(&store, &search).await?;
-    jobs::spawn(store.clone());
+    jobs::spawn(store.clone(), config.clock);
     let state = AppState {
         store,
         search,
@@ -74,6 +79,7 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
             .map(|url| url.trim_end_matches('/').to_string())
             .filter(|url| !url.is_empty()),
         certificate_font: Arc::default(),
+        clock: config.clock,
     };
     let router = Router::new()
         .merge(api::routes())

@@ -1,10 +1,12 @@
 //! What every handler shares: the store, the activity search index, the
-//! password service, the metrics handle, the public
-//! address and the certificate font (loaded on first use).
+//! password service, the metrics handle, the public address, the
+//! certificate font (loaded on first use) and the clock.
 
 use crate::auth::Passwords;
+use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, StatusCode, header};
+use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -28,9 +30,20 @@ pub struct AppState {
     /// The Chinese font of certificate PDFs, loaded (about 20 MB) on the
     /// first download; the error names the Debian package to install.
     pub certificate_font: Arc<OnceCell<Result<CjkFont, String>>>,
+    /// What time it is for this server (the system's, or shifted in tests).
+    pub clock: Clock,
 }
 
 impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Milliseconds since the Unix epoch on this server's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// The key that signs check-in tokens (derived from the data key).
     pub fn token_key(&self) -> TokenKey {
         TokenKey::new(self.store.vault().checkin_key())

@@ -354,10 +354,14 @@ async fn registration_rules_and_bad_input() {
         );
         let number = created.body["volunteer_no"].as_str().unwrap();
         assert!(number.starts_with("V360111") && number.len() == 18, "{number}");
+        // The first and last characters only, and no birth date: nothing
+        // to rebuild the number from.
         assert_eq!(
             created.body["id_number"],
-            format!("{}**********{}", &id[..4], &id[14..])
+            format!("{}****************{}", &id[..1], &id[17..])
         );
+        assert!(created.body.get("birth_date").is_none(), "{:?}", created.body);
+        assert_eq!(created.body["age_band"], "35_59");
         assert_eq!(created.body["phone"], "137****0001");
         assert_eq!(created.body["categories"]["party_member"], true);
         assert_eq!(created.body["categories"]["rural"], true);
@@ -893,7 +897,7 @@ async fn id_appeal_is_resolved_by_the_county() {
                 "13700000039",
                 "东湖区文明办",
                 Some(&donghu_hash),
-                zhiyuan_store::now_ms(),
+                support::now().timestamp_millis(),
             )
             .await
             .unwrap();
@@ -904,7 +908,7 @@ async fn id_appeal_is_resolved_by_the_county() {
                 "360102",
                 "36/3601/360102",
                 None,
-                zhiyuan_store::now_ms(),
+                support::now().timestamp_millis(),
             )
             .await
             .unwrap();
@@ -982,7 +986,7 @@ async fn imported_accounts_activate_and_password_change_revokes() {
         };
         let registration = zhiyuan_domain::volunteer::register(&input, today).unwrap();
         app.store
-            .import_volunteers(&[registration], zhiyuan_store::now_ms())
+            .import_volunteers(&[registration], support::now().timestamp_millis())
             .await
             .unwrap();
         let not_active = app
@@ -1378,7 +1382,7 @@ async fn published_earlier(
 
 #[tokio::test]
 async fn activities_sign_ups_and_fraud_resistant_attendance() {
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
     use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
     for app in apps().await {
         let ctx = app.backend;
@@ -1386,7 +1390,7 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         let volunteer = app.demo(5).await;
         let resident = app.demo(6).await;
         let org = demo_organization(&app, &organizer).await;
-        let now = Utc::now();
+        let now = support::now();
 
         // Organizer publishes; volunteers cannot.
         let body = activity_body(&org, "社区养老服务", now - Duration::minutes(10), 3);
@@ -1621,7 +1625,7 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             &key,
             id.parse().unwrap(),
             AttendanceKind::In,
-            Utc::now() - Duration::seconds(95),
+            support::now() - Duration::seconds(95),
         )
         .token;
         assert_problem(
@@ -1648,7 +1652,7 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         );
 
         // Offline: scanned 30 minutes ago, sent now, believed with the code of that time.
-        let then = Utc::now() - Duration::minutes(30);
+        let then = support::now() - Duration::minutes(30);
         let old_code = issue(&key, id.parse().unwrap(), AttendanceKind::In, then).token;
         let mut offline = here(&old_code);
         offline["at"] = json!(rfc(then));
@@ -1808,7 +1812,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 #[tokio::test]
 async fn certificates_state_the_ledger_and_notice_when_it_changes() {
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
     use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
     for app in apps().await {
         let ctx = app.backend;
@@ -1817,7 +1821,7 @@ async fn certificates_state_the_ledger_and_notice_when_it_changes() {
         let county_admin = app.demo(2).await;
         let resident = app.demo(6).await;
         let org = demo_organization(&app, &organizer).await;
-        let now = Utc::now();
+        let now = support::now();
         let me = app.get("/api/v1/me", Some(&volunteer)).await;
         let volunteer_id = me.body["volunteer_id"].as_str().unwrap().to_string();
         let issue_path = format!("/api/v1/volunteers/{volunteer_id}/certificates");
@@ -2002,14 +2006,14 @@ async fn certificates_state_the_ledger_and_notice_when_it_changes() {
 
 #[tokio::test]
 async fn record_reports_are_answered_by_the_organization() {
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
     for app in apps().await {
         let ctx = app.backend;
         let organizer = app.demo(4).await;
         let volunteer = app.demo(5).await;
         let resident = app.demo(6).await;
         let org = demo_organization(&app, &organizer).await;
-        let now = Utc::now();
+        let now = support::now();
         let create = |title: &str, starts| {
             let body = activity_body(&org, title, starts, 2);
             let app = &app;
@@ -2162,7 +2166,7 @@ async fn record_reports_are_answered_by_the_organization() {
 #[tokio::test]
 async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
     use base64::Engine;
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
     for app in apps().await {
         let ctx = app.backend;
         let county = app.demo(2).await;
@@ -2170,7 +2174,7 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
         let volunteer = app.demo(5).await;
         let resident = app.demo(6).await;
         let org = demo_organization(&app, &organizer).await;
-        let now = Utc::now();
+        let now = support::now();
         let me = app.get("/api/v1/me", Some(&volunteer)).await;
         let volunteer_id = me.body["volunteer_id"].as_str().unwrap().to_string();
 
@@ -2419,10 +2423,10 @@ async fn insurance_audit_trail_overdue_records_and_waitlist_promotion() {
 #[tokio::test]
 async fn nobody_gives_themselves_hours() {
     use base64::Engine;
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
     for app in apps().await {
         let ctx = app.backend;
-        let now = Utc::now();
+        let now = support::now();
         app.post("/api/v1/volunteers", None, registration(&an_id(901), "13912349001"))
             .await;
         let attacker = app.login("13912349001", "Zhiyuan2026").await;
@@ -2610,7 +2614,7 @@ async fn nobody_gives_themselves_hours() {
             zhiyuan_domain::checkin_token::AttendanceKind::In,
             zhiyuan_domain::checkin_token::AttendanceKind::Out,
         ] {
-            let token = zhiyuan_domain::checkin_token::issue(&key, activity_id, kind, Utc::now()).token;
+            let token = zhiyuan_domain::checkin_token::issue(&key, activity_id, kind, support::now()).token;
             let claim = json!({"kind": kind.as_str(), "method": "qr", "token": token,
                                "lat": 28.6830, "lon": 115.9487, "accuracy_m": 10.0});
             let reply = app.post(&attendance, Some(&attacker), claim).await;

@@ -19,7 +19,7 @@ use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::region::ancestor_paths;
 use zhiyuan_domain::signup::{self, Seats, SignupStatus};
-use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
+use zhiyuan_domain::time::from_epoch_ms as instant;
 
 /// One entry of the category list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -592,9 +592,13 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let volunteer = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
+            let id_sealed: String = sqlx::query_scalar("SELECT id_sealed FROM volunteers WHERE id = $1")
+                .bind(volunteer_id)
+                .fetch_one(&mut *tx)
+                .await?;
             let plan = activity.plan();
             let skills = volunteer.skill_list();
-            let birth = volunteer.birth().unwrap_or_else(|| china_date(instant(now)));
+            let birth = self.birth_date_in(&id_sealed)?;
             let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
             check_applicant(&plan, activity.state(), &applicant, instant(now))?;
             let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")

@@ -1482,23 +1482,26 @@ impl Store {
     }
 
     /// Stores supervision pings for the volunteer's open record of an
-    /// activity (needs location consent, checked by the caller).
+    /// activity (needs location consent, checked by the caller), each
+    /// between its sign-in and `now` (`supervision::check_pings`).
     pub async fn add_pings(
         &self,
         activity_id: i64,
         volunteer_id: i64,
         pings: &[Ping],
         device_id: Option<&str>,
+        now: i64,
     ) -> Result<usize> {
         write_tx!(self, tx => {
-            let open: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE",
+            let open: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT id, signed_in_at FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE",
             )
             .bind(volunteer_id)
             .bind(activity_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let (record_id,) = open.ok_or_else(not_checked_in)?;
+            let (record_id, signed_in_at) = open.ok_or_else(not_checked_in)?;
+            supervision::check_pings(pings, instant(signed_in_at), instant(now))?;
             for ping in pings {
                 sqlx::query(
                     "INSERT INTO supervision_pings (activity_id, volunteer_id, record_id, at, lat, lon, accuracy_m, device_id) \

@@ -189,10 +189,10 @@ pub async fn insert_generated_volunteers(
     );
     let volunteers_sql = format!(
         "INSERT INTO volunteers (id, user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_sealed, \
-         phone_masked, birth_date, sex, political_status, region_code, county_code, region_path, rural, skills, \
+         phone_masked, birth_year, sex, political_status, region_code, county_code, region_path, rural, skills, \
          registered_at) \
          SELECT u.id, u.id, 'V' || r.county || '2612' || {}, u.display_name, {random_hash}, {}, \
-         '360111********123X', u.phone_sealed, '139****1234', '1990-01-01', 'male', '群众', r.code, r.county, \
+         '3****************X', u.phone_sealed, '139****1234', 1990, 'male', '群众', r.code, r.county, \
          r.path, FALSE, '医疗救护;驾驶', $3 \
          FROM users u JOIN (SELECT code, substr(code, 1, 6) AS county, path, \
          row_number() OVER (ORDER BY code) - 1 AS k FROM regions WHERE code IN ({})) AS r \

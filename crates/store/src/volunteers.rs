@@ -12,9 +12,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::appeal::{AppealStatus, resolver_region};
+use zhiyuan_domain::id_number::birth_date_of;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::volunteer::{
-    Category, PoliticalStatus, Registration, check_home_region, elderly_born_on_or_before, minor_born_after,
+    Category, PoliticalStatus, Registration, check_home_region, elderly_born_in_or_before, minor_born_after,
 };
 use zhiyuan_domain::volunteer_no;
 
@@ -27,7 +28,8 @@ pub struct Volunteer {
     pub name: String,
     pub id_masked: String,
     pub phone_masked: String,
-    pub birth_date: String,
+    /// The birth year (the date is part of the sealed ID number).
+    pub birth_year: i32,
     pub sex: String,
     pub political_status: String,
     pub region_code: String,
@@ -49,10 +51,6 @@ impl Volunteer {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
-    }
-
-    pub fn birth(&self) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(&self.birth_date, "%Y-%m-%d").ok()
     }
 
     pub fn insured_until(&self) -> Option<NaiveDate> {
@@ -147,7 +145,7 @@ pub enum ImportOutcome {
 }
 
 pub(crate) const VOLUNTEER_COLUMNS: &str = "v.id, v.user_id, v.volunteer_no, v.name, v.id_masked, v.phone_masked, \
-     v.birth_date, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
+     v.birth_year, v.sex, v.political_status, v.region_code, v.region_path, v.rural, v.skills, v.guardian_name, \
      v.face_consent_at, v.location_consent_at, v.registered_at, v.insured_until";
 
 fn region_unknown(code: &str) -> StoreError {
@@ -173,7 +171,7 @@ struct NewRecord {
     volunteer_no: Option<String>,
     id_masked: String,
     phone_masked: String,
-    birth_date: String,
+    birth_year: i64,
     county_code: Option<String>,
     skills: String,
 }
@@ -182,6 +180,7 @@ struct NewRecord {
 enum Bind {
     Text(String),
     Bytes(Vec<u8>),
+    Year(i32),
 }
 
 /// How the logins of newly written volunteers are set up.
@@ -451,7 +450,7 @@ impl Store {
                         volunteer_no: numbers.remove(&index),
                         id_masked: registration.id_number.masked(),
                         phone_masked: registration.phone.masked(),
-                        birth_date: registration.birth_date.format("%Y-%m-%d").to_string(),
+                        birth_year: i64::from(chrono::Datelike::year(&registration.birth_date)),
                         county_code: registration.region.county().map(|county| county.as_str().to_string()),
                         skills: registration.skills.join(";"),
                     }
@@ -469,7 +468,7 @@ impl Store {
                     "id_masked",
                     "phone_sealed",
                     "phone_masked",
-                    "birth_date",
+                    "birth_year",
                     "sex",
                     "political_status",
                     "region_code",
@@ -495,7 +494,7 @@ impl Store {
                         record.id_masked.as_str().into(),
                         row.phone_sealed.as_str().into(),
                         record.phone_masked.as_str().into(),
-                        record.birth_date.as_str().into(),
+                        record.birth_year.into(),
                         registration.sex.as_str().into(),
                         registration.political_status.as_str().into(),
                         registration.region.as_str().into(),
@@ -540,6 +539,23 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?);
         Ok(found.is_some())
+    }
+
+    /// A volunteer's birth date, read from their sealed ID number (it is
+    /// kept nowhere in clear): for the age limits of a sign-up.
+    pub async fn birth_date(&self, volunteer_id: i64) -> Result<NaiveDate> {
+        let sealed: Option<String> = read_conn!(self, conn => sqlx::query_scalar("SELECT id_sealed FROM volunteers WHERE id = $1")
+            .bind(volunteer_id)
+            .fetch_optional(&mut *conn)
+            .await?);
+        self.birth_date_in(&sealed.ok_or(StoreError::NotFound("volunteer"))?)
+    }
+
+    /// The birth date a sealed ID number states.
+    pub(crate) fn birth_date_in(&self, id_sealed: &str) -> Result<NaiveDate> {
+        let id_number = self.vault.open(id_sealed)?;
+        birth_date_of(&id_number)
+            .ok_or_else(|| StoreError::conflict("id_number_corrupt", "a stored ID number states no birth date"))
     }
 
     pub async fn volunteer(&self, id: i64) -> Result<Option<Volunteer>> {
@@ -611,14 +627,12 @@ impl Store {
             }
             Some(Category::Rural) => sql.push_str(" AND v.rural = TRUE"),
             Some(Category::Elderly) => {
-                binds.push(Bind::Text(
-                    elderly_born_on_or_before(today).format("%Y-%m-%d").to_string(),
-                ));
-                sql.push_str(&format!(" AND v.birth_date <= ${}", binds.len()));
+                binds.push(Bind::Year(elderly_born_in_or_before(today)));
+                sql.push_str(&format!(" AND v.birth_year <= ${}", binds.len()));
             }
             Some(Category::Minor) => {
-                binds.push(Bind::Text(minor_born_after(today).format("%Y-%m-%d").to_string()));
-                sql.push_str(&format!(" AND v.birth_date > ${}", binds.len()));
+                binds.push(Bind::Year(minor_born_after(today)));
+                sql.push_str(&format!(" AND v.birth_year > ${}", binds.len()));
             }
             None => {}
         }
@@ -646,6 +660,7 @@ impl Store {
                 statement = match value {
                     Bind::Text(text) => statement.bind(text.clone()),
                     Bind::Bytes(bytes) => statement.bind(bytes.clone()),
+                    Bind::Year(year) => statement.bind(*year),
                 };
             }
             statement

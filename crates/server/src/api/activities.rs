@@ -22,11 +22,11 @@ use zhiyuan_domain::activity::{
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::signup::{SignupStatus, check_no_clash};
-use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
+use zhiyuan_domain::time::from_epoch_ms as instant;
 use zhiyuan_store::activities::{
     Activity, ActivityQuery, NewActivity, NewProject, Project, Signup, SignupDecision, SignupView,
 };
-use zhiyuan_store::{now_ms, page_size, parse_id};
+use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoryView {
@@ -124,7 +124,10 @@ pub async fn create_project(
         area_code: request.area_code.trim().to_string(),
         on_menu: request.on_menu.unwrap_or(true),
     };
-    let project = state.store.create_project(&new, current.user.id, now_ms()).await?;
+    let project = state
+        .store
+        .create_project(&new, current.user.id, state.now_ms())
+        .await?;
     Ok((StatusCode::CREATED, Json(project_view(&project))))
 }
 
@@ -184,7 +187,10 @@ pub async fn mark_demonstration(
         .await?
         .ok_or_else(|| ApiError::not_found("project"))?;
     current.actor.require_region_admin(&project.area_path)?;
-    let project = state.store.mark_demonstration(id, current.user.id, now_ms()).await?;
+    let project = state
+        .store
+        .mark_demonstration(id, current.user.id, state.now_ms())
+        .await?;
     Ok(Json(project_view(&project)))
 }
 
@@ -386,7 +392,10 @@ pub async fn create_activity(
         plan: plan(input)?,
         draft: request.draft.unwrap_or(false),
     };
-    let activity = state.store.create_activity(&new, current.user.id, now_ms()).await?;
+    let activity = state
+        .store
+        .create_activity(&new, current.user.id, state.now_ms())
+        .await?;
     state.index_activity(&activity).await;
     Ok((StatusCode::CREATED, Json(activity_view(&activity))))
 }
@@ -455,7 +464,7 @@ pub async fn change_state(
     require_organizer(&state, &current.actor, &activity).await?;
     let activity = state
         .store
-        .set_activity_state(activity.id, to, current.user.id, now_ms())
+        .set_activity_state(activity.id, to, current.user.id, state.now_ms())
         .await?;
     state.index_activity(&activity).await;
     Ok(Json(activity_view(&activity)))
@@ -592,8 +601,8 @@ pub async fn search_activities(
             .map(|s| Interval::new(instant(s.starts_at), instant(s.ends_at)))
             .collect();
         let skills = volunteer.skill_list();
-        let now = Utc::now();
-        let birth = volunteer.birth().unwrap_or_else(|| china_date(now));
+        let now = state.now();
+        let birth = state.store.birth_date(volunteer.id).await?;
         items.retain(|activity| {
             let plan = activity.plan();
             let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
@@ -654,14 +663,17 @@ pub async fn sign_up(
 pub async fn sign_up_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
     let volunteer_id = volunteer_of(current)?;
     let activity_id = parse_id(id, "activity")?;
-    Ok(state.store.sign_up(activity_id, volunteer_id, now_ms()).await?)
+    Ok(state.store.sign_up(activity_id, volunteer_id, state.now_ms()).await?)
 }
 
 /// Cancels the calling volunteer's sign-up for activity `id` (the API and the pages).
 pub async fn cancel_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
     let volunteer_id = volunteer_of(current)?;
     let activity_id = parse_id(id, "activity")?;
-    Ok(state.store.cancel_signup(activity_id, volunteer_id, now_ms()).await?)
+    Ok(state
+        .store
+        .cancel_signup(activity_id, volunteer_id, state.now_ms())
+        .await?)
 }
 
 /// Cancels the calling volunteer's sign-up; a freed seat goes to the first waiting.
@@ -766,7 +778,7 @@ pub async fn decide_signup_caller(
     require_organizer(state, &current.actor, &activity).await?;
     Ok(state
         .store
-        .decide_signup(id, decision, current.user.id, now_ms())
+        .decide_signup(id, decision, current.user.id, state.now_ms())
         .await?)
 }
 

@@ -14,12 +14,11 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use base64::Engine;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
-use zhiyuan_domain::attendance::{Claim, check_takes_attendance, judge};
+use zhiyuan_domain::attendance::{self, Claim, check_takes_attendance, judge};
 use zhiyuan_domain::checkin_token::{self, AttendanceKind, GRACE_STEPS, STEP_SECONDS};
 use zhiyuan_domain::confirmation::{
     Confirmer, HandEntryFacts, check_hand_entry, decide_confirmation, needs_second_approval,
@@ -32,8 +31,8 @@ use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::Ping;
 use zhiyuan_domain::volunteer::check_reason;
 use zhiyuan_store::activities::Activity;
+use zhiyuan_store::parse_id;
 use zhiyuan_store::records::{AttendanceWrite, HandEntry, RecordView, ServiceRecord};
-use zhiyuan_store::{now_ms, parse_id};
 
 #[derive(Deserialize, IntoParams)]
 pub struct CodeQuery {
@@ -72,7 +71,7 @@ pub async fn issue_code(
         )
         .into());
     }
-    let issued = checkin_token::issue(&state.token_key(), activity.id, kind_of(query)?, Utc::now());
+    let issued = checkin_token::issue(&state.token_key(), activity.id, kind_of(query)?, state.now());
     Ok(CheckinCode {
         url: format!("/c/{}", issued.token),
         token: issued.token,
@@ -282,7 +281,7 @@ pub async fn take_attendance(
             .volunteer_id()
             .ok_or_else(|| RuleError::new("volunteer_required", "only registered volunteers check in"))?
     };
-    let received = Utc::now();
+    let received = state.now();
     let at = match request.at.as_deref().filter(|a| !a.is_empty()) {
         Some(raw) => parse_instant(raw, "at")?,
         None => received,
@@ -302,12 +301,7 @@ pub async fn take_attendance(
         reason: request.reason.as_deref(),
     };
     let accepted = judge(&activity.plan(), activity.id, &state.token_key(), &claim)?;
-    let device_id = request
-        .device_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| d.chars().take(100).collect::<String>());
+    let device_id = attendance::device_id(request.device_id.as_deref());
     let offline = accepted.offline;
     let write = AttendanceWrite {
         activity_id: activity.id,
@@ -346,7 +340,8 @@ pub struct PingResult {
 }
 
 /// Location pings during service (GPS supervision); needs the volunteer's
-/// location consent and an open sign-in. At most 500 pings per request.
+/// location consent and an open sign-in. 1 to 500 pings per request, each
+/// between the sign-in and now (`supervision::check_pings`).
 #[utoipa::path(post, path = "/api/v1/activities/{id}/pings", tag = "attendance", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = PingRequest,
     responses((status = 201, body = PingResult), (status = 422, body = crate::error::Problem)))]
@@ -371,11 +366,6 @@ pub async fn pings(
         )
         .into());
     }
-    if request.pings.is_empty() || request.pings.len() > 500 {
-        return Err(RuleError::new("pings_invalid", "send 1 to 500 pings at once")
-            .on("pings")
-            .into());
-    }
     let pings = request
         .pings
         .iter()
@@ -387,9 +377,10 @@ pub async fn pings(
         })
         .collect::<Result<Vec<_>, RuleError>>()?;
     let activity = load_activity(&state, &id).await?;
+    let device_id = attendance::device_id(request.device_id.as_deref());
     let stored = state
         .store
-        .add_pings(activity.id, volunteer_id, &pings, request.device_id.as_deref())
+        .add_pings(activity.id, volunteer_id, &pings, device_id.as_deref(), state.now_ms())
         .await?;
     Ok((StatusCode::CREATED, Json(PingResult { stored })))
 }
@@ -507,7 +498,7 @@ pub async fn enter_hand_hours(
         exception: form.exception,
         for_themself: volunteer.user_id == current.user.id,
     })?;
-    check_hand_slots(form.slots, activity.window(), Utc::now())?;
+    check_hand_slots(form.slots, activity.window(), state.now())?;
     let reason = check_reason(form.reason, true, "reason")?;
     let evidence = form.evidence?;
     let evidence_type = check_evidence(&evidence)?;
@@ -522,7 +513,7 @@ pub async fn enter_hand_hours(
     };
     let records = state
         .store
-        .enter_hours(&entry, activity, current.user.id, now_ms())
+        .enter_hours(&entry, activity, current.user.id, state.now_ms())
         .await?;
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
     Ok(state.store.record_views(&ids).await?)
@@ -672,7 +663,7 @@ pub async fn change_record_state(
         };
         state
             .store
-            .confirm_record(id, Some(current.user.id), now_ms(), |facts| {
+            .confirm_record(id, Some(current.user.id), state.now_ms(), |facts| {
                 decide_confirmation(facts, by, threshold)
             })
             .await?;
@@ -683,7 +674,7 @@ pub async fn change_record_state(
         let reason = check_reason(reason, true, "reason")?;
         state
             .store
-            .change_record(id, to, &reason, current.user.id, now_ms())
+            .change_record(id, to, &reason, current.user.id, state.now_ms())
             .await?;
     }
     let view = state.store.record_views(&[id]).await?.pop();

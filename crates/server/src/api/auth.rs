@@ -18,7 +18,6 @@ use zhiyuan_domain::throttle::{
     PASSWORD_CHECKS_PER_USER,
 };
 use zhiyuan_store::accounts::User;
-use zhiyuan_store::now_ms;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -69,7 +68,7 @@ fn invalid_credentials() -> ApiError {
 /// every failure is the same `invalid_credentials`, so that nobody learns
 /// which phones have an account or which accounts wait for activation.
 pub async fn authenticate(state: &AppState, phone: &str, password: &str, address: &str) -> ApiResult<LoginResponse> {
-    let now = now_ms();
+    let now = state.now_ms();
     let phone = Phone::parse(phone).map_err(|_| invalid_credentials())?;
     count_try(state, LOGIN_PER_PHONE_AND_ADDRESS, &[phone.as_str(), address], now).await?;
     count_try(state, LOGIN_PER_ADDRESS, &[address], now).await?;
@@ -117,7 +116,7 @@ pub async fn login(
 /// Ends the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiResult<StatusCode> {
-    state.store.revoke_session(&current.token_hash, now_ms()).await?;
+    state.store.revoke_session(&current.token_hash, state.now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -155,7 +154,7 @@ pub async fn activate_account(
     password: &str,
     address: &str,
 ) -> ApiResult<LoginResponse> {
-    let now = now_ms();
+    let now = state.now_ms();
     let phone = Phone::parse(phone)?;
     count_try(state, LOGIN_PER_PHONE_AND_ADDRESS, &[phone.as_str(), address], now).await?;
     count_try(state, LOGIN_PER_ADDRESS, &[address], now).await?;
@@ -214,7 +213,7 @@ pub const CODE_REQUESTED: &str = "if this phone has an account waiting for activ
 /// that the answer and its cost say nothing. Shared by the API and the
 /// activation page.
 pub async fn request_activation_code(state: &AppState, phone: &str, address: &str) -> ApiResult<()> {
-    let now = now_ms();
+    let now = state.now_ms();
     let phone = Phone::parse(phone)?;
     count_try(state, ACTIVATION_REQUESTS_PER_ADDRESS, &[address], now).await?;
     count_try(state, ACTIVATION_REQUESTS_PER_PHONE, &[phone.as_str()], now).await?;
@@ -254,7 +253,7 @@ pub async fn change_account_password(
 ) -> ApiResult<()> {
     check_strength(new_password)?;
     let user_id = current.user.id.to_string();
-    count_try(state, PASSWORD_CHECKS_PER_USER, &[&user_id], now_ms()).await?;
+    count_try(state, PASSWORD_CHECKS_PER_USER, &[&user_id], state.now_ms()).await?;
     let verified = state
         .passwords
         .verify(current_password.to_string(), current.user.password_hash.clone())
@@ -267,7 +266,7 @@ pub async fn change_account_password(
         ));
     }
     let hash = state.passwords.hash(new_password.to_string()).await?;
-    state.store.set_password(current.user.id, &hash, now_ms()).await?;
+    state.store.set_password(current.user.id, &hash, state.now_ms()).await?;
     state
         .store
         .clear_attempts(&PASSWORD_CHECKS_PER_USER.key(&[&user_id]))

@@ -21,9 +21,10 @@ use zhiyuan_domain::certificate::{
     parse_number, select_records,
 };
 use zhiyuan_domain::hours::hours_of;
+use zhiyuan_domain::id_number::mask_id_number;
 use zhiyuan_domain::setting::{CERTIFICATE_CONTACT, CERTIFICATE_PERSON_IN_CHARGE};
 use zhiyuan_domain::time::{china_date, from_epoch_ms, parse_date};
-use zhiyuan_store::{StoreError, now_ms, parse_id};
+use zhiyuan_store::{StoreError, parse_id};
 
 /// The identity document every registered volunteer has.
 const ID_TYPE: &str = "居民身份证";
@@ -141,7 +142,7 @@ pub async fn issue_certificate(
     if !allowed {
         return Err(ApiError::forbidden());
     }
-    let now = now_ms();
+    let now = state.now_ms();
     let today = china_date(from_epoch_ms(now));
     let day = |raw: Option<&str>, field| {
         raw.map(str::trim)
@@ -343,7 +344,7 @@ pub async fn verification(state: &AppState, raw_number: &str) -> ApiResult<Certi
         holder: CertifiedHolderView {
             name: snapshot.holder.name.clone(),
             id_type: snapshot.holder.id_type.clone(),
-            masked_id: snapshot.holder.masked_id.clone(),
+            masked_id: mask_id_number(&snapshot.holder.masked_id),
             volunteer_no: snapshot.holder.volunteer_no.clone(),
         },
         issuer: CertifiedIssuerView {
@@ -429,7 +430,7 @@ fn printable(snapshot: &Snapshot, verify_url: String) -> Certificate {
         holder: Holder {
             name: snapshot.holder.name.clone(),
             id_type: snapshot.holder.id_type.clone(),
-            masked_id: snapshot.holder.masked_id.clone(),
+            masked_id: mask_id_number(&snapshot.holder.masked_id),
             volunteer_no: snapshot.holder.volunteer_no.clone(),
         },
         records: snapshot

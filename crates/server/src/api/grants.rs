@@ -15,7 +15,6 @@ use utoipa::ToSchema;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::role::Role;
-use zhiyuan_store::now_ms;
 
 #[derive(Deserialize, ToSchema)]
 pub struct GrantRequest {
@@ -59,7 +58,14 @@ pub async fn grant(
     let (user_id, role, scope_id, region_path) = appointment(&state, &current, &request).await?;
     state
         .store
-        .grant_role(user_id, role, &scope_id, &region_path, Some(current.user.id), now_ms())
+        .grant_role(
+            user_id,
+            role,
+            &scope_id,
+            &region_path,
+            Some(current.user.id),
+            state.now_ms(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -86,7 +92,7 @@ pub async fn revoke(
     let (user_id, role, scope_id, _) = appointment(&state, &current, &request).await?;
     state
         .store
-        .revoke_role(user_id, role, &scope_id, current.user.id, now_ms())
+        .revoke_role(user_id, role, &scope_id, current.user.id, state.now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,7 +16,7 @@ use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, 
 use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::uscc::Uscc;
 use zhiyuan_store::organizations::{NewOrganization, Organization, OrganizationQuery};
-use zhiyuan_store::{now_ms, page_size, parse_id};
+use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganizationView {
@@ -114,7 +114,7 @@ pub async fn create_organization(
     state.store.require_region(&new.region_code).await?;
     Ok(state
         .store
-        .create_organization(&new, Some(current.user.id), now_ms())
+        .create_organization(&new, Some(current.user.id), state.now_ms())
         .await?)
 }
 
@@ -219,7 +219,7 @@ pub async fn verify(
     current.actor.require_region_admin(&org.region_path)?;
     let verified = state
         .store
-        .verify_organization(org.id, current.user.id, now_ms())
+        .verify_organization(org.id, current.user.id, state.now_ms())
         .await?;
     Ok(Json(organization_view(&verified)))
 }
@@ -247,7 +247,7 @@ pub async fn join_mode(
     let mode = JoinMode::parse(&request.join_mode).map_err(|e| e.on("join_mode"))?;
     let updated = state
         .store
-        .set_join_mode(org.id, mode, current.user.id, now_ms())
+        .set_join_mode(org.id, mode, current.user.id, state.now_ms())
         .await?;
     Ok(Json(organization_view(&updated)))
 }
@@ -276,7 +276,10 @@ pub async fn join(
             "register as a volunteer to join organizations",
         )
     })?;
-    let membership = state.store.join_organization(org.id, volunteer_id, now_ms()).await?;
+    let membership = state
+        .store
+        .join_organization(org.id, volunteer_id, state.now_ms())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(MembershipView {
@@ -379,7 +382,7 @@ pub async fn change_membership(
     }
     let new_state = state
         .store
-        .change_membership(org.id, volunteer_id, action, current.user.id, now_ms())
+        .change_membership(org.id, volunteer_id, action, current.user.id, state.now_ms())
         .await?;
     Ok(Json(MembershipView {
         organization_id: org.id.to_string(),

@@ -20,7 +20,7 @@ use zhiyuan_domain::hours::start_of_china_day;
 use zhiyuan_domain::record::overdue_cutoff;
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::records::{RecordView, RecordsWithin};
-use zhiyuan_store::{now_ms, page_size, parse_id};
+use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Deserialize, IntoParams)]
 pub struct OverdueFilter {
@@ -63,7 +63,7 @@ pub async fn overdue_for(
         (None, Some(id)) => RecordsWithin::Organization(id),
         (None, None) => return Err(ApiError::forbidden()),
     };
-    let today = china_date(from_epoch_ms(now_ms()));
+    let today = china_date(from_epoch_ms(state.now_ms()));
     let last_overdue_day = overdue_cutoff(today);
     let ended_before = last_overdue_day
         .succ_opt()

@@ -18,8 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::record::{ReportContext, ReportInput, ReportKind, ReportState, check_report, check_report_text};
 use zhiyuan_domain::signup::SignupStatus;
+use zhiyuan_store::parse_id;
 use zhiyuan_store::reports::{NewReport, RecordReport};
-use zhiyuan_store::{now_ms, parse_id};
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReportRequest {
@@ -124,7 +124,7 @@ pub async fn file_report(
         },
         &ReportContext {
             was_signed_up,
-            activity_started: activity.starts_at <= now_ms(),
+            activity_started: activity.starts_at <= state.now_ms(),
             record_is_theirs,
         },
     )?;
@@ -136,7 +136,7 @@ pub async fn file_report(
         kind,
         detail,
     };
-    Ok(state.store.file_report(&new, now_ms()).await?)
+    Ok(state.store.file_report(&new, state.now_ms()).await?)
 }
 
 /// The caller's own reports, newest first.
@@ -221,6 +221,6 @@ pub async fn answer_caller(
     let answer = check_report_text(answer, "answer")?;
     Ok(state
         .store
-        .answer_report(id, to, &answer, current.user.id, now_ms())
+        .answer_report(id, to, &answer, current.user.id, state.now_ms())
         .await?)
 }

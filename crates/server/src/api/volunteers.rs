@@ -20,10 +20,14 @@ use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::throttle::{APPEALS_PER_ADDRESS, REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDRESS};
 use zhiyuan_domain::time::{age_in_years, china_date, parse_date};
-use zhiyuan_domain::volunteer::{self, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name};
+use zhiyuan_domain::volunteer::{
+    self, AgeBand, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name,
+};
 use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer, VolunteerQuery};
-use zhiyuan_store::{Page, now_ms, page_size, parse_id};
+use zhiyuan_store::{Page, page_size, parse_id};
 
+/// Today in China by the system's clock: for the age band and category
+/// of masked views (by the birth year) and the date checks of ID numbers.
 fn today() -> chrono::NaiveDate {
     china_date(chrono::Utc::now())
 }
@@ -47,14 +51,21 @@ pub struct VolunteerView {
     pub id: String,
     pub volunteer_no: String,
     pub name: String,
-    /// Masked (first four and last four characters) unless the reader may see it whole.
+    /// Masked (the first and last characters) unless the reader may see it whole.
     pub id_number: String,
     /// Masked (138****0001) unless the reader may see it whole.
     pub phone: String,
-    /// Whether `id_number` and `phone` are shown whole (such reads are audited).
+    /// Whether `id_number`, `phone` and the birth date are shown whole (such reads are audited).
     pub personal_data_visible: bool,
-    pub birth_date: String,
-    pub age: u32,
+    /// `YYYY-MM-DD`, to readers who may see personal data only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    /// Age in full years, to readers who may see personal data only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<u32>,
+    /// `under_14`, `14_17`, `18_34`, `35_59` or `60_plus` (from the birth year).
+    pub age_band: String,
+    pub age_band_label: String,
     /// `male` or `female`, from the ID number.
     pub sex: String,
     pub political_status: String,
@@ -73,13 +84,13 @@ pub struct VolunteerView {
 /// The masked view of a volunteer.
 pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
     let today = today();
-    let birth = volunteer.birth().unwrap_or(today);
     let status = PoliticalStatus::parse(&volunteer.political_status).unwrap_or(PoliticalStatus::Masses);
     let region = RegionCode::parse(&volunteer.region_code).ok();
     let categories = region
         .as_ref()
-        .map(|region| volunteer::categories(status, birth, region, today))
+        .map(|region| volunteer::categories(status, volunteer.birth_year, region, today))
         .unwrap_or_default();
+    let band = AgeBand::of(volunteer.birth_year, today);
     VolunteerView {
         id: volunteer.id.to_string(),
         volunteer_no: volunteer.volunteer_no.clone(),
@@ -87,8 +98,10 @@ pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
         id_number: volunteer.id_masked.clone(),
         phone: volunteer.phone_masked.clone(),
         personal_data_visible: false,
-        birth_date: volunteer.birth_date.clone(),
-        age: age_in_years(birth, today),
+        birth_date: None,
+        age: None,
+        age_band: band.as_str().to_string(),
+        age_band_label: band.label_zh().to_string(),
         sex: volunteer.sex.clone(),
         political_status: status.as_str().to_string(),
         political_status_label: status.label_zh().to_string(),
@@ -116,7 +129,13 @@ pub async fn view_for(state: &AppState, actor: &Actor, volunteer: &Volunteer) ->
     let mut view = masked_view(volunteer);
     if actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
         let user_id: i64 = actor.user_id.parse().map_err(ApiError::internal)?;
-        let personal = state.store.read_personal_data(volunteer.id, user_id, now_ms()).await?;
+        let personal = state
+            .store
+            .read_personal_data(volunteer.id, user_id, state.now_ms())
+            .await?;
+        let birth = zhiyuan_domain::id_number::birth_date_of(&personal.id_number);
+        view.birth_date = birth.map(|date| date.format("%Y-%m-%d").to_string());
+        view.age = birth.map(|date| age_in_years(date, today()));
         view.id_number = personal.id_number;
         view.phone = personal.phone;
         view.personal_data_visible = true;
@@ -173,12 +192,12 @@ pub async fn register(
 /// and at most 5 answers an hour that say a phone or ID number is taken
 /// (beyond them, 429), so that nobody can probe who is registered.
 pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer, address: &str) -> ApiResult<Volunteer> {
-    count_try(state, REGISTRATIONS_PER_ADDRESS, &[address], now_ms()).await?;
+    count_try(state, REGISTRATIONS_PER_ADDRESS, &[address], state.now_ms()).await?;
     let registered = register_checked(state, request).await;
     if let Err(refused) = &registered
         && refused.code.ends_with("_taken")
     {
-        count_try(state, TAKEN_ANSWERS_PER_ADDRESS, &[address], now_ms()).await?;
+        count_try(state, TAKEN_ANSWERS_PER_ADDRESS, &[address], state.now_ms()).await?;
     }
     registered
 }
@@ -201,7 +220,7 @@ async fn register_checked(state: &AppState, request: RegisterVolunteer) -> ApiRe
     check_strength(&request.password)?;
     state.store.require_region(registration.region.as_str()).await?;
     let hash = state.passwords.hash(request.password).await?;
-    let now = now_ms();
+    let now = state.now_ms();
     let mut volunteer = state.store.register_volunteer(&registration, Some(&hash), now).await?;
     if let Some(consents) = request.consents
         && (consents.face.is_some() || consents.location.is_some())
@@ -363,7 +382,12 @@ pub async fn transfer(
     }
     let moved = state
         .store
-        .transfer_volunteer(volunteer.id, request.region_code.trim(), current.user.id, now_ms())
+        .transfer_volunteer(
+            volunteer.id,
+            request.region_code.trim(),
+            current.user.id,
+            state.now_ms(),
+        )
         .await?;
     Ok(Json(masked_view(&moved)))
 }
@@ -422,7 +446,13 @@ pub async fn consents(
     }
     let updated = state
         .store
-        .set_consents(volunteer.id, request.face, request.location, current.user.id, now_ms())
+        .set_consents(
+            volunteer.id,
+            request.face,
+            request.location,
+            current.user.id,
+            state.now_ms(),
+        )
         .await?;
     Ok(Json(masked_view(&updated)))
 }
@@ -475,7 +505,7 @@ pub async fn insurance(
     };
     state
         .store
-        .set_insurance(volunteer.id, insured_until, current.user.id, now_ms())
+        .set_insurance(volunteer.id, insured_until, current.user.id, state.now_ms())
         .await?;
     let updated = load(&state, &id).await?;
     Ok(Json(masked_view(&updated)))
@@ -546,7 +576,7 @@ pub async fn file_appeal(
     let id_number = IdNumber::parse(&request.id_number, today())?;
     let phone = Phone::parse(&request.phone)?;
     let reason = volunteer::check_reason(&request.reason, true, "reason")?;
-    count_try(&state, APPEALS_PER_ADDRESS, &[&address], now_ms()).await?;
+    count_try(&state, APPEALS_PER_ADDRESS, &[&address], state.now_ms()).await?;
     let appeal = NewAppeal {
         id_number: id_number.as_str(),
         name: &name,
@@ -555,7 +585,7 @@ pub async fn file_appeal(
         reason: &reason,
         filed_by: caller.map(|c| c.user.id),
     };
-    let id = state.store.file_appeal(&appeal, now_ms()).await?;
+    let id = state.store.file_appeal(&appeal, state.now_ms()).await?;
     Ok((
         StatusCode::CREATED,
         Json(AppealFiled {
@@ -625,7 +655,7 @@ pub async fn resolve_appeal(
     let resolution = volunteer::check_reason(&decision.resolution, false, "resolution")?;
     let appeal = state
         .store
-        .resolve_appeal(id, decision.upheld, &resolution, current.user.id, now_ms())
+        .resolve_appeal(id, decision.upheld, &resolution, current.user.id, state.now_ms())
         .await?;
     Ok(Json(appeal_view(appeal)))
 }

@@ -17,7 +17,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use zhiyuan_store::now_ms;
 
 /// The fields of the registration form that can carry an error of their own.
 const REGISTER_FIELDS: [&str; 7] = [
@@ -43,7 +42,7 @@ fn form_status(error: &ApiError) -> StatusCode {
 /// Ends the session a browser held before logging in again.
 async fn end_previous_session(state: &AppState, previous: Option<&CurrentUser>) -> Result<(), PageError> {
     if let Some(previous) = previous {
-        state.store.revoke_session(&previous.token_hash, now_ms()).await?;
+        state.store.revoke_session(&previous.token_hash, state.now_ms()).await?;
     }
     Ok(())
 }
@@ -141,7 +140,7 @@ pub async fn logout(page: Page, State(state): State<AppState>, PageForm(form): P
         return page.logout_redirect("/");
     };
     check_session_csrf(user, &form.csrf)?;
-    state.store.revoke_session(&user.token_hash, now_ms()).await?;
+    state.store.revoke_session(&user.token_hash, state.now_ms()).await?;
     page.logout_redirect("/")
 }
 

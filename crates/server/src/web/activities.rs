@@ -26,7 +26,6 @@ use zhiyuan_domain::activity::ActivityState;
 use zhiyuan_domain::role::Role;
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_store::activities::Activity;
-use zhiyuan_store::now_ms;
 
 /// Results per page: small enough for a cheap phone.
 const PAGE_SIZE: i64 = 20;
@@ -364,7 +363,7 @@ async fn activity_page(
         logged_in: user.is_some(),
         volunteer: volunteer_id.is_some(),
         live: mine.as_ref().is_some_and(|m| m.live),
-        reportable: activity.starts_at <= now_ms()
+        reportable: activity.starts_at <= state.now_ms()
             && mine
                 .as_ref()
                 .is_some_and(|m| SignupStatus::parse(&m.code).is_ok_and(SignupStatus::may_attend)),
@@ -457,7 +456,7 @@ struct MyActivitiesPage {
 /// `/me/activities`: the volunteer's sign-ups, latest first.
 pub async fn mine(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<DetailQuery>) -> PageResult {
     let user = page.require_user()?;
-    let now = now_ms();
+    let now = state.now_ms();
     let mut rows = Vec::new();
     if let Some(volunteer_id) = user.volunteer_id() {
         for signup in state.store.signups_of_volunteer(volunteer_id, 200).await? {

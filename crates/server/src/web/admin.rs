@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use zhiyuan_store::{StoreError, now_ms, parse_id};
+use zhiyuan_store::{StoreError, parse_id};
 
 /// Rows per page: small enough for a cheap phone.
 const PAGE_SIZE: i64 = 20;
@@ -48,7 +48,7 @@ struct VolunteerRow {
     id_number: String,
     phone: String,
     sex: &'static str,
-    age: u32,
+    age: &'static str,
     region: String,
     categories: String,
     skills: String,
@@ -144,7 +144,7 @@ async fn volunteer_row(
         name: view.name,
         id_number: view.id_number,
         phone: view.phone,
-        age: view.age,
+        age: i18n::age_band(lang, &view.age_band),
     })
 }
 
@@ -267,7 +267,11 @@ pub async fn verify_organization(
         .await?
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
     user.actor.require_region_admin(&org.region_path)?;
-    match state.store.verify_organization(org.id, user.user.id, now_ms()).await {
+    match state
+        .store
+        .verify_organization(org.id, user.user.id, state.now_ms())
+        .await
+    {
         Ok(_) => {}
         // verified meanwhile (another tab, another admin): the outcome is the same
         Err(StoreError::Rule(rule)) if rule.code == "invalid_transition" => {}

@@ -25,8 +25,8 @@ use zhiyuan_domain::checkin_token::{self, AttendanceKind, STEP_SECONDS};
 use zhiyuan_domain::hours::hours_of;
 use zhiyuan_domain::record::RecordState;
 use zhiyuan_store::activities::Activity;
+use zhiyuan_store::parse_id;
 use zhiyuan_store::records::RecordView;
-use zhiyuan_store::{now_ms, parse_id};
 
 /// How often the board fetches a new code and counts: a third of a code's life.
 const BOARD_REFRESH_SECONDS: i64 = STEP_SECONDS / 3;
@@ -155,7 +155,7 @@ pub async fn checkin(
             (
                 StatusCode::OK,
                 Some(Accepted {
-                    at: china_time(now_ms()),
+                    at: china_time(state.now_ms()),
                     hours,
                 }),
                 None,

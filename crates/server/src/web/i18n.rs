@@ -146,7 +146,7 @@ texts! {
     id_number_label: "身份证号码", "Resident ID number";
     id_number_hint: "18 位，最后一位可能是 X", "18 characters; the last may be X";
     phone_hint: "11 位手机号，以后用它登录", "11 digits; you will log in with it";
-    password_hint: "8 到 20 位，要有大写字母、小写字母和数字，不能有 4 个连续或相同的字符（如 1234、aaaa）", "8 to 20 characters with an upper-case letter, a lower-case letter and a digit, and no 4 sequential or repeated characters (like 1234 or aaaa)";
+    password_hint: "8 到 20 位，要有大写字母、小写字母和数字；或者用 16 到 128 个字的一句话（可以是中文）。都不能有 4 个连续或相同的字符（如 1234、aaaa）", "8 to 20 characters with an upper-case letter, a lower-case letter and a digit; or a passphrase of 16 to 128 characters in any language. Neither may have 4 sequential or repeated characters (like 1234 or aaaa)";
     region_label: "所在地区代码", "Region code";
     region_hint: "填写您所在县（区）、乡镇（街道）或村（社区）的行政区划代码，例如 360111001002（青山湖区青山路街道电化社区）。不知道代码可以问村（社区）工作人员。", "The administrative code of your county, township or village/community, for example 360111001002 (Dianhua community, Qingshanlu subdistrict, Qingshanhu district). Your village or community office can tell you the code.";
     political_status_label: "政治面貌", "Political status";
@@ -177,6 +177,7 @@ texts! {
     hide_id: "隐藏身份证号", "Hide the ID number";
     reveal_note: "查看完整号码会记入审计日志。", "Viewing the whole number is recorded in the audit log.";
     birth_date_label: "出生日期", "Date of birth";
+    age_band_label: "年龄段", "Age band";
     sex_label: "性别", "Sex";
     categories_label: "类别", "Categories";
     consents_label: "授权", "Consents";
@@ -196,7 +197,7 @@ texts! {
     region_filter_hint: "留空表示您管辖的全部地区", "Leave empty for your whole region";
     search_submit: "查询", "Search";
     region_label_short: "地区", "Region";
-    age_label: "年龄", "Age";
+    age_label: "年龄段", "Age band";
     no_volunteers: "没有找到符合条件的志愿者。", "No volunteers match.";
     next_page: "下一页", "Next page";
     first_page: "回到第一页", "Back to the first page";
@@ -456,8 +457,8 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "This phone number already has an account; please log in.",
         ),
         "password_weak" => (
-            "密码不符合要求：8 到 20 位，要有大写字母、小写字母和数字，不能有 4 个连续或相同的字符。",
-            "The password does not meet the rules: 8 to 20 characters with an upper-case letter, a lower-case letter and a digit, and no 4 sequential or repeated characters.",
+            "密码不符合要求：8 到 20 位，要有大写字母、小写字母和数字；或者用 16 到 128 个字的一句话。都不能有 4 个连续或相同的字符，首尾不能是空格。",
+            "The password does not meet the rules: 8 to 20 characters with an upper-case letter, a lower-case letter and a digit, or a passphrase of 16 to 128 characters; no 4 sequential or repeated characters, no space at either end.",
         ),
         "region_unknown" => ("没有这个地区代码，请核对。", "There is no region with this code; please check it."),
         "region_too_coarse" => (
@@ -697,6 +698,17 @@ pub fn category(lang: Lang, code: &str) -> &'static str {
         "elderly" => ("老年（60 岁及以上）", "Elderly (60 and over)"),
         "rural" => ("农村", "Rural"),
         _ => ("未成年", "Minor"),
+    })
+}
+
+/// An age band (`volunteer::AgeBand`) in words.
+pub fn age_band(lang: Lang, code: &str) -> &'static str {
+    lang.pick(match code {
+        "under_14" => ("14岁以下", "Under 14"),
+        "14_17" => ("14–17岁", "14 to 17"),
+        "18_34" => ("18–34岁", "18 to 34"),
+        "35_59" => ("35–59岁", "35 to 59"),
+        _ => ("60岁及以上", "60 or over"),
     })
 }
 

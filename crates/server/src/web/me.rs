@@ -146,7 +146,9 @@ fn card(lang: Lang, view: VolunteerView, region: String) -> VolunteerCard {
         id_number: view.id_number,
         whole: view.personal_data_visible,
         region,
-        birth_date: view.birth_date,
+        birth_date: view
+            .birth_date
+            .unwrap_or_else(|| i18n::age_band(lang, &view.age_band).to_string()),
         sex: i18n::sex(lang, &view.sex),
         political_status: i18n::political_status(lang, &view.political_status),
         categories,

@@ -4,6 +4,7 @@
 
 use zhiyuan_domain::region::check_region_row;
 use zhiyuan_server::auth::Passwords;
+use zhiyuan_server::clock::Clock;
 use zhiyuan_server::demo::seed_accounts;
 use zhiyuan_server::{ServerConfig, app, serve};
 use zhiyuan_store::Store;
@@ -21,8 +22,27 @@ pub const REGIONS: &[(&str, &str, &str, &str)] = &[
     ("360111100200", "梁万村委会", "village", "360111100"),
 ];
 
+/// The clock of every server the tests start, and of the tests themselves:
+/// today (China time) at 10:00, running on from the moment the first test
+/// asked, so that no test meets midnight (the day's rules, such as closing a
+/// forgotten sign-in at 24:00, would otherwise depend on when CI runs).
+pub fn clock() -> Clock {
+    static OFFSET_MS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let offset = *OFFSET_MS.get_or_init(|| {
+        let today = zhiyuan_domain::time::china_date(chrono::Utc::now());
+        let ten = zhiyuan_domain::hours::start_of_china_day(today) + chrono::Duration::hours(10);
+        (ten - chrono::Utc::now()).num_milliseconds()
+    });
+    Clock::shifted(chrono::Duration::milliseconds(offset))
+}
+
+/// Now, on the tests' clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    clock().now()
+}
+
 /// Loads the fixture into `store` and serves it on 127.0.0.1 port 0 with a
-/// 64 KiB body limit; returns the base URL.
+/// 64 KiB body limit and the tests' clock; returns the base URL.
 pub async fn serve_fixture(store: &Store) -> String {
     let rows: Vec<_> = REGIONS
         .iter()
@@ -36,6 +56,7 @@ pub async fn serve_fixture(store: &Store) -> String {
     let config = ServerConfig {
         hash_concurrency: 2,
         body_limit: 64 * 1024,
+        clock: clock(),
         ..ServerConfig::default()
     };
     let router = app(store.clone(), &config).await.unwrap();

@@ -35,3 +35,13 @@ UPDATE id_appeals SET
     holder_region_code = (SELECT v.region_code FROM volunteers v WHERE v.id_hash = id_appeals.id_hash),
     holder_region_path = (SELECT v.region_path FROM volunteers v WHERE v.id_hash = id_appeals.id_hash);
 CREATE INDEX id_appeals_holder_path ON id_appeals (holder_region_path);
+
+-- The birth date is part of the sealed ID number and no longer kept in
+-- clear: the birth year suffices for age bands and the elderly share, and
+-- the date is read from the ID number where it is needed (age limits of a
+-- sign-up). ID numbers are masked to their first and last characters.
+ALTER TABLE volunteers ADD COLUMN birth_year INTEGER NOT NULL DEFAULT 0;
+UPDATE volunteers SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER);
+ALTER TABLE volunteers DROP COLUMN birth_date;
+UPDATE volunteers SET id_masked = substr(id_masked, 1, 1) || '****************' || substr(id_masked, 18, 1)
+    WHERE length(id_masked) = 18;
