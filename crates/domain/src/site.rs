@@ -1,5 +1,6 @@
 //! The practice network (新时代文明实践): one center per county, one institute
-//! per township, one station per village or community.
+//! per township, one station per village or community; and which projects
+//! may stand on a site's menu.
 
 use crate::RuleError;
 use crate::region::RegionLevel;
@@ -85,9 +86,43 @@ pub fn check_details(
     })
 }
 
+/// Whether a project of the library may stand on the menu of a site whose
+/// region is at `site_region_path`: marked for menus, offered by a verified
+/// organization, and serving an area (`project_area_path`) that covers the
+/// site's region. Residents order from menus; nothing there may come from an
+/// organization nobody has checked, or from one that does not serve them.
+pub fn may_stand_on_menu(
+    on_menu: bool,
+    organization_verified: bool,
+    project_area_path: &str,
+    site_region_path: &str,
+) -> bool {
+    on_menu && organization_verified && crate::region::path_within(site_region_path, project_area_path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn menus_hold_verified_projects_that_serve_the_site() {
+        let station = "36/3601/360111/360111001/360111001002";
+        assert!(may_stand_on_menu(true, true, "36/3601/360111", station));
+        assert!(may_stand_on_menu(true, true, station, station));
+        assert!(!may_stand_on_menu(true, false, "36/3601/360111", station), "unverified");
+        assert!(
+            !may_stand_on_menu(false, true, "36/3601/360111", station),
+            "not for menus"
+        );
+        assert!(
+            !may_stand_on_menu(true, true, "36/3601/360102", station),
+            "another county"
+        );
+        assert!(
+            !may_stand_on_menu(true, true, "36/3601/36011", station),
+            "a prefix is no ancestor"
+        );
+    }
 
     #[test]
     fn site_details_need_a_whole_location_in_range() {

@@ -74,6 +74,13 @@ impl Passwords {
     }
 }
 
+/// Whether two secrets are equal, in time that does not depend on where
+/// they differ.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (given, expected) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
+    given.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// A new random session token (what the client holds).
 pub fn new_session_token() -> String {
     let mut bytes = [0u8; 32];
@@ -179,12 +186,18 @@ impl CurrentUser {
     }
 }
 
-/// The session token of a request: a bearer token, else the session cookie.
+/// The session token of a request: a bearer token, else, on pages only,
+/// the session cookie. The JSON API never takes the cookie: a browser sends
+/// it with requests another site makes it send, and the API's forms carry
+/// no CSRF token (the pages' forms do).
 pub fn request_token(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))
     {
         return Some(token.trim().to_string());
+    }
+    if parts.uri.path().starts_with("/api/") {
+        return None;
     }
     parts
         .headers

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod jobs;
 pub mod metrics;
 pub mod qr;
@@ -41,10 +42,18 @@ pub struct ServerConfig {
     /// address instead of per connection (else everyone shares the proxy's).
     pub trust_forwarded_for: bool,
     /// The address people reach the platform at, for links that leave the
-    /// browser (certificates' QR codes); `None` uses the request's Host.
+    /// browser (QR codes of check-ins and certificates); never taken from a
+    /// request. `None`: http://localhost:8080 (the command line passes the
+    /// address it listens on).
     pub public_url: Option<String>,
+    /// Cookies only over HTTPS even when the public address is http (behind
+    /// a TLS proxy that forwards plain HTTP); an https public address implies it.
+    pub secure_cookies: bool,
     /// The time the server goes by (the system's unless shifted).
     pub clock: Clock,
+    /// A bearer token that reads `/metrics` from other machines; without
+    /// one, only a scraper on this machine (not through a proxy) reads them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -56,10 +65,15 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             trust_forwarded_for: false,
             public_url: None,
+            secure_cookies: false,
             clock: Clock::system(),
+            metrics_token: None,
         }
     }
 }
+
+/// The public address when none is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
 
 /// The whole application as one router: rebuilds the search index from the
 /// store and starts the background jobs.
@@ -67,19 +81,23 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
     let search = Arc::new(ActivityIndex::in_memory()?);
     rebuild_search_index(&store, &search).await?;
     jobs::spawn(store.clone(), config.clock);
+    let public_url = config
+        .public_url
+        .as_deref()
+        .map(|url| url.trim_end_matches('/').to_string())
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string());
     let state = AppState {
         store,
         search,
         passwords: Arc::new(Passwords::new(config.hash_concurrency)),
         metrics: metrics::handle(),
         trust_forwarded_for: config.trust_forwarded_for,
-        public_url: config
-            .public_url
-            .as_deref()
-            .map(|url| url.trim_end_matches('/').to_string())
-            .filter(|url| !url.is_empty()),
+        public_url: public_url.clone(),
+        secure_cookies: config.secure_cookies || public_url.starts_with("https://"),
         certificate_font: Arc::default(),
         clock: config.clock,
+        metrics_token: config.metrics_token.clone().filter(|token| !token.is_empty()),
     };
     let router = Router::new()
         .merge(api::routes())
@@ -87,6 +105,7 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(

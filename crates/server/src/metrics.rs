@@ -1,11 +1,15 @@
 //! Prometheus metrics: request count and latency per route and method,
-//! rendered at `/metrics`.
+//! rendered at `/metrics` for a scraper on the same machine, or anywhere
+//! with the metrics token. Labels come from fixed sets (route templates, a
+//! closed list of methods), so no request can add a series.
 
 use crate::state::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -38,7 +42,7 @@ pub async fn track(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_string();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
@@ -48,9 +52,48 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// The method as a label: one of a fixed set, so that invented methods
+/// cannot grow the metrics without end.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The metrics, to a request from this machine that came through no proxy,
+/// or to one that bears the metrics token (`--metrics-token`); 404 to
+/// everyone else, as if there were none.
+pub async fn render(State(state): State<AppState>, request: Request) -> Response {
+    if !may_read_metrics(&request, state.metrics_token.as_deref()) {
+        return crate::error::ApiError::not_found("page").into_response();
+    }
     (
         [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
+}
+
+fn may_read_metrics(request: &Request, token: Option<&str>) -> bool {
+    let headers = request.headers();
+    if let Some(token) = token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        return given.is_some_and(|given| crate::auth::same_secret(given, token));
+    }
+    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    let local = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|peer| peer.0.ip().is_loopback());
+    local && !proxied
 }

@@ -5,7 +5,7 @@
 use crate::auth::Passwords;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -26,12 +26,16 @@ pub struct AppState {
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// The address people reach the platform at, without a trailing slash.
-    pub public_url: Option<String>,
+    pub public_url: String,
+    /// Cookies only over HTTPS (the public address is https, or the operator said so).
+    pub secure_cookies: bool,
     /// The Chinese font of certificate PDFs, loaded (about 20 MB) on the
     /// first download; the error names the Debian package to install.
     pub certificate_font: Arc<OnceCell<Result<CjkFont, String>>>,
     /// What time it is for this server (the system's, or shifted in tests).
     pub clock: Clock,
+    /// The bearer token that reads `/metrics` from anywhere (else only from this machine).
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -50,21 +54,10 @@ impl AppState {
     }
 
     /// The absolute address of a path (`/c/...`, `/certificates/...`) for
-    /// a QR code: the configured public URL, else the host the request came
-    /// to (the scheme from `X-Forwarded-Proto` behind a TLS proxy).
-    pub fn absolute_url(&self, headers: &HeaderMap, path: &str) -> String {
-        if let Some(base) = &self.public_url {
-            return format!("{base}{path}");
-        }
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-            Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
-            _ => "http",
-        };
-        format!("{scheme}://{host}{path}")
+    /// a QR code: under the configured public address only, never the Host
+    /// a request names (which anyone can set).
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
     }
 
     /// The certificate font, loaded off the async threads on first use;

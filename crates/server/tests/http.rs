@@ -2642,3 +2642,85 @@ async fn nobody_gives_themselves_hours() {
         );
     }
 }
+
+/// The shell's own defences: the JSON API takes no cookie (a page's session
+/// cookie sent by another site does nothing there), `/metrics` answers only
+/// a scraper on this machine and labels no invented method, every API answer
+/// says nosniff and no-store, and QR codes point to the configured address
+/// whatever Host a request names.
+#[tokio::test]
+async fn the_shell_keeps_to_itself() {
+    for app in apps().await {
+        let ctx = app.backend;
+        let token = app.demo(4).await;
+        let with_cookie = |method: Method, path: &str| {
+            app.client
+                .request(method, format!("{}{path}", app.base))
+                .header("cookie", format!("zy_session={token}"))
+        };
+        let me = with_cookie(Method::GET, "/api/v1/me").send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "{ctx}");
+        let forged = with_cookie(Method::POST, "/api/v1/organizations")
+            .json(&json!({"name": "跨站伪造", "region_code": "360111", "kind": "community_team"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED, "{ctx}");
+        // The same token as a bearer token works, and the answer is not to be kept.
+        let answer = app
+            .client
+            .get(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(answer.headers()["cache-control"], "no-store");
+        assert!(
+            answer.headers().get("strict-transport-security").is_none(),
+            "plain http"
+        );
+
+        // Invented methods are counted under one label; through a proxy the
+        // metrics are not there at all.
+        let invented = Method::from_bytes(b"BREW").unwrap();
+        app.client
+            .request(invented, format!("{}/api/v1/health", app.base))
+            .send()
+            .await
+            .unwrap();
+        let metrics = app.get("/metrics", None).await;
+        let text = metrics.body.as_str().unwrap();
+        assert!(!text.contains("BREW") && text.contains("method=\"other\""), "{text}");
+        let proxied = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(proxied.status(), StatusCode::NOT_FOUND, "{ctx}");
+
+        // The board's QR link names the configured address, not the Host sent.
+        let org = demo_organization(&app, &token).await;
+        let body = activity_body(&org, "扫码签到", support::now() + chrono::Duration::hours(2), 2);
+        let id = app.post("/api/v1/activities", Some(&token), body).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let board = app
+            .client
+            .get(format!("{}/activities/{id}/board", app.base))
+            .header("cookie", format!("zy_session={token}"))
+            .header("host", "evil.example")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(board.contains(&format!("href=\"{}/c/", app.base)), "{ctx}: {board}");
+        assert!(!board.contains("evil.example"), "{ctx}");
+    }
+}

@@ -8,6 +8,7 @@
 //! here within those bounds.
 
 use crate::cache::RecentReads;
+use crate::vault::Place;
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use serde::Serialize;
 use std::time::Duration;
@@ -19,6 +20,8 @@ use zhiyuan_domain::role::{Grant, Role, ScopeKind};
 pub struct User {
     pub id: i64,
     pub display_name: String,
+    #[serde(skip)]
+    pub phone_hash: Vec<u8>,
     #[serde(skip)]
     pub phone_sealed: String,
     #[serde(skip)]
@@ -41,8 +44,8 @@ struct GrantRow {
     region_path: String,
 }
 
-const USER_COLUMNS: &str = "id, display_name, phone_sealed, password_hash, created_at";
-const USER_COLUMNS_OF_U: &str = "u.id, u.display_name, u.phone_sealed, u.password_hash, u.created_at";
+const USER_COLUMNS: &str = "id, display_name, phone_hash, phone_sealed, password_hash, created_at";
+const USER_COLUMNS_OF_U: &str = "u.id, u.display_name, u.phone_hash, u.phone_sealed, u.password_hash, u.created_at";
 
 /// A user with the volunteer record it may have, for the session path.
 #[derive(sqlx::FromRow)]
@@ -100,7 +103,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
-        let phone_sealed = self.vault.seal(phone);
+        let phone_sealed = self.vault.seal(Place::user_phone(&phone_hash), phone);
         let id = write_tx!(self, tx => {
             // ON CONFLICT makes a concurrent registration of the same phone a
             // clean refusal instead of a constraint error.

@@ -592,13 +592,13 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let volunteer = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
-            let id_sealed: String = sqlx::query_scalar("SELECT id_sealed FROM volunteers WHERE id = $1")
+            let (id_hash, id_sealed): (Vec<u8>, String) = sqlx::query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
                 .bind(volunteer_id)
                 .fetch_one(&mut *tx)
                 .await?;
             let plan = activity.plan();
             let skills = volunteer.skill_list();
-            let birth = self.birth_date_in(&id_sealed)?;
+            let birth = self.birth_date_in(&id_hash, &id_sealed)?;
             let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
             check_applicant(&plan, activity.state(), &applicant, instant(now))?;
             let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")

@@ -2,6 +2,7 @@
 //! personal data), the outbox of messages for an SMS gateway, and the
 //! one-time activation codes of imported accounts.
 
+use crate::vault::Place;
 use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
 use rand::RngCore;
 use serde::Serialize;
@@ -38,11 +39,12 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
 }
 
-/// An outbox row as stored: id, time, sealed phone, template, sealed payload.
-type OutboxRow = (i64, i64, String, String, String);
+/// An outbox row as stored: id, time, phone lookup hash, sealed phone,
+/// template, sealed payload.
+type OutboxRow = (i64, i64, Vec<u8>, String, String, String);
 
 /// The columns of an [`OutboxRow`].
-const OUTBOX_COLUMNS: &str = "id, at, phone_sealed, template, payload";
+const OUTBOX_COLUMNS: &str = "id, at, phone_hash, phone_sealed, template, payload";
 
 /// A message waiting for the SMS gateway, opened for the adapter that sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,12 +110,14 @@ impl Store {
 
     fn open_outbox_rows(&self, rows: Vec<OutboxRow>) -> Result<Vec<OutboxMessage>> {
         rows.into_iter()
-            .map(|(id, at, phone_sealed, template, payload)| {
-                let payload = self.vault.open(&payload)?;
+            .map(|(id, at, phone_hash, phone_sealed, template, payload)| {
+                let payload = self.vault.open(Place::outbox("payload", &phone_hash), &payload)?;
                 Ok(OutboxMessage {
                     id,
                     at,
-                    phone: self.vault.open(&phone_sealed)?,
+                    phone: self
+                        .vault
+                        .open(Place::outbox("phone_sealed", &phone_hash), &phone_sealed)?,
                     template,
                     payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload)),
                 })
@@ -207,13 +211,14 @@ impl Store {
                 .await?;
             if send {
                 let payload = serde_json::json!({ "code": code, "name": name }).to_string();
+                let phone = self.vault.open(Place::user_phone(&phone_hash), &phone_sealed)?;
                 sqlx::query(
                     "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
                 )
                 .bind(now)
                 .bind(&phone_hash)
-                .bind(&phone_sealed)
-                .bind(self.vault.seal(&payload))
+                .bind(self.vault.seal(Place::outbox("phone_sealed", &phone_hash), &phone))
+                .bind(self.vault.seal(Place::outbox("payload", &phone_hash), &payload))
                 .execute(&mut *tx)
                 .await?;
             }

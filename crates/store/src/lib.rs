@@ -23,10 +23,12 @@ pub mod audit;
 mod bulk;
 mod cache;
 pub mod certificates;
+pub mod ledger;
 pub mod organizations;
 pub mod records;
 pub mod regions;
 pub mod reports;
+mod reseal;
 pub mod settings;
 pub mod testing;
 pub mod throttle;
@@ -363,11 +365,23 @@ impl Store {
         })
     }
 
-    /// Applies the migrations of this backend that have not run yet.
+    /// Applies the migrations of this backend that have not run yet, then
+    /// the upgrades of data that need the key (which SQL cannot apply):
+    /// personal data of the first sealing format is sealed again, bound to
+    /// its place, and chains of the first ledger format move onto the keyed
+    /// ledger.
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
             Backend::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
             Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        let resealed = self.reseal_legacy_values().await?;
+        if resealed > 0 {
+            tracing::info!(values = resealed, "personal data sealed again, bound to its place");
+        }
+        let moved = self.upgrade_v1_ledger().await?;
+        if moved > 0 {
+            tracing::info!(chains = moved, "ledger chains moved onto the keyed ledger");
         }
         Ok(())
     }

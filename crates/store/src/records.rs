@@ -14,12 +14,11 @@ use std::collections::HashMap;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
 use zhiyuan_domain::attendance::{self, Accepted};
-use zhiyuan_domain::certificate::LedgerState;
 use zhiyuan_domain::checkin_token::AttendanceKind;
 use zhiyuan_domain::confirmation::{self, Confirmation, RecordFacts};
 use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
-use zhiyuan_domain::ledger::{self, BrokenLink, EntryFields, StoredEntry};
+use zhiyuan_domain::ledger::{self, EntryFields, LedgerKey};
 use zhiyuan_domain::record::{EvidenceType, HourKind, RecordState};
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::{self, Ping};
@@ -55,7 +54,7 @@ pub struct ServiceRecord {
     pub first_approved_by: Option<i64>,
 }
 
-const RECORD_COLUMNS: &str = "id, volunteer_id, activity_id, organization_id, region_code, region_path, hour_kind, \
+pub(crate) const RECORD_COLUMNS: &str = "id, volunteer_id, activity_id, organization_id, region_code, region_path, hour_kind, \
      state, is_open, signed_in_at, signed_out_at, from_at, to_at, minutes, service_day, note, flags, flagged, \
      closed_at, created_at, updated_at, entered_by, first_approved_by";
 
@@ -147,33 +146,9 @@ pub struct HandEntry {
     pub evidence_type: EvidenceType,
 }
 
-/// A certificate's or a page's view of the ledger's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LedgerReport {
-    pub volunteers: u64,
-    pub entries: u64,
-    pub broken: Vec<BrokenLinkView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BrokenLinkView {
-    pub volunteer_id: i64,
-    pub seq: i64,
-    pub problem: String,
-}
-
-impl From<BrokenLink> for BrokenLinkView {
-    fn from(link: BrokenLink) -> Self {
-        BrokenLinkView {
-            volunteer_id: link.volunteer_id,
-            seq: link.seq,
-            problem: link.problem,
-        }
-    }
-}
-
-/// What a ledger entry records.
+/// What a ledger entry records, and the key its MAC is made with.
 pub(crate) struct LedgerEvent<'a> {
+    pub key: &'a LedgerKey,
     pub record: &'a ServiceRecord,
     pub event: &'a str,
     pub effective_delta: i64,
@@ -182,7 +157,7 @@ pub(crate) struct LedgerEvent<'a> {
     pub at: i64,
 }
 
-/// Binds one ledger entry's 13 values, in `LEDGER_INSERT`'s column order.
+/// Binds one ledger entry's 17 values, in `LEDGER_INSERT`'s column order.
 macro_rules! bind_ledger_entry {
     ($query:expr, $fields:expr, $previous:expr, $hash:expr) => {{
         let fields: &EntryFields<'_> = $fields;
@@ -190,6 +165,10 @@ macro_rules! bind_ledger_entry {
             .bind(fields.volunteer_id)
             .bind(fields.seq)
             .bind(fields.record_id)
+            .bind(fields.activity_id)
+            .bind(fields.service_day)
+            .bind(fields.from_ms)
+            .bind(fields.to_ms)
             .bind(fields.event)
             .bind(fields.state)
             .bind(fields.hour_kind)
@@ -226,6 +205,10 @@ macro_rules! append_ledger {
                 volunteer_id: record.volunteer_id,
                 seq: seq + 1,
                 record_id: record.id,
+                activity_id: record.activity_id,
+                service_day: &record.service_day,
+                from_ms: record.from_at,
+                to_ms: record.to_at,
                 event: e.event,
                 state: &record.state,
                 hour_kind: &record.hour_kind,
@@ -235,9 +218,9 @@ macro_rules! append_ledger {
                 actor_user_id: e.actor,
                 reason: e.reason,
             };
-            let hash = ledger::entry_hash(&previous, &fields);
+            let hash = ledger::entry_mac(e.key, &previous, &fields);
             let insert = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
             )));
             bind_ledger_entry!(insert, &fields, &previous, &hash)
                 .execute(&mut *$tx)
@@ -375,7 +358,7 @@ macro_rules! close_record {
 /// Closes a sign-in whose day ended without a sign-out, by the activity's
 /// rule (0 hours by default), with its ledger entry.
 macro_rules! close_unsigned_record {
-    ($tx:ident, $record:expr, $window:expr, $policy:expr, $now:expr) => {
+    ($tx:ident, $key:expr, $record:expr, $window:expr, $policy:expr, $now:expr) => {
         async {
             let record: &ServiceRecord = $record;
             let policy: MissingCheckout = $policy;
@@ -386,6 +369,7 @@ macro_rules! close_unsigned_record {
             };
             let closed = close_record!($tx, record, span, None::<i64>, note, Vec::<String>::new(), $now)?;
             let event = LedgerEvent {
+                key: $key,
                 record: &closed,
                 event: "closed_at_midnight",
                 effective_delta: 0,
@@ -568,8 +552,9 @@ macro_rules! claim_checks {
 /// those together (`flush_claims!`). `$checks` are the claim's checks when
 /// the batch read them already (`claim_checks!`), else `None`.
 macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr, $checks:expr) => {
+    ($tx:ident, $lock:expr, $key:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr, $checks:expr) => {
         async {
+            let key: &LedgerKey = $key;
             let write: &AttendanceWrite = $write;
             let activity: &Activity = $activity;
             let lock: &str = $lock;
@@ -634,7 +619,7 @@ macro_rules! attendance_claim {
                         return Ok(Claimed::NeedsSavepoint);
                     }
                     let policy = activity.plan().rules.missing_checkout;
-                    close_unsigned_record!($tx, &stale, activity.window(), policy, write.received_at)?;
+                    close_unsigned_record!($tx, key, &stale, activity.window(), policy, write.received_at)?;
                     None
                 }
                 other => other,
@@ -689,7 +674,7 @@ macro_rules! attendance_claim {
                     let span = hours::counted_span(signed_in, signed_out, activity.window())?;
                     let flags = sign_out_flags!($tx, write, activity, open.id, pinged)?;
                     let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
-                    let event = LedgerEvent { record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
+                    let event = LedgerEvent { key, record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
                     append_ledger!($tx, &event)?;
                     closed
                 }
@@ -904,6 +889,10 @@ macro_rules! close_sign_outs {
                     volunteer_id: record.volunteer_id,
                     seq: seq + 1,
                     record_id: record.id,
+                    activity_id: record.activity_id,
+                    service_day: &record.service_day,
+                    from_ms: record.from_at,
+                    to_ms: record.to_at,
                     event: "closed",
                     state: &record.state,
                     hour_kind: &record.hour_kind,
@@ -913,7 +902,7 @@ macro_rules! close_sign_outs {
                     actor_user_id: Some(write.by_user),
                     reason: &record.note,
                 };
-                let hash = ledger::entry_hash(&previous, &fields);
+                let hash = ledger::entry_mac(&claims[*index].ledger_key, &previous, &fields);
                 entries.push((fields, previous, hash));
             }
             for chunk in entries.chunks(rows_per_statement(LEDGER_INSERT_COLUMNS)) {
@@ -950,9 +939,9 @@ macro_rules! close_sign_outs {
 
 /// Values per row of `close_sign_outs!`'s `UPDATE ... FROM (VALUES ...)`.
 const CLOSE_COLUMNS: usize = 9;
-const LEDGER_INSERT: &str = "INSERT INTO ledger_entries (volunteer_id, seq, record_id, event, state, hour_kind, minutes, \
-     effective_delta, at, actor_user, reason, prev_hash, hash) VALUES ";
-const LEDGER_INSERT_COLUMNS: usize = 13;
+const LEDGER_INSERT: &str = "INSERT INTO hours_ledger (volunteer_id, seq, record_id, activity_id, service_day, from_at, \
+     to_at, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, prev_hash, hash) VALUES ";
+const LEDGER_INSERT_COLUMNS: usize = 17;
 
 /// Stores the deferred claims: the sign-ins (`$pending`, indexes into
 /// `$claims`) with one multi-row `INSERT ... RETURNING` for their records,
@@ -1077,7 +1066,16 @@ macro_rules! guarded_batch {
         let mut outcomes = Vec::with_capacity(claims.len());
         for claim in claims {
             let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-            match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false, None) {
+            match attendance_claim!(
+                savepoint,
+                $lock,
+                &claim.ledger_key,
+                &claim.write,
+                &claim.activity,
+                true,
+                false,
+                None
+            ) {
                 Ok(Claimed::Written(record)) => {
                     savepoint.commit().await?;
                     outcomes.push(Ok(*record));
@@ -1140,13 +1138,13 @@ macro_rules! fast_batch {
                 earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
             });
             let checks = if repeated || write.accepted.offline { None } else { prefetched[index].take() };
-            match attendance_claim!($tx, $lock, &claim.write, &claim.activity, false, true, checks) {
+            match attendance_claim!($tx, $lock, &claim.ledger_key, &claim.write, &claim.activity, false, true, checks) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
                 Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
                 Ok(Claimed::NeedsSavepoint) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-                    match attendance_claim!(savepoint, $lock, &claim.write, &claim.activity, true, false, None) {
+                    match attendance_claim!(savepoint, $lock, &claim.ledger_key, &claim.write, &claim.activity, true, false, None) {
                         Ok(Claimed::Written(record)) => {
                             savepoint.commit().await?;
                             outcomes[index] = Some(Ok(*record));
@@ -1186,6 +1184,8 @@ macro_rules! fast_batch {
 pub(crate) struct BatchedClaim {
     pub write: AttendanceWrite,
     pub activity: Activity,
+    /// The key of the ledger entries the claim may write.
+    pub ledger_key: LedgerKey,
 }
 
 /// Writes a batch of claims in one transaction through the writer
@@ -1250,6 +1250,7 @@ impl Store {
         let claim = BatchedClaim {
             write: write.clone(),
             activity: activity.clone(),
+            ledger_key: self.vault.ledger_key(),
         };
         self.attendance_writer().submit(claim).await
     }
@@ -1257,6 +1258,7 @@ impl Store {
     /// Closes every sign-in whose day has ended without a sign-out, by the
     /// activity's rule (0 hours by default). Returns how many were closed.
     pub async fn close_stale_records(&self, now: i64) -> Result<u64> {
+        let key = self.vault.ledger_key();
         let day_start = hours::start_of_china_day(china_date(instant(now))).timestamp_millis();
         let lock = self.lock_rows();
         let stale_sql = format!(
@@ -1275,7 +1277,7 @@ impl Store {
                         .await?;
                     (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
                 };
-                close_unsigned_record!(tx, record, window, policy, now)?;
+                close_unsigned_record!(tx, &key, record, window, policy, now)?;
             }
             stale.len() as u64
         });
@@ -1305,6 +1307,7 @@ impl Store {
         actor: i64,
         now: i64,
     ) -> Result<ServiceRecord> {
+        let key = self.vault.ledger_key();
         if to == RecordState::Effective {
             return Err(RuleError::new("invalid_transition", "confirm a record through its confirmation").into());
         }
@@ -1330,7 +1333,7 @@ impl Store {
                 .await?;
             let changed = ServiceRecord { state: to.as_str().to_string(), updated_at: now, ..record };
             let event_name = if to == RecordState::Refused { "refused" } else { "revoked" };
-            let event = LedgerEvent { record: &changed, event: event_name, effective_delta: delta, actor: Some(actor), reason, at: now };
+            let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: delta, actor: Some(actor), reason, at: now };
             append_ledger!(tx, &event)?;
             audit_entry!(tx, now, Some(actor), format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
         });
@@ -1349,6 +1352,7 @@ impl Store {
         now: i64,
         decide: impl FnOnce(&RecordFacts) -> std::result::Result<Confirmation, RuleError>,
     ) -> Result<(ServiceRecord, Confirmation)> {
+        let key = self.vault.ledger_key();
         let lock = self.lock_rows();
         let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
         let confirmation = write_tx!(self, tx => {
@@ -1374,7 +1378,7 @@ impl Store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    let event = LedgerEvent { record: &record, event: "approved_first", effective_delta: 0, actor, reason: "", at: now };
+                    let event = LedgerEvent { key: &key, record: &record, event: "approved_first", effective_delta: 0, actor, reason: "", at: now };
                     append_ledger!(tx, &event)?;
                 }
                 Confirmation::Effective => {
@@ -1386,7 +1390,7 @@ impl Store {
                         .await?;
                     let changed = ServiceRecord { state: RecordState::Effective.as_str().to_string(), updated_at: now, ..record };
                     let event_name = if actor.is_some() { "confirmed" } else { "auto_confirmed" };
-                    let event = LedgerEvent { record: &changed, event: event_name, effective_delta: changed.minutes, actor, reason: "", at: now };
+                    let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: changed.minutes, actor, reason: "", at: now };
                     append_ledger!(tx, &event)?;
                 }
             }
@@ -1611,6 +1615,7 @@ impl Store {
         by_user: i64,
         now: i64,
     ) -> Result<Vec<ServiceRecord>> {
+        let key = self.vault.ledger_key();
         let digest = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(&entry.evidence))
@@ -1659,7 +1664,7 @@ impl Store {
                     None => format!("entered by hand: {}", entry.reason),
                 };
                 let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::<String>::new(), now)?;
-                let event = LedgerEvent { record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
+                let event = LedgerEvent { key: &key, record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
                 append_ledger!(tx, &event)?;
                 audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), note.clone());
                 ids.push(id);
@@ -1672,184 +1677,6 @@ impl Store {
         }
         Ok(records)
     }
-
-    /// Recomputes every volunteer's hash chain and checks it against the
-    /// head kept with their totals, each record against its last entry, and
-    /// the totals against the entries' sums.
-    pub async fn verify_ledger(&self) -> Result<LedgerReport> {
-        let mut report = LedgerReport {
-            volunteers: 0,
-            entries: 0,
-            broken: Vec::new(),
-        };
-        let mut after = 0i64;
-        loop {
-            let heads: Vec<LedgerHead> = read_conn!(self, conn => sqlx::query_as(
-                "SELECT volunteer_id, ledger_seq, ledger_hash, credit_minutes, honor_minutes FROM volunteer_totals \
-                 WHERE volunteer_id > $1 ORDER BY volunteer_id LIMIT 500",
-            )
-            .bind(after)
-            .fetch_all(&mut *conn)
-            .await?);
-            // Volunteers with entries but no totals row at all.
-            let orphans: Vec<(i64,)> = read_conn!(self, conn => sqlx::query_as(
-                "SELECT DISTINCT e.volunteer_id FROM ledger_entries e LEFT JOIN volunteer_totals t ON t.volunteer_id = e.volunteer_id \
-                 WHERE t.volunteer_id IS NULL AND e.volunteer_id > $1 AND e.volunteer_id <= $2",
-            )
-            .bind(after)
-            .bind(heads.last().map_or(i64::MAX, |h| h.0))
-            .fetch_all(&mut *conn)
-            .await?);
-            for (volunteer_id,) in orphans {
-                report.broken.push(BrokenLinkView {
-                    volunteer_id,
-                    seq: 0,
-                    problem: "entries exist but no head was recorded".into(),
-                });
-            }
-            let Some(last) = heads.last() else { break };
-            after = last.0;
-            for head in heads {
-                let checked = self.check_volunteer_ledger(&head).await?;
-                report.volunteers += 1;
-                report.entries += checked.entries;
-                report.broken.extend(checked.broken);
-            }
-        }
-        Ok(report)
-    }
-
-    /// One volunteer's ledger, checked: whether their chain holds (as
-    /// [`Store::verify_ledger`] checks it) and each record's state and
-    /// minutes after its last entry. Certificate verification reads this.
-    pub async fn volunteer_ledger(&self, volunteer_id: i64) -> Result<VolunteerLedger> {
-        let head: Option<LedgerHead> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT volunteer_id, ledger_seq, ledger_hash, credit_minutes, honor_minutes FROM volunteer_totals WHERE volunteer_id = $1",
-        )
-        .bind(volunteer_id)
-        .fetch_optional(&mut *conn)
-        .await?);
-        let head = head.unwrap_or((volunteer_id, 0, Vec::new(), 0, 0));
-        let checked = self.check_volunteer_ledger(&head).await?;
-        Ok(VolunteerLedger {
-            intact: checked.broken.is_empty(),
-            latest: checked.latest,
-        })
-    }
-
-    async fn check_volunteer_ledger(&self, head: &LedgerHead) -> Result<CheckedLedger> {
-        type EntryRow = (
-            i64,
-            i64,
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            Vec<u8>,
-            Vec<u8>,
-        );
-        let (volunteer_id, head_seq, head_hash, credit, honor) = head;
-        let volunteer_id = *volunteer_id;
-        let rows: Vec<EntryRow> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, \
-             prev_hash, hash FROM ledger_entries WHERE volunteer_id = $1 ORDER BY seq",
-        )
-        .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?);
-        let entries: Vec<StoredEntry<'_>> = rows
-            .iter()
-            .map(|r| StoredEntry {
-                fields: EntryFields {
-                    volunteer_id: r.0,
-                    seq: r.1,
-                    record_id: r.2,
-                    event: &r.3,
-                    state: &r.4,
-                    hour_kind: &r.5,
-                    minutes: r.6,
-                    effective_delta: r.7,
-                    at_ms: r.8,
-                    actor_user_id: r.9,
-                    reason: &r.10,
-                },
-                prev_hash: r.11.clone(),
-                hash: r.12.clone(),
-            })
-            .collect();
-        let stored_head = (*head_seq > 0).then_some((*head_seq, head_hash.as_slice()));
-        let mut broken: Vec<BrokenLinkView> = ledger::verify_chain(volunteer_id, &entries, stored_head)
-            .into_iter()
-            .map(BrokenLinkView::from)
-            .collect();
-        let sum = |kind: &str| rows.iter().filter(|r| r.5 == kind).map(|r| r.7).sum::<i64>();
-        if sum("credit") != *credit || sum("honor") != *honor {
-            broken.push(BrokenLinkView {
-                volunteer_id,
-                seq: *head_seq,
-                problem: "the totals differ from the ledger's sums".into(),
-            });
-        }
-        let mut latest = HashMap::new();
-        for row in &rows {
-            latest.insert(
-                row.2,
-                LedgerState {
-                    state: row.4.clone(),
-                    minutes: row.6,
-                },
-            );
-        }
-        let records: Vec<(i64, String, i64, bool)> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT id, state, minutes, is_open FROM service_records WHERE volunteer_id = $1",
-        )
-        .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?);
-        for (record_id, state, minutes, is_open) in records {
-            let agrees = match latest.get(&record_id) {
-                Some(entry) => entry.state == state && entry.minutes == minutes,
-                None => is_open && state == "pending" && minutes == 0,
-            };
-            if !agrees {
-                let seq = rows.iter().rev().find(|r| r.2 == record_id).map_or(0, |r| r.1);
-                broken.push(BrokenLinkView {
-                    volunteer_id,
-                    seq,
-                    problem: format!("record {record_id} differs from its last ledger entry (edited)"),
-                });
-            }
-        }
-        Ok(CheckedLedger {
-            entries: rows.len() as u64,
-            broken,
-            latest,
-        })
-    }
-}
-
-/// A volunteer's ledger head as kept with their totals: volunteer, last
-/// sequence, last hash, credit and honor minutes.
-type LedgerHead = (i64, i64, Vec<u8>, i64, i64);
-
-struct CheckedLedger {
-    entries: u64,
-    broken: Vec<BrokenLinkView>,
-    latest: HashMap<i64, LedgerState>,
-}
-
-/// One volunteer's ledger as certificate verification needs it.
-#[derive(Debug, Clone)]
-pub struct VolunteerLedger {
-    /// The chain, head, totals and records all agree.
-    pub intact: bool,
-    /// Each record's state and minutes after its last entry.
-    pub latest: HashMap<i64, LedgerState>,
 }
 
 /// The facts the confirmation rules read about a stored record.

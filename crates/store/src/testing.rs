@@ -81,7 +81,11 @@ pub async fn attendance_batch(
 ) -> Result<Vec<Result<ServiceRecord>>> {
     let claims: Vec<BatchedClaim> = claims
         .into_iter()
-        .map(|(write, activity)| BatchedClaim { write, activity })
+        .map(|(write, activity)| BatchedClaim {
+            write,
+            activity,
+            ledger_key: store.vault.ledger_key(),
+        })
         .collect();
     let borrowed: Vec<&BatchedClaim> = claims.iter().collect();
     write_batch(&store.backend, &borrowed, guarded).await
@@ -221,4 +225,10 @@ pub async fn insert_generated_volunteers(
         first = last + 1;
     }
     Ok(())
+}
+
+/// `plain` sealed as the first sealing format did (no place bound), for
+/// tests of the upgrade that seals such values again.
+pub fn legacy_sealed(store: &Store, plain: &str) -> String {
+    store.vault.seal_unbound(plain)
 }

@@ -3,6 +3,7 @@
 //! transfers, consents, and appeals against a taken ID number.
 
 use crate::bulk::BulkInsert;
+use crate::vault::Place;
 use crate::{
     Backend, Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn,
     reserve_ids, rows_per_statement, subtree_bounds, write_tx,
@@ -67,6 +68,9 @@ pub struct PersonalData {
     pub phone: String,
     pub guardian_phone: Option<String>,
 }
+
+/// A volunteer's sealed personal data with the row's ID lookup hash.
+type SealedPersonalData = (Vec<u8>, String, String, Option<String>);
 
 /// Filters of the administrators' volunteer search.
 #[derive(Debug, Clone, Default)]
@@ -158,8 +162,18 @@ struct SealedRegistration<'a> {
     id_hash: Vec<u8>,
     id_sealed: String,
     phone_hash: Vec<u8>,
+    /// The phone sealed for the login's row and for the volunteer's.
+    user_phone_sealed: String,
     phone_sealed: String,
     guardian_phone_sealed: Option<String>,
+}
+
+/// The activation code of an imported login, as written: its keyed hash on
+/// the login, and the message for the outbox (phone and payload sealed).
+struct ActivationMessage {
+    code_hash: Vec<u8>,
+    phone_sealed: String,
+    payload_sealed: String,
 }
 
 /// A volunteer record about to be written: its row of the batch, ids, and
@@ -194,13 +208,22 @@ enum NewLogin<'a> {
 
 impl Store {
     fn seal_registration<'a>(&self, registration: &'a Registration) -> SealedRegistration<'a> {
+        let id_hash = self.vault.lookup_hash("id", registration.id_number.as_str());
+        let phone_hash = self.vault.lookup_hash("phone", registration.phone.as_str());
+        let phone = registration.phone.as_str();
         SealedRegistration {
             registration,
-            id_hash: self.vault.lookup_hash("id", registration.id_number.as_str()),
-            id_sealed: self.vault.seal(registration.id_number.as_str()),
-            phone_hash: self.vault.lookup_hash("phone", registration.phone.as_str()),
-            phone_sealed: self.vault.seal(registration.phone.as_str()),
-            guardian_phone_sealed: registration.guardian.as_ref().map(|g| self.vault.seal(&g.phone)),
+            id_sealed: self
+                .vault
+                .seal(Place::volunteer("id_sealed", &id_hash), registration.id_number.as_str()),
+            user_phone_sealed: self.vault.seal(Place::user_phone(&phone_hash), phone),
+            phone_sealed: self.vault.seal(Place::volunteer("phone_sealed", &id_hash), phone),
+            guardian_phone_sealed: registration.guardian.as_ref().map(|g| {
+                self.vault
+                    .seal(Place::volunteer("guardian_phone_sealed", &id_hash), &g.phone)
+            }),
+            id_hash,
+            phone_hash,
         }
     }
 
@@ -278,14 +301,20 @@ impl Store {
         // One-time activation codes of imported logins: hashed on the login,
         // sent through the outbox (made for every row before the transaction;
         // rows that are refused just drop theirs).
-        let messages: Vec<Option<(Vec<u8>, String)>> = sealed
+        let messages: Vec<Option<ActivationMessage>> = sealed
             .iter()
             .map(|row| {
                 matches!(login, NewLogin::Imported).then(|| {
                     let code = crate::audit::activation_code();
                     let payload = serde_json::json!({ "code": code, "name": row.registration.name }).to_string();
-                    let code_hash = crate::audit::activation_code_hash(&self.vault, &row.phone_hash, &code);
-                    (code_hash, self.vault.seal(&payload))
+                    ActivationMessage {
+                        code_hash: crate::audit::activation_code_hash(&self.vault, &row.phone_hash, &code),
+                        phone_sealed: self.vault.seal(
+                            Place::outbox("phone_sealed", &row.phone_hash),
+                            row.registration.phone.as_str(),
+                        ),
+                        payload_sealed: self.vault.seal(Place::outbox("payload", &row.phone_hash), &payload),
+                    }
                 })
             })
             .collect();
@@ -378,12 +407,12 @@ impl Store {
                     [
                         user_id.into(),
                         row.phone_hash.as_slice().into(),
-                        row.phone_sealed.as_str().into(),
+                        row.user_phone_sealed.as_str().into(),
                         row.registration.name.as_str().into(),
                         password_hash.into(),
                         now.into(),
                         now.into(),
-                        message.map(|(code_hash, _)| code_hash.as_slice()).into(),
+                        message.map(|m| m.code_hash.as_slice()).into(),
                         message.map(|_| activation_expires_at).into(),
                     ]
                 },
@@ -396,13 +425,14 @@ impl Store {
                 &messaged,
                 |&index| {
                     let row = &sealed[index];
+                    let message = messages[index].as_ref();
                     [
                         now.into(),
                         "sms".into(),
                         row.phone_hash.as_slice().into(),
-                        row.phone_sealed.as_str().into(),
+                        message.map(|m| m.phone_sealed.as_str()).into(),
                         "activation_code".into(),
-                        messages[index].as_ref().map(|(_, payload)| payload.as_str()).into(),
+                        message.map(|m| m.payload_sealed.as_str()).into(),
                     ]
                 },
             )
@@ -544,16 +574,17 @@ impl Store {
     /// A volunteer's birth date, read from their sealed ID number (it is
     /// kept nowhere in clear): for the age limits of a sign-up.
     pub async fn birth_date(&self, volunteer_id: i64) -> Result<NaiveDate> {
-        let sealed: Option<String> = read_conn!(self, conn => sqlx::query_scalar("SELECT id_sealed FROM volunteers WHERE id = $1")
+        let sealed: Option<(Vec<u8>, String)> = read_conn!(self, conn => sqlx::query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
             .bind(volunteer_id)
             .fetch_optional(&mut *conn)
             .await?);
-        self.birth_date_in(&sealed.ok_or(StoreError::NotFound("volunteer"))?)
+        let (id_hash, id_sealed) = sealed.ok_or(StoreError::NotFound("volunteer"))?;
+        self.birth_date_in(&id_hash, &id_sealed)
     }
 
-    /// The birth date a sealed ID number states.
-    pub(crate) fn birth_date_in(&self, id_sealed: &str) -> Result<NaiveDate> {
-        let id_number = self.vault.open(id_sealed)?;
+    /// The birth date a sealed ID number (of the row `id_hash`) states.
+    pub(crate) fn birth_date_in(&self, id_hash: &[u8], id_sealed: &str) -> Result<NaiveDate> {
+        let id_number = self.vault.open(Place::volunteer("id_sealed", id_hash), id_sealed)?;
         birth_date_of(&id_number)
             .ok_or_else(|| StoreError::conflict("id_number_corrupt", "a stored ID number states no birth date"))
     }
@@ -577,9 +608,9 @@ impl Store {
     /// Opens the whole ID number and phone and writes who read them to the
     /// audit log, in one transaction.
     pub async fn read_personal_data(&self, volunteer_id: i64, reader_user_id: i64, now: i64) -> Result<PersonalData> {
-        let sealed: (String, String, Option<String>) = write_tx!(self, tx => {
-            let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-                "SELECT id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1",
+        let sealed: SealedPersonalData = write_tx!(self, tx => {
+            let row: Option<SealedPersonalData> = sqlx::query_as(
+                "SELECT id_hash, id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1",
             )
             .bind(volunteer_id)
             .fetch_optional(&mut *tx)
@@ -588,10 +619,16 @@ impl Store {
             audit_entry!(tx, now, Some(reader_user_id), "volunteer.personal_data_read", "volunteer", volunteer_id.to_string(), "id_number,phone");
             row
         });
+        let (id_hash, id_sealed, phone_sealed, guardian_phone_sealed) = sealed;
         Ok(PersonalData {
-            id_number: self.vault.open(&sealed.0)?,
-            phone: self.vault.open(&sealed.1)?,
-            guardian_phone: sealed.2.as_deref().map(|s| self.vault.open(s)).transpose()?,
+            id_number: self.vault.open(Place::volunteer("id_sealed", &id_hash), &id_sealed)?,
+            phone: self
+                .vault
+                .open(Place::volunteer("phone_sealed", &id_hash), &phone_sealed)?,
+            guardian_phone: guardian_phone_sealed
+                .as_deref()
+                .map(|s| self.vault.open(Place::volunteer("guardian_phone_sealed", &id_hash), s))
+                .transpose()?,
         })
     }
 
@@ -768,7 +805,7 @@ impl Store {
     /// the appellant's login, when they have one.
     pub async fn file_appeal(&self, appeal: &NewAppeal<'_>, now: i64) -> Result<i64> {
         let id_hash = self.vault.lookup_hash("id", appeal.id_number);
-        let phone_sealed = self.vault.seal(appeal.phone);
+        let phone_sealed = self.vault.seal(Place::appeal_phone(&id_hash), appeal.phone);
         let region = self.require_region(appeal.region_code).await?;
         let id = write_tx!(self, tx => {
             let holder: Option<(i64, String, String)> =
@@ -873,14 +910,35 @@ impl Store {
                 .await?;
             if new_status == AppealStatus::Upheld && let Some(holder) = holder {
                 // Only the record that held the number when the appeal was
-                // filed, and only if it still holds it.
-                sqlx::query("UPDATE volunteers SET id_hash = $3, id_masked = $4 WHERE id = $1 AND id_hash = $2")
+                // filed, and only if it still holds it. Its sealed values
+                // move to the row's new lookup hash.
+                let held: Option<(String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1 AND id_hash = $2",
+                )
+                .bind(holder)
+                .bind(&id_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((id_sealed, phone_sealed, guardian_phone_sealed)) = held {
+                    let released = self.vault.lookup_hash("released-by-appeal", &id.to_string());
+                    let reseal = |column: &'static str, sealed: &str| -> Result<String> {
+                        let plain = self.vault.open(Place::volunteer(column, &id_hash), sealed)?;
+                        Ok(self.vault.seal(Place::volunteer(column, &released), &plain))
+                    };
+                    let guardian = guardian_phone_sealed.as_deref().map(|s| reseal("guardian_phone_sealed", s)).transpose()?;
+                    sqlx::query(
+                        "UPDATE volunteers SET id_hash = $2, id_masked = $3, id_sealed = $4, phone_sealed = $5, \
+                         guardian_phone_sealed = $6 WHERE id = $1",
+                    )
                     .bind(holder)
-                    .bind(&id_hash)
-                    .bind(self.vault.lookup_hash("released-by-appeal", &id.to_string()))
+                    .bind(&released)
                     .bind(RELEASED_ID_MASK)
+                    .bind(reseal("id_sealed", &id_sealed)?)
+                    .bind(reseal("phone_sealed", &phone_sealed)?)
+                    .bind(guardian)
                     .execute(&mut *tx)
                     .await?;
+                }
             }
             audit_entry!(tx, now, Some(by_user), "appeal.resolved", "appeal", id.to_string(), new_status.as_str());
         });

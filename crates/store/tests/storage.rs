@@ -798,6 +798,143 @@ async fn concurrent_registrations_of_one_id_give_one_volunteer_and_clean_refusal
     }
 }
 
+#[tokio::test]
+async fn sealed_values_open_only_in_their_row_and_old_ones_are_sealed_again() {
+    use zhiyuan_store::testing::legacy_sealed;
+    use zhiyuan_store::vault::Place;
+    for (backend, store, db) in stores().await {
+        let first = store
+            .register_volunteer(
+                &register(&person("甲", "360111001001", (1980, 1, 1), 91, "13988880001"), today()).unwrap(),
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        let second = store
+            .register_volunteer(
+                &register(&person("乙", "360111001001", (1981, 1, 1), 93, "13988880002"), today()).unwrap(),
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.read_personal_data(first.id, 1, NOW).await.unwrap().phone,
+            "13988880001"
+        );
+        store.close().await;
+        // Someone with database access copies the second volunteer's sealed
+        // phone into the first one's row: it no longer opens there.
+        tamper_owned(
+            &db.url,
+            format!(
+                "UPDATE volunteers SET phone_sealed = (SELECT phone_sealed FROM volunteers WHERE id = {}) WHERE id = {}",
+                second.id, first.id
+            ),
+        )
+        .await;
+        let store = open_store(&db).await;
+        assert!(
+            store.read_personal_data(first.id, 1, NOW).await.is_err(),
+            "{backend}: a value moved to another row does not open"
+        );
+        // A value of the first format is sealed again when the store opens.
+        let legacy = legacy_sealed(&store, "13988880001");
+        store.close().await;
+        tamper_owned(
+            &db.url,
+            format!(
+                "UPDATE volunteers SET phone_sealed = '{legacy}' WHERE id = {}",
+                first.id
+            ),
+        )
+        .await;
+        let store = open_store(&db).await;
+        assert_eq!(
+            store.read_personal_data(first.id, 1, NOW).await.unwrap().phone,
+            "13988880001",
+            "{backend}"
+        );
+        let user = store.user_by_phone("13988880001").await.unwrap().unwrap();
+        assert_eq!(
+            store
+                .vault()
+                .open(Place::user_phone(&user.phone_hash), &user.phone_sealed)
+                .unwrap(),
+            "13988880001"
+        );
+        store.close().await;
+    }
+}
+
+async fn tamper(url: &str, sql: &'static str) {
+    try_tamper(url, sql).await.unwrap();
+}
+
+async fn tamper_owned(url: &str, sql: String) {
+    use sqlx::Connection;
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// Runs `sql` on the database behind the application's back, as someone
+/// with access to the database would.
+async fn try_tamper(url: &str, sql: &'static str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        sqlx::query(sql).execute(&mut conn).await?;
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(sql).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Drops the triggers that keep the ledger append-only, as a database
+/// owner could.
+async fn drop_ledger_guard(url: &str) {
+    if url.starts_with("sqlite") {
+        tamper(url, "DROP TRIGGER hours_ledger_no_update").await;
+        tamper(url, "DROP TRIGGER hours_ledger_no_delete").await;
+    } else {
+        tamper(url, "DROP TRIGGER hours_ledger_no_change ON hours_ledger").await;
+    }
+}
+
+/// Every row of `sql`, read behind the application's back.
+async fn query_all<T>(url: &str, sql: &'static str) -> Vec<T>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    use sqlx::Connection;
+    if url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
+    }
+}
+
+/// A blob literal in the database's own syntax.
+fn blob(url: &str, bytes: &[u8]) -> String {
+    if url.starts_with("sqlite") {
+        format!("X'{}'", hex::encode(bytes))
+    } else {
+        format!("'\\x{}'::bytea", hex::encode(bytes))
+    }
+}
+
 #[path = "storage/activities.rs"]
 mod activities;
 

@@ -41,9 +41,18 @@ struct ListenArgs {
     #[arg(long, env = "ZHIYUAN_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
     /// The address people reach the platform at (e.g. https://zhiyuan.example.cn),
-    /// printed in certificates' QR codes; without it, the request's Host is used.
+    /// printed in the QR codes of check-ins and certificates; without it,
+    /// http:// and the address the server listens on. An https address also
+    /// turns on HSTS and Secure cookies.
     #[arg(long, env = "ZHIYUAN_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Send cookies over HTTPS only (behind a TLS proxy that forwards plain HTTP).
+    #[arg(long, env = "ZHIYUAN_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// A bearer token that reads /metrics from other machines; without it,
+    /// only a scraper on this machine, not through a proxy, reads them.
+    #[arg(long, env = "ZHIYUAN_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -208,6 +217,20 @@ fn default_key_file(db: &str) -> PathBuf {
     }
 }
 
+/// A database URL as it may be printed: any password in it replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 /// Opens and migrates the store. A missing key file is created, unless the
 /// database already holds personal data sealed under another key: a new key
 /// could not open it, so that is an error naming the file to restore.
@@ -217,7 +240,7 @@ async fn open_store(args: &DbArgs) -> Result<Store, String> {
     let vault = Vault::load_or_create(&key_file, true).map_err(|e| e.to_string())?;
     let store = Store::connect(&args.db, vault)
         .await
-        .map_err(|e| format!("cannot open {}: {e}", args.db))?;
+        .map_err(|e| format!("cannot open {}: {e}", without_password(&args.db)))?;
     store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
     if !key_was_there && store.user_count().await.map_err(|e| e.to_string())? > 0 {
         store.close().await;
@@ -288,7 +311,9 @@ async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let config = ServerConfig {
         trust_forwarded_for: listen.trust_forwarded_for,
-        public_url: listen.public_url.clone(),
+        public_url: Some(listen.public_url.clone().unwrap_or_else(|| format!("http://{address}"))),
+        secure_cookies: listen.secure_cookies,
+        metrics_token: listen.metrics_token.clone(),
         ..ServerConfig::default()
     };
     let router = app(store.clone(), &config).await.map_err(|e| e.to_string())?;
@@ -512,5 +537,23 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_database_urls_hide_the_password() {
+        assert_eq!(
+            without_password("postgres://zhiyuan:s3cret@db.example:5432/zhiyuan?sslmode=verify-full"),
+            "postgres://zhiyuan:***@db.example:5432/zhiyuan?sslmode=verify-full"
+        );
+        assert_eq!(
+            without_password("sqlite:///var/lib/zhiyuan/z.db"),
+            "sqlite:///var/lib/zhiyuan/z.db"
+        );
+        assert_eq!(without_password("postgres://zhiyuan@db/z"), "postgres://zhiyuan@db/z");
     }
 }

@@ -99,12 +99,11 @@ pub async fn checkin_code(
 pub async fn checkin_code_svg(
     State(state): State<AppState>,
     current: CurrentUser,
-    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let code = issue_code(&state, &current, &id, &query).await?;
-    let svg = crate::qr::svg(&state.absolute_url(&headers, &code.url)).map_err(ApiError::internal)?;
+    let svg = crate::qr::svg(&state.absolute_url(&code.url)).map_err(ApiError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),

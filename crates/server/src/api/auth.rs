@@ -18,6 +18,7 @@ use zhiyuan_domain::throttle::{
     PASSWORD_CHECKS_PER_USER,
 };
 use zhiyuan_store::accounts::User;
+use zhiyuan_store::vault::Place;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -44,7 +45,7 @@ pub fn user_view(state: &AppState, user: &User) -> UserView {
     let phone = state
         .store
         .vault()
-        .open(&user.phone_sealed)
+        .open(Place::user_phone(&user.phone_hash), &user.phone_sealed)
         .map(|p| mask_phone(&p))
         .unwrap_or_default();
     UserView {

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -399,14 +399,10 @@ async fn load(state: &AppState, raw_number: &str) -> ApiResult<Snapshot> {
     params(("number" = String, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = crate::error::Problem),
         (status = 503, body = crate::error::Problem)))]
-pub async fn pdf(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn pdf(State(state): State<AppState>, Path(number): Path<String>) -> ApiResult<impl IntoResponse> {
     let snapshot = load(&state, &number).await?;
     let font = state.certificate_font().await?;
-    let printable = printable(&snapshot, state.absolute_url(&headers, &verify_path(&snapshot.number)));
+    let printable = printable(&snapshot, state.absolute_url(&verify_path(&snapshot.number)));
     let bytes = tokio::task::spawn_blocking(move || zhiyuan_certificate::render(&printable, &font))
         .await
         .map_err(ApiError::internal)?

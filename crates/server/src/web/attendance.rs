@@ -17,7 +17,7 @@ use crate::web::page::{
 };
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use zhiyuan_domain::activity::CheckinMethod;
@@ -230,7 +230,6 @@ pub struct BoardQuery {
 pub async fn board(
     page: Page,
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     PageQuery(query): PageQuery<BoardQuery>,
 ) -> PageResult {
@@ -249,7 +248,7 @@ pub async fn board(
             },
         )
         .await?;
-        let url = state.absolute_url(&headers, &code.url);
+        let url = state.absolute_url(&code.url);
         (Some(crate::qr::svg(&url).map_err(PageError::internal)?), url)
     } else {
         (None, String::new())

@@ -276,7 +276,8 @@ impl FromRequestParts<AppState> for Page {
         if let Some(user) = &user {
             let _ = context.nav.set(nav_user(user));
         }
-        let secure = parts.uri.scheme_str() == Some("https")
+        let secure = state.secure_cookies
+            || parts.uri.scheme_str() == Some("https")
             || parts
                 .headers
                 .get("x-forwarded-proto")

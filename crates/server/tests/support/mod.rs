@@ -54,6 +54,7 @@ pub async fn serve_fixture(store: &Store) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let config = ServerConfig {
+        public_url: Some(format!("http://{address}")),
         hash_concurrency: 2,
         body_limit: 64 * 1024,
         clock: clock(),

@@ -45,3 +45,40 @@ UPDATE volunteers SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER);
 ALTER TABLE volunteers DROP COLUMN birth_date;
 UPDATE volunteers SET id_masked = substr(id_masked, 1, 1) || '****************' || substr(id_masked, 18, 1)
     WHERE length(id_masked) = 18;
+
+-- The hours ledger, keyed: each entry's MAC (HMAC-SHA-256, with a key kept
+-- in the key file, not in the database) covers its fields, among them all a
+-- certificate prints about a record, and the previous entry's MAC. Entries
+-- are only ever added: the triggers below refuse to change or delete one.
+-- The unkeyed entries of ledger_entries are moved here, chain by chain, by
+-- Store::migrate (which has the key); that table is then left empty.
+CREATE TABLE hours_ledger (
+    id              INTEGER PRIMARY KEY,
+    volunteer_id    INTEGER NOT NULL REFERENCES volunteers (id),
+    seq             INTEGER NOT NULL,
+    record_id       INTEGER NOT NULL REFERENCES service_records (id),
+    activity_id     INTEGER NOT NULL,
+    service_day     TEXT NOT NULL,
+    from_at         INTEGER NOT NULL,
+    to_at           INTEGER NOT NULL,
+    event           TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    hour_kind       TEXT NOT NULL,
+    minutes         INTEGER NOT NULL,
+    effective_delta INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    actor_user      INTEGER,
+    reason          TEXT NOT NULL,
+    prev_hash       BLOB NOT NULL,
+    hash            BLOB NOT NULL,
+    UNIQUE (volunteer_id, seq)
+);
+CREATE INDEX hours_ledger_record ON hours_ledger (record_id);
+CREATE TRIGGER hours_ledger_no_update BEFORE UPDATE ON hours_ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the hours ledger is append-only');
+END;
+CREATE TRIGGER hours_ledger_no_delete BEFORE DELETE ON hours_ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the hours ledger is append-only');
+END;

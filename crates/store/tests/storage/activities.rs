@@ -768,10 +768,19 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
         );
         store.close().await;
 
-        // Someone with database access doubles the hours.
+        // The database refuses to change or delete an entry.
+        for sql in [
+            "UPDATE hours_ledger SET minutes = 240, effective_delta = 240 WHERE seq = 2",
+            "DELETE FROM hours_ledger WHERE seq = 2",
+        ] {
+            assert!(try_tamper(&db.url, sql).await.is_err(), "{backend}: {sql}");
+        }
+        // Someone who can drop the guard doubles the hours, and recomputes
+        // the entry's MAC as well as they can without the key.
+        drop_ledger_guard(&db.url).await;
         tamper(
             &db.url,
-            "UPDATE ledger_entries SET minutes = 240, effective_delta = 240 WHERE seq = 2",
+            "UPDATE hours_ledger SET minutes = 240, effective_delta = 240 WHERE seq = 2",
         )
         .await;
         let store = open_store(&db).await;
@@ -783,7 +792,7 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
         // Editing the record alone is found as well.
         tamper(
             &db.url,
-            "UPDATE ledger_entries SET minutes = 120, effective_delta = 120 WHERE seq = 2",
+            "UPDATE hours_ledger SET minutes = 120, effective_delta = 120 WHERE seq = 2",
         )
         .await;
         let store = open_store(&db).await;
@@ -792,17 +801,23 @@ async fn verify_ledger_finds_rows_edited_behind_the_applications_back() {
             "{backend}: restored"
         );
         store.close().await;
-        tamper(&db.url, "UPDATE service_records SET minutes = 600").await;
-        let store = open_store(&db).await;
-        let broken = store.verify_ledger().await.unwrap().broken;
-        assert!(
-            broken.iter().any(|b| b.problem.contains("record")),
-            "{backend}: {broken:?}"
-        );
-        assert!(
-            !store.volunteer_ledger(volunteers[0]).await.unwrap().intact,
-            "{backend}"
-        );
+        for sql in [
+            "UPDATE service_records SET minutes = 600",
+            "UPDATE service_records SET minutes = 120, service_day = '2026-01-01'",
+        ] {
+            tamper(&db.url, sql).await;
+            let store = open_store(&db).await;
+            let broken = store.verify_ledger().await.unwrap().broken;
+            assert!(
+                broken.iter().any(|b| b.problem.contains("record")),
+                "{backend}: {sql}: {broken:?}"
+            );
+            assert!(
+                !store.volunteer_ledger(volunteers[0]).await.unwrap().intact,
+                "{backend}"
+            );
+            store.close().await;
+        }
     }
 }
 
@@ -875,14 +890,103 @@ async fn certificates_keep_what_they_state() {
     }
 }
 
-async fn tamper(url: &str, sql: &'static str) {
-    use sqlx::Connection;
-    if url.starts_with("sqlite") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
+/// An entry's fields of the first ledger format: volunteer, sequence, record,
+/// event, state, hour kind, minutes, delta, time, actor, reason.
+type OldEntryRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    String,
+);
+
+#[tokio::test]
+async fn chains_of_the_first_ledger_format_move_onto_the_keyed_one() {
+    use zhiyuan_domain::ledger::{EntryFields, GENESIS, v1_entry_hash};
+    for (backend, store, db) in stores().await {
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        store.sign_up(activity.id, volunteers[0], NOW).await.unwrap();
+        for (kind, at) in [(AttendanceKind::In, start), (AttendanceKind::Out, start + 2 * HOUR)] {
+            store
+                .record_attendance(&claim(&activity, volunteers[0], kind, at, None), &activity)
+                .await
+                .unwrap();
+        }
+        let record = store.hours_of_volunteer(volunteers[0], 10).await.unwrap().records[0].id;
+        confirm(&store, record).await.unwrap();
+        store.close().await;
+        // Turn the chain back into the first format: unkeyed SHA-256 entries
+        // in ledger_entries, the head's hash to match.
+        let rows: Vec<OldEntryRow> = query_all(
+            &db.url,
+            "SELECT volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason \
+             FROM hours_ledger ORDER BY seq",
+        )
+        .await;
+        assert_eq!(rows.len(), 2, "{backend}");
+        drop_ledger_guard(&db.url).await;
+        tamper(&db.url, "DELETE FROM hours_ledger").await;
+        let mut previous = GENESIS;
+        for r in &rows {
+            let fields = EntryFields {
+                volunteer_id: r.0,
+                seq: r.1,
+                record_id: r.2,
+                activity_id: 0,
+                service_day: "",
+                from_ms: 0,
+                to_ms: 0,
+                event: &r.3,
+                state: &r.4,
+                hour_kind: &r.5,
+                minutes: r.6,
+                effective_delta: r.7,
+                at_ms: r.8,
+                actor_user_id: r.9,
+                reason: &r.10,
+            };
+            let hash = v1_entry_hash(&previous, &fields);
+            let sql = format!(
+                "INSERT INTO ledger_entries (volunteer_id, seq, record_id, event, state, hour_kind, minutes, effective_delta, \
+                 at, actor_user, reason, prev_hash, hash) VALUES ({}, {}, {}, '{}', '{}', '{}', {}, {}, {}, {}, '{}', {}, {})",
+                r.0,
+                r.1,
+                r.2,
+                r.3,
+                r.4,
+                r.5,
+                r.6,
+                r.7,
+                r.8,
+                r.9.map_or("NULL".to_string(), |a| a.to_string()),
+                r.10,
+                blob(&db.url, &previous),
+                blob(&db.url, &hash)
+            );
+            tamper_owned(&db.url, sql).await;
+            previous = hash;
+        }
+        tamper_owned(
+            &db.url,
+            format!("UPDATE volunteer_totals SET ledger_hash = {}", blob(&db.url, &previous)),
+        )
+        .await;
+        // Opening the store moves the chain, keyed, and it holds.
+        let store = open_store(&db).await;
+        let report = store.verify_ledger().await.unwrap();
+        assert!(report.broken.is_empty(), "{backend}: {:?}", report.broken);
+        assert_eq!(report.entries, 2, "{backend}");
+        let left: Vec<(i64,)> = query_all(&db.url, "SELECT COUNT(*) FROM ledger_entries").await;
+        assert_eq!(left, vec![(0,)], "{backend}");
+        store.close().await;
     }
 }
 
@@ -1202,5 +1306,58 @@ async fn records_of_an_unverified_organization_never_count() {
             "{backend}"
         );
         assert_eq!(store.require_record(record).await.unwrap().state, "effective");
+    }
+}
+
+#[tokio::test]
+async fn one_code_step_serves_at_most_twenty_offline_and_they_wait_for_review() {
+    for guarded in [false, true] {
+        for (backend, store, _db) in stores().await {
+            let backend = format!("{backend}, guarded {guarded}");
+            let (org, volunteers) = org_and_volunteers(&store, 22).await;
+            let start = NOW + HOUR;
+            let activity = create(&store, org, activity_input(start, 3, 30)).await;
+            for volunteer in &volunteers {
+                store.sign_up(activity.id, *volunteer, NOW).await.unwrap();
+            }
+            // A photo of one code, sent around and used offline by everyone.
+            let offline = |volunteer: i64| {
+                let mut write = claim(&activity, volunteer, AttendanceKind::In, start + 60_000, Some(7));
+                write.received_at = start + 3 * 60 * 60_000;
+                write.accepted.offline = true;
+                write.accepted.flags = vec![zhiyuan_domain::attendance::OFFLINE];
+                (write, activity.clone())
+            };
+            let batch: Vec<_> = volunteers[..21].iter().map(|v| offline(*v)).collect();
+            let outcomes = attendance_batch(&store, batch, guarded).await.unwrap();
+            let codes: Vec<&str> = outcomes.iter().map(outcome_code).collect();
+            assert_eq!(codes[..20], ["ok"; 20], "{backend}");
+            assert_eq!(codes[20], "offline_limit_reached", "{backend}");
+            // In a later batch too; a live claim with that step is not counted.
+            let later = attendance_batch(&store, vec![offline(volunteers[21])], guarded)
+                .await
+                .unwrap();
+            assert_eq!(outcome_code(&later[0]), "offline_limit_reached", "{backend}");
+            let live = claim(&activity, volunteers[21], AttendanceKind::In, start + 60_000, Some(7));
+            let live = attendance_batch(&store, vec![(live, activity.clone())], guarded)
+                .await
+                .unwrap();
+            assert_eq!(outcome_code(&live[0]), "ok", "{backend}");
+            // Offline records are flagged, closed or not, and never confirm themselves.
+            let out = claim(
+                &activity,
+                volunteers[0],
+                AttendanceKind::Out,
+                start + 2 * HOUR,
+                Some(300),
+            );
+            let closed = store.record_attendance(&out, &activity).await.unwrap();
+            assert_eq!((closed.flags.as_str(), closed.flagged), ("offline", true), "{backend}");
+            assert_eq!(
+                store.auto_confirm_records(4, NOW + 40 * 24 * HOUR).await.unwrap(),
+                0,
+                "{backend}"
+            );
+        }
     }
 }
