@@ -94,7 +94,9 @@ impl Throttle {
     pub fn count(&self, stored: Option<Window>, now_ms: i64) -> Counted {
         let window_ms = self.window_secs * 1000;
         let window = match stored {
-            Some(w) if now_ms >= w.started_ms && now_ms < w.started_ms + window_ms => Window {
+            // A try stamped a moment before the window began (requests that
+            // arrive at once are stamped in any order) counts in it too.
+            Some(w) if now_ms < w.started_ms + window_ms => Window {
                 started_ms: w.started_ms,
                 count: w.count.saturating_add(1),
             },
@@ -162,6 +164,19 @@ mod tests {
             }
         );
         assert_eq!(fresh.retry_after_secs, None);
+    }
+
+    #[test]
+    fn tries_stamped_out_of_order_count_in_one_window() {
+        let first = THREE_A_MINUTE.count(None, 10_000);
+        let earlier = THREE_A_MINUTE.count(Some(first.window), 9_990);
+        assert_eq!(
+            earlier.window,
+            Window {
+                started_ms: 10_000,
+                count: 2
+            }
+        );
     }
 
     #[test]

@@ -2724,3 +2724,84 @@ async fn the_shell_keeps_to_itself() {
         assert!(!board.contains("evil.example"), "{ctx}");
     }
 }
+
+/// Registration answers "taken" at most five times an hour to one address:
+/// enough for a person who mistyped, too few to find out who is registered.
+/// A burst of wrong passwords at once passes five tries at most.
+#[tokio::test]
+async fn nobody_probes_who_is_registered_or_guesses_in_a_burst() {
+    for app in apps().await {
+        let ctx = app.backend;
+        let created = app
+            .post("/api/v1/volunteers", None, registration(&an_id(701), "13912347001"))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{ctx}: {:?}", created.body);
+        for seq in 0..5 {
+            let probe = app
+                .post(
+                    "/api/v1/volunteers",
+                    None,
+                    registration(&an_id(710 + seq), "13912347001"),
+                )
+                .await;
+            assert_problem(&probe, StatusCode::CONFLICT, "phone_taken", ctx);
+        }
+        let sixth = app
+            .post("/api/v1/volunteers", None, registration(&an_id(720), "13912347001"))
+            .await;
+        assert_problem(&sixth, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", ctx);
+
+        let tries: Vec<_> = (0..12)
+            .map(|_| {
+                app.post(
+                    "/api/v1/auth/login",
+                    None,
+                    json!({"phone": "13912347001", "password": "Guess2026x"}),
+                )
+            })
+            .collect();
+        let mut wrong = 0;
+        let mut waited = 0;
+        for reply in futures_in_order(tries).await {
+            match reply.status {
+                StatusCode::UNAUTHORIZED => wrong += 1,
+                StatusCode::TOO_MANY_REQUESTS => waited += 1,
+                other => panic!("{ctx}: {other}"),
+            }
+        }
+        assert_eq!((wrong, waited), (5, 7), "{ctx}");
+        // Even the right password waits now, from this address.
+        let right = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": "13912347001", "password": "Zhiyuan2026"}),
+            )
+            .await;
+        assert_problem(&right, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", ctx);
+    }
+}
+
+/// Drives the futures at once and yields their outputs in order.
+async fn futures_in_order<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}

@@ -868,6 +868,85 @@ async fn sealed_values_open_only_in_their_row_and_old_ones_are_sealed_again() {
     }
 }
 
+#[tokio::test]
+async fn tries_are_counted_once_each_even_at_once_and_survive_a_restart() {
+    use zhiyuan_domain::throttle::{LOGIN_PER_ADDRESS, LOGIN_PER_PHONE_AND_ADDRESS};
+    for (backend, store, db) in stores().await {
+        let key = LOGIN_PER_PHONE_AND_ADDRESS.key(&["13800000001", "198.51.100.7"]);
+        // Twenty tries at the same moment: five pass, fifteen wait.
+        let tries: Vec<_> = (0..20)
+            .map(|_| {
+                let (store, key) = (store.clone(), key.clone());
+                tokio::spawn(async move { store.count_attempt(LOGIN_PER_PHONE_AND_ADDRESS, &key, NOW).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for attempt in tries {
+            outcomes.push(attempt.await.unwrap());
+        }
+        let passed = outcomes.iter().filter(|o| matches!(o, Ok(None))).count();
+        assert_eq!(passed, 5, "{backend}: {outcomes:?}");
+        // Another address is not locked out with it (a stranger cannot lock
+        // an administrator out).
+        let elsewhere = LOGIN_PER_PHONE_AND_ADDRESS.key(&["13800000001", "203.0.113.9"]);
+        assert_eq!(
+            store
+                .count_attempt(LOGIN_PER_PHONE_AND_ADDRESS, &elsewhere, NOW)
+                .await
+                .unwrap(),
+            None
+        );
+        // A restart (or another server process) finds the count where it was.
+        store.close().await;
+        let store = open_store(&db).await;
+        let after = store
+            .count_attempt(LOGIN_PER_PHONE_AND_ADDRESS, &key, NOW + 1000)
+            .await
+            .unwrap();
+        assert!(after.is_some_and(|wait| wait > 800), "{backend}: {after:?}");
+        // The window ends; a refund gives one try back; old counters are pruned.
+        let later = NOW + LOGIN_PER_PHONE_AND_ADDRESS.window_secs * 1000;
+        assert_eq!(
+            store
+                .count_attempt(LOGIN_PER_PHONE_AND_ADDRESS, &key, later)
+                .await
+                .unwrap(),
+            None
+        );
+        let address = LOGIN_PER_ADDRESS.key(&["198.51.100.7"]);
+        for _ in 0..LOGIN_PER_ADDRESS.limit {
+            store.count_attempt(LOGIN_PER_ADDRESS, &address, later).await.unwrap();
+        }
+        store.refund_attempt(&address).await.unwrap();
+        assert_eq!(
+            store.count_attempt(LOGIN_PER_ADDRESS, &address, later).await.unwrap(),
+            None
+        );
+        assert!(
+            store.prune_attempts(later + 2 * 24 * 3_600_000).await.unwrap() >= 2,
+            "{backend}"
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn postgresql_is_reached_over_tls_when_the_url_asks() {
+    // Debian's PostgreSQL serves TLS with its own certificate: the store
+    // speaks TLS (sslmode=require); verify-full, which checks the
+    // certificate, is for a server with a real one (docs/operations.md).
+    let Some(database) = zhiyuan_store::testing::fresh_postgres().await else {
+        return;
+    };
+    let url = format!("{}?sslmode=require", database.url);
+    let store = Store::connect(&url, zhiyuan_store::testing::test_vault())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.user_count().await.unwrap(), 0);
+    store.close().await;
+}
+
 async fn tamper(url: &str, sql: &'static str) {
     try_tamper(url, sql).await.unwrap();
 }
