@@ -1784,6 +1784,40 @@ async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
     let records = organizer.get(entered.location()).await;
     assert!(records.body.contains("补录成功"));
     assert!(records.body.contains("data-state=\"pending\"") && records.body.contains("补录"));
+    // The organizer who entered the hours cannot confirm them; the county
+    // sees them waiting and its confirmation makes them count.
+    let marker = "action=\"/records/";
+    let start = records.body.find(marker).expect("a review form") + marker.len();
+    let record = records.body[start..].split('/').next().unwrap().to_string();
+    let own = organizer
+        .post(&format!("/records/{record}/confirm"), &[("csrf", &records.csrf())])
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(own.body.contains("不能为自己录入或审核时长"), "{}", own.body);
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let waiting = county.get("/admin/records").await;
+    assert!(
+        waiting.body.contains("id=\"awaiting\"") && waiting.body.contains(&format!("/activities/{running}/records")),
+        "{}",
+        waiting.body
+    );
+    let review = county.get(&format!("/activities/{running}/records")).await;
+    let approved = county
+        .post(&format!("/records/{record}/confirm"), &[("csrf", &review.csrf())])
+        .await;
+    assert_eq!(
+        approved.location(),
+        format!("/activities/{running}/records?done=confirm"),
+        "{}",
+        approved.body
+    );
+    let after = county.get(approved.location()).await;
+    assert!(
+        after
+            .body
+            .contains(&format!("id=\"record-{record}\" data-state=\"effective\""))
+    );
 }
 
 #[tokio::test]

@@ -335,6 +335,7 @@ pub async fn records(
     let activity = load_activity(&state, &id).await?;
     let notice = match query.done.as_str() {
         "confirm" => Some(page.t.record_confirmed_notice),
+        "approved_first" => Some(page.t.record_approved_first_notice),
         "refuse" => Some(page.t.record_refused_notice),
         "revoke" => Some(page.t.record_revoked_notice),
         "entered" => Some(page.t.hours_entered_notice),
@@ -365,7 +366,7 @@ async fn records_page(
                 span: china_span(r.from_at, r.to_at),
                 hours: format!("{:.1}", hours_of(r.minutes)),
                 kind: i18n::hour_kind(page.lang, &r.hour_kind),
-                state: i18n::record_state(page.lang, &r.state, r.is_open),
+                state: i18n::record_state(page.lang, &r.state, r.is_open, r.first_approved_by.is_some()),
                 open: r.is_open,
                 decidable: !r.is_open && record_state == RecordState::Pending,
                 revocable: record_state == RecordState::Effective,
@@ -423,7 +424,16 @@ pub async fn decide(
     let record = state.store.require_record(parse_id(&id, "service record")?).await?;
     let activity = state.store.require_activity(record.activity_id).await?;
     match change_record_state(&state, user, &id, to, &form.reason).await {
-        Ok(_) => Ok(Redirect::to(&format!("/activities/{}/records?done={action}", activity.id)).into_response()),
+        Ok(view) => {
+            // A confirmation that was the organization's first approval
+            // leaves the record pending: say so.
+            let done = if to == RecordState::Effective && view.state == RecordState::Pending.as_str() {
+                "approved_first"
+            } else {
+                action.as_str()
+            };
+            Ok(Redirect::to(&format!("/activities/{}/records?done={done}", activity.id)).into_response())
+        }
         Err(refused) if refused.status.is_client_error() => {
             let error = Some(i18n::problem(page.lang, &refused.code));
             records_page(&page, &state, &activity, None, error, refused.status).await
@@ -489,7 +499,7 @@ pub async fn hours(page: Page, State(state): State<AppState>) -> PageResult {
             span: rfc_span(&r.from, &r.to),
             hours: format!("{:.1}", r.hours),
             kind: i18n::hour_kind(page.lang, &r.hour_kind),
-            state: i18n::record_state(page.lang, &r.state, r.open),
+            state: i18n::record_state(page.lang, &r.state, r.open, r.organization_approved),
             activity_id: r.activity_id,
             title: r.activity_title,
             organization: r.organization_name,

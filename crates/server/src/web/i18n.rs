@@ -301,6 +301,7 @@ texts! {
     refuse_button: "不予认定", "Refuse";
     revoke_button: "撤销", "Revoke";
     record_confirmed_notice: "已确认，时长已计入。", "Confirmed: the hours count.";
+    record_approved_first_notice: "组织已确认。这些时长须经区域管理员复核后计入。", "Confirmed by the organization: the hours count once a region administrator approves them.";
     record_refused_notice: "已不予认定。", "Refused.";
     record_revoked_notice: "已撤销，时长已扣除。", "Revoked: the hours no longer count.";
     // my hours
@@ -755,9 +756,17 @@ pub fn hour_kind(lang: Lang, code: &str) -> &'static str {
 }
 
 /// A record's state; an open record is "checked in" whatever its state.
-pub fn record_state(lang: Lang, code: &str, open: bool) -> &'static str {
+/// A record's state in words; `organization_approved`: a pending record the
+/// organization has confirmed, waiting for a region administrator.
+pub fn record_state(lang: Lang, code: &str, open: bool, organization_approved: bool) -> &'static str {
     if open {
         return lang.pick(("已签到，未签退", "Checked in, not out yet"));
+    }
+    if organization_approved && code == "pending" {
+        return lang.pick((
+            "组织已确认，待区域管理员复核",
+            "Confirmed by the organization, awaiting the region's approval",
+        ));
     }
     lang.pick(match code {
         "effective" => ("已确认", "Confirmed"),
@@ -772,6 +781,12 @@ pub fn record_flag(lang: Lang, code: &str) -> &'static str {
         "left_fence" => ("服务期间离开了活动范围", "Left the activity's area during service"),
         "impossible_speed" => ("位置移动快得不可能", "Moved impossibly fast"),
         "shared_device" => ("多人用同一部手机签到", "One phone used by several volunteers"),
+        "offline" => (
+            "事后补传的离线签到，须人工审核",
+            "Sent later from offline: to be reviewed",
+        ),
+        "accuracy_implausible" => ("定位精度不像真实手机", "A location accuracy no real phone reports"),
+        "at_fence_centre" => ("定位恰好在活动中心点", "A location exactly on the activity's centre"),
         _ => ("其他异常", "Other anomaly"),
     })
 }

@@ -156,7 +156,7 @@ async fn report_form_page(
                         china_span(r.from_at, r.to_at),
                         hours_of(r.minutes),
                         page.t.hours_unit,
-                        i18n::record_state(page.lang, &r.state, r.is_open)
+                        i18n::record_state(page.lang, &r.state, r.is_open, r.first_approved_by.is_some())
                     ),
                 )
             })
