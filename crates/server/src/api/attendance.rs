@@ -33,6 +33,7 @@ use zhiyuan_domain::volunteer::check_reason;
 use zhiyuan_store::activities::Activity;
 use zhiyuan_store::parse_id;
 use zhiyuan_store::records::{AttendanceWrite, HandEntry, RecordView, ServiceRecord};
+use zhiyuan_store::volunteers::Volunteer;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CodeQuery {
@@ -254,26 +255,9 @@ pub async fn take_attendance(
             .volunteer_id
             .as_deref()
             .ok_or_else(|| RuleError::new("volunteer_required", "name the volunteer").on("volunteer_id"))?;
-        let volunteer = state
-            .store
-            .volunteer(parse_id(raw, "volunteer")?)
-            .await?
-            .ok_or_else(|| ApiError::not_found("volunteer"))?;
         // Attendance by the organizer's hand is hand entry: a verified
         // organization, never for oneself, an approved sign-up (no exception).
-        let organization_verified = state
-            .store
-            .organization(activity.organization_id)
-            .await?
-            .is_some_and(|o| o.is_verified());
-        let signup = state.store.signup_of(activity.id, volunteer.id).await?;
-        check_hand_entry(&HandEntryFacts {
-            organization_verified,
-            activity_state: activity.state(),
-            signup: signup.and_then(|s| SignupStatus::parse(&s.status).ok()),
-            exception: None,
-            for_themself: volunteer.user_id == current.user.id,
-        })?;
+        let (volunteer, _) = check_entry_by_hand(state, current, activity, parse_id(raw, "volunteer")?, None).await?;
         volunteer.id
     } else {
         current
@@ -454,6 +438,38 @@ pub async fn enter_hours(
     Ok((StatusCode::CREATED, Json(records.iter().map(record_entry).collect())))
 }
 
+/// Reads the facts of an entry by the organizer's hand (hours, or a sign-in
+/// or sign-out) for volunteer `volunteer_id` and lets
+/// `confirmation::check_hand_entry` judge them; yields the volunteer and the
+/// exception when one was needed.
+async fn check_entry_by_hand(
+    state: &AppState,
+    current: &CurrentUser,
+    activity: &Activity,
+    volunteer_id: i64,
+    exception: Option<&str>,
+) -> ApiResult<(Volunteer, Option<String>)> {
+    let volunteer = state
+        .store
+        .volunteer(volunteer_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))?;
+    let organization_verified = state
+        .store
+        .organization(activity.organization_id)
+        .await?
+        .is_some_and(|o| o.is_verified());
+    let signup = state.store.signup_of(activity.id, volunteer.id).await?;
+    let exception = check_hand_entry(&HandEntryFacts {
+        organization_verified,
+        activity_state: activity.state(),
+        signup: signup.and_then(|s| SignupStatus::parse(&s.status).ok()),
+        exception,
+        for_themself: volunteer.user_id == current.user.id,
+    })?;
+    Ok((volunteer, exception))
+}
+
 /// One hand entry as the API or the hand-entry page received it.
 pub struct HandEntryForm<'a> {
     pub volunteer_id: i64,
@@ -479,24 +495,8 @@ pub async fn enter_hand_hours(
     form: HandEntryForm<'_>,
 ) -> ApiResult<Vec<RecordView>> {
     require_organizer(state, &current.actor, activity).await?;
-    let volunteer = state
-        .store
-        .volunteer(form.volunteer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    let organization_verified = state
-        .store
-        .organization(activity.organization_id)
-        .await?
-        .is_some_and(|o| o.is_verified());
-    let signup = state.store.signup_of(activity.id, volunteer.id).await?;
-    let exception = check_hand_entry(&HandEntryFacts {
-        organization_verified,
-        activity_state: activity.state(),
-        signup: signup.and_then(|s| SignupStatus::parse(&s.status).ok()),
-        exception: form.exception,
-        for_themself: volunteer.user_id == current.user.id,
-    })?;
+    let (volunteer, exception) =
+        check_entry_by_hand(state, current, activity, form.volunteer_id, form.exception).await?;
     check_hand_slots(form.slots, activity.window(), state.now())?;
     let reason = check_reason(form.reason, true, "reason")?;
     let evidence = form.evidence?;
