@@ -40,7 +40,14 @@ for _ in $(seq 1 30); do
 done
 as_root su postgres -c "psql -q -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'zhiyuan_test'\"" | grep -q 1 \
   || as_root su postgres -c "psql -q -c \"CREATE ROLE zhiyuan_test LOGIN CREATEDB PASSWORD 'zhiyuan_test'\""
-# Test databases are named zhiyuan_test_<random>; drop those of earlier runs.
+# Tests drop their databases when they end. Those a crashed run left behind
+# are named zhiyuan_test_<seconds since the epoch>_<random>: drop the ones
+# older than six hours (never a run in progress); older names without the
+# time, too.
+now=$(date +%s)
 for db in $(as_root su postgres -c "psql -At -c \"SELECT datname FROM pg_database WHERE datname LIKE 'zhiyuan_test_%'\""); do
-  as_root su postgres -c "dropdb --if-exists $db" || true
+  created=$(echo "$db" | sed -n 's/^zhiyuan_test_\([0-9]\{9,\}\)_.*$/\1/p')
+  if [ -z "$created" ] || [ $((now - created)) -gt 21600 ]; then
+    as_root su postgres -c "dropdb --if-exists $db" || true
+  fi
 done

@@ -23,6 +23,8 @@ pub mod audit;
 mod bulk;
 mod cache;
 pub mod certificates;
+#[cfg(feature = "bench")]
+pub mod fixtures;
 pub mod ledger;
 pub mod organizations;
 pub mod records;
@@ -30,6 +32,7 @@ pub mod regions;
 pub mod reports;
 mod reseal;
 pub mod settings;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
 pub mod vault;

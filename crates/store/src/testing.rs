@@ -1,8 +1,7 @@
-//! Test and benchmark support shared by the storage suite, the server's
-//! integration tests and `zhiyuan bench`: fresh databases on every
-//! configured backend, a way to write a chosen batch of check-ins, bulk
-//! fixtures (sign-ups, sessions) that skip the per-request path on purpose,
-//! and the import floor (`insert_generated_volunteers`).
+//! Test support shared by the storage suite and the integration tests of
+//! the crates above (feature `testing`): fresh databases on every
+//! configured backend, a way to write a chosen batch of check-ins, and
+//! values sealed as the first sealing format did.
 //!
 //! SQLite always runs, in a temporary directory. PostgreSQL runs when
 //! `ZHIYUAN_TEST_PG` holds a connection URL of a role that may create
@@ -10,16 +9,55 @@
 
 use crate::activities::Activity;
 use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_batch};
-use crate::{Result, Store, Vault, read_conn, write_tx};
+use crate::{Result, Store, Vault};
 use rand::Rng;
 use sqlx::Connection;
 
-/// One database prepared for a test; SQLite files live as long as this.
+/// One database prepared for a test: SQLite files and PostgreSQL databases
+/// live as long as this and go when it is dropped.
 pub struct TestDatabase {
     pub backend: &'static str,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database to drop, with the connection URL allowed to.
+    postgres: Option<(String, String)>,
 }
+
+impl Drop for TestDatabase {
+    /// Drops a PostgreSQL test database (`WITH (FORCE)`: stores the test did
+    /// not close still hold connections). On a thread of its own, with a
+    /// runtime of its own, since a test's runtime may be ending.
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("a test database was left behind; the next `scripts/test-deps.sh` drops it");
+        }
+    }
+}
+
+/// How test databases are named: the prefix, then the creation time in
+/// seconds since the epoch, then a random part. `scripts/test-deps.sh`
+/// drops those older than a few hours (left by a crashed run), never the
+/// ones of a run in progress.
+pub const POSTGRES_PREFIX: &str = "zhiyuan_test_";
 
 /// The backends to test on: SQLite, and PostgreSQL when configured.
 pub async fn fresh_databases() -> Vec<TestDatabase> {
@@ -37,13 +75,17 @@ pub fn fresh_sqlite() -> TestDatabase {
         backend: "sqlite",
         url,
         _dir: Some(dir),
+        postgres: None,
     }
 }
 
 /// A new empty PostgreSQL database, or `None` when `ZHIYUAN_TEST_PG` is unset.
 pub async fn fresh_postgres() -> Option<TestDatabase> {
     let admin_url = std::env::var("ZHIYUAN_TEST_PG").ok().filter(|u| !u.is_empty())?;
-    let name = format!("zhiyuan_test_{:016x}", rand::thread_rng().r#gen::<u64>());
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = format!("{POSTGRES_PREFIX}{created}_{:016x}", rand::thread_rng().r#gen::<u64>());
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("ZHIYUAN_TEST_PG is set but unreachable: {e}"));
@@ -56,6 +98,7 @@ pub async fn fresh_postgres() -> Option<TestDatabase> {
         backend: "postgres",
         url: format!("{base}/{name}"),
         _dir: None,
+        postgres: Some((admin_url.clone(), name)),
     })
 }
 
@@ -89,142 +132,6 @@ pub async fn attendance_batch(
         .collect();
     let borrowed: Vec<&BatchedClaim> = claims.iter().collect();
     write_batch(&store.backend, &borrowed, guarded).await
-}
-
-/// Benchmark fixture: approved sign-ups of `volunteer_ids` for one activity,
-/// written in one transaction without the sign-up rules (the caller made
-/// sure they hold: open activity, quota, no clashes), seats counted.
-pub async fn approved_signups(store: &Store, activity: &Activity, volunteer_ids: &[i64], now: i64) -> Result<()> {
-    write_tx!(store, tx => {
-        for volunteer_id in volunteer_ids {
-            sqlx::query(
-                "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
-                 VALUES ($1, $2, 'approved', $3, $4, $5, $5)",
-            )
-            .bind(activity.id)
-            .bind(volunteer_id)
-            .bind(activity.starts_at)
-            .bind(activity.ends_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("UPDATE activities SET seats_taken = seats_taken + $1 WHERE id = $2")
-            .bind(volunteer_ids.len() as i64)
-            .bind(activity.id)
-            .execute(&mut *tx)
-            .await?;
-    });
-    Ok(())
-}
-
-/// Benchmark fixture: a session for each `(volunteer id, token hash)`, for
-/// the volunteer's login, in one transaction.
-pub async fn volunteer_sessions(store: &Store, sessions: &[(i64, String)], now: i64, expires_at: i64) -> Result<()> {
-    write_tx!(store, tx => {
-        for (volunteer_id, token_hash) in sessions {
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
-                 SELECT $1, user_id, $2, $3 FROM volunteers WHERE id = $4",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .bind(expires_at)
-            .bind(volunteer_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-    });
-    Ok(())
-}
-
-/// Attendance rows stored (every accepted check-in is one).
-pub async fn attendance_rows(store: &Store) -> Result<i64> {
-    read_conn!(store, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendance")
-        .fetch_one(&mut *conn)
-        .await?))
-}
-
-/// Benchmark: what the database alone takes to store `rows` imported
-/// volunteers, as a floor under `zhiyuan import volunteers`. Each
-/// transaction of `rows_per_transaction` writes what the import writes per
-/// volunteer (a login with its phone hash and activation code, an outbox
-/// message, a volunteer record with its ID hash and number, every index and
-/// foreign key of the real schema), but the values are made by the database
-/// itself with `INSERT ... SELECT`: no file, no rules, no encryption, no
-/// values sent from the client. Records are spread over `regions`
-/// (existing codes). Ids start after the largest stored.
-pub async fn insert_generated_volunteers(
-    store: &Store,
-    rows: i64,
-    rows_per_transaction: i64,
-    regions: &[&str],
-    now: i64,
-) -> Result<()> {
-    let postgres = store.backend_name() == "postgres";
-    // Random 32-byte hashes and fixed-width text as long as the sealed values.
-    let random_hash = if postgres {
-        "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"
-    } else {
-        "randomblob(32)"
-    };
-    let padded = |column: &str, width: usize| {
-        if postgres {
-            format!("lpad({column}::text, {width}, '0')")
-        } else {
-            format!("printf('%0{width}d', {column})")
-        }
-    };
-    let numbers = if postgres {
-        "SELECT i FROM generate_series($1::bigint, $2::bigint) AS g (i)"
-    } else {
-        "WITH RECURSIVE g (i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM g WHERE i < $2) SELECT i FROM g"
-    };
-    let users_sql = format!(
-        "INSERT INTO users (id, phone_hash, phone_sealed, display_name, created_at, password_changed_at, \
-         activation_code_hash, activation_expires_at) \
-         SELECT i, {random_hash}, {}, '志愿者', $3, $3, {random_hash}, $3 FROM ({numbers}) AS n",
-        padded("i", 52)
-    );
-    let outbox_sql = format!(
-        "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) \
-         SELECT $3, 'sms', phone_hash, phone_sealed, 'activation_code', {} FROM users WHERE id BETWEEN $1 AND $2",
-        padded("id", 92)
-    );
-    let volunteers_sql = format!(
-        "INSERT INTO volunteers (id, user_id, volunteer_no, name, id_hash, id_sealed, id_masked, phone_sealed, \
-         phone_masked, birth_year, sex, political_status, region_code, county_code, region_path, rural, skills, \
-         registered_at) \
-         SELECT u.id, u.id, 'V' || r.county || '2612' || {}, u.display_name, {random_hash}, {}, \
-         '3****************X', u.phone_sealed, '139****1234', 1990, 'male', '群众', r.code, r.county, \
-         r.path, FALSE, '医疗救护;驾驶', $3 \
-         FROM users u JOIN (SELECT code, substr(code, 1, 6) AS county, path, \
-         row_number() OVER (ORDER BY code) - 1 AS k FROM regions WHERE code IN ({})) AS r \
-         ON r.k = u.id % {} WHERE u.id BETWEEN $1 AND $2",
-        padded("u.id", 7),
-        padded("u.id", 64),
-        crate::code_list(regions.iter().copied()),
-        regions.len().max(1)
-    );
-    let mut first: i64 = read_conn!(store, conn => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
-        .fetch_one(&mut *conn)
-        .await?);
-    let end = first + rows;
-    while first < end {
-        let last = (first + rows_per_transaction).min(end) - 1;
-        write_tx!(store, tx => {
-            for sql in [&users_sql, &outbox_sql, &volunteers_sql] {
-                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                    .bind(first)
-                    .bind(last)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        });
-        first = last + 1;
-    }
-    Ok(())
 }
 
 /// `plain` sealed as the first sealing format did (no place bound), for

@@ -182,6 +182,7 @@ impl Vault {
 
     /// A value sealed in the first format (no place bound), as a database
     /// written before places were bound holds it: for tests of the upgrade.
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn seal_unbound(&self, plain: &str) -> String {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);

@@ -1020,7 +1020,7 @@ mod activities;
 #[tokio::test]
 async fn the_import_floor_writes_whole_volunteers_in_every_transaction() {
     for (backend, store, _db) in stores().await {
-        zhiyuan_store::testing::insert_generated_volunteers(&store, 25, 10, &["360102001", "360111001200"], NOW)
+        zhiyuan_store::fixtures::insert_generated_volunteers(&store, 25, 10, &["360102001", "360111001200"], NOW)
             .await
             .unwrap();
         let everyone = VolunteerQuery {

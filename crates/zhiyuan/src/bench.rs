@@ -169,11 +169,11 @@ pub async fn import(store: &Store, rows: u64, file: PathBuf) -> Result<(), Strin
 
 /// Times the database writing `rows` imported volunteers by itself, in
 /// transactions of `rows_per_transaction` (see
-/// `zhiyuan_store::testing::insert_generated_volunteers`).
+/// `zhiyuan_store::fixtures::insert_generated_volunteers`).
 pub async fn import_floor(store: &Store, rows: u64, rows_per_transaction: i64) -> Result<(), String> {
     let rows = i64::try_from(rows).map_err(|e| e.to_string())?;
     let begun = Instant::now();
-    zhiyuan_store::testing::insert_generated_volunteers(
+    zhiyuan_store::fixtures::insert_generated_volunteers(
         store,
         rows,
         rows_per_transaction.max(1),
@@ -368,7 +368,7 @@ async fn prepare_peak(
     for (n, chunk) in volunteer_ids.chunks(per_activity as usize).enumerate() {
         let activity = &stored[n % stored.len()];
         if matches!(crowd, Crowd::CheckingIn) {
-            zhiyuan_store::testing::approved_signups(store, activity, chunk, now)
+            zhiyuan_store::fixtures::approved_signups(store, activity, chunk, now)
                 .await
                 .map_err(err)?;
         }
@@ -381,7 +381,7 @@ async fn prepare_peak(
                 activity: n % stored.len(),
             });
         }
-        zhiyuan_store::testing::volunteer_sessions(store, &sessions, now, now + zhiyuan_server::auth::SESSION_TTL_MS)
+        zhiyuan_store::fixtures::volunteer_sessions(store, &sessions, now, now + zhiyuan_server::auth::SESSION_TTL_MS)
             .await
             .map_err(err)?;
     }
@@ -460,7 +460,7 @@ async fn send_timed(request: reqwest::RequestBuilder, tally: &mut Tally) -> Opti
 pub async fn checkin(store: &Store, plan: &CheckinPlan) -> Result<(), String> {
     use zhiyuan_domain::checkin_token::{self, AttendanceKind, TokenKey};
     let (activities, attendees) = prepare_peak(store, plan, Crowd::CheckingIn).await?;
-    let stored_before = zhiyuan_store::testing::attendance_rows(store)
+    let stored_before = zhiyuan_store::fixtures::attendance_rows(store)
         .await
         .map_err(|e| e.to_string())?;
     let base = serve_locally(store).await?;
@@ -552,7 +552,7 @@ pub async fn checkin(store: &Store, plan: &CheckinPlan) -> Result<(), String> {
     );
     println!("refused: {}", refusals(&tally.refused));
     println!("latency: {}", percentiles(tally.latencies));
-    let stored = zhiyuan_store::testing::attendance_rows(store)
+    let stored = zhiyuan_store::fixtures::attendance_rows(store)
         .await
         .map_err(|e| e.to_string())?
         - stored_before;

@@ -1,6 +1,7 @@
 //! The `zhiyuan` command: serve the platform, load demo data, migrate,
 //! import files. See `zhiyuan --help` and docs/operations.md.
 
+#[cfg(feature = "bench")]
 mod bench;
 mod demo;
 
@@ -131,12 +132,14 @@ enum Command {
         db: DbArgs,
     },
     /// Load generators; figures go into docs/benchmarks.md.
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         scenario: BenchScenario,
     },
 }
 
+#[cfg(feature = "bench")]
 #[derive(Subcommand)]
 enum BenchScenario {
     /// Many clients log in at once while a probe times other endpoints.
@@ -421,6 +424,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             outcome
         }
+        #[cfg(feature = "bench")]
         Command::Bench { scenario } => match scenario {
             BenchScenario::Login { url, clients, seconds } => bench::login(&url, clients, seconds).await,
             BenchScenario::Import {

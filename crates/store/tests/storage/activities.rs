@@ -665,7 +665,7 @@ async fn many_sign_ins_in_one_batch(guarded: bool) {
         assert_eq!(records[113].flags, "shared_device", "{backend}");
         // Every claim left its attendance row, and replays are caught.
         assert_eq!(
-            zhiyuan_store::testing::attendance_rows(&store).await.unwrap(),
+            zhiyuan_store::fixtures::attendance_rows(&store).await.unwrap(),
             114,
             "{backend}"
         );
@@ -1065,7 +1065,7 @@ async fn sign_outs_in_one_batch(guarded: bool) -> ClosedRows {
             store.sign_up(first.id, *volunteer, NOW).await.unwrap();
         }
         // At the same time as the first (a clash sign-up refuses; records can still overlap).
-        zhiyuan_store::testing::approved_signups(&store, &second, &v, NOW)
+        zhiyuan_store::fixtures::approved_signups(&store, &second, &v, NOW)
             .await
             .unwrap();
         let on =
@@ -1139,7 +1139,7 @@ async fn sign_outs_in_one_batch(guarded: bool) -> ClosedRows {
             assert_eq!(&store.require_record(record.id).await.unwrap(), record, "{label}");
         }
         assert_eq!(
-            zhiyuan_store::testing::attendance_rows(&store).await.unwrap(),
+            zhiyuan_store::fixtures::attendance_rows(&store).await.unwrap(),
             14,
             "{label}"
         );
