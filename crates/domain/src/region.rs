@@ -135,6 +135,13 @@ pub fn path_within(path: &str, ancestor_path: &str) -> bool {
         || (path.starts_with(ancestor_path) && path.as_bytes().get(ancestor_path.len()) == Some(&b'/'))
 }
 
+/// The key large tables are distributed by (their `county_code` column):
+/// the county a region lies in, or the region itself above county level (a
+/// city's or the province's organization). Codes are ASCII digits.
+pub fn distribution_key(region_code: &str) -> &str {
+    region_code.get(..6).unwrap_or(region_code)
+}
+
 /// The proper ancestors of a path, from the top: `36/3601/360111` gives
 /// `36` and `36/3601`.
 pub fn ancestor_paths(path: &str) -> impl Iterator<Item = &str> {
@@ -201,6 +208,19 @@ pub fn check_region_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_distribution_key_is_the_county_or_the_region_above_it() {
+        assert_eq!(distribution_key("360111001002"), "360111");
+        assert_eq!(distribution_key("360111"), "360111");
+        assert_eq!(distribution_key("3601"), "3601");
+        assert_eq!(distribution_key("36"), "36");
+        let village = RegionCode::parse("360111001002").unwrap();
+        assert_eq!(
+            village.county().map(|c| c.as_str().to_string()).as_deref(),
+            Some(distribution_key(village.as_str()))
+        );
+    }
 
     #[test]
     fn paths_and_parents() {

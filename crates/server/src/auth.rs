@@ -75,10 +75,12 @@ impl Passwords {
 }
 
 /// Whether two secrets are equal, in time that does not depend on where
-/// they differ.
+/// they differ (their digests compared with `subtle`, so that neither the
+/// length nor a common prefix shows).
 pub fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
     let (given, expected) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
-    given.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    given.as_slice().ct_eq(expected.as_slice()).into()
 }
 
 /// A new random session token (what the client holds).

@@ -18,6 +18,7 @@ use zhiyuan_domain::activity::{
 use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::region::ancestor_paths;
+use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::signup::{self, Seats, SignupStatus};
 use zhiyuan_domain::time::from_epoch_ms as instant;
 
@@ -273,7 +274,7 @@ impl Store {
             .bind(new.kind.as_str())
             .bind(&new.category)
             .bind(&new.area_code)
-            .bind(new.area_code.get(..6).unwrap_or(&new.area_code))
+            .bind(distribution_key(&new.area_code))
             .bind(&area_path)
             .bind(new.on_menu)
             .bind(by_user)
@@ -402,7 +403,7 @@ impl Store {
             .bind(&plan.description)
             .bind(&plan.category)
             .bind(&new.region_code)
-            .bind(new.region_code.get(..6).unwrap_or(&new.region_code))
+            .bind(distribution_key(&new.region_code))
             .bind(&region_path)
             .bind(plan.fence.center.lat)
             .bind(plan.fence.center.lon)

@@ -7,6 +7,7 @@ use crate::{
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, apply_membership, join};
+use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::role::Role;
 use zhiyuan_domain::uscc::Uscc;
 
@@ -111,7 +112,7 @@ macro_rules! insert_organization {
                     return Err(StoreError::Rule(RuleError::new("parent_unknown", "no such parent organization").on("parent_id")));
                 }
             }
-            let county = new.region_code.get(..6).unwrap_or(&new.region_code).to_string();
+            let county = distribution_key(&new.region_code).to_string();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO organizations (name, kind, region_code, county_code, region_path, uscc, parent_id, join_mode, \
                  created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -185,7 +186,7 @@ impl Store {
                 if let Some(parent_name) = parent_name {
                     let parent: Option<(i64,)> = sqlx::query_as("SELECT id FROM organizations WHERE name = $1 AND county_code = $2 ORDER BY id LIMIT 1")
                         .bind(parent_name)
-                        .bind(new.region_code.get(..6).unwrap_or(&new.region_code))
+                        .bind(distribution_key(&new.region_code))
                         .fetch_optional(&mut *tx)
                         .await?;
                     match parent {

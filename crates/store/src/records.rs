@@ -20,6 +20,7 @@ use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
 use zhiyuan_domain::ledger::{self, EntryFields, LedgerKey};
 use zhiyuan_domain::record::{EvidenceType, HourKind, RecordState};
+use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::{self, Ping};
 use zhiyuan_domain::time::{china_date, from_epoch_ms as instant};
@@ -263,7 +264,7 @@ macro_rules! append_ledger {
                 )
                 .bind(&record.region_code)
                 .bind(&record.service_day)
-                .bind(record.region_code.get(..6).unwrap_or(&record.region_code))
+                .bind(distribution_key(&record.region_code))
                 .bind(&record.region_path)
                 .bind(credit_delta)
                 .bind(honor_delta)
@@ -644,7 +645,7 @@ macro_rules! attendance_claim {
                         .bind(write.volunteer_id)
                         .bind(write.activity_id)
                         .bind(activity.organization_id)
-                        .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                        .bind(distribution_key(&activity.region_code))
                         .bind(&activity.region_code)
                         .bind(&activity.region_path)
                         .bind(HourKind::Credit.as_str())
@@ -973,13 +974,7 @@ macro_rules! flush_claims {
                         .bind(write.volunteer_id)
                         .bind(write.activity_id)
                         .bind(activity.organization_id)
-                        .bind(
-                            activity
-                                .region_code
-                                .get(..6)
-                                .unwrap_or(&activity.region_code)
-                                .to_string(),
-                        )
+                        .bind(distribution_key(&activity.region_code).to_string())
                         .bind(activity.region_code.clone())
                         .bind(activity.region_path.clone())
                         .bind(HourKind::Credit.as_str())
@@ -1643,7 +1638,7 @@ impl Store {
                 .bind(entry.volunteer_id)
                 .bind(activity.id)
                 .bind(activity.organization_id)
-                .bind(activity.region_code.get(..6).unwrap_or(&activity.region_code))
+                .bind(distribution_key(&activity.region_code))
                 .bind(&activity.region_code)
                 .bind(&activity.region_path)
                 .bind(slot.from.timestamp_millis())

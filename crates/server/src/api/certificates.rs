@@ -22,6 +22,7 @@ use zhiyuan_domain::certificate::{
 };
 use zhiyuan_domain::hours::hours_of;
 use zhiyuan_domain::id_number::mask_id_number;
+use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::setting::{CERTIFICATE_CONTACT, CERTIFICATE_PERSON_IN_CHARGE};
 use zhiyuan_domain::time::{china_date, from_epoch_ms, parse_date};
 use zhiyuan_store::{StoreError, parse_id};
@@ -116,7 +117,7 @@ pub async fn issue_certificate(
         .volunteer(volunteer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    let county = volunteer.region_code.get(..6).unwrap_or(&volunteer.region_code);
+    let county = distribution_key(&volunteer.region_code);
     let organization = match request
         .organization_id
         .as_deref()

@@ -390,15 +390,10 @@ fn is_token(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Compares in time independent of where the tokens differ.
+/// Compares in time independent of where the tokens differ; an empty
+/// token never matches.
 fn same_token(expected: &str, submitted: &str) -> bool {
-    expected.len() == submitted.len()
-        && !expected.is_empty()
-        && expected
-            .bytes()
-            .zip(submitted.bytes())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    !expected.is_empty() && crate::auth::same_secret(submitted, expected)
 }
 
 /// A urlencoded form body; an unreadable one is a 4xx page.
