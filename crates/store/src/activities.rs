@@ -745,9 +745,10 @@ impl Store {
             let mut waiting = activity.waiting + waiting_delta;
             if taken < activity.quota && waiting > 0 {
                 let first: Option<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM signups WHERE activity_id = $1 AND status = 'waitlisted' ORDER BY created_at, id LIMIT 1",
+                    "SELECT id FROM signups WHERE activity_id = $1 AND status = $2 ORDER BY created_at, id LIMIT 1",
                 )
                 .bind(activity_id)
+                .bind(SignupStatus::Waitlisted.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some((promoted_id,)) = first {

@@ -5,6 +5,7 @@
 
 use crate::activities::Activity;
 use crate::{Result, Store, read_conn, write_tx};
+use zhiyuan_domain::signup::SignupStatus;
 
 /// Benchmark fixture: approved sign-ups of `volunteer_ids` for one activity,
 /// written in one transaction without the sign-up rules (the caller made
@@ -14,13 +15,14 @@ pub async fn approved_signups(store: &Store, activity: &Activity, volunteer_ids:
         for volunteer_id in volunteer_ids {
             sqlx::query(
                 "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
-                 VALUES ($1, $2, 'approved', $3, $4, $5, $5)",
+                 VALUES ($1, $2, $6, $3, $4, $5, $5)",
             )
             .bind(activity.id)
             .bind(volunteer_id)
             .bind(activity.starts_at)
             .bind(activity.ends_at)
             .bind(now)
+            .bind(SignupStatus::Approved.as_str())
             .execute(&mut *tx)
             .await?;
         }

@@ -374,9 +374,10 @@ impl Store {
     /// Ids of the organizations where the volunteer is an active member.
     pub async fn active_organizations_of(&self, volunteer_id: i64) -> Result<Vec<i64>> {
         read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT organization_id FROM memberships WHERE volunteer_id = $1 AND state = 'active' ORDER BY organization_id",
+            "SELECT organization_id FROM memberships WHERE volunteer_id = $1 AND state = $2 ORDER BY organization_id",
         )
         .bind(volunteer_id)
+        .bind(MembershipState::Active.as_str())
         .fetch_all(&mut *conn)
         .await?))
     }
