@@ -43,9 +43,55 @@ impl RecordState {
         }
     }
 
+    /// A change of state and what it moves: the volunteer's effective
+    /// minutes change by the record's minutes when it becomes effective and
+    /// back when it stops being so (`transition`'s refusals apply).
+    pub fn change(self, to: RecordState, hour_kind: HourKind, minutes: i64) -> Result<TotalsDelta, RuleError> {
+        self.transition(to)?;
+        let effective_delta = match (self, to) {
+            (from, RecordState::Effective) if from != RecordState::Effective => minutes,
+            (RecordState::Effective, to) if to != RecordState::Effective => -minutes,
+            _ => 0,
+        };
+        Ok(TotalsDelta::of(hour_kind, effective_delta))
+    }
+
     /// Whether the record's time blocks others of the same volunteer.
     pub fn occupies_time(self) -> bool {
         matches!(self, RecordState::Pending | RecordState::Effective)
+    }
+}
+
+/// How one ledger entry moves the totals (volunteer's, organization's,
+/// region-by-day): effective minutes, split into credit and honor by the
+/// record's hour kind, and the count of effective records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TotalsDelta {
+    pub effective_minutes: i64,
+    pub credit_minutes: i64,
+    pub honor_minutes: i64,
+    /// +1 when a record became effective, -1 when it stopped being so.
+    pub records: i64,
+}
+
+impl TotalsDelta {
+    /// The delta of an entry that moves effective minutes by `effective_minutes`.
+    pub fn of(hour_kind: HourKind, effective_minutes: i64) -> TotalsDelta {
+        let (credit_minutes, honor_minutes) = match hour_kind {
+            HourKind::Credit => (effective_minutes, 0),
+            HourKind::Honor => (0, effective_minutes),
+        };
+        TotalsDelta {
+            effective_minutes,
+            credit_minutes,
+            honor_minutes,
+            records: effective_minutes.signum(),
+        }
+    }
+
+    /// Whether the entry moves any total.
+    pub fn is_zero(&self) -> bool {
+        self.effective_minutes == 0
     }
 }
 
@@ -259,6 +305,38 @@ pub fn check_report_text(raw: &str, field: &'static str) -> Result<String, RuleE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever sequence of changes is tried (refused ones change
+        /// nothing), the totals moved by the accepted ones equal the
+        /// record's minutes when it ends effective and nothing otherwise,
+        /// kept apart by hour kind.
+        #[test]
+        fn totals_follow_the_state(
+            tries in prop::collection::vec(prop::sample::select(RecordState::ALL.to_vec()), 0..12),
+            minutes in 0i64..2000,
+            honor: bool,
+        ) {
+            let kind = if honor { HourKind::Honor } else { HourKind::Credit };
+            let mut state = RecordState::Pending;
+            let mut total = TotalsDelta::default();
+            for to in tries {
+                if let Ok(delta) = state.change(to, kind, minutes) {
+                    total.effective_minutes += delta.effective_minutes;
+                    total.credit_minutes += delta.credit_minutes;
+                    total.honor_minutes += delta.honor_minutes;
+                    total.records += delta.records;
+                    state = to;
+                }
+            }
+            let counted = if state == RecordState::Effective { minutes } else { 0 };
+            prop_assert_eq!(total.effective_minutes, counted);
+            prop_assert_eq!(total.credit_minutes + total.honor_minutes, counted);
+            prop_assert_eq!(if honor { total.credit_minutes } else { total.honor_minutes }, 0);
+            prop_assert_eq!(total.records, i64::from(state == RecordState::Effective && minutes > 0));
+        }
+    }
     use crate::time::china_offset;
     use chrono::TimeZone;
 

@@ -19,7 +19,7 @@ use zhiyuan_domain::confirmation::{self, Confirmation, RecordFacts};
 use zhiyuan_domain::geo::{Fix, Point};
 use zhiyuan_domain::hours::{self, Fitted, Interval, MissingCheckout};
 use zhiyuan_domain::ledger::{self, EntryFields, LedgerKey};
-use zhiyuan_domain::record::{EvidenceType, HourKind, RecordState};
+use zhiyuan_domain::record::{EvidenceType, HourKind, RecordState, TotalsDelta};
 use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::{self, Ping};
@@ -226,22 +226,20 @@ macro_rules! append_ledger {
             bind_ledger_entry!(insert, &fields, &previous, &hash)
                 .execute(&mut *$tx)
                 .await?;
-            let honor = record.hour_kind == HourKind::Honor.as_str();
-            let (credit_delta, honor_delta) = if honor { (0, e.effective_delta) } else { (e.effective_delta, 0) };
-            let records_delta = e.effective_delta.signum();
+            let delta = TotalsDelta::of(record.hour_kind(), e.effective_delta);
             sqlx::query(
                 "UPDATE volunteer_totals SET ledger_seq = $1, ledger_hash = $2, credit_minutes = credit_minutes + $3, \
                  honor_minutes = honor_minutes + $4, records = records + $5 WHERE volunteer_id = $6",
             )
             .bind(fields.seq)
             .bind(hash.to_vec())
-            .bind(credit_delta)
-            .bind(honor_delta)
-            .bind(records_delta)
+            .bind(delta.credit_minutes)
+            .bind(delta.honor_minutes)
+            .bind(delta.records)
             .bind(record.volunteer_id)
             .execute(&mut *$tx)
             .await?;
-            if e.effective_delta != 0 {
+            if !delta.is_zero() {
                 sqlx::query(
                     "INSERT INTO organization_totals (organization_id, credit_minutes, honor_minutes, records) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
@@ -250,9 +248,9 @@ macro_rules! append_ledger {
                      records = organization_totals.records + excluded.records",
                 )
                 .bind(record.organization_id)
-                .bind(credit_delta)
-                .bind(honor_delta)
-                .bind(records_delta)
+                .bind(delta.credit_minutes)
+                .bind(delta.honor_minutes)
+                .bind(delta.records)
                 .execute(&mut *$tx)
                 .await?;
                 sqlx::query(
@@ -266,9 +264,9 @@ macro_rules! append_ledger {
                 .bind(&record.service_day)
                 .bind(distribution_key(&record.region_code))
                 .bind(&record.region_path)
-                .bind(credit_delta)
-                .bind(honor_delta)
-                .bind(records_delta)
+                .bind(delta.credit_minutes)
+                .bind(delta.honor_minutes)
+                .bind(delta.records)
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -1317,9 +1315,7 @@ impl Store {
             if record.is_open {
                 return Err(RuleError::new("record_open", "the volunteer has not signed out yet").into());
             }
-            let from = record.state();
-            from.transition(to)?;
-            let delta = if from == RecordState::Effective { -record.minutes } else { 0 };
+            let delta = record.state().change(to, record.hour_kind(), record.minutes)?.effective_minutes;
             sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str())
                 .bind(now)
@@ -1377,6 +1373,7 @@ impl Store {
                     append_ledger!(tx, &event)?;
                 }
                 Confirmation::Effective => {
+                    let delta = record.state().change(RecordState::Effective, record.hour_kind(), record.minutes)?;
                     sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
                         .bind(RecordState::Effective.as_str())
                         .bind(now)
@@ -1385,7 +1382,7 @@ impl Store {
                         .await?;
                     let changed = ServiceRecord { state: RecordState::Effective.as_str().to_string(), updated_at: now, ..record };
                     let event_name = if actor.is_some() { "confirmed" } else { "auto_confirmed" };
-                    let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: changed.minutes, actor, reason: "", at: now };
+                    let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: delta.effective_minutes, actor, reason: "", at: now };
                     append_ledger!(tx, &event)?;
                 }
             }
