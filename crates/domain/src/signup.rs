@@ -47,6 +47,34 @@ pub struct Seats {
     pub waiting: u32,
 }
 
+impl Seats {
+    /// The counters after one sign-up moves from `from` (`None`: a new one)
+    /// to `to`: approved and pending ones hold a seat, waitlisted ones wait.
+    pub fn moved(self, from: Option<SignupStatus>, to: SignupStatus) -> Seats {
+        let held = |status: Option<SignupStatus>| u32::from(status.is_some_and(SignupStatus::holds_seat));
+        let waits = |status: Option<SignupStatus>| u32::from(status == Some(SignupStatus::Waitlisted));
+        Seats {
+            taken: (self.taken + held(Some(to))).saturating_sub(held(from)),
+            waiting: (self.waiting + waits(Some(to))).saturating_sub(waits(from)),
+            ..self
+        }
+    }
+
+    /// Whether a seat is free for the first on the waiting list.
+    pub fn frees_a_seat_for_the_waiting(self) -> bool {
+        self.taken < self.quota && self.waiting > 0
+    }
+
+    /// The counters after the first waitlisted sign-up got the free seat.
+    pub fn after_promotion(self) -> Seats {
+        Seats {
+            taken: self.taken + 1,
+            waiting: self.waiting.saturating_sub(1),
+            ..self
+        }
+    }
+}
+
 /// The status of a new sign-up: a free seat gives approved (or pending
 /// when the organizer reviews), a full activity the waiting list, a full
 /// waiting list `quota_full`.
@@ -110,6 +138,68 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
+
+    /// What happens to one of the sign-ups in a sequence.
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        SignUp,
+        Cancel(usize),
+        Approve(usize),
+        Reject(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            Just(Step::SignUp),
+            (0usize..20).prop_map(Step::Cancel),
+            (0usize..20).prop_map(Step::Approve),
+            (0usize..20).prop_map(Step::Reject),
+        ]
+    }
+
+    proptest! {
+        /// After any sequence of sign-ups, cancellations and decisions, each
+        /// followed by promotion from the waiting list as the store does it,
+        /// the counters equal the sign-ups that hold a seat and that wait,
+        /// the quota and the waiting list are never exceeded, and nobody
+        /// waits while a seat is free.
+        #[test]
+        fn counters_follow_the_sign_ups(steps in prop::collection::vec(step(), 0..60), quota in 1u32..5, waitlist in 0u32..4, auto: bool) {
+            let mut seats = Seats { quota, waitlist, taken: 0, waiting: 0 };
+            let mut statuses: Vec<SignupStatus> = Vec::new();
+            for step in steps {
+                let changed = match step {
+                    Step::SignUp => decide(seats, auto).ok().map(|to| (None, to)),
+                    Step::Cancel(i) | Step::Approve(i) | Step::Reject(i) if i < statuses.len() => {
+                        let to = match step {
+                            Step::Cancel(_) => SignupStatus::Cancelled,
+                            Step::Approve(_) => SignupStatus::Approved,
+                            _ => SignupStatus::Rejected,
+                        };
+                        transition(statuses[i], to).ok().map(|to| (Some(i), to))
+                    }
+                    _ => None,
+                };
+                let Some((index, to)) = changed else { continue };
+                seats = seats.moved(index.map(|i| statuses[i]), to);
+                match index {
+                    Some(i) => statuses[i] = to,
+                    None => statuses.push(to),
+                }
+                if seats.frees_a_seat_for_the_waiting()
+                    && let Some(first) = statuses.iter().position(|s| *s == SignupStatus::Waitlisted)
+                {
+                    statuses[first] = promoted(auto);
+                    seats = seats.after_promotion();
+                }
+                let held = statuses.iter().filter(|s| s.holds_seat()).count() as u32;
+                let waiting = statuses.iter().filter(|s| **s == SignupStatus::Waitlisted).count() as u32;
+                prop_assert_eq!((seats.taken, seats.waiting), (held, waiting));
+                prop_assert!(seats.taken <= quota && seats.waiting <= waitlist);
+                prop_assert!(!(seats.taken < quota && seats.waiting > 0));
+            }
+        }
+    }
 
     #[test]
     fn seats_then_waitlist_then_full() {

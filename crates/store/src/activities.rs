@@ -628,10 +628,11 @@ impl Store {
                 waiting: to_u32(activity.waiting),
             };
             let status = signup::decide(seats, activity.auto_approve)?;
-            let (taken_delta, waiting_delta) = if status.holds_seat() { (1, 0) } else { (0, 1) };
-            sqlx::query("UPDATE activities SET seats_taken = seats_taken + $1, waiting = waiting + $2 WHERE id = $3")
-                .bind(taken_delta)
-                .bind(waiting_delta)
+            // A sign-up made again after a cancellation or refusal held nothing.
+            let seats = seats.moved(None, status);
+            sqlx::query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
+                .bind(i64::from(seats.taken))
+                .bind(i64::from(seats.waiting))
                 .bind(activity_id)
                 .execute(&mut *tx)
                 .await?;
@@ -732,8 +733,6 @@ impl Store {
             };
             let from = SignupStatus::parse(&status)?;
             signup::transition(from, to)?;
-            let taken_delta = i64::from(to.holds_seat()) - i64::from(from.holds_seat());
-            let waiting_delta = i64::from(to == SignupStatus::Waitlisted) - i64::from(from == SignupStatus::Waitlisted);
             sqlx::query("UPDATE signups SET status = $1, updated_at = $2, decided_by = $3 WHERE id = $4")
                 .bind(to.as_str())
                 .bind(now)
@@ -741,9 +740,14 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let mut taken = activity.seats_taken + taken_delta;
-            let mut waiting = activity.waiting + waiting_delta;
-            if taken < activity.quota && waiting > 0 {
+            let mut seats = Seats {
+                quota: to_u32(activity.quota),
+                waitlist: to_u32(activity.waitlist),
+                taken: to_u32(activity.seats_taken),
+                waiting: to_u32(activity.waiting),
+            }
+            .moved(Some(from), to);
+            if seats.frees_a_seat_for_the_waiting() {
                 let first: Option<(i64,)> = sqlx::query_as(
                     "SELECT id FROM signups WHERE activity_id = $1 AND status = $2 ORDER BY created_at, id LIMIT 1",
                 )
@@ -758,13 +762,12 @@ impl Store {
                         .bind(promoted_id)
                         .execute(&mut *tx)
                         .await?;
-                    taken += 1;
-                    waiting -= 1;
+                    seats = seats.after_promotion();
                 }
             }
             sqlx::query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
-                .bind(taken)
-                .bind(waiting)
+                .bind(i64::from(seats.taken))
+                .bind(i64::from(seats.waiting))
                 .bind(activity_id)
                 .execute(&mut *tx)
                 .await?;
