@@ -10,6 +10,7 @@ use crate::RuleError;
 use crate::activity::{ActivityPlan, ActivityState, CheckinMethod, checkin_window};
 use crate::checkin_token::{self, AttendanceKind, TokenKey};
 use crate::geo::Fix;
+use crate::signup::SignupStatus;
 use chrono::{DateTime, Duration, Utc};
 
 /// How late an offline claim may arrive.
@@ -162,6 +163,89 @@ pub fn judge(plan: &ActivityPlan, activity_id: i64, key: &TokenKey, claim: &Clai
         }
     }
     Ok(accepted)
+}
+
+/// What the store knows, before writing, about the volunteer a judged claim
+/// is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimFacts {
+    /// Their sign-up for the activity, if any.
+    pub signup: Option<SignupStatus>,
+    /// They used this code step (activity, kind) already.
+    pub token_step_used: bool,
+    /// Offline claims that used this code step (read for offline claims only).
+    pub offline_uses_of_step: u32,
+    /// When their sign-in still open at this activity began, if one is.
+    pub open_since: Option<DateTime<Utc>>,
+}
+
+/// What an accepted claim writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimDecision {
+    /// Open a record. `close_stale_first`: the open sign-in is of an earlier
+    /// day and is first closed by the midnight rule.
+    SignIn { close_stale_first: bool },
+    /// Close today's open sign-in, counting `span`.
+    SignOut { span: crate::hours::Interval },
+}
+
+/// Whether a sign-in that began at `signed_in` belongs to a day before
+/// `at`'s (China time): such a sign-in is closed by the midnight rule, by
+/// the background job or by the volunteer's next claim, never signed out.
+pub fn is_stale(signed_in: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+    signed_in < crate::hours::start_of_china_day(crate::time::china_date(at))
+}
+
+/// Decides one claim that `judge` accepted (`kind` at `accepted.at`) against
+/// the facts of its volunteer: `not_signed_up` without an approved sign-up,
+/// `token_replayed` for a code step used already, `offline_limit_reached`,
+/// `already_checked_in` over today's open sign-in, `not_checked_in` without
+/// one (a stale one is not signed out), and the span's own refusals.
+/// Every refusal comes before anything is written.
+pub fn decide_claim(
+    kind: AttendanceKind,
+    accepted: &Accepted,
+    activity: crate::hours::Interval,
+    facts: &ClaimFacts,
+) -> Result<ClaimDecision, RuleError> {
+    if !facts.signup.is_some_and(SignupStatus::may_attend) {
+        return Err(RuleError::new(
+            "not_signed_up",
+            "only volunteers with an approved sign-up can check in",
+        ));
+    }
+    if accepted.token_step.is_some() && facts.token_step_used {
+        return Err(RuleError::new(
+            "token_replayed",
+            "you have already used this code; scan the code on screen now",
+        )
+        .on("token"));
+    }
+    if accepted.offline {
+        check_offline_share(facts.offline_uses_of_step)?;
+    }
+    let stale = facts.open_since.is_some_and(|since| is_stale(since, accepted.at));
+    let open_today = facts.open_since.filter(|_| !stale);
+    match kind {
+        AttendanceKind::In if open_today.is_some() => Err(RuleError::new(
+            "already_checked_in",
+            "you have already signed in; sign out first",
+        )),
+        AttendanceKind::In => Ok(ClaimDecision::SignIn {
+            close_stale_first: stale,
+        }),
+        AttendanceKind::Out => {
+            let since = open_today.ok_or_else(|| {
+                RuleError::new(
+                    "not_checked_in",
+                    "there is no open sign-in for this activity today (a sign-in not signed out is closed at 24:00)",
+                )
+            })?;
+            Ok(ClaimDecision::SignOut {
+                span: crate::hours::counted_span(since, accepted.at, activity)?,
+            })
+        }
+    }
 }
 
 /// Whether an activity in `state` takes attendance at all: a draft has no
@@ -385,6 +469,148 @@ mod tests {
                 .flags
                 .is_empty()
         );
+    }
+
+    fn accepted_at(at: DateTime<Utc>, token_step: Option<i64>, offline: bool) -> Accepted {
+        Accepted {
+            at,
+            token_step,
+            offline,
+            reason: None,
+            flags: Vec::new(),
+        }
+    }
+
+    fn signed_up() -> ClaimFacts {
+        ClaimFacts {
+            signup: Some(SignupStatus::Approved),
+            token_step_used: false,
+            offline_uses_of_step: 0,
+            open_since: None,
+        }
+    }
+
+    #[test]
+    fn a_claim_is_decided_against_its_volunteers_facts() {
+        let window = crate::hours::Interval::new(start(), start() + Duration::hours(3));
+        let now = start() + Duration::hours(1);
+        let claim = accepted_at(now, Some(7), false);
+        assert_eq!(
+            decide_claim(AttendanceKind::In, &claim, window, &signed_up()),
+            Ok(ClaimDecision::SignIn {
+                close_stale_first: false
+            })
+        );
+        for (facts, kind, code) in [
+            (
+                ClaimFacts {
+                    signup: None,
+                    ..signed_up()
+                },
+                AttendanceKind::In,
+                "not_signed_up",
+            ),
+            (
+                ClaimFacts {
+                    signup: Some(SignupStatus::Pending),
+                    ..signed_up()
+                },
+                AttendanceKind::In,
+                "not_signed_up",
+            ),
+            (
+                ClaimFacts {
+                    token_step_used: true,
+                    ..signed_up()
+                },
+                AttendanceKind::In,
+                "token_replayed",
+            ),
+            (
+                ClaimFacts {
+                    open_since: Some(start()),
+                    ..signed_up()
+                },
+                AttendanceKind::In,
+                "already_checked_in",
+            ),
+            (signed_up(), AttendanceKind::Out, "not_checked_in"),
+        ] {
+            assert_eq!(
+                decide_claim(kind, &claim, window, &facts).unwrap_err().code,
+                code,
+                "{facts:?}"
+            );
+        }
+        let open = ClaimFacts {
+            open_since: Some(start()),
+            ..signed_up()
+        };
+        assert_eq!(
+            decide_claim(AttendanceKind::Out, &claim, window, &open),
+            Ok(ClaimDecision::SignOut {
+                span: crate::hours::Interval::new(start(), now)
+            })
+        );
+        // A full code step refuses only offline claims.
+        let busy = ClaimFacts {
+            offline_uses_of_step: MAX_OFFLINE_PER_STEP,
+            ..signed_up()
+        };
+        assert!(decide_claim(AttendanceKind::In, &claim, window, &busy).is_ok());
+        let offline = accepted_at(now, Some(7), true);
+        assert_eq!(
+            decide_claim(AttendanceKind::In, &offline, window, &busy)
+                .unwrap_err()
+                .code,
+            "offline_limit_reached"
+        );
+    }
+
+    #[test]
+    fn a_sign_in_of_an_earlier_day_is_closed_first_and_never_signed_out() {
+        let window = crate::hours::Interval::new(start(), start() + Duration::days(2));
+        let yesterday = ClaimFacts {
+            open_since: Some(start()),
+            ..signed_up()
+        };
+        let next_day = accepted_at(start() + Duration::days(1), None, false);
+        assert_eq!(
+            decide_claim(AttendanceKind::In, &next_day, window, &yesterday),
+            Ok(ClaimDecision::SignIn {
+                close_stale_first: true
+            })
+        );
+        assert_eq!(
+            decide_claim(AttendanceKind::Out, &next_day, window, &yesterday)
+                .unwrap_err()
+                .code,
+            "not_checked_in"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the facts, an accepted sign-out closes a sign-in of the
+        /// same day, and a stale sign-in is closed by the midnight rule
+        /// alone (first, by a sign-in), never by a sign-out.
+        #[test]
+        fn stale_sign_ins_are_closed_by_one_rule(open_minutes in proptest::option::of(0i64..4000), claim_minutes in 0i64..4000, sign_in: bool) {
+            let window = crate::hours::Interval::new(start(), start() + Duration::days(4));
+            let facts = ClaimFacts { open_since: open_minutes.map(|m| start() + Duration::minutes(m)), ..signed_up() };
+            let at = start() + Duration::minutes(claim_minutes);
+            let kind = if sign_in { AttendanceKind::In } else { AttendanceKind::Out };
+            match decide_claim(kind, &accepted_at(at, None, false), window, &facts) {
+                Ok(ClaimDecision::SignOut { span }) => {
+                    let since = facts.open_since.unwrap();
+                    proptest::prop_assert!(!is_stale(since, at));
+                    proptest::prop_assert!(span.from >= since && span.to <= at);
+                }
+                Ok(ClaimDecision::SignIn { close_stale_first }) => {
+                    proptest::prop_assert_eq!(close_stale_first, facts.open_since.is_some_and(|s| is_stale(s, at)));
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::CheckinMethod;
-use zhiyuan_domain::attendance::{self, Accepted};
+use zhiyuan_domain::attendance::{self, Accepted, ClaimDecision, ClaimFacts};
 use zhiyuan_domain::checkin_token::AttendanceKind;
 use zhiyuan_domain::confirmation::{self, Confirmation, RecordFacts};
 use zhiyuan_domain::geo::{Fix, Point};
@@ -532,35 +532,28 @@ macro_rules! claim_checks {
     };
 }
 
-/// Persists one accepted attendance claim inside the transaction `$tx` (a
-/// savepoint of a batch): a sign-in opens a record, a sign-out closes it
-/// (capped, fitted, checked by supervision). Refuses `not_signed_up`,
-/// `already_checked_in`, `not_checked_in` and `token_replayed`. A sign-in of
-/// an earlier day still open is first closed by the midnight rule. Yields the
-/// record as it stands after the claim.
-///
-/// Unguarded (`$guarded` false, no savepoint around the claim), every
-/// refusal comes before the claim's first write, so a refused claim leaves
-/// nothing behind; the one case that writes and may still refuse, a stale
-/// sign-in to close at midnight, yields [`Claimed::NeedsSavepoint`] before
-/// writing so that the caller runs the claim again inside a savepoint. With
-/// `$defer`, a plain sign-in (no open record, not manual) that passed every
+/// Persists one accepted attendance claim inside the transaction `$tx`: it
+/// reads the claim's facts (or takes those the batch read), lets
+/// `attendance::decide_claim` decide, and writes what it decided: a sign-in
+/// opens a record (after closing a sign-in of an earlier day by the midnight
+/// rule), a sign-out closes today's (capped, fitted, checked by supervision).
+/// Every refusal comes from the decision, before the claim's first write,
+/// so a refused claim leaves nothing behind and needs no savepoint. Yields
+/// the record as it stands after the claim. With `$defer`, a plain sign-in (no open record, not manual) that passed every
 /// check yields [`Claimed::SignInDeferred`] instead of writing, and so does
 /// a sign-out (not manual) of today's open sign-in
 /// ([`Claimed::SignOutDeferred`], with its span and flags): the batch writes
 /// those together (`flush_claims!`). `$checks` are the claim's checks when
 /// the batch read them already (`claim_checks!`), else `None`.
 macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $key:expr, $write:expr, $activity:expr, $guarded:expr, $defer:expr, $checks:expr) => {
+    ($tx:ident, $lock:expr, $key:expr, $write:expr, $activity:expr, $defer:expr, $checks:expr) => {
         async {
             let key: &LedgerKey = $key;
             let write: &AttendanceWrite = $write;
             let activity: &Activity = $activity;
             let lock: &str = $lock;
-            let guarded: bool = $guarded;
             let defer: bool = $defer;
             let prefetched: Option<ClaimChecks> = $checks;
-            let claim_day_start = hours::start_of_china_day(china_date(instant(write.claimed_at))).timestamp_millis();
             // The sign-up, whether this volunteer used the token already and
             // whether a sign-in is open: read with the batch's others
             // (`claim_checks!`) or here, in one round trip.
@@ -574,25 +567,20 @@ macro_rules! attendance_claim {
                         .ok_or_else(|| StoreError::BatchFailed("a claim's checks came back empty".into()))?
                 }
             };
-            let may_attend = status.is_some_and(|status| SignupStatus::parse(&status).is_ok_and(SignupStatus::may_attend));
-            if !may_attend {
-                return Err(RuleError::new("not_signed_up", "only volunteers with an approved sign-up can check in").into());
-            }
-            if write.accepted.token_step.is_some() && used.is_some() {
-                return Err(replayed());
-            }
-            if write.accepted.offline {
-                attendance::check_offline_share(u32::try_from(offline_uses).unwrap_or(u32::MAX))?;
-            }
-            // A plain sign-out of today's open sign-in: checked here, closed
-            // with the batch's other sign-outs (`close_sign_outs!`).
-            if defer
-                && write.kind == AttendanceKind::Out
+            let facts = ClaimFacts {
+                signup: status.as_deref().and_then(|status| SignupStatus::parse(status).ok()),
+                token_step_used: used.is_some(),
+                offline_uses_of_step: u32::try_from(offline_uses).unwrap_or(u32::MAX),
+                open_since: open_since.map(instant),
+            };
+            let decision = attendance::decide_claim(write.kind, &write.accepted, activity.window(), &facts)?;
+            // A plain sign-out of today's open sign-in: closed with the
+            // batch's other sign-outs (`close_sign_outs!`).
+            if let ClaimDecision::SignOut { span } = decision
+                && defer
                 && write.method != CheckinMethod::Manual
-                && let (Some(record_id), Some(since)) = (any_open, open_since)
-                && since >= claim_day_start
             {
-                let span = hours::counted_span(instant(since), instant(write.claimed_at), activity.window())?;
+                let record_id = any_open.ok_or_else(|| StoreError::BatchFailed("a sign-out's open record went missing".into()))?;
                 let flags = sign_out_flags!($tx, write, activity, record_id, pinged)?;
                 return Ok(Claimed::SignOutDeferred(Box::new(DeferredOut { record_id, span, flags })));
             }
@@ -610,23 +598,15 @@ macro_rules! attendance_claim {
                 }
                 None => None,
             };
-            // A sign-in of an earlier day is closed by the midnight rule here
-            // (the background job closes the others).
-            let open = match open {
-                Some(stale) if stale.signed_in_at < claim_day_start => {
-                    if !guarded {
-                        return Ok(Claimed::NeedsSavepoint);
-                    }
-                    let policy = activity.plan().rules.missing_checkout;
-                    close_unsigned_record!($tx, key, &stale, activity.window(), policy, write.received_at)?;
-                    None
-                }
-                other => other,
-            };
-            let record: ServiceRecord = match write.kind {
-                AttendanceKind::In => {
-                    if open.is_some() {
-                        return Err(RuleError::new("already_checked_in", "you have already signed in; sign out first").into());
+            let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
+            let record: ServiceRecord = match decision {
+                ClaimDecision::SignIn { close_stale_first } => {
+                    if close_stale_first {
+                        // The midnight rule closes the sign-in of an earlier
+                        // day here (the background job closes the others).
+                        let stale = open.ok_or_else(changed)?;
+                        let policy = activity.plan().rules.missing_checkout;
+                        close_unsigned_record!($tx, key, &stale, activity.window(), policy, write.received_at)?;
                     }
                     if defer && write.method != CheckinMethod::Manual {
                         return Ok(Claimed::SignInDeferred);
@@ -657,8 +637,8 @@ macro_rules! attendance_claim {
                         .fetch_one(&mut *$tx)
                         .await?
                 }
-                AttendanceKind::Out => {
-                    let mut open = open.ok_or_else(not_checked_in)?;
+                ClaimDecision::SignOut { span } => {
+                    let mut open = open.ok_or_else(changed)?;
                     if write.method == CheckinMethod::Manual && open.entered_by.is_none() {
                         // Signed out by the organizer's hand: the record was entered by hand.
                         sqlx::query("UPDATE service_records SET entered_by = $1 WHERE id = $2")
@@ -668,9 +648,6 @@ macro_rules! attendance_claim {
                             .await?;
                         open.entered_by = Some(write.by_user);
                     }
-                    let signed_in = instant(open.signed_in_at);
-                    let signed_out = instant(write.claimed_at);
-                    let span = hours::counted_span(signed_in, signed_out, activity.window())?;
                     let flags = sign_out_flags!($tx, write, activity, open.id, pinged)?;
                     let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
                     let event = LedgerEvent { key, record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
@@ -730,8 +707,6 @@ enum Claimed {
     SignInDeferred,
     /// A plain sign-out that passed every check, left for the batch's set-based close.
     SignOutDeferred(Box<DeferredOut>),
-    /// A stale sign-in must be closed first: run the claim again inside a savepoint.
-    NeedsSavepoint,
 }
 
 const RECORD_INSERT: &str = "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, \
@@ -1065,7 +1040,6 @@ macro_rules! guarded_batch {
                 &claim.ledger_key,
                 &claim.write,
                 &claim.activity,
-                true,
                 false,
                 None
             ) {
@@ -1092,9 +1066,9 @@ macro_rules! guarded_batch {
 /// with set-based statements (before any later claim that could see them:
 /// the same volunteer and activity, a sign-out with a device on that
 /// activity, any claim of a volunteer with a sign-out waiting, or an offline
-/// claim, which counts the offline uses of its code step), a claim that must close a stale sign-in first gets its
-/// savepoint, and any database error fails the batch, which the caller then
-/// writes again guarded, claim by claim.
+/// claim, which counts the offline uses of its code step), and any database
+/// error fails the batch, which the caller then writes again guarded, claim
+/// by claim.
 macro_rules! fast_batch {
     ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr) => {{
         let claims: &[&BatchedClaim] = $claims;
@@ -1131,25 +1105,10 @@ macro_rules! fast_batch {
                 earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
             });
             let checks = if repeated || write.accepted.offline { None } else { prefetched[index].take() };
-            match attendance_claim!($tx, $lock, &claim.ledger_key, &claim.write, &claim.activity, false, true, checks) {
+            match attendance_claim!($tx, $lock, &claim.ledger_key, &claim.write, &claim.activity, true, checks) {
                 Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
                 Ok(Claimed::SignInDeferred) => pending.push(index),
                 Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
-                Ok(Claimed::NeedsSavepoint) => {
-                    let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-                    match attendance_claim!(savepoint, $lock, &claim.ledger_key, &claim.write, &claim.activity, true, false, None) {
-                        Ok(Claimed::Written(record)) => {
-                            savepoint.commit().await?;
-                            outcomes[index] = Some(Ok(*record));
-                        }
-                        Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
-                        Err(StoreError::Rule(rule)) => {
-                            savepoint.rollback().await?;
-                            outcomes[index] = Some(Err(StoreError::Rule(rule)));
-                        }
-                        Err(other) => return Err(other),
-                    }
-                }
                 Err(StoreError::Rule(rule)) => outcomes[index] = Some(Err(StoreError::Rule(rule))),
                 Err(other) => return Err(other),
             }
