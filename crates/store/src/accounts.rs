@@ -8,8 +8,9 @@
 //! here within those bounds.
 
 use crate::cache::RecentReads;
+use crate::sql::{query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use crate::{Result, Store, StoreError, audit_entry};
 use serde::Serialize;
 use std::time::Duration;
 use zhiyuan_domain::RuleError;
@@ -104,10 +105,11 @@ impl Store {
     ) -> Result<i64> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let phone_sealed = self.vault.seal(Place::user_phone(&phone_hash), phone);
-        let id = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let id = {
             // ON CONFLICT makes a concurrent registration of the same phone a
             // clean refusal instead of a constraint error.
-            let id: Option<i64> = sqlx::query_scalar(
+            let id: Option<i64> = query_scalar(
                 "INSERT INTO users (phone_hash, phone_sealed, display_name, password_hash, created_at, password_changed_at) \
                  VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (phone_hash) DO NOTHING RETURNING id",
             )
@@ -116,35 +118,39 @@ impl Store {
             .bind(display_name)
             .bind(password_hash)
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             id.ok_or_else(|| StoreError::conflict("phone_taken", "this phone number already has an account"))?
-        });
+        };
+        tx.commit().await?;
         Ok(id)
     }
 
     /// How many logins exist (zero: nothing sealed is stored yet).
     pub async fn user_count(&self) -> Result<i64> {
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *conn)
-            .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut conn)
+            .await?)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<User>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE phone_hash = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<User>(sqlx::AssertSqlSafe(sql))
             .bind(phone_hash)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Grants `role` over a scope (a region code, site id or organization id)
@@ -160,8 +166,9 @@ impl Store {
         by_user: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        write_tx!(self, tx => {
-            let added = sqlx::query(
+        let mut tx = self.transaction().await?;
+        {
+            let added = query(
                 "INSERT INTO role_grants (user_id, role, scope_kind, scope_id, region_path, granted_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, role, scope_id) DO NOTHING",
             )
@@ -171,14 +178,23 @@ impl Store {
             .bind(scope_id)
             .bind(region_path)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
             if added > 0 {
-                audit_entry!(tx, now, by_user, "role.grant", "user", user_id.to_string(),
-                    format!("{} {scope_id}", role.as_str()));
+                audit_entry(
+                    &mut tx,
+                    now,
+                    by_user,
+                    "role.grant",
+                    "user",
+                    user_id.to_string(),
+                    format!("{} {scope_id}", role.as_str()),
+                )
+                .await?;
             }
-        });
+        };
+        tx.commit().await?;
         self.session_caches.forget_all();
         Ok(())
     }
@@ -186,20 +202,30 @@ impl Store {
     /// Withdraws a grant; `role_grant_unknown` (404) when there is none.
     /// The withdrawal is audited on the user.
     pub async fn revoke_role(&self, user_id: i64, role: Role, scope_id: &str, by_user: i64, now: i64) -> Result<()> {
-        let removed = write_tx!(self, tx => {
-            let removed = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope_id = $3")
+        let mut tx = self.transaction().await?;
+        let removed = {
+            let removed = query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope_id = $3")
                 .bind(user_id)
                 .bind(role.as_str())
                 .bind(scope_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?
                 .rows_affected();
             if removed > 0 {
-                audit_entry!(tx, now, Some(by_user), "role.revoke", "user", user_id.to_string(),
-                    format!("{} {scope_id}", role.as_str()));
+                audit_entry(
+                    &mut tx,
+                    now,
+                    Some(by_user),
+                    "role.revoke",
+                    "user",
+                    user_id.to_string(),
+                    format!("{} {scope_id}", role.as_str()),
+                )
+                .await?;
             }
             removed
-        });
+        };
+        tx.commit().await?;
         self.session_caches.forget_all();
         if removed == 0 {
             return Err(StoreError::NotFound("role grant"));
@@ -227,24 +253,27 @@ impl Store {
             "SELECT {USER_COLUMNS_OF_U}, v.id AS volunteer_id, v.region_code AS volunteer_region_code, \
              v.region_path AS volunteer_region_path FROM users u LEFT JOIN volunteers v ON v.user_id = u.id WHERE u.id = $1"
         );
-        let found = read_conn!(self, conn => {
-            let row: Option<UserWithVolunteer> = sqlx::query_as(sqlx::AssertSqlSafe(user_sql))
-                .bind(user_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            match row {
-                Some(row) => {
-                    let rows = sqlx::query_as::<_, GrantRow>(
-                        "SELECT role, scope_id, region_path FROM role_grants WHERE user_id = $1 ORDER BY id",
-                    )
+        let found = {
+            let mut conn = self.reader().await?;
+            {
+                let row: Option<UserWithVolunteer> = query_as(sqlx::AssertSqlSafe(user_sql))
                     .bind(user_id)
-                    .fetch_all(&mut *conn)
+                    .fetch_optional(&mut conn)
                     .await?;
-                    Some((row, rows))
+                match row {
+                    Some(row) => {
+                        let rows = query_as::<GrantRow>(
+                            "SELECT role, scope_id, region_path FROM role_grants WHERE user_id = $1 ORDER BY id",
+                        )
+                        .bind(user_id)
+                        .fetch_all(&mut conn)
+                        .await?;
+                        Some((row, rows))
+                    }
+                    None => None,
                 }
-                None => None,
             }
-        });
+        };
         let Some((row, rows)) = found else {
             return Ok(None);
         };
@@ -278,15 +307,17 @@ impl Store {
     }
 
     pub async fn create_session(&self, user_id: i64, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {
-        write_tx!(self, tx => {
-            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        let mut tx = self.transaction().await?;
+        {
+            query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
                 .bind(user_id)
                 .bind(now)
                 .bind(expires_at)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-        });
+        };
+        tx.commit().await?;
         Ok(())
     }
 
@@ -298,13 +329,16 @@ impl Store {
             return Ok((expires_at > now).then_some(user_id));
         }
         let generation = cache.generation();
-        let live: Option<(i64, i64)> = read_conn!(self, conn => Ok::<_, StoreError>(sqlx::query_as::<_, (i64, i64)>(
+        let live: Option<(i64, i64)> = {
+            let mut conn = self.reader().await?;
+            Ok::<_, StoreError>(query_as::<(i64, i64)>(
             "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?))?;
+        .fetch_optional(&mut conn)
+        .await?)
+        }?;
         if let Some(session) = live {
             cache.put(token_hash.to_string(), generation, session);
         }
@@ -312,39 +346,52 @@ impl Store {
     }
 
     pub async fn revoke_session(&self, token_hash: &str, now: i64) -> Result<()> {
-        write_tx!(self, tx => {
-            sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+        let mut tx = self.transaction().await?;
+        {
+            query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
                 .bind(token_hash)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-        });
+        };
+        tx.commit().await?;
         self.session_caches.forget_all();
         Ok(())
     }
 
     /// Sets a new password hash and revokes every session of the user.
     pub async fn set_password(&self, user_id: i64, password_hash: &str, now: i64) -> Result<()> {
-        write_tx!(self, tx => {
-            let result = sqlx::query(
+        let mut tx = self.transaction().await?;
+        {
+            let result = query(
                 "UPDATE users SET password_hash = $2, password_changed_at = $3, activation_code_hash = NULL, \
                  activation_expires_at = NULL WHERE id = $1",
             )
-                .bind(user_id)
-                .bind(password_hash)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            .bind(user_id)
+            .bind(password_hash)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
             if result.rows_affected() == 0 {
                 return Err(StoreError::NotFound("user"));
             }
-            sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(user_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            audit_entry!(tx, now, Some(user_id), "user.password_set", "user", user_id.to_string(), "");
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(user_id),
+                "user.password_set",
+                "user",
+                user_id.to_string(),
+                "",
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.session_caches.forget_all();
         Ok(())
     }

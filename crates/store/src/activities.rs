@@ -2,11 +2,9 @@
 //! a sign-up locks its activity row (PostgreSQL `FOR UPDATE`; on SQLite the
 //! one writer already serializes) and counts seats in the same transaction.
 
+use crate::sql::{query, query_as, query_scalar};
 use crate::volunteers::{VOLUNTEER_COLUMNS, Volunteer};
-use crate::{
-    Page, Result, Store, StoreError, audit_entry, code_list, into_page, parse_cursor, read_conn, subtree_bounds,
-    write_tx,
-};
+use crate::{Page, Result, Store, StoreError, audit_entry, code_list, into_page, parse_cursor, subtree_bounds};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::time::Duration;
@@ -241,30 +239,38 @@ impl Store {
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Category>(
-            "SELECT code, label_zh, label_en FROM categories ORDER BY position, code",
+        let mut conn = self.reader().await?;
+        Ok(
+            query_as::<Category>("SELECT code, label_zh, label_en FROM categories ORDER BY position, code")
+                .fetch_all(&mut conn)
+                .await?,
         )
-        .fetch_all(&mut *conn)
-        .await?))
     }
 
     pub async fn create_project(&self, new: &NewProject, by_user: i64, now: i64) -> Result<Project> {
-        let id: i64 = write_tx!(self, tx => {
-            let category: Option<(String,)> = sqlx::query_as("SELECT code FROM categories WHERE code = $1")
+        let mut tx = self.transaction().await?;
+        let id: i64 = {
+            let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
                 .bind(&new.category)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             if category.is_none() {
-                return Err(RuleError::new("category_unknown", format!("unknown category {:?}", new.category)).on("category").into());
+                return Err(
+                    RuleError::new("category_unknown", format!("unknown category {:?}", new.category))
+                        .on("category")
+                        .into(),
+                );
             }
-            let area: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+            let area: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
                 .bind(&new.area_code)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let Some((area_path,)) = area else {
-                return Err(RuleError::new("region_unknown", format!("no region {}", new.area_code)).on("area_code").into());
+                return Err(RuleError::new("region_unknown", format!("no region {}", new.area_code))
+                    .on("area_code")
+                    .into());
             };
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = query_scalar(
                 "INSERT INTO projects (organization_id, title, description, kind, category, area_code, county_code, area_path, \
                  on_menu, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
@@ -279,20 +285,31 @@ impl Store {
             .bind(new.on_menu)
             .bind(by_user)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
-            audit_entry!(tx, now, Some(by_user), "project.create", "project", id.to_string(), new.title.clone());
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "project.create",
+                "project",
+                id.to_string(),
+                new.title.clone(),
+            )
+            .await?;
             id
-        });
+        };
+        tx.commit().await?;
         self.project(id).await?.ok_or(StoreError::NotFound("project"))
     }
 
     pub async fn project(&self, id: i64) -> Result<Option<Project>> {
         let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Project>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Project>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Projects whose service area lies in the subtree at `area_path`, or
@@ -315,32 +332,46 @@ impl Store {
              ORDER BY id LIMIT $6"
         );
         let after = parse_cursor(cursor);
-        let rows = read_conn!(self, conn => sqlx::query_as::<_, Project>(sqlx::AssertSqlSafe(sql))
-            .bind(after)
-            .bind(organization_id.unwrap_or(0))
-            .bind(area_path)
-            .bind(&low)
-            .bind(&high)
-            .bind(limit + 1)
-            .fetch_all(&mut *conn)
-            .await?);
+        let rows = {
+            let mut conn = self.reader().await?;
+            query_as::<Project>(sqlx::AssertSqlSafe(sql))
+                .bind(after)
+                .bind(organization_id.unwrap_or(0))
+                .bind(area_path)
+                .bind(&low)
+                .bind(&high)
+                .bind(limit + 1)
+                .fetch_all(&mut conn)
+                .await?
+        };
         Ok(into_page(rows, limit, |p| p.id))
     }
 
     /// Marks a project as a demonstration project (region administrators).
     pub async fn mark_demonstration(&self, id: i64, by_user: i64, now: i64) -> Result<Project> {
-        write_tx!(self, tx => {
-            let done = sqlx::query("UPDATE projects SET demonstration_at = $1, demonstration_by = $2 WHERE id = $3")
+        let mut tx = self.transaction().await?;
+        {
+            let done = query("UPDATE projects SET demonstration_at = $1, demonstration_by = $2 WHERE id = $3")
                 .bind(now)
                 .bind(by_user)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("project"));
             }
-            audit_entry!(tx, now, Some(by_user), "project.demonstration", "project", id.to_string(), String::new());
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "project.demonstration",
+                "project",
+                id.to_string(),
+                String::new(),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.project(id).await?.ok_or(StoreError::NotFound("project"))
     }
 
@@ -353,43 +384,58 @@ impl Store {
         } else {
             ActivityState::Published
         };
-        let id: i64 = write_tx!(self, tx => {
-            let organization: Option<(Option<i64>,)> = sqlx::query_as("SELECT verified_at FROM organizations WHERE id = $1")
+        let mut tx = self.transaction().await?;
+        let id: i64 = {
+            let organization: Option<(Option<i64>,)> = query_as("SELECT verified_at FROM organizations WHERE id = $1")
                 .bind(new.organization_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let Some((verified_at,)) = organization else {
-                return Err(RuleError::new("organization_unknown", "no such organization").on("organization_id").into());
+                return Err(RuleError::new("organization_unknown", "no such organization")
+                    .on("organization_id")
+                    .into());
             };
             check_start_not_past(plan.window.from, instant(now))?;
             if state == ActivityState::Published {
                 check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
             }
-            let category: Option<(String,)> = sqlx::query_as("SELECT code FROM categories WHERE code = $1")
+            let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
                 .bind(&plan.category)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             if category.is_none() {
-                return Err(RuleError::new("category_unknown", format!("unknown category {:?}", plan.category)).on("category").into());
+                return Err(
+                    RuleError::new("category_unknown", format!("unknown category {:?}", plan.category))
+                        .on("category")
+                        .into(),
+                );
             }
-            let region: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+            let region: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
                 .bind(&new.region_code)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let Some((region_path,)) = region else {
-                return Err(RuleError::new("region_unknown", format!("no region {}", new.region_code)).on("region_code").into());
+                return Err(
+                    RuleError::new("region_unknown", format!("no region {}", new.region_code))
+                        .on("region_code")
+                        .into(),
+                );
             };
             if let Some(project_id) = new.project_id {
-                let project: Option<(i64,)> = sqlx::query_as("SELECT organization_id FROM projects WHERE id = $1")
+                let project: Option<(i64,)> = query_as("SELECT organization_id FROM projects WHERE id = $1")
                     .bind(project_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?;
                 if project.is_none_or(|(owner,)| owner != new.organization_id) {
-                    return Err(RuleError::new("project_unknown", "no such project of this organization").on("project_id").into());
+                    return Err(
+                        RuleError::new("project_unknown", "no such project of this organization")
+                            .on("project_id")
+                            .into(),
+                    );
                 }
             }
             let methods: Vec<&str> = plan.rules.methods.iter().map(|m| m.as_str()).collect();
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = query_scalar(
                 "INSERT INTO activities (organization_id, project_id, title, description, category, region_code, county_code, \
                  region_path, lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, \
                  min_age, max_age, required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, \
@@ -426,20 +472,31 @@ impl Store {
             .bind(state.as_str())
             .bind(by_user)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
-            audit_entry!(tx, now, Some(by_user), "activity.create", "activity", id.to_string(), plan.title.clone());
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "activity.create",
+                "activity",
+                id.to_string(),
+                plan.title.clone(),
+            )
+            .await?;
             id
-        });
+        };
+        tx.commit().await?;
         self.activity(id).await?.ok_or(StoreError::NotFound("activity"))
     }
 
     pub async fn activity(&self, id: i64) -> Result<Option<Activity>> {
         let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Activity>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// The activity as this process read it at most `RECENT_ACTIVITY_TTL`
@@ -464,12 +521,13 @@ impl Store {
 
     /// Moves an activity to another state (publish, cancel, finish).
     pub async fn set_activity_state(&self, id: i64, to: ActivityState, by_user: i64, now: i64) -> Result<Activity> {
-        write_tx!(self, tx => {
-            let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        let mut tx = self.transaction().await?;
+        {
+            let row: Option<(String, i64, Option<i64>)> = query_as(
                 "SELECT a.state, a.starts_at, o.verified_at FROM activities a JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
             )
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             let Some((state, starts_at, verified_at)) = row else {
                 return Err(StoreError::NotFound("activity"));
@@ -479,14 +537,24 @@ impl Store {
             if to == ActivityState::Published {
                 check_publish(instant(starts_at), verified_at.is_some(), instant(now))?;
             }
-            sqlx::query("UPDATE activities SET state = $1, updated_at = $2 WHERE id = $3")
+            query("UPDATE activities SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str())
                 .bind(now)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            audit_entry!(tx, now, Some(by_user), "activity.state", "activity", id.to_string(), format!("{} -> {}", from.as_str(), to.as_str()));
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "activity.state",
+                "activity",
+                id.to_string(),
+                format!("{} -> {}", from.as_str(), to.as_str()),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.recent_activities.forget_all();
         self.require_activity(id).await
     }
@@ -540,14 +608,17 @@ impl Store {
             conditions.join(" AND ")
         );
         let limit = query.limit;
-        let mut rows = read_conn!(self, conn => sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
-            .bind(query.region_path.as_deref().unwrap_or(""))
-            .bind(&low)
-            .bind(&high)
-            .bind(query.category.as_deref().unwrap_or(""))
-            .bind(limit + 1)
-            .fetch_all(&mut *conn)
-            .await?);
+        let mut rows = {
+            let mut conn = self.reader().await?;
+            query_as::<Activity>(sqlx::AssertSqlSafe(sql))
+                .bind(query.region_path.as_deref().unwrap_or(""))
+                .bind(&low)
+                .bind(&high)
+                .bind(query.category.as_deref().unwrap_or(""))
+                .bind(limit + 1)
+                .fetch_all(&mut conn)
+                .await?
+        };
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|a| format!("{}:{}", a.starts_at, a.id))
@@ -563,11 +634,12 @@ impl Store {
     /// Every activity, for rebuilding the search index.
     pub async fn all_activities(&self, after_id: i64, limit: i64) -> Result<Vec<Activity>> {
         let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Activity>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Activity>(sqlx::AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?))
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     /// Signs a volunteer up: checks who they are against the activity's
@@ -581,45 +653,54 @@ impl Store {
             "SELECT starts_at, ends_at FROM signups WHERE volunteer_id = $1 AND activity_id <> $2 \
              AND status IN ({live}) AND starts_at < $3 AND ends_at > $4"
         );
-        let id: i64 = write_tx!(self, tx => {
-            let activity: Option<Activity> = sqlx::query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
+        let mut tx = self.transaction().await?;
+        let id: i64 = {
+            let activity: Option<Activity> = query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
                 .bind(activity_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let activity = activity.ok_or(StoreError::NotFound("activity"))?;
             let volunteer_sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
-            let volunteer: Option<Volunteer> = sqlx::query_as(sqlx::AssertSqlSafe(volunteer_sql))
+            let volunteer: Option<Volunteer> = query_as(sqlx::AssertSqlSafe(volunteer_sql))
                 .bind(volunteer_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let volunteer = volunteer.ok_or(StoreError::NotFound("volunteer"))?;
-            let (id_hash, id_sealed): (Vec<u8>, String) = sqlx::query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
-                .bind(volunteer_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (id_hash, id_sealed): (Vec<u8>, String) =
+                query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
+                    .bind(volunteer_id)
+                    .fetch_one(&mut tx)
+                    .await?;
             let plan = activity.plan();
             let skills = volunteer.skill_list();
             let birth = self.birth_date_in(&id_hash, &id_sealed)?;
             let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
             check_applicant(&plan, activity.state(), &applicant, instant(now))?;
-            let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
-                .bind(activity_id)
-                .bind(volunteer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let existing: Option<(i64, String)> =
+                query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
+                    .bind(activity_id)
+                    .bind(volunteer_id)
+                    .fetch_optional(&mut tx)
+                    .await?;
             if let Some((_, status)) = &existing
                 && SignupStatus::parse(status).is_ok_and(SignupStatus::is_live)
             {
-                return Err(StoreError::conflict("already_signed_up", "you have already signed up for this activity"));
+                return Err(StoreError::conflict(
+                    "already_signed_up",
+                    "you have already signed up for this activity",
+                ));
             }
-            let held: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(held_sql.clone()))
-            .bind(volunteer_id)
-            .bind(activity_id)
-            .bind(activity.ends_at)
-            .bind(activity.starts_at)
-            .fetch_all(&mut *tx)
-            .await?;
-            let held: Vec<Interval> = held.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
+            let held: Vec<(i64, i64)> = query_as(sqlx::AssertSqlSafe(held_sql.clone()))
+                .bind(volunteer_id)
+                .bind(activity_id)
+                .bind(activity.ends_at)
+                .bind(activity.starts_at)
+                .fetch_all(&mut tx)
+                .await?;
+            let held: Vec<Interval> = held
+                .into_iter()
+                .map(|(a, b)| Interval::new(instant(a), instant(b)))
+                .collect();
             signup::check_no_clash(activity.window(), &held)?;
             let seats = Seats {
                 quota: to_u32(activity.quota),
@@ -630,23 +711,23 @@ impl Store {
             let status = signup::decide(seats, activity.auto_approve)?;
             // A sign-up made again after a cancellation or refusal held nothing.
             let seats = seats.moved(None, status);
-            sqlx::query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
+            query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
                 .bind(i64::from(seats.taken))
                 .bind(i64::from(seats.waiting))
                 .bind(activity_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             match existing {
                 Some((id, _)) => {
-                    sqlx::query("UPDATE signups SET status = $1, updated_at = $2, created_at = $2, decided_by = NULL WHERE id = $3")
+                    query("UPDATE signups SET status = $1, updated_at = $2, created_at = $2, decided_by = NULL WHERE id = $3")
                         .bind(status.as_str())
                         .bind(now)
                         .bind(id)
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
                     id
                 }
-                None => sqlx::query_scalar(
+                None => query_scalar(
                     "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
                 )
@@ -656,28 +737,31 @@ impl Store {
                 .bind(activity.starts_at)
                 .bind(activity.ends_at)
                 .bind(now)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?,
             }
-        });
+        };
+        tx.commit().await?;
         self.signup(id).await?.ok_or(StoreError::NotFound("signup"))
     }
 
     pub async fn signup(&self, id: i64) -> Result<Option<Signup>> {
         let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Signup>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Signup>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     pub async fn signup_of(&self, activity_id: i64, volunteer_id: i64) -> Result<Option<Signup>> {
         let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE activity_id = $1 AND volunteer_id = $2");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Signup>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Signup>(sqlx::AssertSqlSafe(sql))
             .bind(activity_id)
             .bind(volunteer_id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Cancels a volunteer's sign-up; a freed seat goes to the first on the
@@ -717,28 +801,30 @@ impl Store {
     ) -> Result<i64> {
         let lock = self.lock_rows();
         let activity_sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1{lock}");
-        let id = write_tx!(self, tx => {
-            let activity: Option<Activity> = sqlx::query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
+        let mut tx = self.transaction().await?;
+        let id = {
+            let activity: Option<Activity> = query_as(sqlx::AssertSqlSafe(activity_sql.clone()))
                 .bind(activity_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let activity = activity.ok_or(StoreError::NotFound("activity"))?;
-            let row: Option<(i64, String)> = sqlx::query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
-                .bind(activity_id)
-                .bind(volunteer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let row: Option<(i64, String)> =
+                query_as("SELECT id, status FROM signups WHERE activity_id = $1 AND volunteer_id = $2")
+                    .bind(activity_id)
+                    .bind(volunteer_id)
+                    .fetch_optional(&mut tx)
+                    .await?;
             let Some((id, status)) = row else {
                 return Err(RuleError::new("not_signed_up", "there is no sign-up to change").into());
             };
             let from = SignupStatus::parse(&status)?;
             signup::transition(from, to)?;
-            sqlx::query("UPDATE signups SET status = $1, updated_at = $2, decided_by = $3 WHERE id = $4")
+            query("UPDATE signups SET status = $1, updated_at = $2, decided_by = $3 WHERE id = $4")
                 .bind(to.as_str())
                 .bind(now)
                 .bind(by_user)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             let mut seats = Seats {
                 quota: to_u32(activity.quota),
@@ -748,34 +834,44 @@ impl Store {
             }
             .moved(Some(from), to);
             if seats.frees_a_seat_for_the_waiting() {
-                let first: Option<(i64,)> = sqlx::query_as(
+                let first: Option<(i64,)> = query_as(
                     "SELECT id FROM signups WHERE activity_id = $1 AND status = $2 ORDER BY created_at, id LIMIT 1",
                 )
                 .bind(activity_id)
                 .bind(SignupStatus::Waitlisted.as_str())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
                 if let Some((promoted_id,)) = first {
-                    sqlx::query("UPDATE signups SET status = $1, updated_at = $2 WHERE id = $3")
+                    query("UPDATE signups SET status = $1, updated_at = $2 WHERE id = $3")
                         .bind(signup::promoted(activity.auto_approve).as_str())
                         .bind(now)
                         .bind(promoted_id)
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
                     seats = seats.after_promotion();
                 }
             }
-            sqlx::query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
+            query("UPDATE activities SET seats_taken = $1, waiting = $2 WHERE id = $3")
                 .bind(i64::from(seats.taken))
                 .bind(i64::from(seats.waiting))
                 .bind(activity_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             if let Some(by_user) = by_user {
-                audit_entry!(tx, now, Some(by_user), "signup.decide", "signup", id.to_string(), to.as_str().to_string());
+                audit_entry(
+                    &mut tx,
+                    now,
+                    Some(by_user),
+                    "signup.decide",
+                    "signup",
+                    id.to_string(),
+                    to.as_str().to_string(),
+                )
+                .await?;
             }
             id
-        });
+        };
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -787,7 +883,9 @@ impl Store {
         limit: i64,
     ) -> Result<Page<SignupView>> {
         let after = parse_cursor(cursor);
-        let rows = read_conn!(self, conn => sqlx::query_as::<_, SignupView>(
+        let rows = {
+            let mut conn = self.reader().await?;
+            query_as::<SignupView>(
             "SELECT s.id, s.activity_id, a.title AS activity_title, s.volunteer_id, v.name AS volunteer_name, v.volunteer_no, \
              s.status, s.starts_at, s.ends_at, s.updated_at FROM signups s JOIN activities a ON a.id = s.activity_id \
              JOIN volunteers v ON v.id = s.volunteer_id WHERE s.activity_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3",
@@ -795,22 +893,24 @@ impl Store {
         .bind(activity_id)
         .bind(after)
         .bind(limit + 1)
-        .fetch_all(&mut *conn)
-        .await?);
+        .fetch_all(&mut conn)
+        .await?
+        };
         Ok(into_page(rows, limit, |s| s.id))
     }
 
     /// A volunteer's sign-ups, latest activity first.
     pub async fn signups_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Vec<SignupView>> {
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, SignupView>(
+        let mut conn = self.reader().await?;
+        Ok(query_as::<SignupView>(
             "SELECT s.id, s.activity_id, a.title AS activity_title, s.volunteer_id, v.name AS volunteer_name, v.volunteer_no, \
              s.status, s.starts_at, s.ends_at, s.updated_at FROM signups s JOIN activities a ON a.id = s.activity_id \
              JOIN volunteers v ON v.id = s.volunteer_id WHERE s.volunteer_id = $1 ORDER BY s.starts_at DESC, s.id DESC LIMIT $2",
         )
         .bind(volunteer_id)
         .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?))
+        .fetch_all(&mut conn)
+        .await?)
     }
 
     /// Records how long a volunteer's accident insurance runs.
@@ -822,15 +922,25 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let day = insured_until.map(|d| d.format("%Y-%m-%d").to_string());
-        write_tx!(self, tx => {
-            sqlx::query("UPDATE volunteers SET insured_until = $1 WHERE id = $2")
+        let mut tx = self.transaction().await?;
+        {
+            query("UPDATE volunteers SET insured_until = $1 WHERE id = $2")
                 .bind(&day)
                 .bind(volunteer_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            audit_entry!(tx, now, Some(by_user), "volunteer.insurance", "volunteer", volunteer_id.to_string(),
-                day.clone().unwrap_or_else(|| "none".to_string()));
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "volunteer.insurance",
+                "volunteer",
+                volunteer_id.to_string(),
+                day.clone().unwrap_or_else(|| "none".to_string()),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         Ok(())
     }
 }

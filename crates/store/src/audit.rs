@@ -2,8 +2,9 @@
 //! personal data), the outbox of messages for an SMS gateway, and the
 //! one-time activation codes of imported accounts.
 
+use crate::sql::{query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Result, Store, StoreError, audit_entry, read_conn, write_tx};
+use crate::{Result, Store, StoreError, audit_entry};
 use rand::RngCore;
 use serde::Serialize;
 use zhiyuan_domain::activation::{self, Attempt, StoredCode};
@@ -73,7 +74,8 @@ impl Store {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, AuditEntry>(
+        let mut conn = self.reader().await?;
+        Ok(query_as::<AuditEntry>(
             "SELECT l.id, l.at, l.actor_user, l.action, l.subject_kind, l.subject_id, l.detail, u.display_name AS actor_name \
              FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user \
              WHERE l.subject_kind = $1 AND l.subject_id = $2 AND l.id < $3 ORDER BY l.id DESC LIMIT $4",
@@ -82,18 +84,21 @@ impl Store {
         .bind(subject_id)
         .bind(before_id.unwrap_or(i64::MAX))
         .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?))
+        .fetch_all(&mut conn)
+        .await?)
     }
 
     /// Unsent messages to one phone, oldest first.
     pub async fn outbox_for(&self, phone: &str) -> Result<Vec<OutboxMessage>> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE phone_hash = $1 AND sent_at IS NULL ORDER BY id");
-        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(phone_hash)
-        .fetch_all(&mut *conn)
-        .await?);
+        let rows: Vec<OutboxRow> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(phone_hash)
+                .fetch_all(&mut conn)
+                .await?
+        };
         self.open_outbox_rows(rows)
     }
 
@@ -101,10 +106,13 @@ impl Store {
     /// gateway (or an office handing codes out by hand) takes next.
     pub async fn unsent_messages(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1");
-        let rows: Vec<OutboxRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?);
+        let rows: Vec<OutboxRow> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(limit)
+                .fetch_all(&mut conn)
+                .await?
+        };
         self.open_outbox_rows(rows)
     }
 
@@ -126,9 +134,10 @@ impl Store {
     }
 
     pub async fn outbox_count(&self) -> Result<i64> {
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox")
-            .fetch_one(&mut *conn)
-            .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&mut conn)
+            .await?)
     }
 
     /// One try of an activation code for the user, judged by
@@ -143,10 +152,11 @@ impl Store {
              WHERE id = $1 AND password_hash IS NULL{lock}"
         );
         let typed = activation::normalise(code);
-        let attempt = write_tx!(self, tx => {
-            let row: Option<CodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut tx = self.transaction().await?;
+        let attempt = {
+            let row: Option<CodeRow> = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(user_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let Some((phone_hash, stored_hash, expires_at, attempts)) = row else {
                 return Ok(Attempt::NoCode);
@@ -164,26 +174,35 @@ impl Store {
             let attempt = activation::judge(stored, matches, now);
             match attempt {
                 Attempt::Accepted => {
-                    sqlx::query("UPDATE users SET activation_code_hash = NULL, activation_expires_at = NULL, activation_attempts = 0 WHERE id = $1")
+                    query("UPDATE users SET activation_code_hash = NULL, activation_expires_at = NULL, activation_attempts = 0 WHERE id = $1")
                         .bind(user_id)
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
                 }
                 Attempt::Refused { attempts, void } => {
-                    sqlx::query("UPDATE users SET activation_attempts = $2 WHERE id = $1")
+                    query("UPDATE users SET activation_attempts = $2 WHERE id = $1")
                         .bind(user_id)
                         .bind(i64::from(attempts))
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
                     if void {
-                        audit_entry!(tx, now, None::<i64>, "user.activation_code_void", "user", user_id.to_string(),
-                            format!("{attempts} wrong tries"));
+                        audit_entry(
+                            &mut tx,
+                            now,
+                            None::<i64>,
+                            "user.activation_code_void",
+                            "user",
+                            user_id.to_string(),
+                            format!("{attempts} wrong tries"),
+                        )
+                        .await?;
                     }
                 }
                 Attempt::NoCode => {}
             }
             attempt
-        });
+        };
+        tx.commit().await?;
         Ok(attempt)
     }
 
@@ -193,37 +212,53 @@ impl Store {
     /// code also goes to the outbox for the SMS gateway.
     pub async fn issue_activation_code(&self, user_id: i64, send: bool, now: i64) -> Result<String> {
         let code = activation_code();
-        write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        {
             let row: Option<(Vec<u8>, String, String, Option<String>)> =
-                sqlx::query_as("SELECT phone_hash, phone_sealed, display_name, password_hash FROM users WHERE id = $1")
+                query_as("SELECT phone_hash, phone_sealed, display_name, password_hash FROM users WHERE id = $1")
                     .bind(user_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?;
-            let Some((phone_hash, phone_sealed, name, password_hash)) = row else { return Err(StoreError::NotFound("user")) };
+            let Some((phone_hash, phone_sealed, name, password_hash)) = row else {
+                return Err(StoreError::NotFound("user"));
+            };
             if password_hash.is_some() {
-                return Err(StoreError::Rule(zhiyuan_domain::RuleError::new("invalid_transition", "this account is already active")));
+                return Err(StoreError::Rule(zhiyuan_domain::RuleError::new(
+                    "invalid_transition",
+                    "this account is already active",
+                )));
             }
-            sqlx::query("UPDATE users SET activation_code_hash = $2, activation_expires_at = $3, activation_attempts = 0 WHERE id = $1")
+            query("UPDATE users SET activation_code_hash = $2, activation_expires_at = $3, activation_attempts = 0 WHERE id = $1")
                 .bind(user_id)
                 .bind(activation_code_hash(&self.vault, &phone_hash, &code))
                 .bind(now + ACTIVATION_VALID_MS)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             if send {
                 let payload = serde_json::json!({ "code": code, "name": name }).to_string();
                 let phone = self.vault.open(Place::user_phone(&phone_hash), &phone_sealed)?;
-                sqlx::query(
+                query(
                     "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
                 )
                 .bind(now)
                 .bind(&phone_hash)
                 .bind(self.vault.seal(Place::outbox("phone_sealed", &phone_hash), &phone))
                 .bind(self.vault.seal(Place::outbox("payload", &phone_hash), &payload))
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             }
-            audit_entry!(tx, now, None::<i64>, "user.activation_code", "user", user_id.to_string(), "");
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                None::<i64>,
+                "user.activation_code",
+                "user",
+                user_id.to_string(),
+                "",
+            )
+            .await?;
+        };
+        tx.commit().await?;
         Ok(code)
     }
 
@@ -232,19 +267,30 @@ impl Store {
     /// `actor`; messages already handed over are left alone. Returns how
     /// many were marked.
     pub async fn mark_sent(&self, message_ids: &[i64], actor: &str, now: i64) -> Result<u64> {
-        let marked = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let marked = {
             let mut marked = 0;
             for id in message_ids {
-                marked += sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
+                marked += query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
                     .bind(now)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?
                     .rows_affected();
             }
-            audit_entry!(tx, now, None::<i64>, "outbox.handed_over", "outbox", actor, format!("{marked} messages"));
+            audit_entry(
+                &mut tx,
+                now,
+                None::<i64>,
+                "outbox.handed_over",
+                "outbox",
+                actor,
+                format!("{marked} messages"),
+            )
+            .await?;
             marked
-        });
+        };
+        tx.commit().await?;
         Ok(marked)
     }
 }

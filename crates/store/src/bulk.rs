@@ -5,6 +5,7 @@
 //! few dozen rows. Constraints, foreign keys and triggers apply as for
 //! `INSERT` on both; an error anywhere fails the whole transaction.
 
+use crate::sql::Tx;
 use crate::{Placeholders, Result, rows_per_statement, values_sql};
 use sqlx::{PgConnection, SqliteConnection};
 use std::io::Write;
@@ -92,6 +93,21 @@ impl BulkInsert for SqliteConnection {
             query.execute(&mut *self).await?;
         }
         Ok(())
+    }
+}
+
+impl BulkInsert for Tx<'_> {
+    async fn insert_rows<'a, T, const N: usize>(
+        &mut self,
+        table: &str,
+        columns: &[&str; N],
+        items: &'a [T],
+        cells: impl Fn(&'a T) -> [Cell<'a>; N],
+    ) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => (**tx).insert_rows(table, columns, items, cells).await,
+            Tx::Postgres(tx) => (**tx).insert_rows(table, columns, items, cells).await,
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! and by volunteer. What a certificate covers and whether the ledger still
 //! agrees is decided in `zhiyuan_domain::certificate`.
 
-use crate::{Result, Store, StoreError, read_conn, write_tx};
+use crate::sql::{query, query_as};
+use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use zhiyuan_domain::certificate::{Certifiable, CertifiedRecord, Snapshot};
 use zhiyuan_domain::record::RecordState;
@@ -34,7 +35,9 @@ impl Store {
     /// oldest first (the category's Chinese name as the service content),
     /// each with whether its organization is verified.
     pub async fn certifiable_records(&self, volunteer_id: i64) -> Result<Vec<Certifiable>> {
-        let rows: Vec<CertifiedRow> = read_conn!(self, conn => sqlx::query_as(
+        let rows: Vec<CertifiedRow> = {
+            let mut conn = self.reader().await?;
+            query_as(
             "SELECT r.id, r.service_day, a.title, c.label_zh, r.organization_id, o.name, o.verified_at, r.hour_kind, r.minutes \
              FROM service_records r JOIN activities a ON a.id = r.activity_id \
              JOIN organizations o ON o.id = r.organization_id LEFT JOIN categories c ON c.code = a.category \
@@ -42,8 +45,9 @@ impl Store {
         )
         .bind(volunteer_id)
         .bind(RecordState::Effective.as_str())
-        .fetch_all(&mut *conn)
-        .await?);
+        .fetch_all(&mut conn)
+        .await?
+        };
         rows.into_iter()
             .map(
                 |(
@@ -83,8 +87,9 @@ impl Store {
     pub async fn insert_certificate(&self, snapshot: &Snapshot, issued_by: i64, issued_at: i64) -> Result<()> {
         let content = serde_json::to_string(snapshot)
             .map_err(|e| StoreError::conflict("certificate_unserializable", e.to_string()))?;
-        let inserted = write_tx!(self, tx => {
-            sqlx::query(
+        let mut tx = self.transaction().await?;
+        let inserted = {
+            query(
                 "INSERT INTO certificates (number, volunteer_id, issued_at, issued_by, credit_minutes, honor_minutes, content) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (number) DO NOTHING",
             )
@@ -95,10 +100,11 @@ impl Store {
             .bind(snapshot.credit_minutes())
             .bind(snapshot.honor_minutes())
             .bind(&content)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected()
-        });
+        };
+        tx.commit().await?;
         if inserted == 0 {
             return Err(StoreError::conflict(
                 "certificate_number_taken",
@@ -110,12 +116,13 @@ impl Store {
 
     /// What the certificate with this number says, if it exists.
     pub async fn certificate(&self, number: &str) -> Result<Option<Snapshot>> {
-        let row: Option<(String,)> = read_conn!(self, conn => sqlx::query_as(
-            "SELECT content FROM certificates WHERE number = $1",
-        )
-        .bind(number)
-        .fetch_optional(&mut *conn)
-        .await?);
+        let row: Option<(String,)> = {
+            let mut conn = self.reader().await?;
+            query_as("SELECT content FROM certificates WHERE number = $1")
+                .bind(number)
+                .fetch_optional(&mut conn)
+                .await?
+        };
         row.map(|(content,)| {
             serde_json::from_str(&content)
                 .map_err(|e| StoreError::conflict("certificate_corrupt", format!("certificate {number}: {e}")))
@@ -125,12 +132,15 @@ impl Store {
 
     /// The certificates issued to a volunteer, newest first.
     pub async fn certificates_of_volunteer(&self, volunteer_id: i64) -> Result<Vec<CertificateSummary>> {
-        Ok(read_conn!(self, conn => sqlx::query_as(
-            "SELECT number, issued_at, credit_minutes, honor_minutes FROM certificates WHERE volunteer_id = $1 \
+        Ok({
+            let mut conn = self.reader().await?;
+            query_as(
+                "SELECT number, issued_at, credit_minutes, honor_minutes FROM certificates WHERE volunteer_id = $1 \
              ORDER BY issued_at DESC, number LIMIT 200",
-        )
-        .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?))
+            )
+            .bind(volunteer_id)
+            .fetch_all(&mut conn)
+            .await?
+        })
     }
 }

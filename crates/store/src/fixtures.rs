@@ -4,16 +4,18 @@
 //! stored check-ins, and the import floor (`insert_generated_volunteers`).
 
 use crate::activities::Activity;
-use crate::{Result, Store, read_conn, write_tx};
+use crate::sql::{query, query_scalar};
+use crate::{Result, Store};
 use zhiyuan_domain::signup::SignupStatus;
 
 /// Benchmark fixture: approved sign-ups of `volunteer_ids` for one activity,
 /// written in one transaction without the sign-up rules (the caller made
 /// sure they hold: open activity, quota, no clashes), seats counted.
 pub async fn approved_signups(store: &Store, activity: &Activity, volunteer_ids: &[i64], now: i64) -> Result<()> {
-    write_tx!(store, tx => {
+    let mut tx = store.transaction().await?;
+    {
         for volunteer_id in volunteer_ids {
-            sqlx::query(
+            query(
                 "INSERT INTO signups (activity_id, volunteer_id, status, starts_at, ends_at, created_at, updated_at) \
                  VALUES ($1, $2, $6, $3, $4, $5, $5)",
             )
@@ -23,24 +25,26 @@ pub async fn approved_signups(store: &Store, activity: &Activity, volunteer_ids:
             .bind(activity.ends_at)
             .bind(now)
             .bind(SignupStatus::Approved.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
-        sqlx::query("UPDATE activities SET seats_taken = seats_taken + $1 WHERE id = $2")
+        query("UPDATE activities SET seats_taken = seats_taken + $1 WHERE id = $2")
             .bind(volunteer_ids.len() as i64)
             .bind(activity.id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-    });
+    };
+    tx.commit().await?;
     Ok(())
 }
 
 /// Benchmark fixture: a session for each `(volunteer id, token hash)`, for
 /// the volunteer's login, in one transaction.
 pub async fn volunteer_sessions(store: &Store, sessions: &[(i64, String)], now: i64, expires_at: i64) -> Result<()> {
-    write_tx!(store, tx => {
+    let mut tx = store.transaction().await?;
+    {
         for (volunteer_id, token_hash) in sessions {
-            sqlx::query(
+            query(
                 "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
                  SELECT $1, user_id, $2, $3 FROM volunteers WHERE id = $4",
             )
@@ -48,18 +52,20 @@ pub async fn volunteer_sessions(store: &Store, sessions: &[(i64, String)], now: 
             .bind(now)
             .bind(expires_at)
             .bind(volunteer_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
-    });
+    };
+    tx.commit().await?;
     Ok(())
 }
 
 /// Attendance rows stored (every accepted check-in is one).
 pub async fn attendance_rows(store: &Store) -> Result<i64> {
-    read_conn!(store, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendance")
-        .fetch_one(&mut *conn)
-        .await?))
+    let mut conn = store.reader().await?;
+    Ok(query_scalar::<i64>("SELECT COUNT(*) FROM attendance")
+        .fetch_one(&mut conn)
+        .await?)
 }
 
 /// Benchmark: what the database alone takes to store `rows` imported
@@ -123,22 +129,27 @@ pub async fn insert_generated_volunteers(
         crate::code_list(regions.iter().copied()),
         regions.len().max(1)
     );
-    let mut first: i64 = read_conn!(store, conn => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
-        .fetch_one(&mut *conn)
-        .await?);
+    let mut first: i64 = {
+        let mut conn = store.reader().await?;
+        query_scalar::<i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
+            .fetch_one(&mut conn)
+            .await?
+    };
     let end = first + rows;
     while first < end {
         let last = (first + rows_per_transaction).min(end) - 1;
-        write_tx!(store, tx => {
+        let mut tx = store.transaction().await?;
+        {
             for sql in [&users_sql, &outbox_sql, &volunteers_sql] {
-                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(first)
                     .bind(last)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
-        });
+        };
+        tx.commit().await?;
         first = last + 1;
     }
     Ok(())

@@ -6,7 +6,8 @@
 //! the database refuses to change or delete them (migration 0005).
 
 use crate::records::ServiceRecord;
-use crate::{Result, Store, StoreError, read_conn, write_tx};
+use crate::sql::{query, query_as, query_scalar};
+use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 use zhiyuan_domain::certificate::LedgerState;
@@ -141,19 +142,25 @@ impl Store {
         );
         let mut after = 0i64;
         loop {
-            let heads: Vec<LedgerHead> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(heads_sql.as_str()))
-            .bind(after)
-            .fetch_all(&mut *conn)
-            .await?);
+            let heads: Vec<LedgerHead> = {
+                let mut conn = self.reader().await?;
+                query_as(sqlx::AssertSqlSafe(heads_sql.as_str()))
+                    .bind(after)
+                    .fetch_all(&mut conn)
+                    .await?
+            };
             // Volunteers with entries but no totals row at all.
-            let orphans: Vec<(i64,)> = read_conn!(self, conn => sqlx::query_as(
+            let orphans: Vec<(i64,)> = {
+                let mut conn = self.reader().await?;
+                query_as(
                 "SELECT DISTINCT e.volunteer_id FROM hours_ledger e LEFT JOIN volunteer_totals t ON t.volunteer_id = e.volunteer_id \
                  WHERE t.volunteer_id IS NULL AND e.volunteer_id > $1 AND e.volunteer_id <= $2",
             )
             .bind(after)
             .bind(heads.last().map_or(i64::MAX, |h| h.volunteer_id))
-            .fetch_all(&mut *conn)
-            .await?);
+            .fetch_all(&mut conn)
+            .await?
+            };
             for (volunteer_id,) in orphans {
                 report.broken.push(BrokenLinkView {
                     volunteer_id,
@@ -178,10 +185,13 @@ impl Store {
     /// minutes after its last entry. Certificate verification reads this.
     pub async fn volunteer_ledger(&self, volunteer_id: i64) -> Result<VolunteerLedger> {
         let sql = format!("SELECT {HEAD_COLUMNS} FROM volunteer_totals WHERE volunteer_id = $1");
-        let head: Option<LedgerHead> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(volunteer_id)
-        .fetch_optional(&mut *conn)
-        .await?);
+        let head: Option<LedgerHead> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(volunteer_id)
+                .fetch_optional(&mut conn)
+                .await?
+        };
         let head = head.unwrap_or(LedgerHead {
             volunteer_id,
             ledger_seq: 0,
@@ -199,10 +209,13 @@ impl Store {
     async fn check_volunteer_ledger(&self, head: &LedgerHead) -> Result<CheckedLedger> {
         let volunteer_id = head.volunteer_id;
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM hours_ledger WHERE volunteer_id = $1 ORDER BY seq");
-        let rows: Vec<LedgerRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?);
+        let rows: Vec<LedgerRow> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(volunteer_id)
+                .fetch_all(&mut conn)
+                .await?
+        };
         let entries: Vec<StoredEntry<'_>> = rows.iter().map(LedgerRow::stored).collect();
         let stored_head = (head.ledger_seq > 0).then_some((head.ledger_seq, head.ledger_hash.as_slice()));
         let mut broken: Vec<BrokenLinkView> =
@@ -228,13 +241,16 @@ impl Store {
         for row in &rows {
             last.insert(row.record_id, row);
         }
-        let records: Vec<ServiceRecord> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM service_records WHERE volunteer_id = $1",
-            crate::records::RECORD_COLUMNS
-        )))
-        .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?);
+        let records: Vec<ServiceRecord> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM service_records WHERE volunteer_id = $1",
+                crate::records::RECORD_COLUMNS
+            )))
+            .bind(volunteer_id)
+            .fetch_all(&mut conn)
+            .await?
+        };
         for record in records {
             let agrees = match last.get(&record.id) {
                 Some(entry) => {
@@ -286,11 +302,12 @@ impl Store {
         let key = self.vault.ledger_key();
         let mut moved = 0;
         loop {
-            let volunteers: Vec<i64> = read_conn!(self, conn => sqlx::query_scalar(
-                "SELECT DISTINCT volunteer_id FROM ledger_entries ORDER BY volunteer_id LIMIT 500",
-            )
-            .fetch_all(&mut *conn)
-            .await?);
+            let volunteers: Vec<i64> = {
+                let mut conn = self.reader().await?;
+                query_scalar("SELECT DISTINCT volunteer_id FROM ledger_entries ORDER BY volunteer_id LIMIT 500")
+                    .fetch_all(&mut conn)
+                    .await?
+            };
             if volunteers.is_empty() {
                 return Ok(moved);
             }
@@ -298,17 +315,18 @@ impl Store {
             for volunteer_id in volunteers {
                 let entries_sql = V1_ENTRIES;
                 let head_sql = format!("SELECT {HEAD_COLUMNS} FROM volunteer_totals WHERE volunteer_id = $1");
-                let outcome: std::result::Result<(), Vec<BrokenLink>> = write_tx!(self, tx => {
-                    let rows: Vec<LedgerRow> = sqlx::query_as(entries_sql)
+                let mut tx = self.transaction().await?;
+                let outcome: std::result::Result<(), Vec<BrokenLink>> = {
+                    let rows: Vec<LedgerRow> = query_as(entries_sql).bind(volunteer_id).fetch_all(&mut tx).await?;
+                    let head: Option<LedgerHead> = query_as(sqlx::AssertSqlSafe(head_sql.as_str()))
                         .bind(volunteer_id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    let head: Option<LedgerHead> = sqlx::query_as(sqlx::AssertSqlSafe(head_sql.as_str()))
-                        .bind(volunteer_id)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await?;
                     let entries: Vec<StoredEntry<'_>> = rows.iter().map(LedgerRow::stored).collect();
-                    let stored_head = head.as_ref().filter(|h| h.ledger_seq > 0).map(|h| (h.ledger_seq, h.ledger_hash.as_slice()));
+                    let stored_head = head
+                        .as_ref()
+                        .filter(|h| h.ledger_seq > 0)
+                        .map(|h| (h.ledger_seq, h.ledger_hash.as_slice()));
                     let old_breaks = ledger::verify_v1_chain(volunteer_id, &entries, stored_head);
                     if !old_breaks.is_empty() {
                         Err(old_breaks)
@@ -316,7 +334,7 @@ impl Store {
                         let mut previous = ledger::GENESIS;
                         for row in &rows {
                             let mac = ledger::entry_mac(&key, &previous, &row.fields());
-                            sqlx::query(sqlx::AssertSqlSafe(format!(
+                            query(sqlx::AssertSqlSafe(format!(
                                 "INSERT INTO hours_ledger ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                                  $11, $12, $13, $14, $15, $16, $17)"
                             )))
@@ -337,22 +355,23 @@ impl Store {
                             .bind(&row.reason)
                             .bind(previous.to_vec())
                             .bind(mac.to_vec())
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
                             previous = mac;
                         }
-                        sqlx::query("UPDATE volunteer_totals SET ledger_hash = $2 WHERE volunteer_id = $1")
+                        query("UPDATE volunteer_totals SET ledger_hash = $2 WHERE volunteer_id = $1")
                             .bind(volunteer_id)
                             .bind(previous.to_vec())
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
-                        sqlx::query("DELETE FROM ledger_entries WHERE volunteer_id = $1")
+                        query("DELETE FROM ledger_entries WHERE volunteer_id = $1")
                             .bind(volunteer_id)
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
                         Ok(())
                     }
-                });
+                };
+                tx.commit().await?;
                 match outcome {
                     Ok(()) => moved += 1,
                     Err(links) => broken.extend(links),

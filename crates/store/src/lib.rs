@@ -3,12 +3,14 @@
 //! Every method is one transaction, except check-ins, which the attendance
 //! writer (`writer`) batches into one transaction of many. SQL is written
 //! once in a portable subset (`$N` parameters, `RETURNING`, `ON CONFLICT`,
-//! BIGINT ids, epoch-ms times) and run on either backend through the [`write_tx!`] and [`read_conn!`]
-//! macros, which expand the same body for each. SQLite runs with WAL, one
+//! BIGINT ids, epoch-ms times) and run on either backend as the portable
+//! statements of `sql`, inside ordinary functions over a transaction or a
+//! read connection. SQLite runs with WAL, one
 //! writer connection taking `BEGIN IMMEDIATE`, and a pool of read-only
 //! readers; PostgreSQL with an ordinary pool. Rules are decided by
 //! `zhiyuan-domain`; this crate only persists their outcome.
 
+use sql::{Reader, Tx, query};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -32,6 +34,7 @@ pub mod regions;
 pub mod reports;
 mod reseal;
 pub mod settings;
+mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
@@ -107,96 +110,50 @@ pub struct Store {
     pub(crate) recent_activities: Arc<cache::RecentReads<i64, activities::Activity>>,
 }
 
-/// Runs `$body` inside one write transaction on either backend; `$tx` is the
-/// transaction. An early return (`?`) rolls back.
-macro_rules! write_tx {
-    ($store:expr, $tx:ident => $body:expr) => {{
-        match &$store.backend {
-            $crate::Backend::Sqlite { writer, .. } => {
-                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-                let output = $body;
-                $tx.commit().await?;
-                output
-            }
-            $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let output = $body;
-                $tx.commit().await?;
-                output
-            }
-        }
-    }};
+impl Store {
+    /// Begins a write transaction: on SQLite through the one writer
+    /// connection with `BEGIN IMMEDIATE`, so that it is the only writer
+    /// from its first statement on. Dropping it uncommitted rolls it back.
+    pub(crate) async fn transaction(&self) -> Result<Tx<'static>> {
+        Ok(match &self.backend {
+            Backend::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A read connection.
+    pub(crate) async fn reader(&self) -> Result<Reader> {
+        Ok(match &self.backend {
+            Backend::Sqlite { readers, .. } => Reader::Sqlite(readers.acquire().await?),
+            Backend::Postgres(pool) => Reader::Postgres(pool.acquire().await?),
+        })
+    }
 }
 
-/// Runs `$body` with a read connection on either backend.
-macro_rules! read_conn {
-    ($store:expr, $conn:ident => $body:expr) => {{
-        match &$store.backend {
-            $crate::Backend::Sqlite { readers, .. } => {
-                let mut $conn = readers.acquire().await?;
-                $body
-            }
-            $crate::Backend::Postgres(pool) => {
-                let mut $conn = pool.acquire().await?;
-                $body
-            }
-        }
-    }};
+/// Appends one audit entry inside the transaction `tx`.
+pub(crate) async fn audit_entry(
+    tx: &mut Tx<'_>,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject_kind: &str,
+    subject_id: impl AsRef<str>,
+    detail: impl AsRef<str>,
+) -> Result<()> {
+    query(
+        "INSERT INTO audit_log (at, actor_user, action, subject_kind, subject_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(subject_kind)
+    .bind(subject_id.as_ref())
+    .bind(detail.as_ref())
+    .execute(tx)
+    .await?;
+    Ok(())
 }
-
-/// Appends one audit entry inside the current transaction.
-macro_rules! audit_entry {
-    ($tx:expr, $at:expr, $actor:expr, $action:expr, $subject_kind:expr, $subject_id:expr, $detail:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_user, action, subject_kind, subject_id, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($at)
-        .bind($actor)
-        .bind($action)
-        .bind($subject_kind)
-        .bind($subject_id)
-        .bind($detail)
-        .execute(&mut *$tx)
-        .await?
-    };
-}
-
-/// Draws `$count` ids for new rows of `$table` inside the write transaction
-/// `$tx`, so that multi-row inserts name their ids instead of returning them
-/// (on SQLite every returned row is one more message from sqlx's worker
-/// thread). SQLite: the ids after the largest, which an `INTEGER PRIMARY KEY`
-/// would pick too; `BEGIN IMMEDIATE` makes this the only writer until it
-/// commits. PostgreSQL: `$count` values of the table's identity sequence
-/// (named by a constant, so that it is resolved once, not per value).
-macro_rules! reserve_ids {
-    ($store:expr, $tx:ident, $table:literal, $count:expr) => {{
-        let count = $count as i64;
-        match &$store.backend {
-            $crate::Backend::Sqlite { .. } => {
-                let first: i64 = sqlx::query_scalar(concat!("SELECT COALESCE(MAX(id), 0) + 1 FROM ", $table))
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                (first..first + count).collect::<Vec<i64>>()
-            }
-            $crate::Backend::Postgres(_) => {
-                sqlx::query_scalar::<_, i64>(concat!(
-                    "SELECT nextval('",
-                    $table,
-                    "_id_seq') FROM generate_series(1, $1)"
-                ))
-                .bind(count)
-                .fetch_all(&mut *$tx)
-                .await?
-            }
-        }
-    }};
-}
-
-pub(crate) use audit_entry;
-pub(crate) use read_conn;
-pub(crate) use reserve_ids;
-pub(crate) use write_tx;
 
 /// The `[low, high)` bounds that select every path strictly under `path`;
 /// `'0'` is the byte after `'/'`, so the range is exactly the subtree.

@@ -4,9 +4,10 @@
 //! transaction; `verify_ledger` recomputes every chain.
 
 use crate::activities::Activity;
+use crate::sql::{Statement, Tx, query, query_as, query_scalar};
 use crate::{
-    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, in_list_sql, read_conn,
-    rows_per_statement, values_sql, write_tx,
+    Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, in_list_sql, rows_per_statement,
+    values_sql,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -159,101 +160,100 @@ pub(crate) struct LedgerEvent<'a> {
 }
 
 /// Binds one ledger entry's 17 values, in `LEDGER_INSERT`'s column order.
-macro_rules! bind_ledger_entry {
-    ($query:expr, $fields:expr, $previous:expr, $hash:expr) => {{
-        let fields: &EntryFields<'_> = $fields;
-        $query
-            .bind(fields.volunteer_id)
-            .bind(fields.seq)
-            .bind(fields.record_id)
-            .bind(fields.activity_id)
-            .bind(fields.service_day)
-            .bind(fields.from_ms)
-            .bind(fields.to_ms)
-            .bind(fields.event)
-            .bind(fields.state)
-            .bind(fields.hour_kind)
-            .bind(fields.minutes)
-            .bind(fields.effective_delta)
-            .bind(fields.at_ms)
-            .bind(fields.actor_user_id)
-            .bind(fields.reason)
-            .bind($previous.to_vec())
-            .bind($hash.to_vec())
-    }};
+fn bind_ledger_entry<'q>(
+    statement: Statement<'q>,
+    fields: &EntryFields<'q>,
+    previous: &[u8; 32],
+    hash: &[u8; 32],
+) -> Statement<'q> {
+    statement
+        .bind(fields.volunteer_id)
+        .bind(fields.seq)
+        .bind(fields.record_id)
+        .bind(fields.activity_id)
+        .bind(fields.service_day)
+        .bind(fields.from_ms)
+        .bind(fields.to_ms)
+        .bind(fields.event)
+        .bind(fields.state)
+        .bind(fields.hour_kind)
+        .bind(fields.minutes)
+        .bind(fields.effective_delta)
+        .bind(fields.at_ms)
+        .bind(fields.actor_user_id)
+        .bind(fields.reason)
+        .bind(previous.to_vec())
+        .bind(hash.to_vec())
 }
 
 /// Appends a ledger entry for the record's current state (after the change)
 /// and moves every total by `effective_delta`, inside the transaction.
-macro_rules! append_ledger {
-    ($tx:ident, $e:expr) => {
-        async {
-            let e: &LedgerEvent<'_> = $e;
-            let record = e.record;
-            // The head of the volunteer's chain, created at genesis if need
-            // be; the upsert also locks the row (PostgreSQL) like FOR UPDATE.
-            let (seq, previous): (i64, Vec<u8>) = sqlx::query_as(
+pub(crate) async fn append_ledger(tx: &mut Tx<'_>, e: &LedgerEvent<'_>) -> Result<()> {
+    let record = e.record;
+    // The head of the volunteer's chain, created at genesis if need
+    // be; the upsert also locks the row (PostgreSQL) like FOR UPDATE.
+    let (seq, previous): (i64, Vec<u8>) = query_as(
                 "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
                  VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
                  RETURNING ledger_seq, ledger_hash",
             )
             .bind(record.volunteer_id)
             .bind(ledger::GENESIS.to_vec())
-            .fetch_one(&mut *$tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
-            let fields = EntryFields {
-                volunteer_id: record.volunteer_id,
-                seq: seq + 1,
-                record_id: record.id,
-                activity_id: record.activity_id,
-                service_day: &record.service_day,
-                from_ms: record.from_at,
-                to_ms: record.to_at,
-                event: e.event,
-                state: &record.state,
-                hour_kind: &record.hour_kind,
-                minutes: record.minutes,
-                effective_delta: e.effective_delta,
-                at_ms: e.at,
-                actor_user_id: e.actor,
-                reason: e.reason,
-            };
-            let hash = ledger::entry_mac(e.key, &previous, &fields);
-            let insert = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-            )));
-            bind_ledger_entry!(insert, &fields, &previous, &hash)
-                .execute(&mut *$tx)
-                .await?;
-            let delta = TotalsDelta::of(record.hour_kind(), e.effective_delta);
-            sqlx::query(
-                "UPDATE volunteer_totals SET ledger_seq = $1, ledger_hash = $2, credit_minutes = credit_minutes + $3, \
+    let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
+    let fields = EntryFields {
+        volunteer_id: record.volunteer_id,
+        seq: seq + 1,
+        record_id: record.id,
+        activity_id: record.activity_id,
+        service_day: &record.service_day,
+        from_ms: record.from_at,
+        to_ms: record.to_at,
+        event: e.event,
+        state: &record.state,
+        hour_kind: &record.hour_kind,
+        minutes: record.minutes,
+        effective_delta: e.effective_delta,
+        at_ms: e.at,
+        actor_user_id: e.actor,
+        reason: e.reason,
+    };
+    let hash = ledger::entry_mac(e.key, &previous, &fields);
+    let insert = query(sqlx::AssertSqlSafe(format!(
+        "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    )));
+    bind_ledger_entry(insert, &fields, &previous, &hash)
+        .execute(&mut *tx)
+        .await?;
+    let delta = TotalsDelta::of(record.hour_kind(), e.effective_delta);
+    query(
+        "UPDATE volunteer_totals SET ledger_seq = $1, ledger_hash = $2, credit_minutes = credit_minutes + $3, \
                  honor_minutes = honor_minutes + $4, records = records + $5 WHERE volunteer_id = $6",
-            )
-            .bind(fields.seq)
-            .bind(hash.to_vec())
-            .bind(delta.credit_minutes)
-            .bind(delta.honor_minutes)
-            .bind(delta.records)
-            .bind(record.volunteer_id)
-            .execute(&mut *$tx)
-            .await?;
-            if !delta.is_zero() {
-                sqlx::query(
-                    "INSERT INTO organization_totals (organization_id, credit_minutes, honor_minutes, records) \
+    )
+    .bind(fields.seq)
+    .bind(hash.to_vec())
+    .bind(delta.credit_minutes)
+    .bind(delta.honor_minutes)
+    .bind(delta.records)
+    .bind(record.volunteer_id)
+    .execute(&mut *tx)
+    .await?;
+    if !delta.is_zero() {
+        query(
+            "INSERT INTO organization_totals (organization_id, credit_minutes, honor_minutes, records) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
                      credit_minutes = organization_totals.credit_minutes + excluded.credit_minutes, \
                      honor_minutes = organization_totals.honor_minutes + excluded.honor_minutes, \
                      records = organization_totals.records + excluded.records",
-                )
-                .bind(record.organization_id)
-                .bind(delta.credit_minutes)
-                .bind(delta.honor_minutes)
-                .bind(delta.records)
-                .execute(&mut *$tx)
-                .await?;
-                sqlx::query(
+        )
+        .bind(record.organization_id)
+        .bind(delta.credit_minutes)
+        .bind(delta.honor_minutes)
+        .bind(delta.records)
+        .execute(&mut *tx)
+        .await?;
+        query(
                     "INSERT INTO region_day_totals (region_code, day, county_code, region_path, credit_minutes, honor_minutes, records) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_code, day) DO UPDATE SET \
                      credit_minutes = region_day_totals.credit_minutes + excluded.credit_minutes, \
@@ -267,13 +267,10 @@ macro_rules! append_ledger {
                 .bind(delta.credit_minutes)
                 .bind(delta.honor_minutes)
                 .bind(delta.records)
-                .execute(&mut *$tx)
+                .execute(&mut *tx)
                 .await?;
-            }
-            Ok::<(), StoreError>(())
-        }
-        .await
-    };
+    }
+    Ok(())
 }
 
 /// How a closing record is written: its span fitted among the volunteer's
@@ -314,73 +311,82 @@ impl Close {
 
 /// Fits a closing record among the volunteer's other records that occupy
 /// time on that day, and writes its span, minutes and flags.
-macro_rules! close_record {
-    ($tx:ident, $record:expr, $span:expr, $signed_out:expr, $note_prefix:expr, $flags:expr, $now:expr) => {
-        async {
-            let record: &ServiceRecord = $record;
-            let span: Interval = $span;
-            let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
-            let others_sql = format!(
-                "SELECT from_at, to_at FROM service_records WHERE volunteer_id = $1 AND id <> $2 AND is_open = FALSE \
+async fn close_record(
+    tx: &mut Tx<'_>,
+    record: &ServiceRecord,
+    span: Interval,
+    signed_out: Option<i64>,
+    note_prefix: &str,
+    flags: &[String],
+    now: i64,
+) -> Result<ServiceRecord> {
+    let occupying = code_list(
+        RecordState::ALL
+            .iter()
+            .filter(|s| s.occupies_time())
+            .map(|s| s.as_str()),
+    );
+    let others_sql = format!(
+        "SELECT from_at, to_at FROM service_records WHERE volunteer_id = $1 AND id <> $2 AND is_open = FALSE \
                  AND state IN ({occupying}) AND from_at < $3 AND to_at > $4"
-            );
-            let others: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(others_sql))
-            .bind(record.volunteer_id)
-            .bind(record.id)
-            .bind(span.to.timestamp_millis())
-            .bind(span.from.timestamp_millis())
-            .fetch_all(&mut *$tx)
-            .await?;
-            let others: Vec<Interval> = others.into_iter().map(|(a, b)| Interval::new(instant(a), instant(b))).collect();
-            let close = Close::fit(span, &others, $note_prefix.to_string(), &record.flags, &$flags);
-            let closed: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    );
+    let others: Vec<(i64, i64)> = query_as(sqlx::AssertSqlSafe(others_sql))
+        .bind(record.volunteer_id)
+        .bind(record.id)
+        .bind(span.to.timestamp_millis())
+        .bind(span.from.timestamp_millis())
+        .fetch_all(&mut *tx)
+        .await?;
+    let others: Vec<Interval> = others
+        .into_iter()
+        .map(|(a, b)| Interval::new(instant(a), instant(b)))
+        .collect();
+    let close = Close::fit(span, &others, note_prefix.to_string(), &record.flags, flags);
+    let closed: ServiceRecord = query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE service_records SET is_open = FALSE, signed_out_at = $1, from_at = $2, to_at = $3, minutes = $4, \
                  note = $5, flags = $6, flagged = $7, closed_at = $8, updated_at = $8 WHERE id = $9 RETURNING {RECORD_COLUMNS}"
             )))
-            .bind($signed_out)
+            .bind(signed_out)
             .bind(close.kept.from.timestamp_millis())
             .bind(close.kept.to.timestamp_millis())
             .bind(close.minutes)
             .bind(&close.note)
             .bind(&close.flags)
             .bind(close.flagged)
-            .bind($now)
+            .bind(now)
             .bind(record.id)
-            .fetch_one(&mut *$tx)
+            .fetch_one(&mut *tx)
             .await?;
-            Ok::<ServiceRecord, StoreError>(closed)
-        }
-        .await
-    };
+    Ok(closed)
 }
 
 /// Closes a sign-in whose day ended without a sign-out, by the activity's
 /// rule (0 hours by default), with its ledger entry.
-macro_rules! close_unsigned_record {
-    ($tx:ident, $key:expr, $record:expr, $window:expr, $policy:expr, $now:expr) => {
-        async {
-            let record: &ServiceRecord = $record;
-            let policy: MissingCheckout = $policy;
-            let span = hours::close_unsigned(instant(record.signed_in_at), $window, policy);
-            let note = match policy {
-                MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
-                MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
-            };
-            let closed = close_record!($tx, record, span, None::<i64>, note, Vec::<String>::new(), $now)?;
-            let event = LedgerEvent {
-                key: $key,
-                record: &closed,
-                event: "closed_at_midnight",
-                effective_delta: 0,
-                actor: None,
-                reason: &closed.note,
-                at: $now,
-            };
-            append_ledger!($tx, &event)?;
-            Ok::<(), StoreError>(())
-        }
-        .await
+async fn close_unsigned_record(
+    tx: &mut Tx<'_>,
+    key: &LedgerKey,
+    record: &ServiceRecord,
+    window: Interval,
+    policy: MissingCheckout,
+    now: i64,
+) -> Result<()> {
+    let span = hours::close_unsigned(instant(record.signed_in_at), window, policy);
+    let note = match policy {
+        MissingCheckout::ZeroHours => "never signed out: closed at 24:00 with 0 hours",
+        MissingCheckout::UntilActivityEnd => "never signed out: counted to the activity's end",
     };
+    let closed = close_record(tx, record, span, None, note, &[], now).await?;
+    let event = LedgerEvent {
+        key: key,
+        record: &closed,
+        event: "closed_at_midnight",
+        effective_delta: 0,
+        actor: None,
+        reason: &closed.note,
+        at: now,
+    };
+    append_ledger(tx, &event).await?;
+    Ok(())
 }
 
 fn not_checked_in() -> StoreError {
@@ -400,45 +406,47 @@ fn replayed() -> StoreError {
     .into()
 }
 
-/// The flags a sign-out adds to the open record `$record_id` (`$pinged`
+/// The flags a sign-out adds to the open record `record_id` (`pinged`
 /// pings stored for it): the claim's own (offline, doubtful fix), track
 /// anomalies and a shared device.
-macro_rules! sign_out_flags {
-    ($tx:ident, $write:expr, $activity:expr, $record_id:expr, $pinged:expr) => {
-        async {
-            let write: &AttendanceWrite = $write;
-            let activity: &Activity = $activity;
-            let pings: Vec<(i64, f64, f64, f64)> = if $pinged > 0 {
-                sqlx::query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
-                    .bind($record_id)
-                    .fetch_all(&mut *$tx)
-                    .await?
-            } else {
-                Vec::new()
-            };
-            let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
-                .iter()
-                .map(|a| a.code().to_string())
-                .chain(write.accepted.flags.iter().map(|f| f.to_string()))
-                .collect();
-            if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
-                let others: Vec<(i64,)> = sqlx::query_as(
+async fn sign_out_flags(
+    tx: &mut Tx<'_>,
+    write: &AttendanceWrite,
+    activity: &Activity,
+    record_id: i64,
+    pinged: i64,
+) -> Result<Vec<String>> {
+    let pings: Vec<(i64, f64, f64, f64)> = if pinged > 0 {
+        query_as("SELECT at, lat, lon, accuracy_m FROM supervision_pings WHERE record_id = $1 ORDER BY at")
+            .bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let mut flags: Vec<String> = supervision::track_anomalies(&activity.plan().fence, &pings_of(&pings))
+        .iter()
+        .map(|a| a.code().to_string())
+        .chain(write.accepted.flags.iter().map(|f| f.to_string()))
+        .collect();
+    if let Some(device) = write.device_id.as_deref().filter(|d| !d.is_empty()) {
+        let others: Vec<(i64,)> = query_as(
                     "SELECT DISTINCT volunteer_id FROM attendance WHERE activity_id = $1 AND device_id = $2 AND volunteer_id <> $3",
                 )
                 .bind(write.activity_id)
                 .bind(device)
                 .bind(write.volunteer_id)
-                .fetch_all(&mut *$tx)
+                .fetch_all(&mut *tx)
                 .await?;
-                let uses = others.iter().map(|(v,)| (device, *v)).chain([(device, write.volunteer_id)]);
-                flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
-            }
-            flags.sort();
-            flags.dedup();
-            Ok::<Vec<String>, StoreError>(flags)
-        }
-        .await
-    };
+        let uses = others
+            .iter()
+            .map(|(v,)| (device, *v))
+            .chain([(device, write.volunteer_id)]);
+        flags.extend(supervision::shared_devices(uses).iter().map(|a| a.code().to_string()));
+    }
+    flags.sort();
+    flags.dedup();
+    Ok(flags)
 }
 
 /// What `attendance_claim!` needs to know before it judges a claim: the
@@ -469,67 +477,59 @@ const CLAIM_CHECKS_COLUMNS: usize = 6;
 
 /// Reads the checks of `$claims` (a claim and its place in the batch) in one
 /// round trip.
-macro_rules! read_claim_checks {
-    ($tx:ident, $placeholders:expr, $claims:expr) => {
-        async {
-            let claims: &[(usize, &AttendanceWrite)] = $claims;
-            let sql = values_sql(
-                $placeholders,
-                CLAIM_CHECKS,
-                CLAIM_CHECKS_COLUMNS,
-                claims.len(),
-                CLAIM_CHECKS_END,
-            );
-            let mut query = sqlx::query_as::<_, ClaimChecksRow>(sqlx::AssertSqlSafe(sql));
-            for (place, write) in claims {
-                query = query
-                    .bind(*place as i64)
-                    .bind(write.activity_id)
-                    .bind(write.volunteer_id)
-                    .bind(write.kind.as_str())
-                    .bind(write.accepted.token_step)
-                    .bind(write.accepted.offline);
-            }
-            let rows = query.fetch_all(&mut *$tx).await?;
-            let in_order =
-                rows.len() == claims.len() && rows.iter().zip(claims).all(|(row, (place, _))| row.0 == *place as i64);
-            if !in_order {
-                return Err(StoreError::BatchFailed(
-                    "the claims' checks came back incomplete".into(),
-                ));
-            }
-            Ok::<Vec<ClaimChecks>, StoreError>(
-                rows.into_iter()
-                    .map(|(_, status, used, any_open, open_since, pinged, offline_uses)| {
-                        (status, used, any_open, open_since, pinged, offline_uses)
-                    })
-                    .collect(),
-            )
-        }
-        .await
-    };
+async fn read_claim_checks(
+    tx: &mut Tx<'_>,
+    placeholders: Placeholders,
+    claims: &[(usize, &AttendanceWrite)],
+) -> Result<Vec<ClaimChecks>> {
+    let sql = values_sql(
+        placeholders,
+        CLAIM_CHECKS,
+        CLAIM_CHECKS_COLUMNS,
+        claims.len(),
+        CLAIM_CHECKS_END,
+    );
+    let mut statement = query_as::<ClaimChecksRow>(sqlx::AssertSqlSafe(sql));
+    for (place, write) in claims {
+        statement = statement
+            .bind(*place as i64)
+            .bind(write.activity_id)
+            .bind(write.volunteer_id)
+            .bind(write.kind.as_str())
+            .bind(write.accepted.token_step)
+            .bind(write.accepted.offline);
+    }
+    let rows = statement.fetch_all(&mut *tx).await?;
+    let in_order =
+        rows.len() == claims.len() && rows.iter().zip(claims).all(|(row, (place, _))| row.0 == *place as i64);
+    if !in_order {
+        return Err(StoreError::BatchFailed(
+            "the claims' checks came back incomplete".into(),
+        ));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(_, status, used, any_open, open_since, pinged, offline_uses)| {
+            (status, used, any_open, open_since, pinged, offline_uses)
+        })
+        .collect())
 }
 
 /// The [`ClaimChecks`] of every claim of a batch, read at once before any of
 /// them is written (a few hundred claims per round trip), in claim order.
-macro_rules! claim_checks {
-    ($tx:ident, $placeholders:expr, $claims:expr) => {
-        async {
-            let claims: &[&BatchedClaim] = $claims;
-            let mut checks: Vec<Option<ClaimChecks>> = Vec::with_capacity(claims.len());
-            let places: Vec<(usize, &AttendanceWrite)> = claims
-                .iter()
-                .enumerate()
-                .map(|(place, claim)| (place, &claim.write))
-                .collect();
-            for chunk in places.chunks(rows_per_statement(CLAIM_CHECKS_COLUMNS)) {
-                let read = read_claim_checks!($tx, $placeholders, chunk)?;
-                checks.extend(read.into_iter().map(Some));
-            }
-            Ok::<Vec<Option<ClaimChecks>>, StoreError>(checks)
-        }
-        .await
-    };
+async fn claim_checks(tx: &mut Tx<'_>, claims: &[&BatchedClaim]) -> Result<Vec<Option<ClaimChecks>>> {
+    let placeholders = tx.placeholders();
+    let mut checks: Vec<Option<ClaimChecks>> = Vec::with_capacity(claims.len());
+    let places: Vec<(usize, &AttendanceWrite)> = claims
+        .iter()
+        .enumerate()
+        .map(|(place, claim)| (place, &claim.write))
+        .collect();
+    for chunk in places.chunks(rows_per_statement(CLAIM_CHECKS_COLUMNS)) {
+        let read = read_claim_checks(tx, placeholders, chunk).await?;
+        checks.extend(read.into_iter().map(Some));
+    }
+    Ok(checks)
 }
 
 /// Persists one accepted attendance claim inside the transaction `$tx`: it
@@ -545,121 +545,134 @@ macro_rules! claim_checks {
 /// ([`Claimed::SignOutDeferred`], with its span and flags): the batch writes
 /// those together (`flush_claims!`). `$checks` are the claim's checks when
 /// the batch read them already (`claim_checks!`), else `None`.
-macro_rules! attendance_claim {
-    ($tx:ident, $lock:expr, $key:expr, $write:expr, $activity:expr, $defer:expr, $checks:expr) => {
-        async {
-            let key: &LedgerKey = $key;
-            let write: &AttendanceWrite = $write;
-            let activity: &Activity = $activity;
-            let lock: &str = $lock;
-            let defer: bool = $defer;
-            let prefetched: Option<ClaimChecks> = $checks;
-            // The sign-up, whether this volunteer used the token already and
-            // whether a sign-in is open: read with the batch's others
-            // (`claim_checks!`) or here, in one round trip.
-            let (status, used, any_open, open_since, pinged, offline_uses): ClaimChecks = match prefetched {
-                Some(checks) => checks,
-                None => {
-                    // Numbered placeholders work on both backends; five are cheap on SQLite.
-                    let read = read_claim_checks!($tx, Placeholders::Numbered, &[(0, write)])?;
-                    read.into_iter()
-                        .next()
-                        .ok_or_else(|| StoreError::BatchFailed("a claim's checks came back empty".into()))?
-                }
-            };
-            let facts = ClaimFacts {
-                signup: status.as_deref().and_then(|status| SignupStatus::parse(status).ok()),
-                token_step_used: used.is_some(),
-                offline_uses_of_step: u32::try_from(offline_uses).unwrap_or(u32::MAX),
-                open_since: open_since.map(instant),
-            };
-            let decision = attendance::decide_claim(write.kind, &write.accepted, activity.window(), &facts)?;
-            // A plain sign-out of today's open sign-in: closed with the
-            // batch's other sign-outs (`close_sign_outs!`).
-            if let ClaimDecision::SignOut { span } = decision
-                && defer
-                && write.method != CheckinMethod::Manual
-            {
-                let record_id = any_open.ok_or_else(|| StoreError::BatchFailed("a sign-out's open record went missing".into()))?;
-                let flags = sign_out_flags!($tx, write, activity, record_id, pinged)?;
-                return Ok(Claimed::SignOutDeferred(Box::new(DeferredOut { record_id, span, flags })));
+async fn attendance_claim(
+    tx: &mut Tx<'_>,
+    key: &LedgerKey,
+    write: &AttendanceWrite,
+    activity: &Activity,
+    defer: bool,
+    prefetched: Option<ClaimChecks>,
+) -> Result<Claimed> {
+    let lock = tx.row_lock();
+    // The sign-up, whether this volunteer used the token already and
+    // whether a sign-in is open: read with the batch's others
+    // (`claim_checks!`) or here, in one round trip.
+    let (status, used, any_open, open_since, pinged, offline_uses): ClaimChecks = match prefetched {
+        Some(checks) => checks,
+        None => {
+            // Numbered placeholders work on both backends; five are cheap on SQLite.
+            let read = read_claim_checks(tx, Placeholders::Numbered, &[(0, write)]).await?;
+            read.into_iter()
+                .next()
+                .ok_or_else(|| StoreError::BatchFailed("a claim's checks came back empty".into()))?
+        }
+    };
+    let facts = ClaimFacts {
+        signup: status.as_deref().and_then(|status| SignupStatus::parse(status).ok()),
+        token_step_used: used.is_some(),
+        offline_uses_of_step: u32::try_from(offline_uses).unwrap_or(u32::MAX),
+        open_since: open_since.map(instant),
+    };
+    let decision = attendance::decide_claim(write.kind, &write.accepted, activity.window(), &facts)?;
+    // A plain sign-out of today's open sign-in: closed with the
+    // batch's other sign-outs (`close_sign_outs!`).
+    if let ClaimDecision::SignOut { span } = decision
+        && defer
+        && write.method != CheckinMethod::Manual
+    {
+        let record_id =
+            any_open.ok_or_else(|| StoreError::BatchFailed("a sign-out's open record went missing".into()))?;
+        let flags = sign_out_flags(tx, write, activity, record_id, pinged).await?;
+        return Ok(Claimed::SignOutDeferred(Box::new(DeferredOut {
+            record_id,
+            span,
+            flags,
+        })));
+    }
+    // The open sign-in itself (locked on PostgreSQL) only when there is one.
+    let open: Option<ServiceRecord> = match any_open {
+        Some(_) => {
+            let open_sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
+            );
+            query_as(sqlx::AssertSqlSafe(open_sql))
+                .bind(write.volunteer_id)
+                .bind(write.activity_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        }
+        None => None,
+    };
+    let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
+    let record: ServiceRecord = match decision {
+        ClaimDecision::SignIn { close_stale_first } => {
+            if close_stale_first {
+                // The midnight rule closes the sign-in of an earlier
+                // day here (the background job closes the others).
+                let stale = open.ok_or_else(changed)?;
+                let policy = activity.plan().rules.missing_checkout;
+                close_unsigned_record(tx, key, &stale, activity.window(), policy, write.received_at).await?;
             }
-            // The open sign-in itself (locked on PostgreSQL) only when there is one.
-            let open: Option<ServiceRecord> = match any_open {
-                Some(_) => {
-                    let open_sql = format!(
-                        "SELECT {RECORD_COLUMNS} FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE{lock}"
-                    );
-                    sqlx::query_as(sqlx::AssertSqlSafe(open_sql))
-                        .bind(write.volunteer_id)
-                        .bind(write.activity_id)
-                        .fetch_optional(&mut *$tx)
-                        .await?
-                }
-                None => None,
-            };
-            let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
-            let record: ServiceRecord = match decision {
-                ClaimDecision::SignIn { close_stale_first } => {
-                    if close_stale_first {
-                        // The midnight rule closes the sign-in of an earlier
-                        // day here (the background job closes the others).
-                        let stale = open.ok_or_else(changed)?;
-                        let policy = activity.plan().rules.missing_checkout;
-                        close_unsigned_record!($tx, key, &stale, activity.window(), policy, write.received_at)?;
-                    }
-                    if defer && write.method != CheckinMethod::Manual {
-                        return Ok(Claimed::SignInDeferred);
-                    }
-                    let signed_in = instant(write.claimed_at);
-                    let sign_in_flags = supervision::merge_flags("", write.accepted.flags.iter().copied());
-                    let insert_sql = format!(
-                        "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
+            if defer && write.method != CheckinMethod::Manual {
+                return Ok(Claimed::SignInDeferred);
+            }
+            let signed_in = instant(write.claimed_at);
+            let sign_in_flags = supervision::merge_flags("", write.accepted.flags.iter().copied());
+            let insert_sql = format!(
+                "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
                          region_path, hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, \
                          flagged, created_at, updated_at, entered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $9, $9, \
                          0, $10, '', $13, $14, $11, $11, $12) RETURNING {RECORD_COLUMNS}"
-                    );
-                    sqlx::query_as(sqlx::AssertSqlSafe(insert_sql))
-                        .bind(write.volunteer_id)
-                        .bind(write.activity_id)
-                        .bind(activity.organization_id)
-                        .bind(distribution_key(&activity.region_code))
-                        .bind(&activity.region_code)
-                        .bind(&activity.region_path)
-                        .bind(HourKind::Credit.as_str())
-                        .bind(RecordState::Pending.as_str())
-                        .bind(write.claimed_at)
-                        .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
-                        .bind(write.received_at)
-                        .bind((write.method == CheckinMethod::Manual).then_some(write.by_user))
-                        .bind(&sign_in_flags.0)
-                        .bind(sign_in_flags.1)
-                        .fetch_one(&mut *$tx)
-                        .await?
-                }
-                ClaimDecision::SignOut { span } => {
-                    let mut open = open.ok_or_else(changed)?;
-                    if write.method == CheckinMethod::Manual && open.entered_by.is_none() {
-                        // Signed out by the organizer's hand: the record was entered by hand.
-                        sqlx::query("UPDATE service_records SET entered_by = $1 WHERE id = $2")
-                            .bind(write.by_user)
-                            .bind(open.id)
-                            .execute(&mut *$tx)
-                            .await?;
-                        open.entered_by = Some(write.by_user);
-                    }
-                    let flags = sign_out_flags!($tx, write, activity, open.id, pinged)?;
-                    let closed = close_record!($tx, &open, span, Some(write.claimed_at), "", flags, write.received_at)?;
-                    let event = LedgerEvent { key, record: &closed, event: "closed", effective_delta: 0, actor: Some(write.by_user), reason: &closed.note, at: write.received_at };
-                    append_ledger!($tx, &event)?;
-                    closed
-                }
+            );
+            query_as(sqlx::AssertSqlSafe(insert_sql))
+                .bind(write.volunteer_id)
+                .bind(write.activity_id)
+                .bind(activity.organization_id)
+                .bind(distribution_key(&activity.region_code))
+                .bind(&activity.region_code)
+                .bind(&activity.region_path)
+                .bind(HourKind::Credit.as_str())
+                .bind(RecordState::Pending.as_str())
+                .bind(write.claimed_at)
+                .bind(china_date(signed_in).format("%Y-%m-%d").to_string())
+                .bind(write.received_at)
+                .bind((write.method == CheckinMethod::Manual).then_some(write.by_user))
+                .bind(&sign_in_flags.0)
+                .bind(sign_in_flags.1)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+        ClaimDecision::SignOut { span } => {
+            let mut open = open.ok_or_else(changed)?;
+            if write.method == CheckinMethod::Manual && open.entered_by.is_none() {
+                // Signed out by the organizer's hand: the record was entered by hand.
+                query("UPDATE service_records SET entered_by = $1 WHERE id = $2")
+                    .bind(write.by_user)
+                    .bind(open.id)
+                    .execute(&mut *tx)
+                    .await?;
+                open.entered_by = Some(write.by_user);
+            }
+            let flags = sign_out_flags(tx, write, activity, open.id, pinged).await?;
+            let closed = close_record(tx, &open, span, Some(write.claimed_at), "", &flags, write.received_at).await?;
+            let event = LedgerEvent {
+                key,
+                record: &closed,
+                event: "closed",
+                effective_delta: 0,
+                actor: Some(write.by_user),
+                reason: &closed.note,
+                at: write.received_at,
             };
-            let (lat, lon, accuracy) = match write.fix {
-                Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
-                None => (None, None, None),
-            };
-            sqlx::query(
+            append_ledger(tx, &event).await?;
+            closed
+        }
+    };
+    let (lat, lon, accuracy) = match write.fix {
+        Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
+        None => (None, None, None),
+    };
+    query(
                 "INSERT INTO attendance (activity_id, volunteer_id, kind, method, claimed_at, received_at, token_step, lat, lon, \
                  accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                  $11, $12, $13, $14, $15)",
@@ -679,16 +692,25 @@ macro_rules! attendance_claim {
             .bind(&write.accepted.reason)
             .bind(write.by_user)
             .bind(record.id)
-            .execute(&mut *$tx)
+            .execute(&mut *tx)
             .await?;
-            if write.method == CheckinMethod::Manual {
-                audit_entry!($tx, write.received_at, Some(write.by_user), "attendance.manual", "service_record", record.id.to_string(),
-                    format!("{} {}", write.kind.as_str(), write.accepted.reason.clone().unwrap_or_default()));
-            }
-            Ok::<Claimed, StoreError>(Claimed::Written(Box::new(record)))
-        }
-        .await
-    };
+    if write.method == CheckinMethod::Manual {
+        audit_entry(
+            tx,
+            write.received_at,
+            Some(write.by_user),
+            "attendance.manual",
+            "service_record",
+            record.id.to_string(),
+            format!(
+                "{} {}",
+                write.kind.as_str(),
+                write.accepted.reason.clone().unwrap_or_default()
+            ),
+        )
+        .await?;
+    }
+    Ok(Claimed::Written(Box::new(record)))
 }
 
 /// A sign-out checked by `attendance_claim!` and waiting for
@@ -726,189 +748,203 @@ const ATTENDANCE_INSERT_COLUMNS: usize = 15;
 /// close moves no minutes, so no totals). Fills the sign-outs' outcomes. A
 /// record that changed since its check (another process) fails the batch,
 /// which is then written again claim by claim.
-macro_rules! close_sign_outs {
-    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr, $outs:expr, $outcomes:expr) => {
-        async {
-            let claims: &[&BatchedClaim] = $claims;
-            let outs: &[(usize, DeferredOut)] = $outs;
-            let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
-            let placeholders: Placeholders = $placeholders;
-            let lock: &str = $lock;
-            let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
-            let open_sql = in_list_sql(
-                placeholders,
-                &format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE is_open = TRUE AND id IN "),
-                outs.len(),
-            ) + lock;
-            let mut query = sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(open_sql));
-            for (_, out) in outs {
-                query = query.bind(out.record_id);
-            }
-            let open: HashMap<i64, ServiceRecord> =
-                query.fetch_all(&mut *$tx).await?.into_iter().map(|r| (r.id, r)).collect();
-            // The volunteers' closed records that occupy time around the spans
-            // (`is_open <> TRUE`, not `= FALSE`, so that SQLite looks them up by
-            // volunteer instead of scanning every closed record).
-            let earliest = outs.iter().map(|(_, o)| o.span.from.timestamp_millis()).min().unwrap_or(0);
-            let latest = outs.iter().map(|(_, o)| o.span.to.timestamp_millis()).max().unwrap_or(0);
-            let occupying = code_list(RecordState::ALL.iter().filter(|s| s.occupies_time()).map(|s| s.as_str()));
-            // Every value bound, so that the statement's text (and its plan)
-            // is the same for every batch of this size.
-            let mut others_sql = in_list_sql(
-                placeholders,
-                &format!(
-                    "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open <> TRUE \
+async fn close_sign_outs(
+    tx: &mut Tx<'_>,
+    claims: &[&BatchedClaim],
+    outs: &[(usize, DeferredOut)],
+    outcomes: &mut [Option<Result<ServiceRecord>>],
+) -> Result<()> {
+    let placeholders = tx.placeholders();
+    let lock = tx.row_lock();
+    let changed = || StoreError::BatchFailed("an open sign-in changed during its batch".into());
+    let open_sql = in_list_sql(
+        placeholders,
+        &format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE is_open = TRUE AND id IN "),
+        outs.len(),
+    ) + lock;
+    let mut statement = query_as::<ServiceRecord>(sqlx::AssertSqlSafe(open_sql));
+    for (_, out) in outs {
+        statement = statement.bind(out.record_id);
+    }
+    let open: HashMap<i64, ServiceRecord> = statement
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    // The volunteers' closed records that occupy time around the spans
+    // (`is_open <> TRUE`, not `= FALSE`, so that SQLite looks them up by
+    // volunteer instead of scanning every closed record).
+    let earliest = outs
+        .iter()
+        .map(|(_, o)| o.span.from.timestamp_millis())
+        .min()
+        .unwrap_or(0);
+    let latest = outs
+        .iter()
+        .map(|(_, o)| o.span.to.timestamp_millis())
+        .max()
+        .unwrap_or(0);
+    let occupying = code_list(
+        RecordState::ALL
+            .iter()
+            .filter(|s| s.occupies_time())
+            .map(|s| s.as_str()),
+    );
+    // Every value bound, so that the statement's text (and its plan)
+    // is the same for every batch of this size.
+    let mut others_sql = in_list_sql(
+        placeholders,
+        &format!(
+            "SELECT id, volunteer_id, from_at, to_at FROM service_records WHERE is_open <> TRUE \
                      AND state IN ({occupying}) AND volunteer_id IN "
-                ),
-                outs.len(),
-            );
-            others_sql.push_str(" AND from_at < ");
-            placeholders.push(&mut others_sql, outs.len() + 1);
-            others_sql.push_str(" AND to_at > ");
-            placeholders.push(&mut others_sql, outs.len() + 2);
-            let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(sqlx::AssertSqlSafe(others_sql));
-            for (index, _) in outs {
-                query = query.bind(claims[*index].write.volunteer_id);
-            }
-            query = query.bind(latest).bind(earliest);
-            let others = query.fetch_all(&mut *$tx).await?;
-            let mut closed: Vec<(usize, ServiceRecord)> = Vec::with_capacity(outs.len());
-            for (index, out) in outs {
-                let write = &claims[*index].write;
-                let record = open.get(&out.record_id).ok_or_else(changed)?;
-                if record.volunteer_id != write.volunteer_id || record.activity_id != write.activity_id {
-                    return Err(changed());
-                }
-                let span = out.span;
-                let around: Vec<Interval> = others
-                    .iter()
-                    .filter(|(id, volunteer, from, to)| {
-                        *volunteer == record.volunteer_id
-                            && *id != record.id
-                            && *from < span.to.timestamp_millis()
-                            && *to > span.from.timestamp_millis()
-                    })
-                    .map(|(_, _, from, to)| Interval::new(instant(*from), instant(*to)))
-                    .collect();
-                let close = Close::fit(span, &around, String::new(), &record.flags, &out.flags);
-                closed.push((
-                    *index,
-                    ServiceRecord {
-                        is_open: false,
-                        signed_out_at: Some(write.claimed_at),
-                        from_at: close.kept.from.timestamp_millis(),
-                        to_at: close.kept.to.timestamp_millis(),
-                        minutes: close.minutes,
-                        note: close.note,
-                        flags: close.flags,
-                        flagged: close.flagged,
-                        closed_at: Some(write.received_at),
-                        updated_at: write.received_at,
-                        ..record.clone()
-                    },
-                ));
-            }
-            for chunk in closed.chunks(rows_per_statement(CLOSE_COLUMNS)) {
-                let sql = values_sql(
-                    placeholders,
-                    "UPDATE service_records SET is_open = FALSE, signed_out_at = v.column2, from_at = v.column3, \
+        ),
+        outs.len(),
+    );
+    others_sql.push_str(" AND from_at < ");
+    placeholders.push(&mut others_sql, outs.len() + 1);
+    others_sql.push_str(" AND to_at > ");
+    placeholders.push(&mut others_sql, outs.len() + 2);
+    let mut statement = query_as::<(i64, i64, i64, i64)>(sqlx::AssertSqlSafe(others_sql));
+    for (index, _) in outs {
+        statement = statement.bind(claims[*index].write.volunteer_id);
+    }
+    statement = statement.bind(latest).bind(earliest);
+    let others = statement.fetch_all(&mut *tx).await?;
+    let mut closed: Vec<(usize, ServiceRecord)> = Vec::with_capacity(outs.len());
+    for (index, out) in outs {
+        let write = &claims[*index].write;
+        let record = open.get(&out.record_id).ok_or_else(changed)?;
+        if record.volunteer_id != write.volunteer_id || record.activity_id != write.activity_id {
+            return Err(changed());
+        }
+        let span = out.span;
+        let around: Vec<Interval> = others
+            .iter()
+            .filter(|(id, volunteer, from, to)| {
+                *volunteer == record.volunteer_id
+                    && *id != record.id
+                    && *from < span.to.timestamp_millis()
+                    && *to > span.from.timestamp_millis()
+            })
+            .map(|(_, _, from, to)| Interval::new(instant(*from), instant(*to)))
+            .collect();
+        let close = Close::fit(span, &around, String::new(), &record.flags, &out.flags);
+        closed.push((
+            *index,
+            ServiceRecord {
+                is_open: false,
+                signed_out_at: Some(write.claimed_at),
+                from_at: close.kept.from.timestamp_millis(),
+                to_at: close.kept.to.timestamp_millis(),
+                minutes: close.minutes,
+                note: close.note,
+                flags: close.flags,
+                flagged: close.flagged,
+                closed_at: Some(write.received_at),
+                updated_at: write.received_at,
+                ..record.clone()
+            },
+        ));
+    }
+    for chunk in closed.chunks(rows_per_statement(CLOSE_COLUMNS)) {
+        let sql = values_sql(
+            placeholders,
+            "UPDATE service_records SET is_open = FALSE, signed_out_at = v.column2, from_at = v.column3, \
                      to_at = v.column4, minutes = v.column5, note = v.column6, flags = v.column7, flagged = v.column8, \
                      closed_at = v.column9, updated_at = v.column9 FROM (VALUES ",
-                    CLOSE_COLUMNS,
-                    chunk.len(),
-                    ") AS v WHERE service_records.id = v.column1",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (_, record) in chunk {
-                    query = query
-                        .bind(record.id)
-                        .bind(record.signed_out_at)
-                        .bind(record.from_at)
-                        .bind(record.to_at)
-                        .bind(record.minutes)
-                        .bind(record.note.clone())
-                        .bind(record.flags.clone())
-                        .bind(record.flagged)
-                        .bind(record.closed_at);
-                }
-                query.execute(&mut *$tx).await?;
-            }
-            // The ledger heads, created at genesis if need be; the upsert locks
-            // them (PostgreSQL), in volunteer order.
-            let mut volunteers: Vec<i64> = closed.iter().map(|(_, r)| r.volunteer_id).collect();
-            volunteers.sort_unstable();
-            let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::with_capacity(volunteers.len());
-            for chunk in volunteers.chunks(rows_per_statement(2)) {
-                let rows = values_sql(placeholders, "", 2, chunk.len(), "").replace(')', ", 0, 0, 0, 0)");
-                let sql = "INSERT INTO volunteer_totals (volunteer_id, ledger_hash, credit_minutes, honor_minutes, records, \
-                           ledger_seq) VALUES "
-                    .to_string()
-                    + &rows
-                    + " ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
-                       RETURNING volunteer_id, ledger_seq, ledger_hash";
-                let mut query = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
-                for volunteer in chunk {
-                    query = query.bind(*volunteer).bind(ledger::GENESIS.to_vec());
-                }
-                for (volunteer, seq, hash) in query.fetch_all(&mut *$tx).await? {
-                    heads.insert(volunteer, (seq, hash.as_slice().try_into().unwrap_or(ledger::GENESIS)));
-                }
-            }
-            // Each close's entry, chained to its volunteer's head.
-            let mut entries: Vec<(EntryFields<'_>, [u8; 32], [u8; 32])> = Vec::with_capacity(closed.len());
-            for (index, record) in &closed {
-                let write = &claims[*index].write;
-                let (seq, previous) = heads.get(&record.volunteer_id).copied().ok_or_else(changed)?;
-                let fields = EntryFields {
-                    volunteer_id: record.volunteer_id,
-                    seq: seq + 1,
-                    record_id: record.id,
-                    activity_id: record.activity_id,
-                    service_day: &record.service_day,
-                    from_ms: record.from_at,
-                    to_ms: record.to_at,
-                    event: "closed",
-                    state: &record.state,
-                    hour_kind: &record.hour_kind,
-                    minutes: record.minutes,
-                    effective_delta: 0,
-                    at_ms: write.received_at,
-                    actor_user_id: Some(write.by_user),
-                    reason: &record.note,
-                };
-                let hash = ledger::entry_mac(&claims[*index].ledger_key, &previous, &fields);
-                entries.push((fields, previous, hash));
-            }
-            for chunk in entries.chunks(rows_per_statement(LEDGER_INSERT_COLUMNS)) {
-                let sql = values_sql(placeholders, LEDGER_INSERT, LEDGER_INSERT_COLUMNS, chunk.len(), "");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (fields, previous, hash) in chunk {
-                    query = bind_ledger_entry!(query, fields, previous, hash);
-                }
-                query.execute(&mut *$tx).await?;
-            }
-            for chunk in entries.chunks(rows_per_statement(3)) {
-                let sql = values_sql(
-                    placeholders,
-                    "UPDATE volunteer_totals SET ledger_seq = v.column2, ledger_hash = v.column3 FROM (VALUES ",
-                    3,
-                    chunk.len(),
-                    ") AS v WHERE volunteer_totals.volunteer_id = v.column1",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (fields, _, hash) in chunk {
-                    query = query.bind(fields.volunteer_id).bind(fields.seq).bind(hash.to_vec());
-                }
-                query.execute(&mut *$tx).await?;
-            }
-            drop(entries);
-            for (index, record) in closed {
-                outcomes[index] = Some(Ok(record));
-            }
-            Ok::<(), StoreError>(())
+            CLOSE_COLUMNS,
+            chunk.len(),
+            ") AS v WHERE service_records.id = v.column1",
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for (_, record) in chunk {
+            statement = statement
+                .bind(record.id)
+                .bind(record.signed_out_at)
+                .bind(record.from_at)
+                .bind(record.to_at)
+                .bind(record.minutes)
+                .bind(record.note.clone())
+                .bind(record.flags.clone())
+                .bind(record.flagged)
+                .bind(record.closed_at);
         }
-        .await
-    };
+        statement.execute(&mut *tx).await?;
+    }
+    // The ledger heads, created at genesis if need be; the upsert locks
+    // them (PostgreSQL), in volunteer order.
+    let mut volunteers: Vec<i64> = closed.iter().map(|(_, r)| r.volunteer_id).collect();
+    volunteers.sort_unstable();
+    let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::with_capacity(volunteers.len());
+    for chunk in volunteers.chunks(rows_per_statement(2)) {
+        let rows = values_sql(placeholders, "", 2, chunk.len(), "").replace(')', ", 0, 0, 0, 0)");
+        let sql = "INSERT INTO volunteer_totals (volunteer_id, ledger_hash, credit_minutes, honor_minutes, records, \
+                           ledger_seq) VALUES "
+            .to_string()
+            + &rows
+            + " ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
+                       RETURNING volunteer_id, ledger_seq, ledger_hash";
+        let mut statement = query_as::<(i64, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
+        for volunteer in chunk {
+            statement = statement.bind(*volunteer).bind(ledger::GENESIS.to_vec());
+        }
+        for (volunteer, seq, hash) in statement.fetch_all(&mut *tx).await? {
+            heads.insert(volunteer, (seq, hash.as_slice().try_into().unwrap_or(ledger::GENESIS)));
+        }
+    }
+    // Each close's entry, chained to its volunteer's head.
+    let mut entries: Vec<(EntryFields<'_>, [u8; 32], [u8; 32])> = Vec::with_capacity(closed.len());
+    for (index, record) in &closed {
+        let write = &claims[*index].write;
+        let (seq, previous) = heads.get(&record.volunteer_id).copied().ok_or_else(changed)?;
+        let fields = EntryFields {
+            volunteer_id: record.volunteer_id,
+            seq: seq + 1,
+            record_id: record.id,
+            activity_id: record.activity_id,
+            service_day: &record.service_day,
+            from_ms: record.from_at,
+            to_ms: record.to_at,
+            event: "closed",
+            state: &record.state,
+            hour_kind: &record.hour_kind,
+            minutes: record.minutes,
+            effective_delta: 0,
+            at_ms: write.received_at,
+            actor_user_id: Some(write.by_user),
+            reason: &record.note,
+        };
+        let hash = ledger::entry_mac(&claims[*index].ledger_key, &previous, &fields);
+        entries.push((fields, previous, hash));
+    }
+    for chunk in entries.chunks(rows_per_statement(LEDGER_INSERT_COLUMNS)) {
+        let sql = values_sql(placeholders, LEDGER_INSERT, LEDGER_INSERT_COLUMNS, chunk.len(), "");
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for (fields, previous, hash) in chunk {
+            statement = bind_ledger_entry(statement, fields, previous, hash);
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    for chunk in entries.chunks(rows_per_statement(3)) {
+        let sql = values_sql(
+            placeholders,
+            "UPDATE volunteer_totals SET ledger_seq = v.column2, ledger_hash = v.column3 FROM (VALUES ",
+            3,
+            chunk.len(),
+            ") AS v WHERE volunteer_totals.volunteer_id = v.column1",
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for (fields, _, hash) in chunk {
+            statement = statement.bind(fields.volunteer_id).bind(fields.seq).bind(hash.to_vec());
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    drop(entries);
+    for (index, record) in closed {
+        outcomes[index] = Some(Ok(record));
+    }
+    Ok(())
 }
 
 /// Values per row of `close_sign_outs!`'s `UPDATE ... FROM (VALUES ...)`.
@@ -923,141 +959,136 @@ const LEDGER_INSERT_COLUMNS: usize = 17;
 /// of both with another multi-row insert, a few hundred parameters per
 /// statement; fills their outcomes and empties both lists. Each row is what
 /// `attendance_claim!` would have written for it.
-macro_rules! flush_claims {
-    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr, $pending:expr, $outs:expr, $outcomes:expr) => {
-        async {
-            let claims: &[&BatchedClaim] = $claims;
-            let pending: &mut Vec<usize> = $pending;
-            let outs: &mut Vec<(usize, DeferredOut)> = $outs;
-            let outcomes: &mut Vec<Option<Result<ServiceRecord>>> = $outcomes;
-            let placeholders: Placeholders = $placeholders;
-            let returning = format!(" RETURNING {RECORD_COLUMNS}");
-            for chunk in pending.chunks(rows_per_statement(RECORD_INSERT_COLUMNS)) {
-                let sql = values_sql(
-                    placeholders,
-                    RECORD_INSERT,
-                    RECORD_INSERT_COLUMNS,
-                    chunk.len(),
-                    &returning,
-                );
-                let mut query = sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
-                    let (write, activity) = (&claims[index].write, &claims[index].activity);
-                    query = query
-                        .bind(write.volunteer_id)
-                        .bind(write.activity_id)
-                        .bind(activity.organization_id)
-                        .bind(distribution_key(&activity.region_code).to_string())
-                        .bind(activity.region_code.clone())
-                        .bind(activity.region_path.clone())
-                        .bind(HourKind::Credit.as_str())
-                        .bind(RecordState::Pending.as_str())
-                        .bind(true)
-                        .bind(write.claimed_at)
-                        .bind(write.claimed_at)
-                        .bind(write.claimed_at)
-                        .bind(0_i64);
-                    let (flags, flagged) = supervision::merge_flags("", write.accepted.flags.iter().copied());
-                    query = query
-                        .bind(china_date(instant(write.claimed_at)).format("%Y-%m-%d").to_string())
-                        .bind("")
-                        .bind(flags)
-                        .bind(flagged)
-                        .bind(write.received_at)
-                        .bind(write.received_at);
-                }
-                for record in query.fetch_all(&mut *$tx).await? {
-                    // One deferred sign-in per volunteer and activity at a time.
-                    let index = chunk
-                        .iter()
-                        .copied()
-                        .find(|&i| {
-                            claims[i].write.volunteer_id == record.volunteer_id
-                                && claims[i].write.activity_id == record.activity_id
-                        })
-                        .ok_or_else(|| StoreError::BatchFailed("a stored sign-in matches no claim".into()))?;
-                    outcomes[index] = Some(Ok(record));
-                }
-            }
-            let mut rows: Vec<usize> = std::mem::take(pending);
-            if !outs.is_empty() {
-                close_sign_outs!($tx, $lock, placeholders, claims, outs.as_slice(), outcomes)?;
-                rows.extend(outs.drain(..).map(|(index, _)| index));
-            }
-            for chunk in rows.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
-                let sql = values_sql(
-                    placeholders,
-                    ATTENDANCE_INSERT,
-                    ATTENDANCE_INSERT_COLUMNS,
-                    chunk.len(),
-                    "",
-                );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &index in chunk {
-                    let write = &claims[index].write;
-                    let record_id = match &outcomes[index] {
-                        Some(Ok(record)) => record.id,
-                        _ => return Err(StoreError::BatchFailed("a deferred claim has no record".into())),
-                    };
-                    query = query
-                        .bind(write.activity_id)
-                        .bind(write.volunteer_id)
-                        .bind(write.kind.as_str())
-                        .bind(write.method.as_str())
-                        .bind(write.claimed_at)
-                        .bind(write.received_at)
-                        .bind(write.accepted.token_step)
-                        .bind(write.fix.map(|fix| fix.point.lat))
-                        .bind(write.fix.map(|fix| fix.point.lon))
-                        .bind(write.fix.map(|fix| fix.accuracy_m))
-                        .bind(write.device_id.clone())
-                        .bind(write.accepted.offline)
-                        .bind(write.accepted.reason.clone())
-                        .bind(write.by_user)
-                        .bind(record_id);
-                }
-                query.execute(&mut *$tx).await?;
-            }
-            Ok::<(), StoreError>(())
+async fn flush_claims(
+    tx: &mut Tx<'_>,
+    claims: &[&BatchedClaim],
+    pending: &mut Vec<usize>,
+    outs: &mut Vec<(usize, DeferredOut)>,
+    outcomes: &mut [Option<Result<ServiceRecord>>],
+) -> Result<()> {
+    let placeholders = tx.placeholders();
+    let returning = format!(" RETURNING {RECORD_COLUMNS}");
+    for chunk in pending.chunks(rows_per_statement(RECORD_INSERT_COLUMNS)) {
+        let sql = values_sql(
+            placeholders,
+            RECORD_INSERT,
+            RECORD_INSERT_COLUMNS,
+            chunk.len(),
+            &returning,
+        );
+        let mut statement = query_as::<ServiceRecord>(sqlx::AssertSqlSafe(sql));
+        for &index in chunk {
+            let (write, activity) = (&claims[index].write, &claims[index].activity);
+            statement = statement
+                .bind(write.volunteer_id)
+                .bind(write.activity_id)
+                .bind(activity.organization_id)
+                .bind(distribution_key(&activity.region_code).to_string())
+                .bind(activity.region_code.clone())
+                .bind(activity.region_path.clone())
+                .bind(HourKind::Credit.as_str())
+                .bind(RecordState::Pending.as_str())
+                .bind(true)
+                .bind(write.claimed_at)
+                .bind(write.claimed_at)
+                .bind(write.claimed_at)
+                .bind(0_i64);
+            let (flags, flagged) = supervision::merge_flags("", write.accepted.flags.iter().copied());
+            statement = statement
+                .bind(china_date(instant(write.claimed_at)).format("%Y-%m-%d").to_string())
+                .bind("")
+                .bind(flags)
+                .bind(flagged)
+                .bind(write.received_at)
+                .bind(write.received_at);
         }
-        .await
-    };
+        for record in statement.fetch_all(&mut *tx).await? {
+            // One deferred sign-in per volunteer and activity at a time.
+            let index = chunk
+                .iter()
+                .copied()
+                .find(|&i| {
+                    claims[i].write.volunteer_id == record.volunteer_id
+                        && claims[i].write.activity_id == record.activity_id
+                })
+                .ok_or_else(|| StoreError::BatchFailed("a stored sign-in matches no claim".into()))?;
+            outcomes[index] = Some(Ok(record));
+        }
+    }
+    let mut rows: Vec<usize> = std::mem::take(pending);
+    if !outs.is_empty() {
+        close_sign_outs(tx, claims, outs.as_slice(), outcomes).await?;
+        rows.extend(outs.drain(..).map(|(index, _)| index));
+    }
+    for chunk in rows.chunks(rows_per_statement(ATTENDANCE_INSERT_COLUMNS)) {
+        let sql = values_sql(
+            placeholders,
+            ATTENDANCE_INSERT,
+            ATTENDANCE_INSERT_COLUMNS,
+            chunk.len(),
+            "",
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for &index in chunk {
+            let write = &claims[index].write;
+            let record_id = match &outcomes[index] {
+                Some(Ok(record)) => record.id,
+                _ => return Err(StoreError::BatchFailed("a deferred claim has no record".into())),
+            };
+            statement = statement
+                .bind(write.activity_id)
+                .bind(write.volunteer_id)
+                .bind(write.kind.as_str())
+                .bind(write.method.as_str())
+                .bind(write.claimed_at)
+                .bind(write.received_at)
+                .bind(write.accepted.token_step)
+                .bind(write.fix.map(|fix| fix.point.lat))
+                .bind(write.fix.map(|fix| fix.point.lon))
+                .bind(write.fix.map(|fix| fix.accuracy_m))
+                .bind(write.device_id.clone())
+                .bind(write.accepted.offline)
+                .bind(write.accepted.reason.clone())
+                .bind(write.by_user)
+                .bind(record_id);
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Runs a batch of claims in the transaction `$tx`, each inside its own
 /// savepoint so that a refusal rolls back that claim only, then commits
 /// once. Yields each claim's outcome in order; an error of the transaction
 /// itself (begin, savepoint, commit) fails the whole batch.
-macro_rules! guarded_batch {
-    ($tx:ident, $lock:expr, $claims:expr) => {{
-        let claims: &[&BatchedClaim] = $claims;
-        let mut outcomes = Vec::with_capacity(claims.len());
-        for claim in claims {
-            let mut savepoint = sqlx::Acquire::begin(&mut $tx).await?;
-            match attendance_claim!(
-                savepoint,
-                $lock,
-                &claim.ledger_key,
-                &claim.write,
-                &claim.activity,
-                false,
-                None
-            ) {
-                Ok(Claimed::Written(record)) => {
-                    savepoint.commit().await?;
-                    outcomes.push(Ok(*record));
-                }
-                Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
-                Err(error) => {
-                    savepoint.rollback().await?;
-                    // Two identical claims racing: the unique index caught the second.
-                    outcomes.push(Err(if error.is_unique_violation() { replayed() } else { error }));
-                }
+async fn guarded_batch(mut tx: Tx<'_>, claims: &[&BatchedClaim]) -> Result<Vec<Result<ServiceRecord>>> {
+    let mut outcomes = Vec::with_capacity(claims.len());
+    for claim in claims {
+        let mut savepoint = tx.savepoint().await?;
+        match attendance_claim(
+            &mut savepoint,
+            &claim.ledger_key,
+            &claim.write,
+            &claim.activity,
+            false,
+            None,
+        )
+        .await
+        {
+            Ok(Claimed::Written(record)) => {
+                savepoint.commit().await?;
+                outcomes.push(Ok(*record));
+            }
+            Ok(_) => return Err(StoreError::BatchFailed("a guarded claim was not written".into())),
+            Err(error) => {
+                savepoint.rollback().await?;
+                // Two identical claims racing: the unique index caught the second.
+                outcomes.push(Err(if error.is_unique_violation() { replayed() } else { error }));
             }
         }
-        $tx.commit().await?;
-        outcomes
-    }};
+    }
+    tx.commit().await?;
+    Ok(outcomes)
 }
 
 /// The common case of [`guarded_batch!`] with fewer round trips: claims run
@@ -1069,16 +1100,14 @@ macro_rules! guarded_batch {
 /// claim, which counts the offline uses of its code step), and any database
 /// error fails the batch, which the caller then writes again guarded, claim
 /// by claim.
-macro_rules! fast_batch {
-    ($tx:ident, $lock:expr, $placeholders:expr, $claims:expr) => {{
-        let claims: &[&BatchedClaim] = $claims;
-        let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
-        let mut pending: Vec<usize> = Vec::new();
-        let mut outs: Vec<(usize, DeferredOut)> = Vec::new();
-        let mut prefetched = claim_checks!($tx, $placeholders, claims)?;
-        for (index, claim) in claims.iter().enumerate() {
-            let write = &claim.write;
-            let depends = pending.iter().chain(outs.iter().map(|(i, _)| i)).any(|&i| {
+async fn fast_batch(mut tx: Tx<'_>, claims: &[&BatchedClaim]) -> Result<Vec<Result<ServiceRecord>>> {
+    let mut outcomes: Vec<Option<Result<ServiceRecord>>> = claims.iter().map(|_| None).collect();
+    let mut pending: Vec<usize> = Vec::new();
+    let mut outs: Vec<(usize, DeferredOut)> = Vec::new();
+    let mut prefetched = claim_checks(&mut tx, claims).await?;
+    for (index, claim) in claims.iter().enumerate() {
+        let write = &claim.write;
+        let depends = pending.iter().chain(outs.iter().map(|(i, _)| i)).any(|&i| {
                 let earlier = &claims[i].write;
                 earlier.activity_id == write.activity_id
                     && (earlier.volunteer_id == write.volunteer_id
@@ -1088,48 +1117,35 @@ macro_rules! fast_batch {
                 .any(|(i, _)| claims[*i].write.volunteer_id == write.volunteer_id)
                 // An offline claim counts the earlier offline uses of its code step.
                 || write.accepted.offline;
-            if depends {
-                flush_claims!(
-                    $tx,
-                    $lock,
-                    $placeholders,
-                    claims,
-                    &mut pending,
-                    &mut outs,
-                    &mut outcomes
-                )?;
-            }
-            // Read with the batch's others unless an earlier claim of the batch
-            // concerns the same volunteer and activity (and may have changed them).
-            let repeated = claims[..index].iter().any(|earlier| {
-                earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
-            });
-            let checks = if repeated || write.accepted.offline { None } else { prefetched[index].take() };
-            match attendance_claim!($tx, $lock, &claim.ledger_key, &claim.write, &claim.activity, true, checks) {
-                Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
-                Ok(Claimed::SignInDeferred) => pending.push(index),
-                Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
-                Err(StoreError::Rule(rule)) => outcomes[index] = Some(Err(StoreError::Rule(rule))),
-                Err(other) => return Err(other),
-            }
+        if depends {
+            flush_claims(&mut tx, claims, &mut pending, &mut outs, &mut outcomes).await?;
         }
-        flush_claims!(
-            $tx,
-            $lock,
-            $placeholders,
-            claims,
-            &mut pending,
-            &mut outs,
-            &mut outcomes
-        )?;
-        $tx.commit().await?;
-        outcomes
-            .into_iter()
-            .map(|outcome| {
-                outcome.unwrap_or_else(|| Err(StoreError::BatchFailed("a claim was left without an answer".into())))
-            })
-            .collect::<Vec<_>>()
-    }};
+        // Read with the batch's others unless an earlier claim of the batch
+        // concerns the same volunteer and activity (and may have changed them).
+        let repeated = claims[..index].iter().any(|earlier| {
+            earlier.write.activity_id == write.activity_id && earlier.write.volunteer_id == write.volunteer_id
+        });
+        let checks = if repeated || write.accepted.offline {
+            None
+        } else {
+            prefetched[index].take()
+        };
+        match attendance_claim(&mut tx, &claim.ledger_key, &claim.write, &claim.activity, true, checks).await {
+            Ok(Claimed::Written(record)) => outcomes[index] = Some(Ok(*record)),
+            Ok(Claimed::SignInDeferred) => pending.push(index),
+            Ok(Claimed::SignOutDeferred(out)) => outs.push((index, *out)),
+            Err(StoreError::Rule(rule)) => outcomes[index] = Some(Err(StoreError::Rule(rule))),
+            Err(other) => return Err(other),
+        }
+    }
+    flush_claims(&mut tx, claims, &mut pending, &mut outs, &mut outcomes).await?;
+    tx.commit().await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| Err(StoreError::BatchFailed("a claim was left without an answer".into())))
+        })
+        .collect::<Vec<_>>())
 }
 
 /// One accepted claim waiting in the attendance writer's queue.
@@ -1160,6 +1176,14 @@ pub(crate) async fn write_attendance_batch(
     }
 }
 
+async fn run_batch(tx: Tx<'_>, claims: &[&BatchedClaim], guarded: bool) -> Result<Vec<Result<ServiceRecord>>> {
+    if guarded {
+        guarded_batch(tx, claims).await
+    } else {
+        fast_batch(tx, claims).await
+    }
+}
+
 /// One transaction of a batch, guarded (a savepoint per claim) or fast.
 pub(crate) async fn write_batch(
     backend: &Backend,
@@ -1170,26 +1194,14 @@ pub(crate) async fn write_batch(
         Backend::Sqlite { writer, .. } => {
             let mut conn = writer.acquire().await?;
             sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-            let outcomes = async {
-                let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-                Ok::<_, StoreError>(if guarded {
-                    guarded_batch!(tx, "", claims)
-                } else {
-                    fast_batch!(tx, "", Placeholders::Anonymous, claims)
-                })
-            }
-            .await;
+            let outcomes = match sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await {
+                Ok(tx) => run_batch(Tx::Sqlite(tx), claims, guarded).await,
+                Err(error) => Err(error.into()),
+            };
             sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
             outcomes
         }
-        Backend::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            Ok(if guarded {
-                guarded_batch!(tx, " FOR UPDATE", claims)
-            } else {
-                fast_batch!(tx, " FOR UPDATE", Placeholders::Numbered, claims)
-            })
-        }
+        Backend::Postgres(pool) => run_batch(Tx::Postgres(pool.begin().await?), claims, guarded).await,
     }
 }
 
@@ -1216,32 +1228,39 @@ impl Store {
         let stale_sql = format!(
             "SELECT {RECORD_COLUMNS} FROM service_records WHERE is_open = TRUE AND signed_in_at < $1 ORDER BY id LIMIT 500{lock}"
         );
-        let closed = write_tx!(self, tx => {
-            let stale: Vec<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(stale_sql.clone()))
+        let mut tx = self.transaction().await?;
+        let closed = {
+            let stale: Vec<ServiceRecord> = query_as(sqlx::AssertSqlSafe(stale_sql.clone()))
                 .bind(day_start)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?;
             for record in &stale {
                 let (window, policy): (Interval, MissingCheckout) = {
-                    let row: (i64, i64, String) = sqlx::query_as("SELECT starts_at, ends_at, missing_checkout FROM activities WHERE id = $1")
-                        .bind(record.activity_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    (Interval::new(instant(row.0), instant(row.1)), MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours))
+                    let row: (i64, i64, String) =
+                        query_as("SELECT starts_at, ends_at, missing_checkout FROM activities WHERE id = $1")
+                            .bind(record.activity_id)
+                            .fetch_one(&mut tx)
+                            .await?;
+                    (
+                        Interval::new(instant(row.0), instant(row.1)),
+                        MissingCheckout::parse(&row.2).unwrap_or(MissingCheckout::ZeroHours),
+                    )
                 };
-                close_unsigned_record!(tx, &key, record, window, policy, now)?;
+                close_unsigned_record(&mut tx, &key, record, window, policy, now).await?;
             }
             stale.len() as u64
-        });
+        };
+        tx.commit().await?;
         Ok(closed)
     }
 
     pub async fn record(&self, id: i64) -> Result<Option<ServiceRecord>> {
         let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, ServiceRecord>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<ServiceRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     pub async fn require_record(&self, id: i64) -> Result<ServiceRecord> {
@@ -1265,28 +1284,58 @@ impl Store {
         }
         let lock = self.lock_rows();
         let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
-        write_tx!(self, tx => {
-            let record: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut tx = self.transaction().await?;
+        {
+            let record: Option<ServiceRecord> = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let record = record.ok_or(StoreError::NotFound("service record"))?;
             if record.is_open {
                 return Err(RuleError::new("record_open", "the volunteer has not signed out yet").into());
             }
-            let delta = record.state().change(to, record.hour_kind(), record.minutes)?.effective_minutes;
-            sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
+            let delta = record
+                .state()
+                .change(to, record.hour_kind(), record.minutes)?
+                .effective_minutes;
+            query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(to.as_str())
                 .bind(now)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            let changed = ServiceRecord { state: to.as_str().to_string(), updated_at: now, ..record };
-            let event_name = if to == RecordState::Refused { "refused" } else { "revoked" };
-            let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: delta, actor: Some(actor), reason, at: now };
-            append_ledger!(tx, &event)?;
-            audit_entry!(tx, now, Some(actor), format!("record.{event_name}"), "service_record", id.to_string(), reason.to_string());
-        });
+            let changed = ServiceRecord {
+                state: to.as_str().to_string(),
+                updated_at: now,
+                ..record
+            };
+            let event_name = if to == RecordState::Refused {
+                "refused"
+            } else {
+                "revoked"
+            };
+            let event = LedgerEvent {
+                key: &key,
+                record: &changed,
+                event: event_name,
+                effective_delta: delta,
+                actor: Some(actor),
+                reason,
+                at: now,
+            };
+            append_ledger(&mut tx, &event).await?;
+            audit_entry(
+                &mut tx,
+                now,
+                Some(actor),
+                &format!("record.{event_name}"),
+                "service_record",
+                id.to_string(),
+                reason.to_string(),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.require_record(id).await
     }
 
@@ -1305,44 +1354,67 @@ impl Store {
         let key = self.vault.ledger_key();
         let lock = self.lock_rows();
         let sql = format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1{lock}");
-        let confirmation = write_tx!(self, tx => {
-            let record: Option<ServiceRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut tx = self.transaction().await?;
+        let confirmation = {
+            let record: Option<ServiceRecord> = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let record = record.ok_or(StoreError::NotFound("service record"))?;
-            let (verified_at, volunteer_user): (Option<i64>, i64) = sqlx::query_as(
+            let (verified_at, volunteer_user): (Option<i64>, i64) = query_as(
                 "SELECT o.verified_at, v.user_id FROM organizations o, volunteers v WHERE o.id = $1 AND v.id = $2",
             )
             .bind(record.organization_id)
             .bind(record.volunteer_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
             let facts = record_facts(&record, verified_at.is_some(), volunteer_user);
             let confirmation = decide(&facts)?;
             match confirmation {
                 Confirmation::FirstApproval => {
-                    sqlx::query("UPDATE service_records SET first_approved_by = $1, first_approved_at = $2, updated_at = $2 WHERE id = $3")
+                    query("UPDATE service_records SET first_approved_by = $1, first_approved_at = $2, updated_at = $2 WHERE id = $3")
                         .bind(actor)
                         .bind(now)
                         .bind(id)
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
-                    let event = LedgerEvent { key: &key, record: &record, event: "approved_first", effective_delta: 0, actor, reason: "", at: now };
-                    append_ledger!(tx, &event)?;
+                    let event = LedgerEvent {
+                        key: &key,
+                        record: &record,
+                        event: "approved_first",
+                        effective_delta: 0,
+                        actor,
+                        reason: "",
+                        at: now,
+                    };
+                    append_ledger(&mut tx, &event).await?;
                 }
                 Confirmation::Effective => {
-                    let delta = record.state().change(RecordState::Effective, record.hour_kind(), record.minutes)?;
-                    sqlx::query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
+                    let delta = record
+                        .state()
+                        .change(RecordState::Effective, record.hour_kind(), record.minutes)?;
+                    query("UPDATE service_records SET state = $1, updated_at = $2 WHERE id = $3")
                         .bind(RecordState::Effective.as_str())
                         .bind(now)
                         .bind(id)
-                        .execute(&mut *tx)
+                        .execute(&mut tx)
                         .await?;
-                    let changed = ServiceRecord { state: RecordState::Effective.as_str().to_string(), updated_at: now, ..record };
+                    let changed = ServiceRecord {
+                        state: RecordState::Effective.as_str().to_string(),
+                        updated_at: now,
+                        ..record
+                    };
                     let event_name = if actor.is_some() { "confirmed" } else { "auto_confirmed" };
-                    let event = LedgerEvent { key: &key, record: &changed, event: event_name, effective_delta: delta.effective_minutes, actor, reason: "", at: now };
-                    append_ledger!(tx, &event)?;
+                    let event = LedgerEvent {
+                        key: &key,
+                        record: &changed,
+                        event: event_name,
+                        effective_delta: delta.effective_minutes,
+                        actor,
+                        reason: "",
+                        at: now,
+                    };
+                    append_ledger(&mut tx, &event).await?;
                 }
             }
             if actor.is_some() {
@@ -1350,10 +1422,20 @@ impl Store {
                     Confirmation::FirstApproval => "record.approved_first",
                     Confirmation::Effective => "record.confirmed",
                 };
-                audit_entry!(tx, now, actor, action, "service_record", id.to_string(), String::new());
+                audit_entry(
+                    &mut tx,
+                    now,
+                    actor,
+                    action,
+                    "service_record",
+                    id.to_string(),
+                    String::new(),
+                )
+                .await?;
             }
             confirmation
-        });
+        };
+        tx.commit().await?;
         Ok((self.require_record(id).await?, confirmation))
     }
 
@@ -1364,15 +1446,18 @@ impl Store {
     pub async fn auto_confirm_records(&self, threshold_hours: u32, now: i64) -> Result<u64> {
         // Candidates: pending, closed at least a day ago (the shortest wait);
         // the domain decides each one.
-        let candidates: Vec<(i64, Option<i64>, i64)> = read_conn!(self, conn => sqlx::query_as(
+        let candidates: Vec<(i64, Option<i64>, i64)> = {
+            let mut conn = self.reader().await?;
+            query_as(
             "SELECT r.id, r.closed_at, a.auto_confirm_days FROM service_records r JOIN activities a ON a.id = r.activity_id \
              WHERE r.state = $1 AND r.is_open = FALSE AND r.flagged = FALSE AND a.auto_confirm_days > 0 \
              AND r.closed_at <= $2 ORDER BY r.id LIMIT 1000",
         )
         .bind(RecordState::Pending.as_str())
         .bind(now - chrono::Duration::days(1).num_milliseconds())
-        .fetch_all(&mut *conn)
-        .await?);
+        .fetch_all(&mut conn)
+        .await?
+        };
         let mut confirmed = 0;
         for (id, closed_at, days) in candidates {
             let days = u32::try_from(days).unwrap_or(0);
@@ -1398,30 +1483,37 @@ impl Store {
 
     /// A volunteer's totals and records, latest first.
     pub async fn hours_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Hours> {
-        read_conn!(self, conn => {
-            let totals: Option<(i64, i64)> = sqlx::query_as("SELECT credit_minutes, honor_minutes FROM volunteer_totals WHERE volunteer_id = $1")
-                .bind(volunteer_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            let records: Vec<RecordView> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let mut conn = self.reader().await?;
+        {
+            let totals: Option<(i64, i64)> =
+                query_as("SELECT credit_minutes, honor_minutes FROM volunteer_totals WHERE volunteer_id = $1")
+                    .bind(volunteer_id)
+                    .fetch_optional(&mut conn)
+                    .await?;
+            let records: Vec<RecordView> = query_as(sqlx::AssertSqlSafe(format!(
                 "{RECORD_VIEW_SELECT} WHERE r.volunteer_id = $1 ORDER BY r.from_at DESC, r.id DESC LIMIT $2"
             )))
             .bind(volunteer_id)
             .bind(limit)
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
             let (credit_minutes, honor_minutes) = totals.unwrap_or((0, 0));
-            Ok(Hours { credit_minutes, honor_minutes, records })
-        })
+            Ok(Hours {
+                credit_minutes,
+                honor_minutes,
+                records,
+            })
+        }
     }
 
     /// Records of an activity (for the organizer's board and review).
     pub async fn records_of_activity(&self, activity_id: i64) -> Result<Vec<RecordView>> {
         let sql = format!("{RECORD_VIEW_SELECT} WHERE r.activity_id = $1 ORDER BY r.id");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
-        .bind(activity_id)
-        .fetch_all(&mut *conn)
-        .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
+            .bind(activity_id)
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     /// The records with these ids, as lists show them, in id order.
@@ -1431,9 +1523,10 @@ impl Store {
         }
         let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
         let sql = format!("{RECORD_VIEW_SELECT} WHERE r.id IN ({}) ORDER BY r.id", ids.join(", "));
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut *conn)
-            .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     /// Stores supervision pings for the volunteer's open record of an
@@ -1447,18 +1540,19 @@ impl Store {
         device_id: Option<&str>,
         now: i64,
     ) -> Result<usize> {
-        write_tx!(self, tx => {
-            let open: Option<(i64, i64)> = sqlx::query_as(
+        let mut tx = self.transaction().await?;
+        {
+            let open: Option<(i64, i64)> = query_as(
                 "SELECT id, signed_in_at FROM service_records WHERE volunteer_id = $1 AND activity_id = $2 AND is_open = TRUE",
             )
             .bind(volunteer_id)
             .bind(activity_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             let (record_id, signed_in_at) = open.ok_or_else(not_checked_in)?;
             supervision::check_pings(pings, instant(signed_in_at), instant(now))?;
             for ping in pings {
-                sqlx::query(
+                query(
                     "INSERT INTO supervision_pings (activity_id, volunteer_id, record_id, at, lat, lon, accuracy_m, device_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
@@ -1470,10 +1564,11 @@ impl Store {
                 .bind(ping.fix.point.lon)
                 .bind(ping.fix.accuracy_m)
                 .bind(device_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             }
-        });
+        };
+        tx.commit().await?;
         Ok(pings.len())
     }
 
@@ -1484,13 +1579,14 @@ impl Store {
             "{RECORD_VIEW_SELECT} WHERE r.flagged = TRUE AND (r.region_path = $1 OR (r.region_path > $2 AND r.region_path < $3)) \
              ORDER BY r.id DESC LIMIT $4"
         );
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
-        .bind(region_path)
-        .bind(&low)
-        .bind(&high)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
+            .bind(region_path)
+            .bind(&low)
+            .bind(&high)
+            .bind(limit)
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     /// Closed pending records in a region subtree that may wait for a
@@ -1503,15 +1599,16 @@ impl Store {
             "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND r.is_open = FALSE AND (r.hour_kind = $2 OR r.entered_by IS NOT NULL) \
              AND (r.region_path = $3 OR (r.region_path > $4 AND r.region_path < $5)) ORDER BY r.id LIMIT $6"
         );
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
             .bind(RecordState::Pending.as_str())
             .bind(HourKind::Honor.as_str())
             .bind(region_path)
             .bind(&low)
             .bind(&high)
             .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?))
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     /// Pending records of activities that ended before `ended_before` (the
@@ -1531,28 +1628,30 @@ impl Store {
                     "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND a.ends_at < $2 \
                      AND (r.region_path = $3 OR (r.region_path > $4 AND r.region_path < $5)) ORDER BY a.ends_at, r.id LIMIT $6"
                 );
-                read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+                let mut conn = self.reader().await?;
+                Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
                     .bind(pending)
                     .bind(ended_before)
                     .bind(region_path)
                     .bind(&low)
                     .bind(&high)
                     .bind(limit)
-                    .fetch_all(&mut *conn)
-                    .await?))
+                    .fetch_all(&mut conn)
+                    .await?)
             }
             RecordsWithin::Organization(organization_id) => {
                 let sql = format!(
                     "{RECORD_VIEW_SELECT} WHERE r.state = $1 AND a.ends_at < $2 AND r.organization_id = $3 \
                      ORDER BY a.ends_at, r.id LIMIT $4"
                 );
-                read_conn!(self, conn => Ok(sqlx::query_as::<_, RecordView>(sqlx::AssertSqlSafe(sql))
+                let mut conn = self.reader().await?;
+                Ok(query_as::<RecordView>(sqlx::AssertSqlSafe(sql))
                     .bind(pending)
                     .bind(ended_before)
                     .bind(organization_id)
                     .bind(limit)
-                    .fetch_all(&mut *conn)
-                    .await?))
+                    .fetch_all(&mut conn)
+                    .await?)
             }
         }
     }
@@ -1571,8 +1670,9 @@ impl Store {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(&entry.evidence))
         };
-        let ids: Vec<i64> = write_tx!(self, tx => {
-            let evidence_id: i64 = sqlx::query_scalar(
+        let mut tx = self.transaction().await?;
+        let ids: Vec<i64> = {
+            let evidence_id: i64 = query_scalar(
                 "INSERT INTO evidence_files (media_type, sha256, size, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(entry.evidence_type.media_type())
@@ -1581,11 +1681,11 @@ impl Store {
             .bind(&entry.evidence)
             .bind(by_user)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
             let mut ids = Vec::with_capacity(entry.slots.len());
             for slot in &entry.slots {
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = query_scalar(
                     "INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, region_path, \
                      hour_kind, state, is_open, signed_in_at, from_at, to_at, minutes, service_day, note, flags, flagged, evidence_id, \
                      entered_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $12, $13, TRUE, $7, $7, $7, 0, $8, \
@@ -1604,24 +1704,53 @@ impl Store {
                 .bind(now)
                 .bind(HourKind::Honor.as_str())
                 .bind(RecordState::Pending.as_str())
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
-                let opened: ServiceRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1")))
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let opened: ServiceRecord = query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {RECORD_COLUMNS} FROM service_records WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_one(&mut tx)
+                .await?;
                 let note = match &entry.exception {
                     Some(exception) => format!("entered by hand: {} (without a sign-up: {exception})", entry.reason),
                     None => format!("entered by hand: {}", entry.reason),
                 };
-                let closed = close_record!(tx, &opened, *slot, Some(slot.to.timestamp_millis()), note, Vec::<String>::new(), now)?;
-                let event = LedgerEvent { key: &key, record: &closed, event: "entered", effective_delta: 0, actor: Some(by_user), reason: &entry.reason, at: now };
-                append_ledger!(tx, &event)?;
-                audit_entry!(tx, now, Some(by_user), "record.enter", "service_record", id.to_string(), note.clone());
+                let closed = close_record(
+                    &mut tx,
+                    &opened,
+                    *slot,
+                    Some(slot.to.timestamp_millis()),
+                    &note,
+                    &[],
+                    now,
+                )
+                .await?;
+                let event = LedgerEvent {
+                    key: &key,
+                    record: &closed,
+                    event: "entered",
+                    effective_delta: 0,
+                    actor: Some(by_user),
+                    reason: &entry.reason,
+                    at: now,
+                };
+                append_ledger(&mut tx, &event).await?;
+                audit_entry(
+                    &mut tx,
+                    now,
+                    Some(by_user),
+                    "record.enter",
+                    "service_record",
+                    id.to_string(),
+                    note.clone(),
+                )
+                .await?;
                 ids.push(id);
             }
             ids
-        });
+        };
+        tx.commit().await?;
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
             records.push(self.require_record(id).await?);

@@ -1,9 +1,10 @@
 //! Regions (the division list with materialized paths and populations) and
 //! the practice sites bound to them.
 
+use crate::sql::{query, query_as, query_scalar};
 use crate::{
-    Page, Result, Store, StoreError, in_list_sql, into_page, parse_cursor, read_conn, rows_per_statement,
-    subtree_bounds, values_sql, write_tx,
+    Page, Result, Store, StoreError, in_list_sql, into_page, parse_cursor, rows_per_statement, subtree_bounds,
+    values_sql,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -62,28 +63,38 @@ impl Store {
             .into_iter()
             .collect();
         let placeholders = self.placeholders();
-        let outcome = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let outcome = {
             for chunk in outside_parents.chunks(rows_per_statement(1)) {
-                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(in_list_sql(placeholders, "SELECT code FROM regions WHERE code IN ", chunk.len())));
+                let mut statement = query_scalar::<String>(sqlx::AssertSqlSafe(in_list_sql(
+                    placeholders,
+                    "SELECT code FROM regions WHERE code IN ",
+                    chunk.len(),
+                )));
                 for code in chunk {
-                    query = query.bind(*code);
+                    statement = statement.bind(*code);
                 }
-                let found: HashSet<String> = query.fetch_all(&mut *tx).await?.into_iter().collect();
+                let found: HashSet<String> = statement.fetch_all(&mut tx).await?.into_iter().collect();
                 if let Some(missing) = chunk.iter().find(|code| !found.contains(**code)) {
                     return Err(StoreError::Rule(
-                        zhiyuan_domain::RuleError::new("region_unknown", format!("parent {missing} is not loaded")).on("parent_code"),
+                        zhiyuan_domain::RuleError::new("region_unknown", format!("parent {missing} is not loaded"))
+                            .on("parent_code"),
                     ));
                 }
             }
             let mut outcome = RegionUpsert::default();
             for chunk in rows.chunks(rows_per_statement(6)) {
-                let sql = in_list_sql(placeholders, "SELECT code, name, population FROM regions WHERE code IN ", chunk.len());
-                let mut query = sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+                let sql = in_list_sql(
+                    placeholders,
+                    "SELECT code, name, population FROM regions WHERE code IN ",
+                    chunk.len(),
+                );
+                let mut statement = query_as::<(String, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
-                    query = query.bind(row.code.as_str());
+                    statement = statement.bind(row.code.as_str());
                 }
-                let stored: HashMap<String, (String, Option<i64>)> = query
-                    .fetch_all(&mut *tx)
+                let stored: HashMap<String, (String, Option<i64>)> = statement
+                    .fetch_all(&mut tx)
                     .await?
                     .into_iter()
                     .map(|(code, name, population)| (code, (name, population)))
@@ -95,7 +106,9 @@ impl Store {
                             outcome.inserted += 1;
                             true
                         }
-                        Some((name, population)) if *name != row.name || row.population.is_some_and(|p| Some(p) != *population) => {
+                        Some((name, population))
+                            if *name != row.name || row.population.is_some_and(|p| Some(p) != *population) =>
+                        {
                             outcome.updated += 1;
                             true
                         }
@@ -116,9 +129,9 @@ impl Store {
                     " ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
                      population = COALESCE(excluded.population, regions.population)",
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let mut statement = query(sqlx::AssertSqlSafe(sql));
                 for row in changed {
-                    query = query
+                    statement = statement
                         .bind(row.code.as_str())
                         .bind(&row.name)
                         .bind(row.level.as_str())
@@ -126,19 +139,21 @@ impl Store {
                         .bind(row.code.path())
                         .bind(row.population);
                 }
-                query.execute(&mut *tx).await?;
+                statement.execute(&mut tx).await?;
             }
             outcome
-        });
+        };
+        tx.commit().await?;
         Ok(outcome)
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<Region>> {
         let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Region>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Region>(sqlx::AssertSqlSafe(sql))
             .bind(code)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// The region or `region_unknown`.
@@ -153,37 +168,41 @@ impl Store {
 
     pub async fn region_children(&self, code: &str) -> Result<Vec<Region>> {
         let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE parent_code = $1 ORDER BY code");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Region>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Region>(sqlx::AssertSqlSafe(sql))
             .bind(code)
-            .fetch_all(&mut *conn)
-            .await?))
+            .fetch_all(&mut conn)
+            .await?)
     }
 
     pub async fn region_count(&self) -> Result<i64> {
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM regions")
-            .fetch_one(&mut *conn)
-            .await?))
+        let mut conn = self.reader().await?;
+        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM regions")
+            .fetch_one(&mut conn)
+            .await?)
     }
 
     /// Codes of the regions of one level at or under `path`, in code order.
     pub async fn region_codes_in(&self, path: &str, level: RegionLevel) -> Result<Vec<String>> {
         let (low, high) = subtree_bounds(path);
-        read_conn!(self, conn => Ok(sqlx::query_scalar::<_, String>(
+        let mut conn = self.reader().await?;
+        Ok(query_scalar::<String>(
             "SELECT code FROM regions WHERE (path = $1 OR (path > $2 AND path < $3)) AND level = $4 ORDER BY code",
         )
         .bind(path)
         .bind(low)
         .bind(high)
         .bind(level.as_str())
-        .fetch_all(&mut *conn)
-        .await?))
+        .fetch_all(&mut conn)
+        .await?)
     }
 
     /// Creates the missing sites: a center for every county, an institute for
     /// every township, a station for every village or community. Returns how
     /// many were created.
     pub async fn ensure_sites(&self) -> Result<u64> {
-        let created = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let created = {
             let mut created = 0;
             for (region_level, site_level) in [
                 ("county", SiteLevel::Center),
@@ -191,7 +210,7 @@ impl Store {
                 ("village", SiteLevel::Station),
             ] {
                 let suffix = site_level.default_name("");
-                let result = sqlx::query(
+                let result = query(
                     "INSERT INTO sites (region_code, county_code, region_path, level, name) \
                      SELECT code, SUBSTR(code, 1, 6), path, $2, name || $3 FROM regions WHERE level = $1 \
                      ON CONFLICT (region_code) DO NOTHING",
@@ -199,29 +218,32 @@ impl Store {
                 .bind(region_level)
                 .bind(site_level.as_str())
                 .bind(suffix)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 created += result.rows_affected();
             }
             created
-        });
+        };
+        tx.commit().await?;
         Ok(created)
     }
 
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Site>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Site>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     pub async fn site_of_region(&self, region_code: &str) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE region_code = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Site>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Site>(sqlx::AssertSqlSafe(sql))
             .bind(region_code)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Sites at or under the region with `region_path`, optionally of one level.
@@ -238,33 +260,38 @@ impl Store {
              WHERE (region_path = $1 OR (region_path > $2 AND region_path < $3)) \
              AND ($4 = '' OR level = $4) AND id > $5 ORDER BY id LIMIT $6"
         );
-        let rows = read_conn!(self, conn => sqlx::query_as::<_, Site>(sqlx::AssertSqlSafe(sql))
-            .bind(region_path)
-            .bind(low)
-            .bind(high)
-            .bind(level.map(SiteLevel::as_str).unwrap_or(""))
-            .bind(parse_cursor(cursor))
-            .bind(limit + 1)
-            .fetch_all(&mut *conn)
-            .await?);
+        let rows = {
+            let mut conn = self.reader().await?;
+            query_as::<Site>(sqlx::AssertSqlSafe(sql))
+                .bind(region_path)
+                .bind(low)
+                .bind(high)
+                .bind(level.map(SiteLevel::as_str).unwrap_or(""))
+                .bind(parse_cursor(cursor))
+                .bind(limit + 1)
+                .fetch_all(&mut conn)
+                .await?
+        };
         Ok(into_page(rows, limit, |s| s.id))
     }
 
     /// Sets a site's name, address and location.
     pub async fn update_site(&self, id: i64, details: &SiteDetails) -> Result<()> {
-        write_tx!(self, tx => {
-            let result = sqlx::query("UPDATE sites SET name = $2, address = $3, lat = $4, lon = $5 WHERE id = $1")
+        let mut tx = self.transaction().await?;
+        {
+            let result = query("UPDATE sites SET name = $2, address = $3, lat = $4, lon = $5 WHERE id = $1")
                 .bind(id)
                 .bind(&details.name)
                 .bind(details.address.as_deref())
                 .bind(details.location.map(|(lat, _)| lat))
                 .bind(details.location.map(|(_, lon)| lon))
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             if result.rows_affected() == 0 {
                 return Err(StoreError::NotFound("site"));
             }
-        });
+        };
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //! organization's answer. Whether a report may be filed is decided in
 //! `zhiyuan_domain::record::check_report`; a report is answered once.
 
-use crate::{Result, Store, StoreError, read_conn, write_tx};
+use crate::sql::{query, query_as, query_scalar};
+use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use zhiyuan_domain::record::{ReportKind, ReportState};
 
@@ -44,8 +45,9 @@ impl Store {
     /// Keeps a report. One open report per volunteer, activity and record:
     /// a second is `report_already_open` (409).
     pub async fn file_report(&self, new: &NewReport, now: i64) -> Result<RecordReport> {
-        let id: Option<i64> = write_tx!(self, tx => {
-            let open: Option<(i64,)> = sqlx::query_as(
+        let mut tx = self.transaction().await?;
+        let id: Option<i64> = {
+            let open: Option<(i64,)> = query_as(
                 "SELECT id FROM record_reports WHERE volunteer_id = $1 AND activity_id = $2 AND state = $4 \
                  AND COALESCE(record_id, 0) = COALESCE($3, 0)",
             )
@@ -53,12 +55,12 @@ impl Store {
             .bind(new.activity_id)
             .bind(new.record_id)
             .bind(ReportState::Open.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             match open {
                 Some(_) => None,
                 None => Some(
-                    sqlx::query_scalar(
+                    query_scalar(
                         "INSERT INTO record_reports (volunteer_id, activity_id, organization_id, record_id, kind, detail, \
                          state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     )
@@ -70,11 +72,12 @@ impl Store {
                     .bind(&new.detail)
                     .bind(ReportState::Open.as_str())
                     .bind(now)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?,
                 ),
             }
-        });
+        };
+        tx.commit().await?;
         let id = id.ok_or_else(|| {
             StoreError::conflict(
                 "report_already_open",
@@ -86,10 +89,13 @@ impl Store {
 
     pub async fn report(&self, id: i64) -> Result<Option<RecordReport>> {
         let sql = format!("{REPORT_SELECT} WHERE p.id = $1");
-        Ok(read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+        Ok({
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut conn)
+                .await?
+        })
     }
 
     pub async fn require_report(&self, id: i64) -> Result<RecordReport> {
@@ -106,22 +112,28 @@ impl Store {
         let sql = format!(
             "{REPORT_SELECT} WHERE p.organization_id = $1 AND ($2 IS NULL OR p.state = $2) ORDER BY p.created_at, p.id LIMIT $3"
         );
-        Ok(read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(organization_id)
-            .bind(state.map(ReportState::as_str))
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?))
+        Ok({
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(organization_id)
+                .bind(state.map(ReportState::as_str))
+                .bind(limit)
+                .fetch_all(&mut conn)
+                .await?
+        })
     }
 
     /// A volunteer's reports, newest first.
     pub async fn reports_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Vec<RecordReport>> {
         let sql = format!("{REPORT_SELECT} WHERE p.volunteer_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2");
-        Ok(read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(volunteer_id)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?))
+        Ok({
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(volunteer_id)
+                .bind(limit)
+                .fetch_all(&mut conn)
+                .await?
+        })
     }
 
     /// Resolves or rejects an open report with the organization's answer;
@@ -136,22 +148,26 @@ impl Store {
     ) -> Result<RecordReport> {
         let lock = self.lock_rows();
         let current_sql = format!("SELECT state FROM record_reports WHERE id = $1{lock}");
-        write_tx!(self, tx => {
-            let current: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(current_sql))
+        let mut tx = self.transaction().await?;
+        {
+            let current: Option<(String,)> = query_as(sqlx::AssertSqlSafe(current_sql))
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             let (state,) = current.ok_or(StoreError::NotFound("report"))?;
             ReportState::parse(&state)?.transition(to)?;
-            sqlx::query("UPDATE record_reports SET state = $1, answer = $2, answered_by = $3, answered_at = $4 WHERE id = $5")
-                .bind(to.as_str())
-                .bind(answer)
-                .bind(by_user)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        });
+            query(
+                "UPDATE record_reports SET state = $1, answer = $2, answered_by = $3, answered_at = $4 WHERE id = $5",
+            )
+            .bind(to.as_str())
+            .bind(answer)
+            .bind(by_user)
+            .bind(now)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        };
+        tx.commit().await?;
         self.require_report(id).await
     }
 }

@@ -4,8 +4,9 @@
 //! outbox messages and appellants' phones. Afterwards `Vault::open` reads
 //! only values bound to their place.
 
+use crate::sql::{query, query_as};
 use crate::vault::Place;
-use crate::{Result, Store, read_conn, write_tx};
+use crate::{Result, Store};
 
 /// Rows sealed again per transaction.
 const BATCH: i64 = 1000;
@@ -76,11 +77,14 @@ impl Store {
                 column = sealed.column
             );
             loop {
-                let rows: Vec<(i64, Vec<u8>, String)> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
-                    .bind("v1:%")
-                    .bind(BATCH)
-                    .fetch_all(&mut *conn)
-                    .await?);
+                let rows: Vec<(i64, Vec<u8>, String)> = {
+                    let mut conn = self.reader().await?;
+                    query_as(sqlx::AssertSqlSafe(select.as_str()))
+                        .bind("v1:%")
+                        .bind(BATCH)
+                        .fetch_all(&mut conn)
+                        .await?
+                };
                 if rows.is_empty() {
                     break;
                 }
@@ -95,16 +99,18 @@ impl Store {
                         resealed.push((*id, new, value));
                     }
                 }
-                write_tx!(self, tx => {
+                let mut tx = self.transaction().await?;
+                {
                     for (id, new, old) in &resealed {
-                        sqlx::query(sqlx::AssertSqlSafe(update.as_str()))
+                        query(sqlx::AssertSqlSafe(update.as_str()))
                             .bind(new)
                             .bind(id)
                             .bind(old)
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
                     }
-                });
+                };
+                tx.commit().await?;
                 changed += resealed.len() as u64;
             }
         }

@@ -2,7 +2,8 @@
 //! hash of what is counted), read and written in one transaction so that
 //! concurrent tries are counted one after another; the domain decides.
 
-use crate::{Result, Store, write_tx};
+use crate::sql::{query, query_as};
+use crate::{Result, Store};
 use zhiyuan_domain::throttle::{LONGEST_WINDOW_SECS, Throttle, Window};
 
 const WRITE_WINDOW: &str = "UPDATE throttle_counters SET window_start = $1, count = $2 WHERE key = $3";
@@ -14,26 +15,31 @@ impl Store {
         let hashed = self.vault.lookup_hash("throttle", key);
         let lock = self.lock_rows();
         let sql = format!("SELECT window_start, count FROM throttle_counters WHERE key = $1{lock}");
-        let retry_after = write_tx!(self, tx => {
-            sqlx::query("INSERT INTO throttle_counters (key, window_start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING")
+        let mut tx = self.transaction().await?;
+        let retry_after = {
+            query("INSERT INTO throttle_counters (key, window_start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING")
                 .bind(&hashed)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            let (started_ms, count): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            let (started_ms, count): (i64, i64) = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(&hashed)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
-            let stored = (count > 0).then(|| Window { started_ms, count: u32::try_from(count).unwrap_or(u32::MAX) });
+            let stored = (count > 0).then(|| Window {
+                started_ms,
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+            });
             let counted = throttle.count(stored, now);
-            sqlx::query(WRITE_WINDOW)
+            query(WRITE_WINDOW)
                 .bind(counted.window.started_ms)
                 .bind(i64::from(counted.window.count))
                 .bind(&hashed)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             counted.retry_after_secs
-        });
+        };
+        tx.commit().await?;
         Ok(retry_after)
     }
 
@@ -42,33 +48,41 @@ impl Store {
         let hashed = self.vault.lookup_hash("throttle", key);
         let lock = self.lock_rows();
         let sql = format!("SELECT window_start, count FROM throttle_counters WHERE key = $1{lock}");
-        write_tx!(self, tx => {
-            let stored: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut tx = self.transaction().await?;
+        {
+            let stored: Option<(i64, i64)> = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(&hashed)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             if let Some((started_ms, count)) = stored {
-                let window = Window { started_ms, count: u32::try_from(count).unwrap_or(u32::MAX) }.refunded();
-                sqlx::query(WRITE_WINDOW)
+                let window = Window {
+                    started_ms,
+                    count: u32::try_from(count).unwrap_or(u32::MAX),
+                }
+                .refunded();
+                query(WRITE_WINDOW)
                     .bind(window.started_ms)
                     .bind(i64::from(window.count))
                     .bind(&hashed)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
-        });
+        };
+        tx.commit().await?;
         Ok(())
     }
 
     /// Forgets the tries of `key` (a login or activation that succeeded).
     pub async fn clear_attempts(&self, key: &str) -> Result<()> {
         let hashed = self.vault.lookup_hash("throttle", key);
-        write_tx!(self, tx => {
-            sqlx::query("DELETE FROM throttle_counters WHERE key = $1")
+        let mut tx = self.transaction().await?;
+        {
+            query("DELETE FROM throttle_counters WHERE key = $1")
                 .bind(&hashed)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-        });
+        };
+        tx.commit().await?;
         Ok(())
     }
 
@@ -76,13 +90,15 @@ impl Store {
     /// so that the table holds only live keys. Returns how many went.
     pub async fn prune_attempts(&self, now: i64) -> Result<u64> {
         let before = now - LONGEST_WINDOW_SECS * 1000;
-        let pruned = write_tx!(self, tx => {
-            sqlx::query("DELETE FROM throttle_counters WHERE window_start < $1")
+        let mut tx = self.transaction().await?;
+        let pruned = {
+            query("DELETE FROM throttle_counters WHERE window_start < $1")
                 .bind(before)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?
                 .rows_affected()
-        });
+        };
+        tx.commit().await?;
         Ok(pruned)
     }
 }

@@ -3,10 +3,11 @@
 //! transfers, consents, and appeals against a taken ID number.
 
 use crate::bulk::BulkInsert;
+use crate::sql::{query, query_as, query_scalar};
 use crate::vault::Place;
 use crate::{
-    Backend, Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, read_conn,
-    reserve_ids, rows_per_statement, subtree_bounds, write_tx,
+    Backend, Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, rows_per_statement,
+    subtree_bounds,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -319,15 +320,16 @@ impl Store {
             })
             .collect();
         let placeholders = self.placeholders();
-        let outcomes = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let outcomes = {
             // Region paths, once per distinct region of the batch.
             let mut paths: HashMap<&str, Option<String>> = HashMap::new();
             for row in &sealed {
                 let code = row.registration.region.as_str();
                 if !paths.contains_key(code) {
-                    let path: Option<String> = sqlx::query_scalar("SELECT path FROM regions WHERE code = $1")
+                    let path: Option<String> = query_scalar("SELECT path FROM regions WHERE code = $1")
                         .bind(code)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await?;
                     paths.insert(code, path);
                 }
@@ -340,18 +342,26 @@ impl Store {
             let mut stored_ids: HashSet<Vec<u8>> = HashSet::new();
             let mut stored_phones: HashSet<Vec<u8>> = HashSet::new();
             for chunk in sealed.chunks(rows_per_statement(1)) {
-                let sql = in_list_sql(placeholders, "SELECT id_hash FROM volunteers WHERE id_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
+                let sql = in_list_sql(
+                    placeholders,
+                    "SELECT id_hash FROM volunteers WHERE id_hash IN ",
+                    chunk.len(),
+                );
+                let mut query = query_scalar::<Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
                 for row in chunk {
                     query = query.bind(&row.id_hash);
                 }
-                stored_ids.extend(query.fetch_all(&mut *tx).await?);
-                let sql = in_list_sql(placeholders, "SELECT phone_hash FROM users WHERE phone_hash IN ", chunk.len());
-                let mut query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
+                stored_ids.extend(query.fetch_all(&mut tx).await?);
+                let sql = in_list_sql(
+                    placeholders,
+                    "SELECT phone_hash FROM users WHERE phone_hash IN ",
+                    chunk.len(),
+                );
+                let mut query = query_scalar::<Vec<u8>>(sqlx::AssertSqlSafe(sql)).persistent(false);
                 for row in chunk {
                     query = query.bind(&row.phone_hash);
                 }
-                stored_phones.extend(query.fetch_all(&mut *tx).await?);
+                stored_phones.extend(query.fetch_all(&mut tx).await?);
             }
             // Decide each row; numbers are drawn per county for the accepted.
             let mut outcomes: Vec<ImportOutcome> = Vec::with_capacity(sealed.len());
@@ -361,11 +371,17 @@ impl Store {
                 let outcome = if stored_ids.contains(&row.id_hash) {
                     ImportOutcome::Unchanged
                 } else if paths.get(region).is_none_or(Option::is_none) {
-                    ImportOutcome::Rejected(RuleError::new("region_unknown", format!("no region {region}")).on("region_code"))
+                    ImportOutcome::Rejected(
+                        RuleError::new("region_unknown", format!("no region {region}")).on("region_code"),
+                    )
                 } else if row.registration.region.county().is_none() {
-                    ImportOutcome::Rejected(RuleError::new("region_too_coarse", "register in a county or below").on("region_code"))
+                    ImportOutcome::Rejected(
+                        RuleError::new("region_too_coarse", "register in a county or below").on("region_code"),
+                    )
                 } else if !stored_phones.insert(row.phone_hash.clone()) {
-                    ImportOutcome::Rejected(RuleError::new("phone_taken", "this phone number already has an account").on("phone"))
+                    ImportOutcome::Rejected(
+                        RuleError::new("phone_taken", "this phone number already has an account").on("phone"),
+                    )
                 } else {
                     stored_ids.insert(row.id_hash.clone());
                     accepted.push(index);
@@ -375,8 +391,8 @@ impl Store {
             }
             // Logins and outbox messages, then volunteer records.
             // The ids are drawn first, so the inserts need no RETURNING.
-            let user_ids = reserve_ids!(self, tx, "users", accepted.len());
-            let volunteer_ids = reserve_ids!(self, tx, "volunteers", accepted.len());
+            let user_ids = tx.reserve_ids("users", accepted.len()).await?;
+            let volunteer_ids = tx.reserve_ids("volunteers", accepted.len()).await?;
             let new_rows: Vec<(usize, i64, i64)> = accepted
                 .iter()
                 .zip(user_ids.iter().zip(&volunteer_ids))
@@ -418,7 +434,11 @@ impl Store {
                 },
             )
             .await?;
-            let messaged: Vec<usize> = accepted.iter().copied().filter(|&index| messages[index].is_some()).collect();
+            let messaged: Vec<usize> = accepted
+                .iter()
+                .copied()
+                .filter(|&index| messages[index].is_some())
+                .collect();
             tx.insert_rows(
                 "outbox",
                 &["at", "channel", "phone_hash", "phone_sealed", "template", "payload"],
@@ -451,17 +471,20 @@ impl Store {
             for (county, indexes) in &by_county {
                 let prefix = volunteer_no::month_prefix(county, month);
                 let count = indexes.len() as i64;
-                let last: i64 = sqlx::query_scalar(
+                let last: i64 = query_scalar(
                     "INSERT INTO volunteer_number_counters (prefix, last_seq) VALUES ($1, $2) \
                      ON CONFLICT (prefix) DO UPDATE SET last_seq = volunteer_number_counters.last_seq + $2 \
                      RETURNING last_seq",
                 )
                 .bind(&prefix)
                 .bind(count)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
                 if last > 999_999 {
-                    return Err(StoreError::conflict("volunteer_no_exhausted", "this county has used every number this month"));
+                    return Err(StoreError::conflict(
+                        "volunteer_no_exhausted",
+                        "this county has used every number this month",
+                    ));
                 }
                 for (offset, &index) in indexes.iter().enumerate() {
                     let sequence = (last - count + 1 + offset as i64) as u32;
@@ -529,10 +552,17 @@ impl Store {
                         registration.political_status.as_str().into(),
                         registration.region.as_str().into(),
                         record.county_code.as_deref().into(),
-                        paths.get(registration.region.as_str()).and_then(Option::as_deref).into(),
+                        paths
+                            .get(registration.region.as_str())
+                            .and_then(Option::as_deref)
+                            .into(),
                         registration.region.is_village_committee().into(),
                         record.skills.as_str().into(),
-                        registration.guardian.as_ref().map(|guardian| guardian.name.as_str()).into(),
+                        registration
+                            .guardian
+                            .as_ref()
+                            .map(|guardian| guardian.name.as_str())
+                            .into(),
                         row.guardian_phone_sealed.as_deref().into(),
                         now.into(),
                     ]
@@ -541,43 +571,62 @@ impl Store {
             .await?;
             for record in &records {
                 if let NewLogin::Registered(_) = login {
-                    audit_entry!(
-                        tx,
+                    audit_entry(
+                        &mut tx,
                         now,
                         Some(record.user_id),
                         "volunteer.register",
                         "volunteer",
                         record.volunteer_id.to_string(),
-                        record.volunteer_no.as_deref().unwrap_or_default()
-                    );
+                        record.volunteer_no.as_deref().unwrap_or_default(),
+                    )
+                    .await?;
                 }
-                outcomes[record.index] = ImportOutcome::Inserted { volunteer_id: record.volunteer_id };
+                outcomes[record.index] = ImportOutcome::Inserted {
+                    volunteer_id: record.volunteer_id,
+                };
             }
             if matches!(login, NewLogin::Imported) && !accepted.is_empty() {
-                audit_entry!(tx, now, None::<i64>, "volunteer.import", "volunteer", "batch", format!("{} imported", accepted.len()));
+                audit_entry(
+                    &mut tx,
+                    now,
+                    None::<i64>,
+                    "volunteer.import",
+                    "volunteer",
+                    "batch",
+                    format!("{} imported", accepted.len()),
+                )
+                .await?;
             }
             outcomes
-        });
+        };
+        tx.commit().await?;
         Ok(outcomes)
     }
 
     /// Whether a (valid, normalised) ID number is held by a volunteer record.
     pub async fn id_number_registered(&self, id_number: &str) -> Result<bool> {
         let id_hash = self.vault.lookup_hash("id", id_number);
-        let found: Option<(i64,)> = read_conn!(self, conn => sqlx::query_as("SELECT id FROM volunteers WHERE id_hash = $1")
-            .bind(id_hash)
-            .fetch_optional(&mut *conn)
-            .await?);
+        let found: Option<(i64,)> = {
+            let mut conn = self.reader().await?;
+            query_as("SELECT id FROM volunteers WHERE id_hash = $1")
+                .bind(id_hash)
+                .fetch_optional(&mut conn)
+                .await?
+        };
         Ok(found.is_some())
     }
 
     /// A volunteer's birth date, read from their sealed ID number (it is
     /// kept nowhere in clear): for the age limits of a sign-up.
     pub async fn birth_date(&self, volunteer_id: i64) -> Result<NaiveDate> {
-        let sealed: Option<(Vec<u8>, String)> = read_conn!(self, conn => sqlx::query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
-            .bind(volunteer_id)
-            .fetch_optional(&mut *conn)
-            .await?);
+        let sealed: Option<(Vec<u8>, String)> = {
+            let mut conn = self.reader().await?;
+            query_as("SELECT id_hash, id_sealed FROM volunteers WHERE id = $1")
+                .bind(volunteer_id)
+                .fetch_optional(&mut conn)
+                .await?
+        };
         let (id_hash, id_sealed) = sealed.ok_or(StoreError::NotFound("volunteer"))?;
         self.birth_date_in(&id_hash, &id_sealed)
     }
@@ -591,34 +640,49 @@ impl Store {
 
     pub async fn volunteer(&self, id: i64) -> Result<Option<Volunteer>> {
         let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     pub async fn volunteer_of_user(&self, user_id: i64) -> Result<Option<Volunteer>> {
         let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.user_id = $1");
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Opens the whole ID number and phone and writes who read them to the
     /// audit log, in one transaction.
     pub async fn read_personal_data(&self, volunteer_id: i64, reader_user_id: i64, now: i64) -> Result<PersonalData> {
-        let sealed: SealedPersonalData = write_tx!(self, tx => {
-            let row: Option<SealedPersonalData> = sqlx::query_as(
+        let mut tx = self.transaction().await?;
+        let sealed: SealedPersonalData = {
+            let row: Option<SealedPersonalData> = query_as(
                 "SELECT id_hash, id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1",
             )
             .bind(volunteer_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
-            let Some(row) = row else { return Err(StoreError::NotFound("volunteer")) };
-            audit_entry!(tx, now, Some(reader_user_id), "volunteer.personal_data_read", "volunteer", volunteer_id.to_string(), "id_number,phone");
+            let Some(row) = row else {
+                return Err(StoreError::NotFound("volunteer"));
+            };
+            audit_entry(
+                &mut tx,
+                now,
+                Some(reader_user_id),
+                "volunteer.personal_data_read",
+                "volunteer",
+                volunteer_id.to_string(),
+                "id_number,phone",
+            )
+            .await?;
             row
-        });
+        };
+        tx.commit().await?;
         let (id_hash, id_sealed, phone_sealed, guardian_phone_sealed) = sealed;
         Ok(PersonalData {
             id_number: self.vault.open(Place::volunteer("id_sealed", &id_hash), &id_sealed)?,
@@ -691,21 +755,24 @@ impl Store {
             binds.len() + 2
         ));
         let limit = query.limit;
-        let rows = read_conn!(self, conn => {
-            let mut statement = sqlx::query_as::<_, Volunteer>(sqlx::AssertSqlSafe(sql.clone()));
-            for value in &binds {
-                statement = match value {
-                    Bind::Text(text) => statement.bind(text.clone()),
-                    Bind::Bytes(bytes) => statement.bind(bytes.clone()),
-                    Bind::Year(year) => statement.bind(*year),
-                };
+        let rows = {
+            let mut conn = self.reader().await?;
+            {
+                let mut statement = query_as::<Volunteer>(sqlx::AssertSqlSafe(sql.clone()));
+                for value in &binds {
+                    statement = match value {
+                        Bind::Text(text) => statement.bind(text.clone()),
+                        Bind::Bytes(bytes) => statement.bind(bytes.clone()),
+                        Bind::Year(year) => statement.bind(*year),
+                    };
+                }
+                statement
+                    .bind(parse_cursor(query.cursor.as_deref()))
+                    .bind(limit + 1)
+                    .fetch_all(&mut conn)
+                    .await?
             }
-            statement
-                .bind(parse_cursor(query.cursor.as_deref()))
-                .bind(limit + 1)
-                .fetch_all(&mut *conn)
-                .await?
-        });
+        };
         Ok(into_page(rows, limit, |v| v.id))
     }
 
@@ -719,38 +786,58 @@ impl Store {
     ) -> Result<Volunteer> {
         let target = RegionCode::parse(to_region)?;
         check_home_region(&target)?;
-        write_tx!(self, tx => {
-            let path: Option<(String,)> = sqlx::query_as("SELECT path FROM regions WHERE code = $1")
+        let mut tx = self.transaction().await?;
+        {
+            let path: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
                 .bind(target.as_str())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
-            let Some((path,)) = path else { return Err(region_unknown(target.as_str())) };
-            let current: Option<(String,)> = sqlx::query_as("SELECT region_code FROM volunteers WHERE id = $1")
+            let Some((path,)) = path else {
+                return Err(region_unknown(target.as_str()));
+            };
+            let current: Option<(String,)> = query_as("SELECT region_code FROM volunteers WHERE id = $1")
                 .bind(volunteer_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
-            let Some((from_region,)) = current else { return Err(StoreError::NotFound("volunteer")) };
+            let Some((from_region,)) = current else {
+                return Err(StoreError::NotFound("volunteer"));
+            };
             if from_region == target.as_str() {
-                return Err(StoreError::Rule(RuleError::new("transfer_same_region", "the volunteer is already registered there").on("region_code")));
+                return Err(StoreError::Rule(
+                    RuleError::new("transfer_same_region", "the volunteer is already registered there")
+                        .on("region_code"),
+                ));
             }
-            sqlx::query("UPDATE volunteers SET region_code = $2, county_code = $3, region_path = $4, rural = $5 WHERE id = $1")
-                .bind(volunteer_id)
-                .bind(target.as_str())
-                .bind(target.county().map(|c| c.as_str().to_string()).unwrap_or_default())
-                .bind(&path)
-                .bind(target.is_village_committee())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO volunteer_transfers (volunteer_id, from_region, to_region, at, by_user) VALUES ($1, $2, $3, $4, $5)")
+            query(
+                "UPDATE volunteers SET region_code = $2, county_code = $3, region_path = $4, rural = $5 WHERE id = $1",
+            )
+            .bind(volunteer_id)
+            .bind(target.as_str())
+            .bind(target.county().map(|c| c.as_str().to_string()).unwrap_or_default())
+            .bind(&path)
+            .bind(target.is_village_committee())
+            .execute(&mut tx)
+            .await?;
+            query("INSERT INTO volunteer_transfers (volunteer_id, from_region, to_region, at, by_user) VALUES ($1, $2, $3, $4, $5)")
                 .bind(volunteer_id)
                 .bind(&from_region)
                 .bind(target.as_str())
                 .bind(now)
                 .bind(by_user)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            audit_entry!(tx, now, Some(by_user), "volunteer.transfer", "volunteer", volunteer_id.to_string(), format!("{from_region}->{}", target.as_str()));
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "volunteer.transfer",
+                "volunteer",
+                volunteer_id.to_string(),
+                format!("{from_region}->{}", target.as_str()),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.session_caches.forget_all();
         self.volunteer(volunteer_id)
             .await?
@@ -758,12 +845,13 @@ impl Store {
     }
 
     pub async fn transfers(&self, volunteer_id: i64) -> Result<Vec<Transfer>> {
-        read_conn!(self, conn => Ok(sqlx::query_as::<_, Transfer>(
+        let mut conn = self.reader().await?;
+        Ok(query_as::<Transfer>(
             "SELECT id, from_region, to_region, at, by_user FROM volunteer_transfers WHERE volunteer_id = $1 ORDER BY id",
         )
         .bind(volunteer_id)
-        .fetch_all(&mut *conn)
-        .await?))
+        .fetch_all(&mut conn)
+        .await?)
     }
 
     /// Gives or withdraws the separate consents for face templates and
@@ -776,8 +864,9 @@ impl Store {
         by_user: i64,
         now: i64,
     ) -> Result<Volunteer> {
-        write_tx!(self, tx => {
-            let result = sqlx::query(
+        let mut tx = self.transaction().await?;
+        {
+            let result = query(
                 "UPDATE volunteers SET \
                  face_consent_at = CASE WHEN $2 = 1 THEN COALESCE(face_consent_at, $4) WHEN $2 = 0 THEN NULL ELSE face_consent_at END, \
                  location_consent_at = CASE WHEN $3 = 1 THEN COALESCE(location_consent_at, $4) WHEN $3 = 0 THEN NULL ELSE location_consent_at END \
@@ -787,13 +876,23 @@ impl Store {
             .bind(face.map_or(-1i64, i64::from))
             .bind(location.map_or(-1i64, i64::from))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             if result.rows_affected() == 0 {
                 return Err(StoreError::NotFound("volunteer"));
             }
-            audit_entry!(tx, now, Some(by_user), "volunteer.consents", "volunteer", volunteer_id.to_string(), format!("face={face:?} location={location:?}"));
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "volunteer.consents",
+                "volunteer",
+                volunteer_id.to_string(),
+                format!("face={face:?} location={location:?}"),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         self.volunteer(volunteer_id)
             .await?
             .ok_or(StoreError::NotFound("volunteer"))
@@ -807,17 +906,18 @@ impl Store {
         let id_hash = self.vault.lookup_hash("id", appeal.id_number);
         let phone_sealed = self.vault.seal(Place::appeal_phone(&id_hash), appeal.phone);
         let region = self.require_region(appeal.region_code).await?;
-        let id = write_tx!(self, tx => {
+        let mut tx = self.transaction().await?;
+        let id = {
             let holder: Option<(i64, String, String)> =
-                sqlx::query_as("SELECT id, region_code, region_path FROM volunteers WHERE id_hash = $1")
+                query_as("SELECT id, region_code, region_path FROM volunteers WHERE id_hash = $1")
                     .bind(&id_hash)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?;
             let (holder_id, holder_code, holder_path) = match holder {
                 Some((id, code, path)) => (Some(id), Some(code), Some(path)),
                 None => (None, None, None),
             };
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = query_scalar(
                 "INSERT INTO id_appeals (id_hash, name, phone_sealed, region_code, region_path, reason, status, created_at, \
                  holder_volunteer_id, holder_region_code, holder_region_path, filed_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -834,11 +934,21 @@ impl Store {
             .bind(holder_code)
             .bind(holder_path)
             .bind(appeal.filed_by)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
-            audit_entry!(tx, now, appeal.filed_by, "appeal.filed", "appeal", id.to_string(), "");
+            audit_entry(
+                &mut tx,
+                now,
+                appeal.filed_by,
+                "appeal.filed",
+                "appeal",
+                id.to_string(),
+                "",
+            )
+            .await?;
             id
-        });
+        };
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -847,10 +957,13 @@ impl Store {
     pub async fn appeal(&self, id: i64) -> Result<Option<(Appeal, String)>> {
         let sql =
             format!("SELECT {APPEAL_COLUMNS}, region_path AS appellant_region_path FROM id_appeals WHERE id = $1");
-        let row: Option<AppealRow> = read_conn!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?);
+        let row: Option<AppealRow> = {
+            let mut conn = self.reader().await?;
+            query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut conn)
+                .await?
+        };
         Ok(row.map(|row| {
             let path =
                 resolver_region(row.appeal.holder_region_path.as_deref(), &row.appellant_region_path).to_string();
@@ -869,14 +982,17 @@ impl Store {
              OR (holder_region_path IS NULL AND (region_path = $1 OR (region_path > $2 AND region_path < $3)))) \
              ORDER BY id LIMIT $5"
         );
-        let rows = read_conn!(self, conn => sqlx::query_as::<_, Appeal>(sqlx::AssertSqlSafe(sql))
-        .bind(region_path)
-        .bind(low)
-        .bind(high)
-        .bind(parse_cursor(cursor))
-        .bind(limit + 1)
-        .fetch_all(&mut *conn)
-        .await?);
+        let rows = {
+            let mut conn = self.reader().await?;
+            query_as::<Appeal>(sqlx::AssertSqlSafe(sql))
+                .bind(region_path)
+                .bind(low)
+                .bind(high)
+                .bind(parse_cursor(cursor))
+                .bind(limit + 1)
+                .fetch_all(&mut conn)
+                .await?
+        };
         Ok(into_page(rows, limit, |a| a.id))
     }
 
@@ -893,31 +1009,38 @@ impl Store {
     ) -> Result<Appeal> {
         let lock = self.lock_rows();
         let sql = format!("SELECT id_hash, status, holder_volunteer_id FROM id_appeals WHERE id = $1{lock}");
-        write_tx!(self, tx => {
-            let row: Option<(Vec<u8>, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut tx = self.transaction().await?;
+        {
+            let row: Option<(Vec<u8>, String, Option<i64>)> = query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
-            let Some((id_hash, status, holder)) = row else { return Err(StoreError::NotFound("appeal")) };
+            let Some((id_hash, status, holder)) = row else {
+                return Err(StoreError::NotFound("appeal"));
+            };
             let new_status = AppealStatus::parse(&status)?.resolve(upheld)?;
-            sqlx::query("UPDATE id_appeals SET status = $2, resolved_by = $3, resolved_at = $4, resolution = $5 WHERE id = $1")
-                .bind(id)
-                .bind(new_status.as_str())
-                .bind(by_user)
-                .bind(now)
-                .bind(resolution)
-                .execute(&mut *tx)
-                .await?;
-            if new_status == AppealStatus::Upheld && let Some(holder) = holder {
+            query(
+                "UPDATE id_appeals SET status = $2, resolved_by = $3, resolved_at = $4, resolution = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(new_status.as_str())
+            .bind(by_user)
+            .bind(now)
+            .bind(resolution)
+            .execute(&mut tx)
+            .await?;
+            if new_status == AppealStatus::Upheld
+                && let Some(holder) = holder
+            {
                 // Only the record that held the number when the appeal was
                 // filed, and only if it still holds it. Its sealed values
                 // move to the row's new lookup hash.
-                let held: Option<(String, String, Option<String>)> = sqlx::query_as(
+                let held: Option<(String, String, Option<String>)> = query_as(
                     "SELECT id_sealed, phone_sealed, guardian_phone_sealed FROM volunteers WHERE id = $1 AND id_hash = $2",
                 )
                 .bind(holder)
                 .bind(&id_hash)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
                 if let Some((id_sealed, phone_sealed, guardian_phone_sealed)) = held {
                     let released = self.vault.lookup_hash("released-by-appeal", &id.to_string());
@@ -925,8 +1048,11 @@ impl Store {
                         let plain = self.vault.open(Place::volunteer(column, &id_hash), sealed)?;
                         Ok(self.vault.seal(Place::volunteer(column, &released), &plain))
                     };
-                    let guardian = guardian_phone_sealed.as_deref().map(|s| reseal("guardian_phone_sealed", s)).transpose()?;
-                    sqlx::query(
+                    let guardian = guardian_phone_sealed
+                        .as_deref()
+                        .map(|s| reseal("guardian_phone_sealed", s))
+                        .transpose()?;
+                    query(
                         "UPDATE volunteers SET id_hash = $2, id_masked = $3, id_sealed = $4, phone_sealed = $5, \
                          guardian_phone_sealed = $6 WHERE id = $1",
                     )
@@ -936,12 +1062,22 @@ impl Store {
                     .bind(reseal("id_sealed", &id_sealed)?)
                     .bind(reseal("phone_sealed", &phone_sealed)?)
                     .bind(guardian)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 }
             }
-            audit_entry!(tx, now, Some(by_user), "appeal.resolved", "appeal", id.to_string(), new_status.as_str());
-        });
+            audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "appeal.resolved",
+                "appeal",
+                id.to_string(),
+                new_status.as_str(),
+            )
+            .await?;
+        };
+        tx.commit().await?;
         Ok(self.appeal(id).await?.ok_or(StoreError::NotFound("appeal"))?.0)
     }
 }
