@@ -323,7 +323,7 @@ async fn seed_past_service(
     use zhiyuan_domain::attendance::Accepted;
     use zhiyuan_domain::checkin_token::AttendanceKind;
     use zhiyuan_domain::confirmation::{Confirmer, DEFAULT_SECOND_APPROVAL_HOURS, decide_confirmation};
-    use zhiyuan_store::records::AttendanceWrite;
+    use zhiyuan_store::attendance::AttendanceWrite;
     let Some(volunteer) = store.user_by_phone("13800000005").await? else {
         return Ok(());
     };

@@ -129,28 +129,28 @@ impl Store {
     /// How many logins exist (zero: nothing sealed is stored yet).
     pub async fn user_count(&self) -> Result<i64> {
         let mut conn = self.reader().await?;
-        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM users")
+        query_scalar::<i64>("SELECT COUNT(*) FROM users")
             .fetch_one(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<User>(sqlx::AssertSqlSafe(sql))
+        query_as::<User>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>> {
         let phone_hash = self.vault.lookup_hash("phone", phone);
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE phone_hash = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<User>(sqlx::AssertSqlSafe(sql))
+        query_as::<User>(sqlx::AssertSqlSafe(sql))
             .bind(phone_hash)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// Grants `role` over a scope (a region code, site id or organization id)

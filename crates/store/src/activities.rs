@@ -240,11 +240,9 @@ impl Store {
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
         let mut conn = self.reader().await?;
-        Ok(
-            query_as::<Category>("SELECT code, label_zh, label_en FROM categories ORDER BY position, code")
-                .fetch_all(&mut conn)
-                .await?,
-        )
+        query_as::<Category>("SELECT code, label_zh, label_en FROM categories ORDER BY position, code")
+            .fetch_all(&mut conn)
+            .await
     }
 
     pub async fn create_project(&self, new: &NewProject, by_user: i64, now: i64) -> Result<Project> {
@@ -306,10 +304,10 @@ impl Store {
     pub async fn project(&self, id: i64) -> Result<Option<Project>> {
         let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Project>(sqlx::AssertSqlSafe(sql))
+        query_as::<Project>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// Projects whose service area lies in the subtree at `area_path`, or
@@ -493,10 +491,10 @@ impl Store {
     pub async fn activity(&self, id: i64) -> Result<Option<Activity>> {
         let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Activity>(sqlx::AssertSqlSafe(sql))
+        query_as::<Activity>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// The activity as this process read it at most `RECENT_ACTIVITY_TTL`
@@ -635,11 +633,11 @@ impl Store {
     pub async fn all_activities(&self, after_id: i64, limit: i64) -> Result<Vec<Activity>> {
         let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Activity>(sqlx::AssertSqlSafe(sql))
+        query_as::<Activity>(sqlx::AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&mut conn)
-            .await?)
+            .await
     }
 
     /// Signs a volunteer up: checks who they are against the activity's
@@ -748,20 +746,20 @@ impl Store {
     pub async fn signup(&self, id: i64) -> Result<Option<Signup>> {
         let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Signup>(sqlx::AssertSqlSafe(sql))
+        query_as::<Signup>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn signup_of(&self, activity_id: i64, volunteer_id: i64) -> Result<Option<Signup>> {
         let sql = format!("SELECT {SIGNUP_COLUMNS} FROM signups WHERE activity_id = $1 AND volunteer_id = $2");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Signup>(sqlx::AssertSqlSafe(sql))
+        query_as::<Signup>(sqlx::AssertSqlSafe(sql))
             .bind(activity_id)
             .bind(volunteer_id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// Cancels a volunteer's sign-up; a freed seat goes to the first on the
@@ -902,7 +900,7 @@ impl Store {
     /// A volunteer's sign-ups, latest activity first.
     pub async fn signups_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Vec<SignupView>> {
         let mut conn = self.reader().await?;
-        Ok(query_as::<SignupView>(
+        query_as::<SignupView>(
             "SELECT s.id, s.activity_id, a.title AS activity_title, s.volunteer_id, v.name AS volunteer_name, v.volunteer_no, \
              s.status, s.starts_at, s.ends_at, s.updated_at FROM signups s JOIN activities a ON a.id = s.activity_id \
              JOIN volunteers v ON v.id = s.volunteer_id WHERE s.volunteer_id = $1 ORDER BY s.starts_at DESC, s.id DESC LIMIT $2",
@@ -910,7 +908,7 @@ impl Store {
         .bind(volunteer_id)
         .bind(limit)
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 
     /// Records how long a volunteer's accident insurance runs.

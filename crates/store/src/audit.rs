@@ -75,7 +75,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         let mut conn = self.reader().await?;
-        Ok(query_as::<AuditEntry>(
+        query_as::<AuditEntry>(
             "SELECT l.id, l.at, l.actor_user, l.action, l.subject_kind, l.subject_id, l.detail, u.display_name AS actor_name \
              FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user \
              WHERE l.subject_kind = $1 AND l.subject_id = $2 AND l.id < $3 ORDER BY l.id DESC LIMIT $4",
@@ -85,7 +85,7 @@ impl Store {
         .bind(before_id.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 
     /// Unsent messages to one phone, oldest first.
@@ -135,9 +135,9 @@ impl Store {
 
     pub async fn outbox_count(&self) -> Result<i64> {
         let mut conn = self.reader().await?;
-        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM outbox")
+        query_scalar::<i64>("SELECT COUNT(*) FROM outbox")
             .fetch_one(&mut conn)
-            .await?)
+            .await
     }
 
     /// One try of an activation code for the user, judged by

@@ -63,9 +63,9 @@ pub async fn volunteer_sessions(store: &Store, sessions: &[(i64, String)], now: 
 /// Attendance rows stored (every accepted check-in is one).
 pub async fn attendance_rows(store: &Store) -> Result<i64> {
     let mut conn = store.reader().await?;
-    Ok(query_scalar::<i64>("SELECT COUNT(*) FROM attendance")
+    query_scalar::<i64>("SELECT COUNT(*) FROM attendance")
         .fetch_one(&mut conn)
-        .await?)
+        .await
 }
 
 /// Benchmark: what the database alone takes to store `rows` imported

@@ -2,17 +2,20 @@
 //! volunteer's keyed chain against the head kept with their totals, each
 //! record against its last entry, the totals against the entries' sums;
 //! and moving chains of the first, unkeyed format (`ledger_entries`) onto
-//! the keyed one. Entries are appended by the record flows in `records`;
-//! the database refuses to change or delete them (migration 0005).
+//! the keyed one; and appending an entry, which every record flow does
+//! in its own transaction (`append_ledger`). The database refuses to
+//! change or delete entries (migration 0005).
 
 use crate::records::ServiceRecord;
-use crate::sql::{query, query_as, query_scalar};
+use crate::sql::{Statement, Tx, query, query_as, query_scalar};
+use crate::statistics;
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 use zhiyuan_domain::certificate::LedgerState;
-use zhiyuan_domain::ledger::{self, BrokenLink, EntryFields, StoredEntry};
-use zhiyuan_domain::record::RecordState;
+use zhiyuan_domain::ledger::{self, EntryFields, LedgerKey};
+use zhiyuan_domain::ledger::{BrokenLink, StoredEntry};
+use zhiyuan_domain::record::{RecordState, TotalsDelta};
 
 /// A certificate's or a page's view of the ledger's health.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -391,3 +394,105 @@ impl Store {
         }
     }
 }
+
+/// What a ledger entry records, and the key its MAC is made with.
+pub(crate) struct LedgerEvent<'a> {
+    pub key: &'a LedgerKey,
+    pub record: &'a ServiceRecord,
+    pub event: &'a str,
+    pub effective_delta: i64,
+    pub actor: Option<i64>,
+    pub reason: &'a str,
+    pub at: i64,
+}
+
+/// Binds one ledger entry's 17 values, in `LEDGER_INSERT`'s column order.
+pub(crate) fn bind_ledger_entry<'q>(
+    statement: Statement<'q>,
+    fields: &EntryFields<'q>,
+    previous: &[u8; 32],
+    hash: &[u8; 32],
+) -> Statement<'q> {
+    statement
+        .bind(fields.volunteer_id)
+        .bind(fields.seq)
+        .bind(fields.record_id)
+        .bind(fields.activity_id)
+        .bind(fields.service_day)
+        .bind(fields.from_ms)
+        .bind(fields.to_ms)
+        .bind(fields.event)
+        .bind(fields.state)
+        .bind(fields.hour_kind)
+        .bind(fields.minutes)
+        .bind(fields.effective_delta)
+        .bind(fields.at_ms)
+        .bind(fields.actor_user_id)
+        .bind(fields.reason)
+        .bind(previous.to_vec())
+        .bind(hash.to_vec())
+}
+
+/// Appends a ledger entry for the record's current state (after the change)
+/// and moves every total by `effective_delta`, inside the transaction.
+pub(crate) async fn append_ledger(tx: &mut Tx<'_>, e: &LedgerEvent<'_>) -> Result<()> {
+    let record = e.record;
+    // The head of the volunteer's chain, created at genesis if need
+    // be; the upsert also locks the row (PostgreSQL) like FOR UPDATE.
+    let (seq, previous): (i64, Vec<u8>) = query_as(
+                "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
+                 VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
+                 RETURNING ledger_seq, ledger_hash",
+            )
+            .bind(record.volunteer_id)
+            .bind(ledger::GENESIS.to_vec())
+            .fetch_one(&mut *tx)
+            .await?;
+    let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
+    let fields = EntryFields {
+        volunteer_id: record.volunteer_id,
+        seq: seq + 1,
+        record_id: record.id,
+        activity_id: record.activity_id,
+        service_day: &record.service_day,
+        from_ms: record.from_at,
+        to_ms: record.to_at,
+        event: e.event,
+        state: &record.state,
+        hour_kind: &record.hour_kind,
+        minutes: record.minutes,
+        effective_delta: e.effective_delta,
+        at_ms: e.at,
+        actor_user_id: e.actor,
+        reason: e.reason,
+    };
+    let hash = ledger::entry_mac(e.key, &previous, &fields);
+    let insert = query(sqlx::AssertSqlSafe(format!(
+        "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    )));
+    bind_ledger_entry(insert, &fields, &previous, &hash)
+        .execute(&mut *tx)
+        .await?;
+    let delta = TotalsDelta::of(record.hour_kind(), e.effective_delta);
+    query(
+        "UPDATE volunteer_totals SET ledger_seq = $1, ledger_hash = $2, credit_minutes = credit_minutes + $3, \
+                 honor_minutes = honor_minutes + $4, records = records + $5 WHERE volunteer_id = $6",
+    )
+    .bind(fields.seq)
+    .bind(hash.to_vec())
+    .bind(delta.credit_minutes)
+    .bind(delta.honor_minutes)
+    .bind(delta.records)
+    .bind(record.volunteer_id)
+    .execute(&mut *tx)
+    .await?;
+    if !delta.is_zero() {
+        statistics::add_to_rollups(tx, record, &delta).await?;
+    }
+    Ok(())
+}
+
+pub(crate) const LEDGER_INSERT: &str = "INSERT INTO hours_ledger (volunteer_id, seq, record_id, activity_id, service_day, from_at, \
+     to_at, event, state, hour_kind, minutes, effective_delta, at, actor_user, reason, prev_hash, hash) VALUES ";
+
+pub(crate) const LEDGER_INSERT_COLUMNS: usize = 17;

@@ -21,6 +21,7 @@ use zhiyuan_domain::RuleError;
 
 pub mod accounts;
 pub mod activities;
+pub mod attendance;
 pub mod audit;
 mod bulk;
 mod cache;
@@ -33,8 +34,10 @@ pub mod records;
 pub mod regions;
 pub mod reports;
 mod reseal;
+pub mod review;
 pub mod settings;
 mod sql;
+mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

@@ -237,10 +237,10 @@ impl Store {
     pub async fn organization(&self, id: i64) -> Result<Option<Organization>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organizations WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Organization>(sqlx::AssertSqlSafe(sql))
+        query_as::<Organization>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn search_organizations(&self, query: &OrganizationQuery) -> Result<Page<Organization>> {
@@ -460,12 +460,12 @@ impl Store {
     /// Ids of the organizations where the volunteer is an active member.
     pub async fn active_organizations_of(&self, volunteer_id: i64) -> Result<Vec<i64>> {
         let mut conn = self.reader().await?;
-        Ok(query_scalar::<i64>(
+        query_scalar::<i64>(
             "SELECT organization_id FROM memberships WHERE volunteer_id = $1 AND state = $2 ORDER BY organization_id",
         )
         .bind(volunteer_id)
         .bind(MembershipState::Active.as_str())
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 }

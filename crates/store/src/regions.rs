@@ -150,10 +150,10 @@ impl Store {
     pub async fn region(&self, code: &str) -> Result<Option<Region>> {
         let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Region>(sqlx::AssertSqlSafe(sql))
+        query_as::<Region>(sqlx::AssertSqlSafe(sql))
             .bind(code)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// The region or `region_unknown`.
@@ -169,24 +169,24 @@ impl Store {
     pub async fn region_children(&self, code: &str) -> Result<Vec<Region>> {
         let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE parent_code = $1 ORDER BY code");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Region>(sqlx::AssertSqlSafe(sql))
+        query_as::<Region>(sqlx::AssertSqlSafe(sql))
             .bind(code)
             .fetch_all(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn region_count(&self) -> Result<i64> {
         let mut conn = self.reader().await?;
-        Ok(query_scalar::<i64>("SELECT COUNT(*) FROM regions")
+        query_scalar::<i64>("SELECT COUNT(*) FROM regions")
             .fetch_one(&mut conn)
-            .await?)
+            .await
     }
 
     /// Codes of the regions of one level at or under `path`, in code order.
     pub async fn region_codes_in(&self, path: &str, level: RegionLevel) -> Result<Vec<String>> {
         let (low, high) = subtree_bounds(path);
         let mut conn = self.reader().await?;
-        Ok(query_scalar::<String>(
+        query_scalar::<String>(
             "SELECT code FROM regions WHERE (path = $1 OR (path > $2 AND path < $3)) AND level = $4 ORDER BY code",
         )
         .bind(path)
@@ -194,7 +194,7 @@ impl Store {
         .bind(high)
         .bind(level.as_str())
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 
     /// Creates the missing sites: a center for every county, an institute for
@@ -231,19 +231,19 @@ impl Store {
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Site>(sqlx::AssertSqlSafe(sql))
+        query_as::<Site>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn site_of_region(&self, region_code: &str) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE region_code = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Site>(sqlx::AssertSqlSafe(sql))
+        query_as::<Site>(sqlx::AssertSqlSafe(sql))
             .bind(region_code)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// Sites at or under the region with `region_path`, optionally of one level.

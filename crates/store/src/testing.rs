@@ -8,7 +8,8 @@
 //! databases; each call creates a new, uniquely named database.
 
 use crate::activities::Activity;
-use crate::records::{AttendanceWrite, BatchedClaim, ServiceRecord, write_batch};
+use crate::attendance::{AttendanceWrite, BatchedClaim, write_batch};
+use crate::records::ServiceRecord;
 use crate::{Result, Store, Vault};
 use rand::Rng;
 use sqlx::Connection;

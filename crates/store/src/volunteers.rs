@@ -641,19 +641,19 @@ impl Store {
     pub async fn volunteer(&self, id: i64) -> Result<Option<Volunteer>> {
         let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
+        query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     pub async fn volunteer_of_user(&self, user_id: i64) -> Result<Option<Volunteer>> {
         let sql = format!("SELECT {VOLUNTEER_COLUMNS} FROM volunteers v WHERE v.user_id = $1");
         let mut conn = self.reader().await?;
-        Ok(query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
+        query_as::<Volunteer>(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
             .fetch_optional(&mut conn)
-            .await?)
+            .await
     }
 
     /// Opens the whole ID number and phone and writes who read them to the
@@ -846,12 +846,12 @@ impl Store {
 
     pub async fn transfers(&self, volunteer_id: i64) -> Result<Vec<Transfer>> {
         let mut conn = self.reader().await?;
-        Ok(query_as::<Transfer>(
+        query_as::<Transfer>(
             "SELECT id, from_region, to_region, at, by_user FROM volunteer_transfers WHERE volunteer_id = $1 ORDER BY id",
         )
         .bind(volunteer_id)
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 
     /// Gives or withdraws the separate consents for face templates and

@@ -1,12 +1,13 @@
 //! The attendance writer: one task per store, on a thread of its own, that takes accepted check-in
 //! claims from a channel, writes whatever is queued (at most `MAX_BATCH`
 //! claims) in one transaction (each claim with its own rules; see
-//! `records::write_attendance_batch`), commits once, and only then answers
+//! `attendance::write_attendance_batch`), commits once, and only then answers
 //! each claim. Under load, claims that arrive while a batch commits form the
 //! next batch, so one commit (and one disk flush) serves many check-ins;
 //! when idle, a claim is written alone at once, without waiting for company.
 
-use crate::records::{BatchedClaim, ServiceRecord, write_attendance_batch};
+use crate::attendance::{BatchedClaim, write_attendance_batch};
+use crate::records::ServiceRecord;
 use crate::{Backend, Result, StoreError};
 use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{mpsc, oneshot};

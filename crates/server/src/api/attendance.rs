@@ -31,8 +31,10 @@ use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_domain::supervision::Ping;
 use zhiyuan_domain::volunteer::check_reason;
 use zhiyuan_store::activities::Activity;
+use zhiyuan_store::attendance::AttendanceWrite;
 use zhiyuan_store::parse_id;
-use zhiyuan_store::records::{AttendanceWrite, HandEntry, RecordView, ServiceRecord};
+use zhiyuan_store::records::{RecordView, ServiceRecord};
+use zhiyuan_store::review::HandEntry;
 use zhiyuan_store::volunteers::Volunteer;
 
 #[derive(Deserialize, IntoParams)]

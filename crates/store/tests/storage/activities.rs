@@ -10,7 +10,8 @@ use zhiyuan_domain::confirmation::{Confirmation, Confirmer, DEFAULT_SECOND_APPRO
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::record::{EvidenceType, RecordState};
 use zhiyuan_store::activities::{Activity, NewActivity};
-use zhiyuan_store::records::{AttendanceWrite, HandEntry};
+use zhiyuan_store::attendance::AttendanceWrite;
+use zhiyuan_store::review::HandEntry;
 use zhiyuan_store::testing::attendance_batch;
 
 fn at(ms: i64) -> DateTime<Utc> {
