@@ -86,6 +86,17 @@ impl Scale {
             Scale::Province => 200_000,
         }
     }
+
+    /// Generated upcoming activities of the demo organization, spread over
+    /// the villages of the demo area and the next 60 days, beyond the few
+    /// hand-written ones: a county office's list of a busy season.
+    fn generated_activities(self) -> u32 {
+        match self {
+            Scale::Small => 0,
+            Scale::County => 600,
+            Scale::Province => 3_000,
+        }
+    }
 }
 
 async fn demo_user(store: &Store, phone: &str, name: &str, hash: &str) -> ApiResult<i64> {
@@ -282,6 +293,7 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
 /// `text`.
 fn village_activity(
     organization_id: i64,
+    region_code: &str,
     text: (&str, &str, &str),
     starts_at: chrono::DateTime<chrono::Utc>,
     hours: i64,
@@ -304,7 +316,7 @@ fn village_activity(
     Ok(zhiyuan_store::activities::NewActivity {
         organization_id,
         project_id: None,
-        region_code: DEMO_VILLAGE.into(),
+        region_code: region_code.into(),
         plan: zhiyuan_domain::activity::plan(input)?,
         draft: false,
     })
@@ -335,6 +347,7 @@ async fn seed_past_service(
             + Duration::hours(9);
     let new = village_activity(
         organization.id,
+        DEMO_VILLAGE,
         (
             "社区健康义诊",
             "为电化社区老人测量血压血糖，讲解用药常识。",
@@ -390,8 +403,9 @@ async fn seed_past_service(
 /// The demo organization's activities: last week's, with the demo
 /// volunteer's confirmed hours, and upcoming ones near the demo village
 /// (tomorrow, in a few days, next week), so that search, sign-up and the
-/// check-in code can be tried at once. Added once; yields how many.
-pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
+/// check-in code can be tried at once; at county and province scale also
+/// many generated ones in `villages`. Added once; yields how many.
+pub async fn seed_activities(store: &Store, villages: &[String], scale: Scale) -> ApiResult<u64> {
     use chrono::{Duration, Utc};
     use zhiyuan_store::activities::ActivityQuery;
     let county = store.require_region(DEMO_COUNTY).await?;
@@ -449,7 +463,32 @@ pub async fn seed_activities(store: &Store) -> ApiResult<u64> {
     added += 1;
     for (title, description, category, day, hours) in plans {
         let starts_at = tomorrow_nine + Duration::days(day);
-        let new = village_activity(organization.id, (title, description, category), starts_at, hours, 30)?;
+        let new = village_activity(
+            organization.id,
+            DEMO_VILLAGE,
+            (title, description, category),
+            starts_at,
+            hours,
+            30,
+        )?;
+        store.create_activity(&new, created_by, now_ms()).await?;
+        added += 1;
+    }
+    for n in 0..scale.generated_activities() {
+        let (title, description, category, _, hours) = plans[n as usize % plans.len()];
+        let village = villages
+            .get(n as usize % villages.len().max(1))
+            .map_or(DEMO_VILLAGE, String::as_str);
+        let starts_at = tomorrow_nine + Duration::days(i64::from(n % 60)) + Duration::hours(i64::from(n % 3) * 2);
+        let title = format!("{title}（第{}场）", n + 1);
+        let new = village_activity(
+            organization.id,
+            village,
+            (&title, description, category),
+            starts_at,
+            hours,
+            20,
+        )?;
         store.create_activity(&new, created_by, now_ms()).await?;
         added += 1;
     }

@@ -9,6 +9,8 @@
 //!   server in this process, then durability and ledger checks.
 //! - `signups`: many volunteers sign up at once for one activity; the quota
 //!   must hold exactly.
+//! - `pages`: the demo volunteer's activity list (page and API) against
+//!   the health endpoint, to show what the shared reads of a page cost.
 
 use reqwest::Client;
 use std::path::PathBuf;
@@ -644,4 +646,140 @@ pub async fn signups(store: &Store, requests: usize, quota: u32) -> Result<(), S
         ));
     }
     Ok(())
+}
+
+/// What `pages` measures: one path, read by a logged-in volunteer.
+struct PageTarget {
+    label: &'static str,
+    path: &'static str,
+    /// Sent as the session cookie (a page) rather than as a bearer token.
+    cookie: bool,
+}
+
+const PAGE_TARGETS: [PageTarget; 4] = [
+    PageTarget {
+        label: "GET /api/v1/health",
+        path: "/api/v1/health",
+        cookie: false,
+    },
+    PageTarget {
+        label: "GET /api/v1/activities",
+        path: "/api/v1/activities",
+        cookie: false,
+    },
+    PageTarget {
+        label: "GET /activities (page)",
+        path: "/activities",
+        cookie: true,
+    },
+    PageTarget {
+        label: "GET /api/v1/health again",
+        path: "/api/v1/health",
+        cookie: false,
+    },
+];
+
+/// The shared reads every page repeats, measured against the cheapest
+/// endpoint: serves `store` (prepared by `zhiyuan demo`) in this process,
+/// logs in the demo volunteer and, for each target in turn, keeps
+/// `connections` requests in flight from a load generator with `threads`
+/// threads of its own for `seconds`. Prints requests per second, latency
+/// and each target's share of the health endpoint's throughput.
+pub async fn pages(store: &Store, threads: usize, connections: usize, seconds: u64) -> Result<(), String> {
+    let base = serve_locally(store).await?;
+    let client = Client::builder()
+        .pool_max_idle_per_host(connections + 4)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let token = login_once(&client, &base, "13800000005").await?;
+    let mut health = Vec::new();
+    for target in &PAGE_TARGETS {
+        let url = format!("{base}{}", target.path);
+        let (client, token, cookie) = (client.clone(), token.clone(), target.cookie);
+        let load = std::thread::spawn(move || -> Result<(u64, Vec<f64>, f64), String> {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads.max(1))
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(read_for(client, url, token, cookie, connections, seconds))
+        });
+        let (ok, latencies, elapsed) = tokio::task::spawn_blocking(move || load.join())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|_| "the load generator panicked".to_string())??;
+        let per_second = ok as f64 / elapsed;
+        if target.path == "/api/v1/health" {
+            health.push(per_second);
+        }
+        let share = match health.first() {
+            Some(first) if target.path != "/api/v1/health" => {
+                format!(", {:.0} % of health", 100.0 * per_second / first)
+            }
+            _ => String::new(),
+        };
+        println!(
+            "{:<26} {per_second:>8.0} per second{share}; {}",
+            target.label,
+            percentiles(latencies)
+        );
+    }
+    if let [first, last] = health[..] {
+        println!(
+            "health moved {:+.0} % between the first and the last run",
+            100.0 * (last - first) / first
+        );
+    }
+    Ok(())
+}
+
+/// Keeps `connections` GET requests of `url` in flight for `seconds`;
+/// yields the successful answers, their latencies and the elapsed time.
+/// Any other answer ends the run with an error: a benchmark of refusals
+/// measures nothing.
+async fn read_for(
+    client: Client,
+    url: String,
+    token: String,
+    cookie: bool,
+    connections: usize,
+    seconds: u64,
+) -> Result<(u64, Vec<f64>, f64), String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, url, token, stop) = (client.clone(), url.clone(), token.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let request = client.get(&url);
+                let request = if cookie {
+                    request.header(
+                        reqwest::header::COOKIE,
+                        format!("{}={token}", zhiyuan_server::auth::SESSION_COOKIE),
+                    )
+                } else {
+                    request.bearer_auth(&token)
+                };
+                let begun = Instant::now();
+                let response = request.send().await.map_err(|e| e.to_string())?;
+                let status = response.status();
+                response.bytes().await.map_err(|e| e.to_string())?;
+                if !status.is_success() {
+                    return Err(format!("{url} answered {status}"));
+                }
+                latencies.push(begun.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok((all.len() as u64, all, elapsed))
 }

@@ -49,7 +49,7 @@ pub async fn load(store: &Store, scale: Scale) -> Result<(), String> {
     if added > 0 {
         eprintln!("generated {added} volunteers");
     }
-    let activities = seed_activities(store).await.map_err(|e| e.detail)?;
+    let activities = seed_activities(store, &villages, scale).await.map_err(|e| e.detail)?;
     if activities > 0 {
         eprintln!("published {activities} demo activities");
     }

@@ -191,6 +191,24 @@ enum BenchScenario {
         #[arg(long)]
         sign_ins_only: bool,
     },
+    /// The demo at a scale (600 activities at county scale), served in this
+    /// process: the demo volunteer's activity list, as a page and from the
+    /// API, against `GET /api/v1/health`.
+    Pages {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value = "county")]
+        scale: zhiyuan_server::demo::Scale,
+        /// Threads of the load generator.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Requests in flight.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
     /// Many volunteers sign up at once over HTTP for one activity with a quota.
     Signups {
         #[command(flatten)]
@@ -464,6 +482,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                     sign_ins_only,
                 };
                 let outcome = bench::checkin(&store, &plan).await;
+                store.close().await;
+                outcome
+            }
+            BenchScenario::Pages {
+                db,
+                scale,
+                threads,
+                connections,
+                seconds,
+            } => {
+                let store = open_store(&db).await?;
+                demo::load(&store, scale).await?;
+                let outcome = bench::pages(&store, threads, connections, seconds).await;
                 store.close().await;
                 outcome
             }
