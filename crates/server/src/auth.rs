@@ -201,15 +201,19 @@ pub fn request_token(parts: &Parts) -> Option<String> {
     if parts.uri.path().starts_with("/api/") {
         return None;
     }
-    parts
-        .headers
+    cookie(&parts.headers, SESSION_COOKIE).map(str::to_string)
+}
+
+/// The value of cookie `name`, if the request sent it.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 /// Resolves a token to the caller, if the session is live.

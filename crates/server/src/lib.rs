@@ -1,9 +1,12 @@
-//! The HTTP shell of Zhiyuan: the JSON API (`api`), server-rendered pages
-//! (`web`), authentication (`auth`), problem+json errors (`error`) and
-//! per-route metrics (`metrics`). Handlers read as a straight line: parse
-//! into domain types, check scope, let the domain decide, persist, respond.
+//! The server of Zhiyuan: the application layer (`app`: commands and
+//! queries with their role and scope checks, and the shared cached reads)
+//! under two thin shells, the JSON API (`api`) and server-rendered pages
+//! (`web`); authentication (`auth`), problem+json errors (`error`) and
+//! per-route metrics (`metrics`). A handler parses its input into typed
+//! values, calls the application layer and renders what comes back.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod demo;
@@ -96,6 +99,7 @@ pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartErr
         public_url: public_url.clone(),
         secure_cookies: config.secure_cookies || public_url.starts_with("https://"),
         certificate_font: Arc::default(),
+        shared: Arc::default(),
         clock: config.clock,
         metrics_token: config.metrics_token.clone().filter(|token| !token.is_empty()),
     };

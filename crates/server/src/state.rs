@@ -1,7 +1,9 @@
 //! What every handler shares: the store, the activity search index, the
 //! password service, the metrics handle, the public address, the
-//! certificate font (loaded on first use) and the clock.
+//! certificate font (loaded on first use), the application layer's shared
+//! reads and the clock.
 
+use crate::app::shared::SharedReads;
 use crate::auth::Passwords;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
@@ -32,6 +34,8 @@ pub struct AppState {
     /// The Chinese font of certificate PDFs, loaded (about 20 MB) on the
     /// first download; the error names the Debian package to install.
     pub certificate_font: Arc<OnceCell<Result<CjkFont, String>>>,
+    /// Categories, region and organization names, read once and cached.
+    pub shared: Arc<SharedReads>,
     /// What time it is for this server (the system's, or shifted in tests).
     pub clock: Clock,
     /// The bearer token that reads `/metrics` from anywhere (else only from this machine).

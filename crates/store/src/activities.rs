@@ -171,7 +171,7 @@ pub struct NewActivity {
 
 /// Filters of the activity listing (full text is the search index's job:
 /// it hands over `ids`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ActivityQuery {
     pub region_path: Option<String>,
     pub organization_id: Option<i64>,

@@ -3,11 +3,14 @@
 //! the session itself, the activity of a check-in) is kept for a few
 //! seconds. A change made through this store retires every entry at once
 //! (after its commit); a change made by another process is seen once the
-//! entry's time is up.
+//! entry's time is up. The application layer keeps its shared reads
+//! (region and organization names) in the same kind of cache. A full cache
+//! drops its least recently used entry (`lru`).
 
+use lru::LruCache;
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::hash::Hash;
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -16,52 +19,51 @@ use std::time::{Duration, Instant};
 /// A reader takes the generation before it reads the database, so that a
 /// change committed meanwhile (which bumps the generation) retires what it
 /// then puts.
-pub(crate) struct RecentReads<K, V> {
+pub struct RecentReads<K: Eq + Hash, V> {
     ttl: Duration,
-    max_entries: usize,
     generation: AtomicU64,
-    entries: Mutex<HashMap<K, (u64, Instant, V)>>,
+    entries: Mutex<LruCache<K, (u64, Instant, V)>>,
 }
 
 impl<K: Eq + Hash, V: Clone> RecentReads<K, V> {
-    pub(crate) fn new(ttl: Duration, max_entries: usize) -> Self {
+    /// A cache of at most `max_entries` (at least one), each served for `ttl`.
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
         Self {
             ttl,
-            max_entries,
             generation: AtomicU64::new(0),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(LruCache::new(
+                NonZeroUsize::new(max_entries).unwrap_or(NonZeroUsize::MIN),
+            )),
         }
     }
 
     /// The generation to pass to [`RecentReads::put`]; take it before reading.
-    pub(crate) fn generation(&self) -> u64 {
+    pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
     /// The value read for `key` within the time bound and since the last change.
-    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
         let generation = self.generation();
-        let entries = self.entries.lock().ok()?;
+        let mut entries = self.entries.lock().ok()?;
         let (at_generation, read_at, value) = entries.get(key)?;
         (*at_generation == generation && read_at.elapsed() < self.ttl).then(|| value.clone())
     }
 
-    /// Keeps a value read at `generation`; the cache starts over when full.
-    pub(crate) fn put(&self, key: K, generation: u64, value: V) {
+    /// Keeps a value read at `generation`; when full, the least recently
+    /// used entry makes room.
+    pub fn put(&self, key: K, generation: u64, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= self.max_entries {
-                entries.clear();
-            }
-            entries.insert(key, (generation, Instant::now(), value));
+            entries.put(key, (generation, Instant::now(), value));
         }
     }
 
     /// Retires every entry (call after the change is committed).
-    pub(crate) fn forget_all(&self) {
+    pub fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
@@ -99,13 +101,15 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_starts_over() {
+    fn a_full_cache_drops_the_least_recently_used() {
         let cache: RecentReads<i64, i64> = RecentReads::new(Duration::from_secs(60), 2);
         let generation = cache.generation();
-        for key in 0..3 {
-            cache.put(key, generation, key);
-        }
-        assert_eq!(cache.get(&0), None);
+        cache.put(0, generation, 0);
+        cache.put(1, generation, 1);
+        assert_eq!(cache.get(&0), Some(0));
+        cache.put(2, generation, 2);
+        assert_eq!(cache.get(&1), None);
+        assert_eq!(cache.get(&0), Some(0));
         assert_eq!(cache.get(&2), Some(2));
     }
 }

@@ -24,7 +24,7 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 mod bulk;
-mod cache;
+pub mod cache;
 pub mod certificates;
 #[cfg(feature = "bench")]
 pub mod fixtures;

@@ -1,9 +1,12 @@
-//! Projects, activities and sign-ups: the category list, the project
-//! library, publishing and searching activities (full text through the
-//! search index, filters through the store), signing up and cancelling, and
-//! the organizer's review of sign-ups.
+//! Projects, activities and sign-ups over JSON: the category list, the
+//! project library, publishing and searching activities, signing up and
+//! cancelling, and the organizer's review of sign-ups. Each handler parses
+//! its input, calls `app::activities` (where the rules and checks are) and
+//! renders the answer.
 
 use crate::api::{Paging, rfc3339};
+use crate::app::activities::{self as app, ActivityDraft, ActivitySearch, ProjectDraft};
+use crate::app::input::{filter_instant, parse_instant, signup_decision};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -11,21 +14,12 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
-use zhiyuan_domain::activity::{
-    ActivityInput, ActivityState, Applicant, AttendanceRules, CheckinMethod, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
-    ProjectKind, check_applicant, check_text, plan,
-};
-use zhiyuan_domain::hours::{Interval, MissingCheckout};
-use zhiyuan_domain::role::Actor;
-use zhiyuan_domain::signup::{SignupStatus, check_no_clash};
-use zhiyuan_domain::time::from_epoch_ms as instant;
-use zhiyuan_store::activities::{
-    Activity, ActivityQuery, NewActivity, NewProject, Project, Signup, SignupDecision, SignupView,
-};
+use zhiyuan_domain::activity::{ActivityInput, ActivityState, AttendanceRules, CheckinMethod, ProjectKind};
+use zhiyuan_domain::hours::MissingCheckout;
+use zhiyuan_store::activities::{Activity, Project, Signup, SignupView};
 use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]
@@ -38,14 +32,14 @@ pub struct CategoryView {
 /// The category list of projects and activities.
 #[utoipa::path(get, path = "/api/v1/categories", tag = "activities", responses((status = 200, body = [CategoryView])))]
 pub async fn categories(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryView>>> {
-    let categories = state.store.categories().await?;
+    let categories = state.shared.categories(&state.store).await?;
     Ok(Json(
         categories
-            .into_iter()
+            .iter()
             .map(|c| CategoryView {
-                code: c.code,
-                label_zh: c.label_zh,
-                label_en: c.label_en,
+                code: c.code.clone(),
+                label_zh: c.label_zh.clone(),
+                label_en: c.label_en.clone(),
             })
             .collect(),
     ))
@@ -103,31 +97,20 @@ pub async fn create_project(
     current: CurrentUser,
     ApiJson(request): ApiJson<CreateProject>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
-    let organization = organization_run_by(&state, &current.actor, &request.organization_id).await?;
-    let title = check_text(&request.title, MAX_TITLE_CHARS, true, "title")?;
-    let description = check_text(
-        request.description.as_deref().unwrap_or(""),
-        MAX_DESCRIPTION_CHARS,
-        false,
-        "description",
-    )?;
     let kind = match request.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(kind) => ProjectKind::parse(kind).map_err(|e| e.on("kind"))?,
         None => ProjectKind::Routine,
     };
-    let new = NewProject {
-        organization_id: organization.id,
-        title,
-        description,
+    let draft = ProjectDraft {
+        organization_id: parse_id(request.organization_id.trim(), "organization")?,
+        title: request.title,
+        description: request.description.unwrap_or_default(),
         kind,
-        category: zhiyuan_domain::activity::check_category_code(&request.category)?,
-        area_code: request.area_code.trim().to_string(),
+        category: request.category,
+        area_code: request.area_code,
         on_menu: request.on_menu.unwrap_or(true),
     };
-    let project = state
-        .store
-        .create_project(&new, current.user.id, state.now_ms())
-        .await?;
+    let project = app::publish_project(&state, &current, draft).await?;
     Ok((StatusCode::CREATED, Json(project_view(&project))))
 }
 
@@ -152,20 +135,18 @@ pub async fn projects(
     ApiQuery(filter): ApiQuery<ProjectFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<ProjectList>> {
-    let region = state.store.require_region(filter.region.trim()).await?;
     let organization_id = match filter.organization_id.as_deref().filter(|o| !o.is_empty()) {
         Some(id) => Some(parse_id(id, "organization")?),
         None => None,
     };
-    let page = state
-        .store
-        .projects(
-            &region.path,
-            organization_id,
-            paging.cursor.as_deref(),
-            page_size(paging.limit),
-        )
-        .await?;
+    let page = app::projects(
+        &state,
+        &filter.region,
+        organization_id,
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
     Ok(Json(ProjectList {
         items: page.items.iter().map(project_view).collect(),
         next_cursor: page.next_cursor,
@@ -180,17 +161,7 @@ pub async fn mark_demonstration(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProjectView>> {
-    let id = parse_id(&id, "project")?;
-    let project = state
-        .store
-        .project(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("project"))?;
-    current.actor.require_region_admin(&project.area_path)?;
-    let project = state
-        .store
-        .mark_demonstration(id, current.user.id, state.now_ms())
-        .await?;
+    let project = app::mark_demonstration(&state, &current, parse_id(&id, "project")?).await?;
     Ok(Json(project_view(&project)))
 }
 
@@ -302,29 +273,6 @@ pub struct CreateActivity {
     pub draft: Option<bool>,
 }
 
-pub fn parse_instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, RuleError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| RuleError::new("time_invalid", format!("{field} must be an RFC 3339 time with offset")).on(field))
-}
-
-/// The organization `organization_id`, if the actor administers it (its
-/// admins and the region administrators above it); 404 or 403 otherwise.
-pub async fn organization_run_by(
-    state: &AppState,
-    actor: &Actor,
-    organization_id: &str,
-) -> ApiResult<zhiyuan_store::organizations::Organization> {
-    let id = parse_id(organization_id.trim(), "organization")?;
-    let organization = state
-        .store
-        .organization(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))?;
-    actor.require_organization_admin(&id.to_string(), &organization.region_path)?;
-    Ok(organization)
-}
-
 /// Creates an activity, published unless `draft` (organization admins).
 #[utoipa::path(post, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), request_body = CreateActivity,
     responses((status = 201, body = ActivityView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -333,7 +281,6 @@ pub async fn create_activity(
     current: CurrentUser,
     ApiJson(request): ApiJson<CreateActivity>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {
-    let organization = organization_run_by(&state, &current.actor, &request.organization_id).await?;
     let mut rules = AttendanceRules::default();
     if let Some(methods) = &request.checkin_methods {
         rules.methods = methods
@@ -385,36 +332,15 @@ pub async fn create_activity(
         ),
         None => None,
     };
-    let new = NewActivity {
-        organization_id: organization.id,
+    let draft = ActivityDraft {
+        organization_id: parse_id(request.organization_id.trim(), "organization")?,
         project_id,
-        region_code: request.region_code.trim().to_string(),
-        plan: plan(input)?,
+        region_code: request.region_code,
+        input,
         draft: request.draft.unwrap_or(false),
     };
-    let activity = state
-        .store
-        .create_activity(&new, current.user.id, state.now_ms())
-        .await?;
-    state.index_activity(&activity).await;
+    let activity = app::create_activity(&state, &current, draft).await?;
     Ok((StatusCode::CREATED, Json(activity_view(&activity))))
-}
-
-pub async fn load_activity(state: &AppState, id: &str) -> ApiResult<Activity> {
-    let id = parse_id(id, "activity")?;
-    Ok(state.store.require_activity(id).await?)
-}
-
-/// Whether the actor runs the activity (its organization's admins and the
-/// region administrators above it).
-pub async fn require_organizer(state: &AppState, actor: &Actor, activity: &Activity) -> ApiResult<()> {
-    let organization = state
-        .store
-        .organization(activity.organization_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))?;
-    actor.require_organization_admin(&organization.id.to_string(), &organization.region_path)?;
-    Ok(())
 }
 
 /// One activity: published, cancelled and finished ones are public; drafts
@@ -426,23 +352,8 @@ pub async fn activity(
     MaybeUser(caller): MaybeUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivityView>> {
-    let activity = visible_activity(&state, caller.as_ref(), &id).await?;
+    let activity = app::visible_activity(&state, caller.as_ref(), parse_id(&id, "activity")?).await?;
     Ok(Json(activity_view(&activity)))
-}
-
-/// The activity `id` as `caller` may see it: drafts are "not found" for
-/// everyone but their organizers.
-pub async fn visible_activity(state: &AppState, caller: Option<&CurrentUser>, id: &str) -> ApiResult<Activity> {
-    let activity = load_activity(state, id).await?;
-    if activity.state() == ActivityState::Draft {
-        let Some(caller) = caller else {
-            return Err(ApiError::not_found("activity"));
-        };
-        require_organizer(state, &caller.actor, &activity)
-            .await
-            .map_err(|_| ApiError::not_found("activity"))?;
-    }
-    Ok(activity)
 }
 
 /// Publishes, cancels or finishes an activity (organizers).
@@ -460,13 +371,7 @@ pub async fn change_state(
         "finish" => ActivityState::Finished,
         _ => return Err(ApiError::not_found("action")),
     };
-    let activity = load_activity(&state, &id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
-    let activity = state
-        .store
-        .set_activity_state(activity.id, to, current.user.id, state.now_ms())
-        .await?;
-    state.index_activity(&activity).await;
+    let activity = app::change_state(&state, &current, parse_id(&id, "activity")?, to).await?;
     Ok(Json(activity_view(&activity)))
 }
 
@@ -493,22 +398,6 @@ pub struct ActivityList {
     pub next_cursor: Option<String>,
 }
 
-fn filter_instant(raw: Option<&str>, end_of_day: bool, field: &'static str) -> Result<Option<i64>, RuleError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        let day = if end_of_day {
-            date.succ_opt().unwrap_or(date)
-        } else {
-            date
-        };
-        let start = zhiyuan_domain::hours::start_of_china_day(day).timestamp_millis();
-        return Ok(Some(if end_of_day { start - 1 } else { start }));
-    }
-    parse_instant(raw, field).map(|t| Some(t.timestamp_millis()))
-}
-
 /// Searches published activities: full text, region subtree, dates,
 /// category, organization, and "eligible for me".
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityFilter, Paging),
@@ -519,100 +408,34 @@ pub async fn search(
     ApiQuery(filter): ApiQuery<ActivityFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<ActivityList>> {
-    let list = search_activities(&state, caller.as_ref(), &filter, &paging).await?;
-    Ok(Json(list))
+    let search = activity_search(&filter)?;
+    let found = app::search(
+        &state,
+        caller.as_ref(),
+        &search,
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
+    Ok(Json(ActivityList {
+        items: found.items.iter().map(activity_view).collect(),
+        next_cursor: found.next_cursor,
+    }))
 }
 
-pub async fn search_activities(
-    state: &AppState,
-    caller: Option<&CurrentUser>,
-    filter: &ActivityFilter,
-    paging: &Paging,
-) -> ApiResult<ActivityList> {
-    let region_path = match filter.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        Some(code) => Some(state.store.require_region(code).await?.path),
-        None => None,
-    };
-    let from = filter_instant(filter.from.as_deref(), false, "from")?;
-    let to = filter_instant(filter.to.as_deref(), true, "to")?;
-    let category = filter.category.clone().filter(|c| !c.trim().is_empty());
-    let organization_id = match filter.organization_id.as_deref().filter(|o| !o.is_empty()) {
-        Some(id) => Some(parse_id(id, "organization")?),
-        None => None,
-    };
-    let limit = page_size(paging.limit);
-    let text = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let (mut items, next_cursor) = match text {
-        Some(text) => {
-            // The index ranks; the cursor is the offset into its ranking.
-            let offset: usize = paging.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
-            let hits = state
-                .search_activities(zhiyuan_search::ActivityQuery {
-                    text: Some(text.to_string()),
-                    region_path: region_path.clone(),
-                    from_ms: from,
-                    to_ms: to,
-                    category: category.clone(),
-                    limit: limit as usize,
-                    offset,
-                })
-                .await?;
-            let query = ActivityQuery {
-                ids: Some(hits.ids.clone()),
-                organization_id,
-                limit: hits.ids.len().max(1) as i64,
-                ..ActivityQuery::default()
-            };
-            let mut found = state.store.list_activities(&query).await?.items;
-            found.sort_by_key(|a| hits.ids.iter().position(|id| *id == a.id));
-            let next = offset + hits.ids.len();
-            (found, (next < hits.total).then(|| next.to_string()))
-        }
-        None => {
-            let query = ActivityQuery {
-                region_path,
-                organization_id,
-                category,
-                from,
-                to,
-                cursor: paging.cursor.clone(),
-                limit,
-                ..ActivityQuery::default()
-            };
-            let page = state.store.list_activities(&query).await?;
-            (page.items, page.next_cursor)
-        }
-    };
-    if filter.eligible == Some(true) {
-        let volunteer_id = caller
-            .and_then(CurrentUser::volunteer_id)
-            .ok_or_else(|| ApiError::bad_request("volunteer_required", "eligible=true needs a volunteer's login"))?;
-        let volunteer = state
-            .store
-            .volunteer(volunteer_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("volunteer"))?;
-        let held: Vec<Interval> = state
-            .store
-            .signups_of_volunteer(volunteer_id, 200)
-            .await?
-            .iter()
-            .filter(|s| SignupStatus::parse(&s.status).is_ok_and(SignupStatus::is_live))
-            .map(|s| Interval::new(instant(s.starts_at), instant(s.ends_at)))
-            .collect();
-        let skills = volunteer.skill_list();
-        let now = state.now();
-        let birth = state.store.birth_date(volunteer.id).await?;
-        items.retain(|activity| {
-            let plan = activity.plan();
-            let applicant = Applicant::for_plan(&plan, birth, &skills, volunteer.insured_until());
-            check_applicant(&plan, activity.state(), &applicant, now).is_ok()
-                && check_no_clash(activity.window(), &held).is_ok()
-        });
-    }
-    Ok(ActivityList {
-        items: items.iter().map(activity_view).collect(),
-        next_cursor,
+/// The typed search of a filter from a query string.
+pub fn activity_search(filter: &ActivityFilter) -> ApiResult<ActivitySearch> {
+    Ok(ActivitySearch {
+        region: filter.region.clone(),
+        text: filter.q.clone(),
+        from: filter_instant(filter.from.as_deref(), false, "from")?,
+        to: filter_instant(filter.to.as_deref(), true, "to")?,
+        category: filter.category.clone(),
+        organization_id: match filter.organization_id.as_deref().filter(|o| !o.is_empty()) {
+            Some(id) => Some(parse_id(id, "organization")?),
+            None => None,
+        },
+        eligible_only: filter.eligible == Some(true),
     })
 }
 
@@ -636,15 +459,6 @@ fn signup_result(signup: &Signup) -> SignupResult {
     }
 }
 
-fn volunteer_of(current: &CurrentUser) -> ApiResult<i64> {
-    current.volunteer_id().ok_or_else(|| {
-        ApiError::from(RuleError::new(
-            "volunteer_required",
-            "only registered volunteers can do this",
-        ))
-    })
-}
-
 /// Signs the calling volunteer up: approved, pending review or waitlisted;
 /// refused with `quota_full`, `signup_closed`, `time_clash`, `age_restricted`,
 /// `skills_missing`, `insurance_required`, or 409 `already_signed_up`.
@@ -655,25 +469,8 @@ pub async fn sign_up(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<SignupResult>)> {
-    let signup = sign_up_caller(&state, &current, &id).await?;
+    let signup = app::sign_up(&state, &current, parse_id(&id, "activity")?).await?;
     Ok((StatusCode::CREATED, Json(signup_result(&signup))))
-}
-
-/// Signs the calling volunteer up for activity `id` (the API and the pages).
-pub async fn sign_up_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
-    let volunteer_id = volunteer_of(current)?;
-    let activity_id = parse_id(id, "activity")?;
-    Ok(state.store.sign_up(activity_id, volunteer_id, state.now_ms()).await?)
-}
-
-/// Cancels the calling volunteer's sign-up for activity `id` (the API and the pages).
-pub async fn cancel_caller(state: &AppState, current: &CurrentUser, id: &str) -> ApiResult<Signup> {
-    let volunteer_id = volunteer_of(current)?;
-    let activity_id = parse_id(id, "activity")?;
-    Ok(state
-        .store
-        .cancel_signup(activity_id, volunteer_id, state.now_ms())
-        .await?)
 }
 
 /// Cancels the calling volunteer's sign-up; a freed seat goes to the first waiting.
@@ -684,7 +481,7 @@ pub async fn cancel(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SignupResult>> {
-    let signup = cancel_caller(&state, &current, &id).await?;
+    let signup = app::cancel_signup(&state, &current, parse_id(&id, "activity")?).await?;
     Ok(Json(signup_result(&signup)))
 }
 
@@ -730,12 +527,14 @@ pub async fn signups(
     Path(id): Path<String>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<SignupList>> {
-    let activity = load_activity(&state, &id).await?;
-    require_organizer(&state, &current.actor, &activity).await?;
-    let page = state
-        .store
-        .signups_of_activity(activity.id, paging.cursor.as_deref(), page_size(paging.limit))
-        .await?;
+    let page = app::signups_of_activity(
+        &state,
+        &current,
+        parse_id(&id, "activity")?,
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
     Ok(Json(SignupList {
         items: page.items.iter().map(signup_entry).collect(),
         next_cursor: page.next_cursor,
@@ -751,43 +550,16 @@ pub async fn decide(
     current: CurrentUser,
     Path((id, decision)): Path<(String, String)>,
 ) -> ApiResult<Json<SignupResult>> {
-    let signup = decide_signup_caller(&state, &current, &id, &decision).await?;
+    let decision = signup_decision(&decision)?;
+    let signup = app::decide_signup(&state, &current, parse_id(&id, "signup")?, decision).await?;
     Ok(Json(signup_result(&signup)))
-}
-
-/// Approves or rejects sign-up `id` for an organizer of its activity (the
-/// API and the review page); `decision` is `approve` or `reject`.
-pub async fn decide_signup_caller(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    decision: &str,
-) -> ApiResult<Signup> {
-    let decision = match decision {
-        "approve" => SignupDecision::Approve,
-        "reject" => SignupDecision::Reject,
-        _ => return Err(ApiError::not_found("action")),
-    };
-    let id = parse_id(id, "signup")?;
-    let signup = state
-        .store
-        .signup(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("signup"))?;
-    let activity = state.store.require_activity(signup.activity_id).await?;
-    require_organizer(state, &current.actor, &activity).await?;
-    Ok(state
-        .store
-        .decide_signup(id, decision, current.user.id, state.now_ms())
-        .await?)
 }
 
 /// The calling volunteer's sign-ups, latest first.
 #[utoipa::path(get, path = "/api/v1/me/signups", tag = "activities", security(("bearer" = [])),
     responses((status = 200, body = SignupList)))]
 pub async fn my_signups(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<SignupList>> {
-    let volunteer_id = volunteer_of(&current)?;
-    let items = state.store.signups_of_volunteer(volunteer_id, 200).await?;
+    let items = app::my_signups(&state, &current).await?;
     Ok(Json(SignupList {
         items: items.iter().map(signup_entry).collect(),
         next_cursor: None,

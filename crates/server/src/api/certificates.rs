@@ -5,7 +5,7 @@
 //! ledger still agrees) and the PDF, rendered from the kept snapshot.
 
 use crate::api::rfc3339;
-use crate::api::volunteers::load_own_or_administered;
+use crate::app::scope::own_or_administered_volunteer;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -246,7 +246,7 @@ pub async fn certificates_of(
     current: &CurrentUser,
     volunteer_id: i64,
 ) -> ApiResult<Vec<CertificateSummaryView>> {
-    load_own_or_administered(state, &current.actor, volunteer_id).await?;
+    own_or_administered_volunteer(state, &current.actor, volunteer_id).await?;
     let issued = state.store.certificates_of_volunteer(volunteer_id).await?;
     Ok(issued
         .into_iter()

@@ -1,8 +1,8 @@
 //! Organizations: creation (unverified, the creator becomes its admin),
 //! verification by a covering region admin, join modes and memberships.
 
-use crate::api::volunteers::admin_region_path;
 use crate::api::{Paging, rfc3339};
+use crate::app::scope::admin_region_path;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};

@@ -2,12 +2,13 @@
 //! an activity they signed up for; the organization that runs it resolves
 //! or rejects it with an answer. Fixing the hours themselves goes through
 //! the ordinary paths (manual attendance, hand entry, revocation), so the
-//! ledger records every change in the usual way.
+//! ledger records every change in the usual way. These handlers parse and
+//! render; `app::reports` checks and decides.
 
-use crate::api::activities::{load_activity, organization_run_by, require_organizer};
 use crate::api::rfc3339;
+use crate::app::reports::{self, ReportDraft, answer_action};
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
@@ -15,11 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhiyuan_domain::RuleError;
-use zhiyuan_domain::record::{ReportContext, ReportInput, ReportKind, ReportState, check_report, check_report_text};
-use zhiyuan_domain::signup::SignupStatus;
+use zhiyuan_domain::record::{ReportKind, ReportState};
 use zhiyuan_store::parse_id;
-use zhiyuan_store::reports::{NewReport, RecordReport};
+use zhiyuan_store::reports::RecordReport;
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReportRequest {
@@ -80,73 +79,25 @@ pub async fn file(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ReportRequest>,
 ) -> ApiResult<(StatusCode, Json<ReportView>)> {
-    let report = file_report(&state, &current, &id, &request).await?;
-    Ok((StatusCode::CREATED, Json(report_view(&report))))
-}
-
-/// The rules of filing, shared by the API and the pages.
-pub async fn file_report(
-    state: &AppState,
-    current: &CurrentUser,
-    activity_id: &str,
-    request: &ReportRequest,
-) -> ApiResult<RecordReport> {
-    let volunteer_id = current.volunteer_id().ok_or_else(|| {
-        RuleError::new(
-            "volunteer_required",
-            "only registered volunteers report on their records",
-        )
-    })?;
-    let activity = load_activity(state, activity_id).await?;
     let kind = ReportKind::parse(&request.kind).map_err(|e| e.on("kind"))?;
     let record_id = match request.record_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(raw) => Some(parse_id(raw, "service record")?),
         None => None,
     };
-    let record_is_theirs = match record_id {
-        Some(id) => state
-            .store
-            .record(id)
-            .await?
-            .is_some_and(|r| r.volunteer_id == volunteer_id && r.activity_id == activity.id),
-        None => false,
-    };
-    let was_signed_up = state
-        .store
-        .signup_of(activity.id, volunteer_id)
-        .await?
-        .is_some_and(|s| SignupStatus::parse(&s.status).is_ok_and(SignupStatus::may_attend));
-    let detail = check_report(
-        &ReportInput {
-            kind,
-            record_id,
-            detail: &request.detail,
-        },
-        &ReportContext {
-            was_signed_up,
-            activity_started: activity.starts_at <= state.now_ms(),
-            record_is_theirs,
-        },
-    )?;
-    let new = NewReport {
-        volunteer_id,
-        activity_id: activity.id,
-        organization_id: activity.organization_id,
-        record_id,
+    let draft = ReportDraft {
         kind,
-        detail,
+        record_id,
+        detail: &request.detail,
     };
-    Ok(state.store.file_report(&new, state.now_ms()).await?)
+    let report = reports::file(&state, &current, parse_id(&id, "activity")?, &draft).await?;
+    Ok((StatusCode::CREATED, Json(report_view(&report))))
 }
 
 /// The caller's own reports, newest first.
 #[utoipa::path(get, path = "/api/v1/me/record-reports", tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = [ReportView])))]
 pub async fn mine(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<ReportView>>> {
-    let Some(volunteer_id) = current.volunteer_id() else {
-        return Ok(Json(Vec::new()));
-    };
-    let reports = state.store.reports_of_volunteer(volunteer_id, 200).await?;
+    let reports = reports::mine(&state, &current).await?;
     Ok(Json(reports.iter().map(report_view).collect()))
 }
 
@@ -167,15 +118,12 @@ pub async fn of_organization(
     Path(id): Path<String>,
     ApiQuery(filter): ApiQuery<ReportFilter>,
 ) -> ApiResult<Json<Vec<ReportView>>> {
-    let organization = organization_run_by(&state, &current.actor, &id).await?;
+    let organization_id = parse_id(id.trim(), "organization")?;
     let wanted = match filter.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(ReportState::parse(raw).map_err(|e| e.on("state"))?),
         None => None,
     };
-    let reports = state
-        .store
-        .reports_of_organization(organization.id, wanted, 200)
-        .await?;
+    let reports = reports::of_organization(&state, &current, organization_id, wanted).await?;
     Ok(Json(reports.iter().map(report_view).collect()))
 }
 
@@ -196,31 +144,7 @@ pub async fn answer(
     Path((id, action)): Path<(String, String)>,
     ApiJson(request): ApiJson<ReportAnswer>,
 ) -> ApiResult<Json<ReportView>> {
-    let answered = answer_caller(&state, &current, &id, &action, &request.answer).await?;
+    let to = answer_action(&action)?;
+    let answered = reports::answer(&state, &current, parse_id(&id, "report")?, to, &request.answer).await?;
     Ok(Json(report_view(&answered)))
-}
-
-/// Resolves or rejects report `id` (`action`: `resolve` or `reject`) for an
-/// organizer of its activity, with an answer (the API and the report queue page).
-pub async fn answer_caller(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    action: &str,
-    answer: &str,
-) -> ApiResult<RecordReport> {
-    let to = match action {
-        "resolve" => ReportState::Resolved,
-        "reject" => ReportState::Rejected,
-        _ => return Err(ApiError::not_found("action")),
-    };
-    let id = parse_id(id, "report")?;
-    let report = state.store.require_report(id).await?;
-    let activity = state.store.require_activity(report.activity_id).await?;
-    require_organizer(state, &current.actor, &activity).await?;
-    let answer = check_report_text(answer, "answer")?;
-    Ok(state
-        .store
-        .answer_report(id, to, &answer, current.user.id, state.now_ms())
-        .await?)
 }

@@ -3,6 +3,7 @@
 //! administrators, transfers, consents, and appeals against a taken ID number.
 
 use crate::api::{Paging, rfc3339};
+use crate::app::scope::admin_region_path;
 use crate::auth::{ClientAddress, CurrentUser, MaybeUser, count_try};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -233,20 +234,6 @@ async fn register_checked(state: &AppState, request: RegisterVolunteer) -> ApiRe
     Ok(volunteer)
 }
 
-/// A volunteer the caller may act for as themselves or as a region
-/// administrator over them (certificates, the audit trail); 403 otherwise.
-pub async fn load_own_or_administered(state: &AppState, actor: &Actor, volunteer_id: i64) -> ApiResult<Volunteer> {
-    let volunteer = state
-        .store
-        .volunteer(volunteer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    if !actor.is_volunteer(&volunteer_id.to_string()) && !actor.administers_region(&volunteer.region_path) {
-        return Err(ApiError::forbidden());
-    }
-    Ok(volunteer)
-}
-
 async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
     let id = parse_id(id, "volunteer")?;
     state
@@ -297,23 +284,6 @@ pub struct VolunteerFilter {
 pub struct VolunteerList {
     pub items: Vec<VolunteerView>,
     pub next_cursor: Option<String>,
-}
-
-/// The region path a region admin asks about: the given region (which must
-/// be inside their scope) or their own scope.
-pub async fn admin_region_path(state: &AppState, actor: &Actor, region: Option<&str>) -> ApiResult<String> {
-    match region.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(code) => {
-            let region = state.store.require_region(code).await?;
-            actor.require_region_admin(&region.path)?;
-            Ok(region.path)
-        }
-        None => actor
-            .administered_paths()
-            .first()
-            .map(|p| p.to_string())
-            .ok_or_else(ApiError::forbidden),
-    }
 }
 
 /// Volunteers in a region subtree (region administrators), masked.

@@ -2,30 +2,27 @@
 //! index, region, category, dates, "only those I may join"), the activity
 //! with its sign-up and cancel buttons, the volunteer's own sign-ups, and the
 //! organization administrator's list of their activities with links to the
-//! attendance board and the record review. The rules are the API's: these
-//! handlers call the same functions.
+//! attendance board and the record review. The rules and checks are the
+//! application layer's (`app::activities`), which the API calls too.
 
-use crate::api::Paging;
-use crate::api::activities::{
-    ActivityFilter, cancel_caller, require_organizer, search_activities, sign_up_caller, visible_activity,
-};
+use crate::app::activities::{self as app, ActivitySearch};
+use crate::app::input::filter_instant;
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
     Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, china_span, china_time,
-    filled, render, render_with, rfc_span,
+    filled, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use std::collections::HashMap;
 use zhiyuan_domain::activity::ActivityState;
-use zhiyuan_domain::role::Role;
 use zhiyuan_domain::signup::SignupStatus;
 use zhiyuan_store::activities::Activity;
+use zhiyuan_store::parse_id;
 
 /// Results per page: small enough for a cheap phone.
 const PAGE_SIZE: i64 = 20;
@@ -33,16 +30,16 @@ const PAGE_SIZE: i64 = 20;
 /// The category list as the filter shows it, in the visitor's language.
 async fn category_labels(state: &AppState, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
     Ok(state
-        .store
-        .categories()
+        .shared
+        .categories(&state.store)
         .await?
-        .into_iter()
+        .iter()
         .map(|c| {
             let label = match lang {
-                Lang::Zh => c.label_zh,
-                Lang::En => c.label_en,
+                Lang::Zh => &c.label_zh,
+                Lang::En => &c.label_en,
             };
-            (c.code, label)
+            (c.code.clone(), label.clone())
         })
         .collect())
 }
@@ -54,24 +51,13 @@ fn label_of(labels: &[(String, String)], code: &str) -> String {
         .map_or_else(|| code.to_string(), |(_, label)| label.clone())
 }
 
-/// Organization names, each looked up once per page.
-#[derive(Default)]
-struct OrganizationNames(HashMap<String, String>);
-
-impl OrganizationNames {
-    async fn name(&mut self, state: &AppState, id: i64) -> Result<String, PageError> {
-        let key = id.to_string();
-        if let Some(name) = self.0.get(&key) {
-            return Ok(name.clone());
-        }
-        let name = state
-            .store
-            .organization(id)
-            .await?
-            .map_or_else(|| key.clone(), |org| org.name);
-        self.0.insert(key, name.clone());
-        Ok(name)
-    }
+/// The name of organization `id` (from the shared reads), or its number.
+async fn organization_name(state: &AppState, id: i64) -> Result<String, PageError> {
+    Ok(state
+        .shared
+        .organization_name(&state.store, id)
+        .await?
+        .map_or_else(|| id.to_string(), |name| name.to_string()))
 }
 
 #[derive(Deserialize, Default)]
@@ -151,42 +137,37 @@ fn urlencode(raw: &str) -> String {
 /// `/activities`: the public activity search.
 pub async fn search(page: Page, State(state): State<AppState>, PageQuery(search): PageQuery<SearchForm>) -> PageResult {
     let volunteer = page.user.as_ref().is_some_and(|u| u.volunteer_id().is_some());
-    let filter = ActivityFilter {
-        region: filled(&search.region),
-        q: filled(&search.q),
-        from: filled(&search.from),
-        to: filled(&search.to),
-        category: filled(&search.category),
-        organization_id: None,
-        eligible: (volunteer && search.eligible == "1").then_some(true),
-    };
-    let paging = Paging {
-        limit: Some(PAGE_SIZE),
-        cursor: filled(&search.cursor),
-    };
     let categories = category_labels(&state, page.lang).await?;
     let mut status = StatusCode::OK;
     let mut error = None;
     let mut rows = Vec::new();
     let mut next_cursor = None;
-    match search_activities(&state, page.user.as_ref(), &filter, &paging).await {
+    let found = match activity_search(&search, volunteer) {
+        Ok(query) => {
+            app::search(
+                &state,
+                page.user.as_ref(),
+                &query,
+                filled(&search.cursor).as_deref(),
+                PAGE_SIZE,
+            )
+            .await
+        }
+        Err(refused) => Err(refused.into()),
+    };
+    match found {
         Ok(found) => {
             let mut regions = RegionNames::default();
-            let mut organizations = OrganizationNames::default();
-            for view in found.items {
-                let organization = match view.organization_id.parse::<i64>() {
-                    Ok(id) => organizations.name(&state, id).await?,
-                    Err(_) => view.organization_id.clone(),
-                };
+            for activity in found.items {
                 rows.push(ActivityRow {
-                    when: rfc_span(&view.starts_at, &view.ends_at),
-                    region: regions.label(&state, &view.region_code).await?,
-                    category: label_of(&categories, &view.category),
-                    seats_left: (view.quota - view.seats_taken).max(0),
-                    quota: view.quota,
-                    organization,
-                    id: view.id,
-                    title: view.title,
+                    when: china_span(activity.starts_at, activity.ends_at),
+                    region: regions.label(&state, &activity.region_code).await?,
+                    category: label_of(&categories, &activity.category),
+                    seats_left: (activity.quota - activity.seats_taken).max(0),
+                    quota: activity.quota,
+                    organization: organization_name(&state, activity.organization_id).await?,
+                    id: activity.id.to_string(),
+                    title: activity.title,
                 });
             }
             next_cursor = found.next_cursor;
@@ -210,6 +191,19 @@ pub async fn search(page: Page, State(state): State<AppState>, PageQuery(search)
             error,
         },
     )
+}
+
+/// The search a filled-in form asks for ("only those I may join" only for volunteers).
+fn activity_search(form: &SearchForm, volunteer: bool) -> Result<ActivitySearch, zhiyuan_domain::RuleError> {
+    Ok(ActivitySearch {
+        region: filled(&form.region),
+        text: filled(&form.q),
+        from: filter_instant(Some(&form.from), false, "from")?,
+        to: filter_instant(Some(&form.to), true, "to")?,
+        category: filled(&form.category),
+        organization_id: None,
+        eligible_only: volunteer && form.eligible == "1",
+    })
 }
 
 /// What the activity page says about the visitor's own sign-up.
@@ -273,7 +267,7 @@ pub async fn detail(
     Path(id): Path<String>,
     PageQuery(query): PageQuery<DetailQuery>,
 ) -> PageResult {
-    let activity = visible_activity(&state, page.user.as_ref(), &id).await?;
+    let activity = app::visible_activity(&state, page.user.as_ref(), parse_id(&id, "activity")?).await?;
     let notice = match query.done.as_str() {
         "cancelled" => Some(page.t.signup_cancelled_notice),
         _ => None,
@@ -303,9 +297,7 @@ async fn activity_page(
     error: Option<&'static str>,
 ) -> Result<ActivityPage, PageError> {
     let categories = category_labels(state, page.lang).await?;
-    let organization = OrganizationNames::default()
-        .name(state, activity.organization_id)
-        .await?;
+    let organization = organization_name(state, activity.organization_id).await?;
     let region = RegionNames::default().label(state, &activity.region_code).await?;
     let user = page.user.as_ref();
     let volunteer_id = user.and_then(CurrentUser::volunteer_id);
@@ -322,7 +314,7 @@ async fn activity_page(
         None => None,
     };
     let organizer = match user {
-        Some(user) => require_organizer(state, &user.actor, activity).await.is_ok(),
+        Some(user) => app::require_organizer(state, &user.actor, activity).await.is_ok(),
         None => false,
     };
     let ages = match (activity.min_age, activity.max_age) {
@@ -393,10 +385,11 @@ pub async fn sign_up(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    match sign_up_caller(&state, user, &id).await {
+    let activity_id = parse_id(&id, "activity")?;
+    match app::sign_up(&state, user, activity_id).await {
         Ok(signup) => Ok(Redirect::to(&format!("/activities/{}?done=signed_up", signup.activity_id)).into_response()),
         Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::NOT_FOUND => {
-            let activity = visible_activity(&state, Some(user), &id).await?;
+            let activity = app::visible_activity(&state, Some(user), activity_id).await?;
             let error = Some(i18n::problem(page.lang, &refused.code));
             render_with(
                 refused.status,
@@ -416,11 +409,12 @@ pub async fn cancel(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    match cancel_caller(&state, user, &id).await {
+    let activity_id = parse_id(&id, "activity")?;
+    match app::cancel_signup(&state, user, activity_id).await {
         Ok(_) if form.back == "me" => Ok(Redirect::to("/me/activities?done=cancelled").into_response()),
         Ok(signup) => Ok(Redirect::to(&format!("/activities/{}?done=cancelled", signup.activity_id)).into_response()),
         Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::NOT_FOUND => {
-            let activity = visible_activity(&state, Some(user), &id).await?;
+            let activity = app::visible_activity(&state, Some(user), activity_id).await?;
             let error = Some(i18n::problem(page.lang, &refused.code));
             render_with(
                 refused.status,
@@ -513,13 +507,7 @@ const ORGANIZER_LIST_SIZE: i64 = 100;
 pub async fn organizer(page: Page, State(state): State<AppState>) -> PageResult {
     let user = page.require_user()?;
     let mut organizations = Vec::new();
-    for grant in user.actor.grants.iter().filter(|g| g.role == Role::OrgAdmin) {
-        let Ok(id) = grant.scope_id.parse::<i64>() else {
-            continue;
-        };
-        let Some(organization) = state.store.organization(id).await? else {
-            continue;
-        };
+    for organization in app::organizations_run(&state, user).await? {
         let found = state
             .store
             .list_activities(&zhiyuan_store::activities::ActivityQuery {

@@ -3,17 +3,17 @@
 //! location), the organizer's live board with the code full screen (kept
 //! fresh by `/static/board.js`, or a meta refresh without JavaScript), the
 //! review of an activity's service records, and the volunteer's hours and
-//! stars. Every rule is the API's: these handlers call the same functions.
+//! stars. The rules and checks are the application layer's
+//! (`app::attendance`), which the API calls too.
 
-use crate::api::activities::{load_activity, require_organizer};
-use crate::api::attendance::{
-    AttendanceRequest, CodeQuery, change_record_state, hours_view, issue_code, take_attendance,
-};
+use crate::app::activities;
+use crate::app::attendance::{self as app, CheckIn};
+use crate::app::input::record_action;
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{
     Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, china_span, china_time,
-    filled, render, render_with, rfc_span,
+    filled, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use zhiyuan_domain::activity::CheckinMethod;
 use zhiyuan_domain::checkin_token::{self, AttendanceKind, STEP_SECONDS};
+use zhiyuan_domain::geo::Fix;
 use zhiyuan_domain::hours::hours_of;
 use zhiyuan_domain::record::RecordState;
 use zhiyuan_store::activities::Activity;
@@ -136,22 +137,29 @@ pub async fn checkin(
         return Ok(login_then_back(&token));
     };
     check_session_csrf(user, &form.csrf)?;
-    let request = AttendanceRequest {
-        kind: kind.as_str().to_string(),
-        method: CheckinMethod::Qr.as_str().to_string(),
-        token: Some(token.clone()),
-        lat: number(&form.lat),
-        lon: number(&form.lon),
-        accuracy_m: number(&form.accuracy),
-        photo: None,
-        volunteer_id: None,
-        reason: None,
-        at: None,
-        device_id: None,
+    let (lat, lon) = (number(&form.lat), number(&form.lon));
+    let fix = (lat.is_some() || lon.is_some())
+        .then(|| Fix::from_parts(lat, lon, number(&form.accuracy)))
+        .transpose();
+    let outcome = match fix {
+        Ok(fix) => {
+            let command = CheckIn {
+                kind,
+                method: CheckinMethod::Qr,
+                token: Some(&token),
+                fix,
+                at: None,
+                volunteer_id: None,
+                reason: None,
+                device_id: None,
+            };
+            app::check_in(&state, user, &activity, &command).await
+        }
+        Err(refused) => Err(refused.into()),
     };
-    let (status, accepted, error, rescan) = match take_attendance(&state, user, &activity, &request).await {
-        Ok((record, kind, _)) => {
-            let hours = (kind == AttendanceKind::Out).then(|| format!("{:.1}", hours_of(record.minutes)));
+    let (status, accepted, error, rescan) = match outcome {
+        Ok(done) => {
+            let hours = (kind == AttendanceKind::Out).then(|| format!("{:.1}", hours_of(done.record.minutes)));
             (
                 StatusCode::OK,
                 Some(Accepted {
@@ -234,21 +242,16 @@ pub async fn board(
     PageQuery(query): PageQuery<BoardQuery>,
 ) -> PageResult {
     let user = page.require_user()?;
-    let activity = load_activity(&state, &id).await?;
-    require_organizer(&state, &user.actor, &activity).await?;
+    let activity = activities::organized_activity(&state, &user.actor, parse_id(&id, "activity")?).await?;
     let sign_out = query.kind == "out";
     let (qr, url) = if activity.plan().rules.allows(CheckinMethod::Qr) {
-        let kind = if sign_out { "out" } else { "in" };
-        let code = issue_code(
-            &state,
-            user,
-            &id,
-            &CodeQuery {
-                kind: Some(kind.to_string()),
-            },
-        )
-        .await?;
-        let url = state.absolute_url(&code.url);
+        let kind = if sign_out {
+            AttendanceKind::Out
+        } else {
+            AttendanceKind::In
+        };
+        let code = app::issue_code(&state, user, activity.id, kind).await?;
+        let url = state.absolute_url(&format!("/c/{}", code.token));
         (Some(crate::qr::svg(&url).map_err(PageError::internal)?), url)
     } else {
         (None, String::new())
@@ -332,7 +335,7 @@ pub async fn records(
     Path(id): Path<String>,
     PageQuery(query): PageQuery<RecordsQuery>,
 ) -> PageResult {
-    let activity = load_activity(&state, &id).await?;
+    let activity = activities::activity(&state, parse_id(&id, "activity")?).await?;
     let notice = match query.done.as_str() {
         "confirm" => Some(page.t.record_confirmed_notice),
         "approved_first" => Some(page.t.record_approved_first_notice),
@@ -353,7 +356,7 @@ async fn records_page(
     status: StatusCode,
 ) -> PageResult {
     let user = page.require_user()?;
-    require_organizer(state, &user.actor, activity).await?;
+    activities::require_organizer(state, &user.actor, activity).await?;
     let rows = state
         .store
         .records_of_activity(activity.id)
@@ -415,15 +418,11 @@ pub async fn decide(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    let to = match action.as_str() {
-        "confirm" => RecordState::Effective,
-        "refuse" => RecordState::Refused,
-        "revoke" => RecordState::Revoked,
-        _ => return Err(PageError::new(StatusCode::NOT_FOUND, "not_found")),
-    };
-    let record = state.store.require_record(parse_id(&id, "service record")?).await?;
+    let to = record_action(&action)?;
+    let record_id = parse_id(&id, "service record")?;
+    let record = state.store.require_record(record_id).await?;
     let activity = state.store.require_activity(record.activity_id).await?;
-    match change_record_state(&state, user, &id, to, &form.reason).await {
+    match app::change_record_state(&state, user, record_id, to, &form.reason).await {
         Ok(view) => {
             // A confirmation that was the organization's first approval
             // leaves the record pending: say so.
@@ -477,7 +476,7 @@ fn stars(level: u8) -> String {
 /// `/me/hours`: the volunteer's hours, star level and records.
 pub async fn hours(page: Page, State(state): State<AppState>) -> PageResult {
     let user = page.require_user()?;
-    let Some(volunteer_id) = user.volunteer_id() else {
+    if user.volunteer_id().is_none() {
         return render(&HoursPage {
             t: page.t,
             layout: page.layout(),
@@ -490,32 +489,32 @@ pub async fn hours(page: Page, State(state): State<AppState>) -> PageResult {
             to_next: None,
             rows: Vec::new(),
         });
-    };
-    let view = hours_view(&state, volunteer_id).await?;
-    let rows = view
+    }
+    let summary = app::my_hours(&state, user).await?;
+    let rows = summary
         .records
-        .into_iter()
+        .iter()
         .map(|r| HoursRow {
-            span: rfc_span(&r.from, &r.to),
-            hours: format!("{:.1}", r.hours),
+            span: china_span(r.from_at, r.to_at),
+            hours: format!("{:.1}", hours_of(r.minutes)),
             kind: i18n::hour_kind(page.lang, &r.hour_kind),
-            state: i18n::record_state(page.lang, &r.state, r.open, r.organization_approved),
-            activity_id: r.activity_id,
-            title: r.activity_title,
-            organization: r.organization_name,
-            state_code: r.state,
+            state: i18n::record_state(page.lang, &r.state, r.is_open, r.first_approved_by.is_some()),
+            activity_id: r.activity_id.to_string(),
+            title: r.activity_title.clone(),
+            organization: r.organization_name.clone(),
+            state_code: r.state.clone(),
         })
         .collect();
     render(&HoursPage {
         t: page.t,
         layout: page.layout(),
         volunteer: true,
-        effective: format!("{:.1}", view.effective_hours),
-        credit: format!("{:.1}", view.credit_hours),
-        honor: format!("{:.1}", view.honor_hours),
-        level: view.star_level,
-        stars: stars(view.star_level),
-        to_next: view.hours_to_next_star.map(|h| format!("{h:.1}")),
+        effective: format!("{:.1}", hours_of(summary.effective_minutes())),
+        credit: format!("{:.1}", hours_of(summary.credit_minutes)),
+        honor: format!("{:.1}", hours_of(summary.honor_minutes)),
+        level: summary.star_level,
+        stars: stars(summary.star_level),
+        to_next: summary.hours_to_next_star.map(|h| format!("{h:.1}")),
         rows,
     })
 }

@@ -6,10 +6,10 @@
 //! a plain verdict on whether the hours ledger still agrees. The rules are
 //! the API's: these handlers call the same functions.
 
-use crate::api::attendance::hours_view;
 use crate::api::certificates::{
     CertificateRequest, CertificateVerification, certificates_of, issue_certificate, verification, verify_path,
 };
+use crate::app::attendance::my_hours;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
@@ -89,9 +89,10 @@ async fn mine_page(
                 verify_url: c.verify_url,
             });
         }
-        for record in hours_view(state, volunteer_id).await?.records {
-            if !organizations.iter().any(|(id, _)| *id == record.organization_id) {
-                organizations.push((record.organization_id, record.organization_name));
+        for record in my_hours(state, user).await?.records {
+            let organization_id = record.organization_id.to_string();
+            if !organizations.iter().any(|(id, _)| *id == organization_id) {
+                organizations.push((organization_id, record.organization_name));
             }
         }
     }

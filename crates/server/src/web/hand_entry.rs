@@ -4,8 +4,8 @@
 //! the API's (`enter_hand_hours`); a refusal is explained above the form,
 //! which keeps what was typed (not the file).
 
-use crate::api::activities::{load_activity, require_organizer};
-use crate::api::attendance::{HandEntryForm, enter_hand_hours};
+use crate::app::activities;
+use crate::app::attendance::{HandHours, enter_hand_hours};
 use crate::state::AppState;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{Layout, Page, PageError, PageResult, check_session_csrf, china_span, render_with};
@@ -75,7 +75,7 @@ async fn entry_page(
     status: StatusCode,
 ) -> PageResult {
     let user = page.require_user()?;
-    require_organizer(state, &user.actor, activity).await?;
+    activities::require_organizer(state, &user.actor, activity).await?;
     let volunteers = state
         .store
         .signups_of_activity(activity.id, None, SIGNUPS_OFFERED)
@@ -117,7 +117,7 @@ async fn entry_page(
 
 /// GET `/activities/{id}/hours`: the hand-entry form (organizers only).
 pub async fn form(page: Page, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let activity = load_activity(&state, &id).await?;
+    let activity = activities::activity(&state, parse_id(&id, "activity")?).await?;
     entry_page(&page, &state, &activity, EntryForm::default(), None, StatusCode::OK).await
 }
 
@@ -192,14 +192,13 @@ pub async fn enter(
     let multipart = multipart.map_err(|r| PageError::new(r.status(), "bad_request"))?;
     let mut form = read_form(multipart).await?;
     check_session_csrf(user, &form.csrf)?;
-    let activity = load_activity(&state, &id).await?;
-    require_organizer(&state, &user.actor, &activity).await?;
+    let activity = activities::organized_activity(&state, &user.actor, parse_id(&id, "activity")?).await?;
     let outcome = match (parse_id(&form.volunteer_id, "volunteer"), intervals(&form.slots)) {
         (Err(error), _) => Err(error.into()),
         (_, Err(error)) => Err(error.into()),
         (Ok(volunteer_id), Ok(slots)) => {
             let evidence = std::mem::take(&mut form.evidence);
-            let entry = HandEntryForm {
+            let entry = HandHours {
                 volunteer_id,
                 slots: &slots,
                 reason: &form.reason,

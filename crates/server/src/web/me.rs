@@ -6,15 +6,14 @@
 //! my data": their audit trail (whole ID number or phone read, consents,
 //! insurance, region changes), a page at a time.
 
-use crate::api::Paging;
 use crate::api::auth::{change_account_password, me_view};
-use crate::api::oversight::audit_of;
 use crate::api::volunteers::{VolunteerView, masked_view, view_for};
+use crate::app::oversight;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
-    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, filled,
-    render, render_with, rfc_time, session_csrf,
+    FieldError, Layout, Page, PageError, PageForm, PageQuery, PageResult, RegionNames, check_session_csrf, china_time,
+    filled, render, render_with, session_csrf,
 };
 use askama::Template;
 use axum::extract::State;
@@ -89,17 +88,14 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
     let mut audit = Vec::new();
     let mut audit_next = None;
     if let Some(volunteer_id) = user.volunteer_id() {
-        let paging = Paging {
-            limit: Some(AUDIT_PAGE),
-            cursor: filled(&query.audit),
-        };
-        let trail = audit_of(&state, user, volunteer_id, &paging).await?;
+        let cursor = filled(&query.audit);
+        let trail = oversight::audit_trail(&state, user, volunteer_id, cursor.as_deref(), AUDIT_PAGE).await?;
         audit_next = trail.next_cursor;
         audit = trail
             .items
             .into_iter()
             .map(|e| AuditRow {
-                at: rfc_time(&e.at),
+                at: china_time(e.at),
                 action: i18n::audit_action(page.lang, &e.action),
                 actor: e.actor_name.unwrap_or_else(|| page.t.audit_system.to_string()),
                 detail: e.detail,

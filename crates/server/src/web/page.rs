@@ -5,13 +5,13 @@
 //! the public login and registration forms); cookies; and form and query
 //! extractors whose refusals are pages rather than JSON.
 
-use crate::auth::{CurrentUser, MaybeUser, SESSION_COOKIE, SESSION_TTL_MS, new_session_token};
+use crate::auth::{CurrentUser, MaybeUser, SESSION_COOKIE, SESSION_TTL_MS, cookie, new_session_token};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -153,18 +153,6 @@ fn error_page(layout: Layout, status: StatusCode, code: &str) -> Response {
             (status, message.to_string()).into_response()
         }
     }
-}
-
-/// The value of cookie `name`, if the request sent it.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }
 
 fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> Result<HeaderValue, PageError> {
@@ -438,7 +426,7 @@ pub struct FieldError {
     pub message: &'static str,
 }
 
-/// Region names, each looked up once per page.
+/// Region labels of one page, each made once from the shared reads.
 #[derive(Default)]
 pub struct RegionNames(HashMap<String, String>);
 
@@ -448,8 +436,8 @@ impl RegionNames {
         if let Some(label) = self.0.get(code) {
             return Ok(label.clone());
         }
-        let label = match state.store.region(code).await? {
-            Some(region) => format!("{} {}", region.name, region.code),
+        let label = match state.shared.region_name(&state.store, code).await? {
+            Some(name) => format!("{name} {code}"),
             None => code.to_string(),
         };
         self.0.insert(code.to_string(), label.clone());
@@ -483,17 +471,6 @@ pub fn china_span(from_ms: i64, to_ms: i64) -> String {
         (Some(day), Some(same), Some(clock)) if day == same => format!("{from}–{clock}"),
         _ => format!("{from} – {to}"),
     }
-}
-
-/// Two RFC 3339 times of the API's views as one span in China time.
-pub fn rfc_span(from: &str, to: &str) -> String {
-    let ms = |raw: &str| chrono::DateTime::parse_from_rfc3339(raw).map_or(0, |t| t.timestamp_millis());
-    china_span(ms(from), ms(to))
-}
-
-/// An RFC 3339 time of the API's views in China time.
-pub fn rfc_time(raw: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(raw).map_or_else(|_| raw.to_string(), |t| china_time(t.timestamp_millis()))
 }
 
 /// `Some(trimmed)` unless the field was left empty.
@@ -548,7 +525,7 @@ mod tests {
     #[test]
     fn cookies_are_found_by_name() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("a=1; zy_lang=en"));
+        headers.insert(axum::http::header::COOKIE, HeaderValue::from_static("a=1; zy_lang=en"));
         assert_eq!(cookie(&headers, LANG_COOKIE), Some("en"));
         assert_eq!(cookie(&headers, "zy"), None);
     }

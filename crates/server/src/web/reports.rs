@@ -5,13 +5,16 @@
 //! (`/org/reports`); the organizer reviews pending sign-ups of an activity
 //! (`/activities/{id}/signups`); region administrators watch the records
 //! flagged by GPS supervision and the overdue ones in their region
-//! (`/admin/records`). The rules are the API's: these handlers call the
-//! same functions.
+//! (`/admin/records`). The rules and checks are the application layer's
+//! (`app::reports`, `app::oversight`, `app::attendance`), which the API
+//! calls too.
 
-use crate::api::activities::{decide_signup_caller, load_activity, require_organizer};
-use crate::api::attendance::{awaiting_approval_for, flagged_for};
-use crate::api::oversight::{OverdueFilter, overdue_for};
-use crate::api::reports::{ReportRequest, answer_caller, file_report};
+use crate::app::activities;
+use crate::app::attendance;
+use crate::app::input::signup_decision;
+use crate::app::oversight::{self, OverdueOf};
+use crate::app::reports::{self, ReportDraft, answer_action};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
@@ -24,8 +27,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use zhiyuan_domain::hours::hours_of;
-use zhiyuan_domain::record::ReportState;
-use zhiyuan_domain::role::Role;
+use zhiyuan_domain::record::{ReportKind, ReportState};
+use zhiyuan_store::parse_id;
 use zhiyuan_store::records::RecordView;
 
 /// How many reports a list shows.
@@ -139,7 +142,7 @@ async fn report_form_page(
     status: StatusCode,
 ) -> PageResult {
     let user = page.require_user()?;
-    let activity = load_activity(state, id).await?;
+    let activity = activities::activity(state, parse_id(id, "activity")?).await?;
     let records = match user.volunteer_id() {
         Some(volunteer_id) => state
             .store
@@ -179,6 +182,20 @@ async fn report_form_page(
     )
 }
 
+/// The report a filled-in form describes (a record only with `wrong`).
+fn report_draft(form: &ReportForm) -> ApiResult<ReportDraft<'_>> {
+    let kind = ReportKind::parse(&form.kind).map_err(|e| e.on("kind"))?;
+    let record_id = match Some(form.record_id.trim()).filter(|r| kind == ReportKind::Wrong && !r.is_empty()) {
+        Some(raw) => Some(parse_id(raw, "service record")?),
+        None => None,
+    };
+    Ok(ReportDraft {
+        kind,
+        record_id,
+        detail: &form.detail,
+    })
+}
+
 /// `/activities/{id}/report`: the form to report a missing or wrong record.
 pub async fn report_form(page: Page, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
     report_form_page(&page, &state, &id, &ReportForm::default(), None, StatusCode::OK).await
@@ -194,12 +211,12 @@ pub async fn file(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    let request = ReportRequest {
-        kind: form.kind.clone(),
-        record_id: (form.kind == "wrong").then(|| form.record_id.clone()),
-        detail: form.detail.clone(),
+    let activity_id = parse_id(&id, "activity")?;
+    let outcome = match report_draft(&form) {
+        Ok(draft) => reports::file(&state, user, activity_id, &draft).await,
+        Err(refused) => Err(refused),
     };
-    match file_report(&state, user, &id, &request).await {
+    match outcome {
         Ok(_) => Ok(Redirect::to("/me/reports?done=filed").into_response()),
         Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::NOT_FOUND => {
             let error = Some(i18n::problem(page.lang, &refused.code));
@@ -277,28 +294,15 @@ async fn org_reports_page(
 ) -> PageResult {
     let user = page.require_user()?;
     let mut organizations = Vec::new();
-    for grant in user.actor.grants.iter().filter(|g| g.role == Role::OrgAdmin) {
-        let Ok(id) = grant.scope_id.parse::<i64>() else {
-            continue;
-        };
-        let Some(organization) = state.store.organization(id).await? else {
-            continue;
-        };
+    for organization in activities::organizations_run(state, user).await? {
+        let id = organization.id;
         let reports = state
             .store
             .reports_of_organization(id, Some(ReportState::Open), REPORTS_SHOWN)
             .await?;
         let ids: Vec<i64> = reports.iter().filter_map(|r| r.record_id).collect();
         let records = state.store.record_views(&ids).await?;
-        let overdue = overdue_for(
-            state,
-            user,
-            &OverdueFilter {
-                organization_id: Some(id.to_string()),
-                region: None,
-            },
-        )
-        .await?;
+        let overdue = oversight::overdue(state, user, OverdueOf::Organization(id)).await?;
         organizations.push(OrganizationQueue {
             name: organization.name,
             reports: reports
@@ -340,7 +344,12 @@ pub async fn answer(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    match answer_caller(&state, user, &id, &action, &form.answer).await {
+    let outcome = match (parse_id(&id, "report"), answer_action(&action)) {
+        (Ok(report_id), Ok(to)) => reports::answer(&state, user, report_id, to, &form.answer).await,
+        (Err(unknown), _) => Err(unknown.into()),
+        (_, Err(unknown)) => Err(unknown),
+    };
+    match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/org/reports?done={action}")).into_response()),
         Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::FORBIDDEN => {
             let error = Some(i18n::problem(page.lang, &refused.code));
@@ -403,8 +412,8 @@ async fn signups_page(
     status: StatusCode,
 ) -> PageResult {
     let user = page.require_user()?;
-    let activity = load_activity(state, id).await?;
-    require_organizer(state, &user.actor, &activity).await?;
+    let activity = activities::activity(state, parse_id(id, "activity")?).await?;
+    activities::require_organizer(state, &user.actor, &activity).await?;
     let found = state
         .store
         .signups_of_activity(activity.id, None, SIGNUPS_SHOWN)
@@ -462,7 +471,8 @@ pub async fn decide_signup(
         .await?
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
     let activity = signup.activity_id.to_string();
-    match decide_signup_caller(&state, user, &id, &decision).await {
+    let choice = signup_decision(&decision)?;
+    match activities::decide_signup(&state, user, signup_id, choice).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{activity}/signups?done={decision}")).into_response()),
         Err(refused)
             if refused.status.is_client_error()
@@ -494,17 +504,9 @@ pub async fn admin_records(page: Page, State(state): State<AppState>) -> PageRes
     if !user.actor.is_region_admin() {
         return Err(PageError::forbidden());
     }
-    let awaiting = awaiting_approval_for(&state, user, None).await?;
-    let flagged = flagged_for(&state, user, None).await?;
-    let overdue = overdue_for(
-        &state,
-        user,
-        &OverdueFilter {
-            organization_id: None,
-            region: None,
-        },
-    )
-    .await?;
+    let awaiting = attendance::awaiting_approval(&state, user, None).await?;
+    let flagged = attendance::flagged(&state, user, None).await?;
+    let overdue = oversight::overdue(&state, user, OverdueOf::Region(None)).await?;
     render(&AdminRecordsPage {
         t: page.t,
         layout: page.layout(),
