@@ -145,6 +145,25 @@ async fn health_openapi_and_metrics() {
         ] {
             assert!(spec.body["paths"][path].is_object(), "{path} missing from OpenAPI");
         }
+        // Every operation of the document is routed: the router's own
+        // "no such page" and "method not allowed" never answer it.
+        let paths = spec.body["paths"].as_object().unwrap();
+        let mut operations = 0;
+        for (template, item) in paths {
+            let path = template.replace(['{', '}'], "");
+            for method in item.as_object().unwrap().keys() {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let reply = app.call(method.clone(), &path, None, None).await;
+                let unrouted = reply.status == StatusCode::METHOD_NOT_ALLOWED
+                    || (reply.status == StatusCode::NOT_FOUND && reply.body["detail"] == "page not found");
+                assert!(
+                    !unrouted,
+                    "{method} {template} is in the OpenAPI document but not routed"
+                );
+                operations += 1;
+            }
+        }
+        assert!(operations >= 60, "only {operations} operations documented");
         let metrics = app.get("/metrics", None).await;
         let text = metrics.body.as_str().unwrap();
         assert!(text.contains("http_request_duration_seconds"), "{text}");
@@ -2804,4 +2823,54 @@ async fn futures_in_order<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     })
     .await;
     outputs.into_iter().flatten().collect()
+}
+
+/// The activity list is served from a short cache: a change made through
+/// the server (a new activity, a sign-up, a cancellation) shows at once.
+#[tokio::test]
+async fn the_activity_list_follows_changes_at_once() {
+    use chrono::Duration;
+    for app in apps().await {
+        let ctx = app.backend;
+        let organizer = app.demo(4).await;
+        let volunteer = app.demo(5).await;
+        let org = demo_organization(&app, &organizer).await;
+        let listed = |reply: &Reply, id: &str| {
+            reply.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["id"] == id)
+                .map(|a| a["seats_taken"].as_i64().unwrap())
+        };
+        let list_path = format!("/api/v1/activities?organization_id={org}");
+        let before = app.get(&list_path, Some(&volunteer)).await;
+        assert_eq!(before.status, StatusCode::OK, "{ctx}: {:?}", before.body);
+
+        let body = activity_body(&org, "列表缓存", support::now() + Duration::days(1), 2);
+        let created = app.post("/api/v1/activities", Some(&organizer), body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{ctx}: {:?}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            listed(&app.get(&list_path, Some(&volunteer)).await, &id),
+            Some(0),
+            "{ctx}"
+        );
+
+        let signed = app
+            .post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
+            .await;
+        assert_eq!(signed.status, StatusCode::CREATED, "{ctx}: {:?}", signed.body);
+        assert_eq!(
+            listed(&app.get(&list_path, Some(&volunteer)).await, &id),
+            Some(1),
+            "{ctx}"
+        );
+
+        let cancelled = app
+            .post(&format!("/api/v1/activities/{id}/cancel"), Some(&organizer), json!({}))
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{ctx}: {:?}", cancelled.body);
+        assert_eq!(listed(&app.get(&list_path, Some(&volunteer)).await, &id), None, "{ctx}");
+    }
 }

@@ -15,11 +15,15 @@ pub mod volunteers;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::http::header;
+use axum::routing::get;
 use chrono::DateTime;
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Epoch milliseconds as RFC 3339 in China time.
 pub fn rfc3339(ms: i64) -> String {
@@ -36,104 +40,90 @@ pub struct Paging {
     pub cursor: Option<String>,
 }
 
+/// The JSON API: each route registered once, with its OpenAPI operation
+/// (`utoipa_axum::routes!` reads the path and method from the handler's
+/// `#[utoipa::path]`), so the router and `/api/openapi.json` cannot drift.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/health", get(system::health))
-        .route("/api/openapi.json", get(system::openapi_json))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/auth/activate", post(auth::activate))
-        .route("/api/v1/auth/activation-code", post(auth::request_code))
-        .route("/api/v1/auth/password", post(auth::change_password))
-        .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/role-grants", post(grants::grant))
-        .route("/api/v1/role-grants/revoke", post(grants::revoke))
-        .route("/api/v1/regions/{code}", get(regions::region))
-        .route("/api/v1/sites", get(regions::sites))
-        .route("/api/v1/sites/{id}", get(regions::site).put(regions::update_site))
-        .route("/api/v1/volunteers", post(volunteers::register).get(volunteers::search))
-        .route("/api/v1/volunteers/{id}", get(volunteers::volunteer))
-        .route("/api/v1/volunteers/{id}/transfer", post(volunteers::transfer))
-        .route("/api/v1/volunteers/{id}/transfers", get(volunteers::transfers))
-        .route("/api/v1/volunteers/{id}/consents", put(volunteers::consents))
-        .route("/api/v1/volunteers/{id}/insurance", put(volunteers::insurance))
-        .route("/api/v1/volunteers/{id}/audit", get(oversight::volunteer_audit))
-        .route(
-            "/api/v1/id-appeals",
-            post(volunteers::file_appeal).get(volunteers::appeals),
-        )
-        .route("/api/v1/id-appeals/{id}/resolve", post(volunteers::resolve_appeal))
-        .route(
-            "/api/v1/organizations",
-            post(organizations::create).get(organizations::search),
-        )
-        .route("/api/v1/organizations/{id}", get(organizations::organization))
-        .route("/api/v1/organizations/{id}/verify", post(organizations::verify))
-        .route("/api/v1/organizations/{id}/join-mode", put(organizations::join_mode))
-        .route(
-            "/api/v1/organizations/{id}/members",
-            post(organizations::join).get(organizations::members),
-        )
-        .route(
-            "/api/v1/organizations/{id}/members/{volunteer_id}/{action}",
-            post(organizations::change_membership),
-        )
-        .route("/api/v1/categories", get(activities::categories))
-        .route(
-            "/api/v1/projects",
-            post(activities::create_project).get(activities::projects),
-        )
-        .route(
-            "/api/v1/projects/{id}/demonstration",
-            post(activities::mark_demonstration),
-        )
-        .route(
-            "/api/v1/activities",
-            post(activities::create_activity).get(activities::search),
-        )
-        .route("/api/v1/activities/{id}", get(activities::activity))
-        .route("/api/v1/activities/{id}/{action}", post(activities::change_state))
-        .route(
-            "/api/v1/activities/{id}/signups",
-            post(activities::sign_up).get(activities::signups),
-        )
-        .route("/api/v1/activities/{id}/signups/cancel", post(activities::cancel))
-        .route("/api/v1/signups/{id}/{decision}", post(activities::decide))
-        .route("/api/v1/me/signups", get(activities::my_signups))
-        .route("/api/v1/activities/{id}/checkin-code", get(attendance::checkin_code))
-        .route(
-            "/api/v1/activities/{id}/checkin-code.svg",
-            get(attendance::checkin_code_svg),
-        )
-        .route("/api/v1/activities/{id}/attendance", post(attendance::attendance))
-        .route("/api/v1/activities/{id}/pings", post(attendance::pings))
-        .route("/api/v1/activities/{id}/records", get(attendance::activity_records))
-        .route(
-            "/api/v1/activities/{id}/hours",
-            // Evidence files of up to 5 MB arrive as base64 inside the JSON.
-            post(attendance::enter_hours).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
-        )
-        .route("/api/v1/volunteers/{id}/hours", get(attendance::volunteer_hours))
-        .route(
-            "/api/v1/volunteers/{id}/certificates",
-            post(certificates::issue).get(certificates::list),
-        )
-        .route("/api/v1/certificates/{number}", get(certificates::verify))
-        .route("/api/v1/activities/{id}/record-reports", post(reports::file))
-        .route("/api/v1/me/record-reports", get(reports::mine))
-        .route(
-            "/api/v1/organizations/{id}/record-reports",
-            get(reports::of_organization),
-        )
-        .route("/api/v1/record-reports/{id}/{action}", post(reports::answer))
-        .route("/api/v1/certificates/{number}/pdf", get(certificates::pdf))
-        .route("/api/v1/service-records/flagged", get(attendance::flagged))
-        .route(
-            "/api/v1/service-records/awaiting-approval",
-            get(attendance::awaiting_approval),
-        )
-        .route("/api/v1/service-records/overdue", get(oversight::overdue))
-        .route("/api/v1/service-records/{id}/{action}", post(attendance::decide_record))
+    let (router, spec) = documented_routes().split_for_parts();
+    let spec_json: Arc<str> = spec.to_json().unwrap_or_default().into();
+    router.route(
+        "/api/openapi.json",
+        get(move || {
+            let spec_json = spec_json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], spec_json.to_string()) }
+        }),
+    )
+}
+
+/// The OpenAPI document of every route of the JSON API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    // Hand-entered hours carry an evidence file of up to 5 MB in base64.
+    let (schemas, paths, enter_hours) = routes!(attendance::enter_hours);
+    let enter_hours = (
+        schemas,
+        paths,
+        enter_hours.layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+    );
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::activate))
+        .routes(routes!(auth::request_code))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::me))
+        .routes(routes!(grants::grant))
+        .routes(routes!(grants::revoke))
+        .routes(routes!(regions::region))
+        .routes(routes!(regions::sites))
+        .routes(routes!(regions::site, regions::update_site))
+        .routes(routes!(volunteers::register, volunteers::search))
+        .routes(routes!(volunteers::volunteer))
+        .routes(routes!(volunteers::transfer))
+        .routes(routes!(volunteers::transfers))
+        .routes(routes!(volunteers::consents))
+        .routes(routes!(volunteers::insurance))
+        .routes(routes!(oversight::volunteer_audit))
+        .routes(routes!(volunteers::file_appeal, volunteers::appeals))
+        .routes(routes!(volunteers::resolve_appeal))
+        .routes(routes!(organizations::create, organizations::search))
+        .routes(routes!(organizations::organization))
+        .routes(routes!(organizations::verify))
+        .routes(routes!(organizations::join_mode))
+        .routes(routes!(organizations::join, organizations::members))
+        .routes(routes!(organizations::change_membership))
+        .routes(routes!(activities::categories))
+        .routes(routes!(activities::create_project, activities::projects))
+        .routes(routes!(activities::mark_demonstration))
+        .routes(routes!(activities::create_activity, activities::search))
+        .routes(routes!(activities::activity))
+        .routes(routes!(activities::change_state))
+        .routes(routes!(activities::sign_up, activities::signups))
+        .routes(routes!(activities::cancel))
+        .routes(routes!(activities::decide))
+        .routes(routes!(activities::my_signups))
+        .routes(routes!(attendance::checkin_code))
+        .routes(routes!(attendance::checkin_code_svg))
+        .routes(routes!(attendance::attendance))
+        .routes(routes!(attendance::pings))
+        .routes(routes!(attendance::activity_records))
+        .routes(enter_hours)
+        .routes(routes!(attendance::volunteer_hours))
+        .routes(routes!(certificates::issue, certificates::list))
+        .routes(routes!(certificates::verify))
+        .routes(routes!(reports::file))
+        .routes(routes!(reports::mine))
+        .routes(routes!(reports::of_organization))
+        .routes(routes!(reports::answer))
+        .routes(routes!(certificates::pdf))
+        .routes(routes!(attendance::flagged))
+        .routes(routes!(attendance::awaiting_approval))
+        .routes(routes!(oversight::overdue))
+        .routes(routes!(attendance::decide_record))
 }
 
 struct BearerAuth;
@@ -152,24 +142,6 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Zhiyuan 志愿 API", description = "Volunteer service platform. Errors are application/problem+json with a stable `code`."),
     modifiers(&BearerAuth),
-    paths(
-        system::health,
-        auth::login, auth::logout, auth::activate, auth::request_code, auth::change_password, auth::me, grants::grant, grants::revoke,
-        regions::region, regions::sites, regions::site, regions::update_site,
-        volunteers::register, volunteers::search, volunteers::volunteer, volunteers::transfer,
-        volunteers::transfers, volunteers::consents, volunteers::file_appeal, volunteers::appeals,
-        volunteers::resolve_appeal, volunteers::insurance, oversight::volunteer_audit, oversight::overdue,
-        organizations::create, organizations::search, organizations::organization, organizations::verify,
-        organizations::join_mode, organizations::join, organizations::members, organizations::change_membership,
-        activities::categories, activities::create_project, activities::projects, activities::mark_demonstration,
-        activities::create_activity, activities::search, activities::activity, activities::change_state,
-        activities::sign_up, activities::cancel, activities::signups, activities::decide, activities::my_signups,
-        attendance::checkin_code, attendance::checkin_code_svg, attendance::attendance, attendance::pings,
-        attendance::activity_records, attendance::enter_hours, attendance::volunteer_hours,
-        attendance::decide_record, attendance::flagged, attendance::awaiting_approval,
-        certificates::issue, certificates::list, certificates::verify, certificates::pdf,
-        reports::file, reports::mine, reports::of_organization, reports::answer,
-    ),
     components(schemas(crate::error::Problem))
 )]
 pub struct ApiDoc;

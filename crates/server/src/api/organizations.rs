@@ -2,7 +2,7 @@
 //! verification by a covering region admin, join modes and memberships.
 
 use crate::api::{Paging, rfc3339};
-use crate::app::scope::admin_region_path;
+use crate::app::organizations::{self, OrganizationSearch};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, check_name};
 use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::uscc::Uscc;
-use zhiyuan_store::organizations::{NewOrganization, Organization, OrganizationQuery};
+use zhiyuan_store::organizations::{NewOrganization, Organization};
 use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]
@@ -172,39 +172,17 @@ pub async fn search(
     ApiQuery(filter): ApiQuery<OrganizationFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<OrganizationList>> {
-    let page = search_organizations(&state, caller.as_ref().map(|c| &c.actor), filter, paging).await?;
+    let search = OrganizationSearch {
+        region: filter.region,
+        verified: filter.verified,
+        q: filter.q,
+    };
+    let actor = caller.as_ref().map(|c| &c.actor);
+    let page = organizations::search(&state, actor, search, paging.cursor, page_size(paging.limit)).await?;
     Ok(Json(OrganizationList {
         items: page.items.iter().map(organization_view).collect(),
         next_cursor: page.next_cursor,
     }))
-}
-
-pub async fn search_organizations(
-    state: &AppState,
-    actor: Option<&Actor>,
-    filter: OrganizationFilter,
-    paging: Paging,
-) -> ApiResult<zhiyuan_store::Page<Organization>> {
-    let region_path = match (filter.region.as_deref().filter(|r| !r.trim().is_empty()), actor) {
-        (Some(code), _) => state.store.require_region(code).await?.path,
-        (None, Some(actor)) if actor.is_region_admin() => admin_region_path(state, actor, None).await?,
-        (None, _) => {
-            return Err(ApiError::bad_request("region_required", "give ?region=CODE"));
-        }
-    };
-    let is_admin = actor.is_some_and(|a| a.administers_region(&region_path));
-    let verified = if is_admin { filter.verified } else { Some(true) };
-    if !is_admin && filter.verified == Some(false) {
-        return Err(ApiError::forbidden());
-    }
-    let query = OrganizationQuery {
-        region_path,
-        verified,
-        q: filter.q,
-        cursor: paging.cursor,
-        limit: page_size(paging.limit),
-    };
-    Ok(state.store.search_organizations(&query).await?)
 }
 
 /// Verifies an organization (a region admin whose scope covers it).
@@ -215,12 +193,7 @@ pub async fn verify(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrganizationView>> {
-    let org = load(&state, &id).await?;
-    current.actor.require_region_admin(&org.region_path)?;
-    let verified = state
-        .store
-        .verify_organization(org.id, current.user.id, state.now_ms())
-        .await?;
+    let verified = organizations::verify(&state, &current, parse_id(&id, "organization")?).await?;
     Ok(Json(organization_view(&verified)))
 }
 

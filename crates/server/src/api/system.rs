@@ -1,12 +1,11 @@
-//! Health and the OpenAPI document.
+//! Health: liveness and whether the database answers.
 
-use crate::api::ApiDoc;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -24,8 +23,4 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
         database: state.store.backend_name(),
         regions,
     }))
-}
-
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
 }

@@ -4,6 +4,7 @@
 
 use crate::api::{Paging, rfc3339};
 use crate::app::scope::admin_region_path;
+use crate::app::volunteers::{self, SelfRegistration, VolunteerSearch};
 use crate::auth::{ClientAddress, CurrentUser, MaybeUser, count_try};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -15,17 +16,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::appeal::AppealStatus;
 use zhiyuan_domain::id_number::IdNumber;
-use zhiyuan_domain::password::check_strength;
 use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::role::Actor;
-use zhiyuan_domain::throttle::{APPEALS_PER_ADDRESS, REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDRESS};
+use zhiyuan_domain::throttle::APPEALS_PER_ADDRESS;
 use zhiyuan_domain::time::{age_in_years, china_date, parse_date};
 use zhiyuan_domain::volunteer::{
     self, AgeBand, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name,
 };
-use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer, VolunteerQuery};
-use zhiyuan_store::{Page, page_size, parse_id};
+use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer};
+use zhiyuan_store::{page_size, parse_id};
 
 /// Today in China by the system's clock: for the age band and category
 /// of masked views (by the birth year) and the date checks of ID numbers.
@@ -184,54 +184,26 @@ pub async fn register(
     ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<RegisterVolunteer>,
 ) -> ApiResult<(StatusCode, Json<VolunteerView>)> {
-    let volunteer = register_volunteer(&state, request, &address).await?;
-    Ok((StatusCode::CREATED, Json(masked_view(&volunteer))))
-}
-
-/// The registration rules applied to one request, shared by the API and the
-/// registration page: at most 60 registrations an hour from one address,
-/// and at most 5 answers an hour that say a phone or ID number is taken
-/// (beyond them, 429), so that nobody can probe who is registered.
-pub async fn register_volunteer(state: &AppState, request: RegisterVolunteer, address: &str) -> ApiResult<Volunteer> {
-    count_try(state, REGISTRATIONS_PER_ADDRESS, &[address], state.now_ms()).await?;
-    let registered = register_checked(state, request).await;
-    if let Err(refused) = &registered
-        && refused.code.ends_with("_taken")
-    {
-        count_try(state, TAKEN_ANSWERS_PER_ADDRESS, &[address], state.now_ms()).await?;
-    }
-    registered
-}
-
-async fn register_checked(state: &AppState, request: RegisterVolunteer) -> ApiResult<Volunteer> {
-    let input = RegistrationInput {
-        name: request.name,
-        id_number: request.id_number,
-        phone: request.phone,
-        region_code: request.region_code,
-        political_status: request.political_status,
-        skills: request.skills,
-        guardian: request.guardian.map(|g| Guardian {
-            name: g.name,
-            phone: g.phone,
-            consent: g.consent,
-        }),
+    let registration = SelfRegistration {
+        input: RegistrationInput {
+            name: request.name,
+            id_number: request.id_number,
+            phone: request.phone,
+            region_code: request.region_code,
+            political_status: request.political_status,
+            skills: request.skills,
+            guardian: request.guardian.map(|g| Guardian {
+                name: g.name,
+                phone: g.phone,
+                consent: g.consent,
+            }),
+        },
+        password: request.password,
+        face_consent: request.consents.as_ref().and_then(|c| c.face),
+        location_consent: request.consents.as_ref().and_then(|c| c.location),
     };
-    let registration = volunteer::register(&input, today())?;
-    check_strength(&request.password)?;
-    state.store.require_region(registration.region.as_str()).await?;
-    let hash = state.passwords.hash(request.password).await?;
-    let now = state.now_ms();
-    let mut volunteer = state.store.register_volunteer(&registration, Some(&hash), now).await?;
-    if let Some(consents) = request.consents
-        && (consents.face.is_some() || consents.location.is_some())
-    {
-        volunteer = state
-            .store
-            .set_consents(volunteer.id, consents.face, consents.location, volunteer.user_id, now)
-            .await?;
-    }
-    Ok(volunteer)
+    let volunteer = volunteers::register(&state, registration, &address).await?;
+    Ok((StatusCode::CREATED, Json(masked_view(&volunteer))))
 }
 
 async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
@@ -295,35 +267,22 @@ pub async fn search(
     ApiQuery(filter): ApiQuery<VolunteerFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<VolunteerList>> {
-    let page = search_volunteers(&state, &current.actor, filter, paging).await?;
+    let search = VolunteerSearch {
+        region: filter.region,
+        q: filter.q,
+        category: filter
+            .category
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(Category::parse)
+            .transpose()?,
+        skill: filter.skill,
+    };
+    let page = volunteers::search(&state, &current.actor, search, paging.cursor, page_size(paging.limit)).await?;
     Ok(Json(VolunteerList {
         items: page.items.iter().map(masked_view).collect(),
         next_cursor: page.next_cursor,
     }))
-}
-
-pub async fn search_volunteers(
-    state: &AppState,
-    actor: &Actor,
-    filter: VolunteerFilter,
-    paging: Paging,
-) -> ApiResult<Page<Volunteer>> {
-    let region_path = admin_region_path(state, actor, filter.region.as_deref()).await?;
-    let category = filter
-        .category
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(Category::parse)
-        .transpose()?;
-    let query = VolunteerQuery {
-        region_path,
-        q: filter.q,
-        category,
-        skill: filter.skill,
-        cursor: paging.cursor,
-        limit: page_size(paging.limit),
-    };
-    Ok(state.store.search_volunteers(&query, today()).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -8,10 +8,13 @@
 //! problem+json by the API and as a sentence in the reader's language by
 //! the pages. The reads every page repeats are cached in [`shared`].
 
+pub mod accounts;
 pub mod activities;
 pub mod attendance;
 pub mod input;
+pub mod organizations;
 pub mod oversight;
 pub mod reports;
 pub mod scope;
 pub mod shared;
+pub mod volunteers;

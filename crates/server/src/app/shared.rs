@@ -8,8 +8,9 @@
 //! every change of an activity or a sign-up made through this process
 //! retires all listings at once; a change made by another process shows
 //! within those two seconds (seats left are indicative there: a sign-up
-//! itself always counts them in the database). A full cache drops its
-//! least recently used entry.
+//! itself always counts them in the database). Only pages of up to 50
+//! activities are kept, at most 128 of them. A full cache drops its least
+//! recently used entry.
 
 use crate::error::ApiResult;
 use std::sync::Arc;
@@ -25,8 +26,12 @@ const SHARED_READ_TTL: Duration = Duration::from_secs(600);
 const SHARED_READ_MAX: usize = 100_000;
 /// How long a listing of published activities is served from memory.
 const LISTING_TTL: Duration = Duration::from_secs(2);
-/// Listings kept (each a page of at most 200 activities).
-const LISTINGS_MAX: usize = 2_000;
+/// Listings kept: with at most [`CACHED_LISTING_MAX_ROWS`] activities of at
+/// most a few KB each (the description is the long part), the cache stays
+/// under about 40 MB however many different listings are asked for.
+const LISTINGS_MAX: usize = 128;
+/// Larger pages (up to 200 rows) are read from the database every time.
+const CACHED_LISTING_MAX_ROWS: i64 = 50;
 
 pub struct SharedReads {
     categories: RecentReads<(), Arc<[Category]>>,
@@ -88,6 +93,9 @@ impl SharedReads {
 
     /// A page of the activity listing `query` asks for.
     pub async fn activity_listing(&self, store: &Store, query: &ActivityQuery) -> ApiResult<Arc<Page<Activity>>> {
+        if query.limit > CACHED_LISTING_MAX_ROWS {
+            return Ok(Arc::new(store.list_activities(query).await?));
+        }
         if let Some(page) = self.listings.get(query) {
             return Ok(page);
         }

@@ -2,8 +2,8 @@
 //! accounts. The login, registration and activation forms are public and use
 //! the double-submit form token; logout uses the session's.
 
-use crate::api::auth::{activate_account, authenticate, request_activation_code};
-use crate::api::volunteers::{ConsentsInput, GuardianInput, RegisterVolunteer, register_volunteer};
+use crate::app::accounts;
+use crate::app::volunteers::{self, SelfRegistration};
 use crate::auth::{ClientAddress, CurrentUser};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use zhiyuan_domain::volunteer::{Guardian, RegistrationInput};
 
 /// The fields of the registration form that can carry an error of their own.
 const REGISTER_FIELDS: [&str; 7] = [
@@ -42,7 +43,7 @@ fn form_status(error: &ApiError) -> StatusCode {
 /// Ends the session a browser held before logging in again.
 async fn end_previous_session(state: &AppState, previous: Option<&CurrentUser>) -> Result<(), PageError> {
     if let Some(previous) = previous {
-        state.store.revoke_session(&previous.token_hash, state.now_ms()).await?;
+        accounts::log_out(state, previous).await?;
     }
     Ok(())
 }
@@ -108,7 +109,7 @@ pub async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    match authenticate(&state, &form.phone, &form.password, &address).await {
+    match accounts::log_in(&state, &form.phone, &form.password, &address).await {
         Ok(session) => {
             end_previous_session(&state, page.user.as_ref()).await?;
             page.login_redirect(&session.token, after_login(&form.next))
@@ -140,7 +141,7 @@ pub async fn logout(page: Page, State(state): State<AppState>, PageForm(form): P
         return page.logout_redirect("/");
     };
     check_session_csrf(user, &form.csrf)?;
-    state.store.revoke_session(&user.token_hash, state.now_ms()).await?;
+    accounts::log_out(&state, user).await?;
     page.logout_redirect("/")
 }
 
@@ -164,27 +165,27 @@ pub struct RegisterForm {
 
 impl RegisterForm {
     /// What the registration rules receive; the guardian only when given.
-    fn request(&self) -> RegisterVolunteer {
+    fn registration(&self) -> SelfRegistration {
         let guardian_given = !self.guardian_name.trim().is_empty()
             || !self.guardian_phone.trim().is_empty()
             || self.guardian_consent.is_some();
-        RegisterVolunteer {
-            name: self.name.clone(),
-            id_number: self.id_number.clone(),
-            phone: self.phone.clone(),
+        SelfRegistration {
+            input: RegistrationInput {
+                name: self.name.clone(),
+                id_number: self.id_number.clone(),
+                phone: self.phone.clone(),
+                region_code: self.region_code.trim().to_string(),
+                political_status: filled(&self.political_status),
+                skills: split_skills(&self.skills),
+                guardian: guardian_given.then(|| Guardian {
+                    name: self.guardian_name.clone(),
+                    phone: self.guardian_phone.clone(),
+                    consent: self.guardian_consent.is_some(),
+                }),
+            },
             password: self.password.clone(),
-            region_code: self.region_code.trim().to_string(),
-            political_status: filled(&self.political_status),
-            skills: split_skills(&self.skills),
-            guardian: guardian_given.then(|| GuardianInput {
-                name: self.guardian_name.clone(),
-                phone: self.guardian_phone.clone(),
-                consent: self.guardian_consent.is_some(),
-            }),
-            consents: Some(ConsentsInput {
-                face: self.consent_face.is_some().then_some(true),
-                location: self.consent_location.is_some().then_some(true),
-            }),
+            face_consent: self.consent_face.is_some().then_some(true),
+            location_consent: self.consent_location.is_some().then_some(true),
         }
     }
 }
@@ -260,8 +261,8 @@ pub async fn register(
     PageForm(form): PageForm<RegisterForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    match register_volunteer(&state, form.request(), &address).await {
-        Ok(_) => match authenticate(&state, &form.phone, &form.password, &address).await {
+    match volunteers::register(&state, form.registration(), &address).await {
+        Ok(_) => match accounts::log_in(&state, &form.phone, &form.password, &address).await {
             Ok(session) => {
                 end_previous_session(&state, page.user.as_ref()).await?;
                 page.login_redirect(&session.token, "/me")
@@ -345,7 +346,7 @@ pub struct CodeRequestForm {
 }
 
 /// POST `/activate/code`: asks for a new activation code; the page answers
-/// alike for every phone (`request_activation_code`).
+/// alike for every phone (`accounts::request_activation_code`).
 pub async fn request_code(
     page: Page,
     State(state): State<AppState>,
@@ -353,7 +354,7 @@ pub async fn request_code(
     PageForm(form): PageForm<CodeRequestForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    let requested = request_activation_code(&state, &form.phone, &address).await;
+    let requested = accounts::request_activation_code(&state, &form.phone, &address).await;
     let (error, status) = match requested {
         Ok(()) => (None, StatusCode::OK),
         Err(error) if error.status.is_client_error() => (
@@ -386,7 +387,7 @@ pub async fn activate(
     PageForm(form): PageForm<ActivateForm>,
 ) -> PageResult {
     page.check_form_token(&form.csrf)?;
-    let activated = activate_account(&state, &form.phone, form.code.trim(), &form.password, &address).await;
+    let activated = accounts::activate(&state, &form.phone, form.code.trim(), &form.password, &address).await;
     match activated {
         Ok(session) => {
             end_previous_session(&state, page.user.as_ref()).await?;

@@ -2,9 +2,9 @@
 //! their scope (masked), and the organizations in their scope with the
 //! verification queue and its "审核通过" button. Everyone else gets 403.
 
-use crate::api::Paging;
-use crate::api::organizations::{OrganizationFilter, search_organizations};
-use crate::api::volunteers::{VolunteerFilter, masked_view, search_volunteers};
+use crate::api::volunteers::masked_view;
+use crate::app::organizations::{self, OrganizationSearch as OrganizationQuery};
+use crate::app::volunteers::{self, VolunteerSearch as VolunteerQuery};
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
@@ -17,7 +17,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use zhiyuan_store::{StoreError, parse_id};
+use zhiyuan_domain::volunteer::Category;
+use zhiyuan_store::parse_id;
 
 /// Rows per page: small enough for a cheap phone.
 const PAGE_SIZE: i64 = 20;
@@ -78,21 +79,24 @@ pub async fn volunteers(
     PageQuery(search): PageQuery<VolunteerSearch>,
 ) -> PageResult {
     let user = region_admin(&page)?;
-    let filter = VolunteerFilter {
-        region: filled(&search.region),
-        q: filled(&search.q),
-        category: filled(&search.category),
-        skill: filled(&search.skill),
-    };
-    let paging = Paging {
-        limit: Some(PAGE_SIZE),
-        cursor: filled(&search.cursor),
-    };
+    let query = filled(&search.category)
+        .map(|c| Category::parse(&c))
+        .transpose()
+        .map(|category| VolunteerQuery {
+            region: filled(&search.region),
+            q: filled(&search.q),
+            category,
+            skill: filled(&search.skill),
+        });
     let mut status = StatusCode::OK;
     let mut error = None;
     let mut rows = Vec::new();
     let mut next_cursor = None;
-    match search_volunteers(&state, &user.actor, filter, paging).await {
+    let found = match query {
+        Ok(query) => volunteers::search(&state, &user.actor, query, filled(&search.cursor), PAGE_SIZE).await,
+        Err(refused) => Err(refused.into()),
+    };
+    match found {
         Ok(found) => {
             let mut regions = RegionNames::default();
             for volunteer in &found.items {
@@ -197,16 +201,12 @@ pub async fn organizations(
 ) -> PageResult {
     let user = region_admin(&page)?;
     let (status, verified) = status_filter(&search.status);
-    let filter = OrganizationFilter {
+    let query = OrganizationQuery {
         region: None,
         verified,
         q: filled(&search.q),
     };
-    let paging = Paging {
-        limit: Some(PAGE_SIZE),
-        cursor: filled(&search.cursor),
-    };
-    let found = search_organizations(&state, Some(&user.actor), filter, paging).await?;
+    let found = organizations::search(&state, Some(&user.actor), query, filled(&search.cursor), PAGE_SIZE).await?;
     let mut regions = RegionNames::default();
     let mut rows = Vec::new();
     for org in found.items {
@@ -261,22 +261,12 @@ pub async fn verify_organization(
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
     let id = parse_id(&id, "organization")?;
-    let org = state
-        .store
-        .organization(id)
-        .await?
-        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    user.actor.require_region_admin(&org.region_path)?;
-    match state
-        .store
-        .verify_organization(org.id, user.user.id, state.now_ms())
-        .await
-    {
+    match organizations::verify(&state, user, id).await {
         Ok(_) => {}
         // verified meanwhile (another tab, another admin): the outcome is the same
-        Err(StoreError::Rule(rule)) if rule.code == "invalid_transition" => {}
+        Err(refused) if refused.code == "invalid_transition" => {}
         Err(failure) => return Err(failure.into()),
     }
     let (status, _) = status_filter(&form.status);
-    Ok(Redirect::to(&format!("/admin/organizations?status={status}&done={}", org.id)).into_response())
+    Ok(Redirect::to(&format!("/admin/organizations?status={status}&done={id}")).into_response())
 }

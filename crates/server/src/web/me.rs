@@ -6,8 +6,8 @@
 //! my data": their audit trail (whole ID number or phone read, consents,
 //! insurance, region changes), a page at a time.
 
-use crate::api::auth::{change_account_password, me_view};
 use crate::api::volunteers::{VolunteerView, masked_view, view_for};
+use crate::app::accounts;
 use crate::app::oversight;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
@@ -76,13 +76,12 @@ struct MePage {
 
 pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<MeQuery>) -> PageResult {
     let user = page.require_user()?;
-    let me = me_view(&state, user);
     let mut regions = RegionNames::default();
     let mut roles = Vec::new();
-    for role in &me.roles {
+    for grant in &user.actor.grants {
         roles.push(RoleRow {
-            role: i18n::role(page.lang, &role.role),
-            scope: scope_name(&state, &mut regions, &role.scope.kind, &role.scope.id).await?,
+            role: i18n::role(page.lang, grant.role.as_str()),
+            scope: scope_name(&state, &mut regions, grant.role.scope_kind().as_str(), &grant.scope_id).await?,
         });
     }
     let mut audit = Vec::new();
@@ -106,7 +105,7 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
         Some(id) => state.store.volunteer(id).await?,
         None => None,
     };
-    let mut phone = me.user.phone;
+    let mut phone = accounts::masked_phone(&state, &user.user);
     let volunteer = match record {
         Some(record) => {
             let view = if query.reveal == "1" {
@@ -125,7 +124,7 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
     render(&MePage {
         t: page.t,
         layout: page.layout(),
-        name: me.user.name,
+        name: user.user.display_name.clone(),
         phone,
         roles,
         volunteer,
@@ -218,7 +217,7 @@ pub async fn change_password(
 ) -> PageResult {
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
-    match change_account_password(&state, user, &form.current_password, &form.new_password).await {
+    match accounts::change_password(&state, user, &form.current_password, &form.new_password).await {
         Ok(()) => page.logout_redirect("/login?changed=1"),
         Err(error) if error.status.is_client_error() => render_with(
             error.status,

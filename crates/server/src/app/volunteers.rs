@@ -1,0 +1,91 @@
+//! Volunteers as the API and the pages both use them: self-registration
+//! under the real name (with its limits on tries) and the search region
+//! administrators run over their subtree. Transfers, consents, insurance,
+//! identity appeals and the views of a volunteer still live in
+//! `api/volunteers.rs`.
+
+use crate::app::scope::admin_region_path;
+use crate::auth::count_try;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use zhiyuan_domain::password::check_strength;
+use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::throttle::{REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDRESS};
+use zhiyuan_domain::time::china_date;
+use zhiyuan_domain::volunteer::{self, Category, RegistrationInput};
+use zhiyuan_store::Page;
+use zhiyuan_store::volunteers::{Volunteer, VolunteerQuery};
+
+/// What a volunteer search asks for.
+#[derive(Default)]
+pub struct VolunteerSearch {
+    /// Region code; without it, the caller's own scope.
+    pub region: Option<String>,
+    /// Name fragment, volunteer number, whole phone or whole ID number.
+    pub q: Option<String>,
+    pub category: Option<Category>,
+    pub skill: Option<String>,
+}
+
+/// Volunteers in a region subtree inside the caller's scope (region
+/// administrators), a page at a time; ages and categories as of today in
+/// China.
+pub async fn search(
+    state: &AppState,
+    actor: &Actor,
+    search: VolunteerSearch,
+    cursor: Option<String>,
+    limit: i64,
+) -> ApiResult<Page<Volunteer>> {
+    let query = VolunteerQuery {
+        region_path: admin_region_path(state, actor, search.region.as_deref()).await?,
+        q: search.q,
+        category: search.category,
+        skill: search.skill,
+        cursor,
+        limit,
+    };
+    Ok(state.store.search_volunteers(&query, china_date(state.now())).await?)
+}
+
+/// A registration as the volunteer fills it in.
+pub struct SelfRegistration {
+    pub input: RegistrationInput,
+    pub password: String,
+    /// Separate consents given with the registration (`None`: not answered).
+    pub face_consent: Option<bool>,
+    pub location_consent: Option<bool>,
+}
+
+/// Registers a volunteer under their real name (`volunteer::register`,
+/// a strong password, a known region): at most 60 registrations an hour
+/// from one address, and at most 5 answers an hour that say a phone or ID
+/// number is taken (beyond them, 429), so that nobody can probe who is
+/// registered.
+pub async fn register(state: &AppState, registration: SelfRegistration, address: &str) -> ApiResult<Volunteer> {
+    count_try(state, REGISTRATIONS_PER_ADDRESS, &[address], state.now_ms()).await?;
+    let registered = register_checked(state, registration).await;
+    if let Err(refused) = &registered
+        && refused.code.ends_with("_taken")
+    {
+        count_try(state, TAKEN_ANSWERS_PER_ADDRESS, &[address], state.now_ms()).await?;
+    }
+    registered
+}
+
+async fn register_checked(state: &AppState, registration: SelfRegistration) -> ApiResult<Volunteer> {
+    let checked = volunteer::register(&registration.input, china_date(state.now()))?;
+    check_strength(&registration.password)?;
+    state.store.require_region(checked.region.as_str()).await?;
+    let hash = state.passwords.hash(registration.password).await?;
+    let now = state.now_ms();
+    let mut volunteer = state.store.register_volunteer(&checked, Some(&hash), now).await?;
+    let (face, location) = (registration.face_consent, registration.location_consent);
+    if face.is_some() || location.is_some() {
+        volunteer = state
+            .store
+            .set_consents(volunteer.id, face, location, volunteer.user_id, now)
+            .await?;
+    }
+    Ok(volunteer)
+}
