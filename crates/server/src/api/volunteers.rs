@@ -4,7 +4,7 @@
 
 use crate::api::{Paging, rfc3339};
 use crate::app::scope::admin_region_path;
-use crate::app::volunteers::{self, SelfRegistration, VolunteerSearch};
+use crate::app::volunteers::{self, SelfRegistration, VolunteerProfile, VolunteerSearch};
 use crate::auth::{ClientAddress, CurrentUser, MaybeUser, count_try};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -17,13 +17,9 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::appeal::AppealStatus;
 use zhiyuan_domain::id_number::IdNumber;
 use zhiyuan_domain::phone::Phone;
-use zhiyuan_domain::region::RegionCode;
-use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::throttle::APPEALS_PER_ADDRESS;
-use zhiyuan_domain::time::{age_in_years, china_date, parse_date};
-use zhiyuan_domain::volunteer::{
-    self, AgeBand, Category, Guardian, PoliticalStatus, RegistrationInput, check_person_name,
-};
+use zhiyuan_domain::time::{china_date, parse_date};
+use zhiyuan_domain::volunteer::{self, Category, Guardian, RegistrationInput, check_person_name};
 use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer};
 use zhiyuan_store::{page_size, parse_id};
 
@@ -82,36 +78,32 @@ pub struct VolunteerView {
     pub insured_until: Option<String>,
 }
 
-/// The masked view of a volunteer.
-pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
-    let today = today();
-    let status = PoliticalStatus::parse(&volunteer.political_status).unwrap_or(PoliticalStatus::Masses);
-    let region = RegionCode::parse(&volunteer.region_code).ok();
-    let categories = region
-        .as_ref()
-        .map(|region| volunteer::categories(status, volunteer.birth_year, region, today))
-        .unwrap_or_default();
-    let band = AgeBand::of(volunteer.birth_year, today);
+/// The API's view of a volunteer's profile.
+pub fn volunteer_view(profile: &VolunteerProfile) -> VolunteerView {
+    let volunteer = &profile.volunteer;
+    let personal = profile.personal.as_ref();
     VolunteerView {
         id: volunteer.id.to_string(),
         volunteer_no: volunteer.volunteer_no.clone(),
         name: volunteer.name.clone(),
-        id_number: volunteer.id_masked.clone(),
-        phone: volunteer.phone_masked.clone(),
-        personal_data_visible: false,
-        birth_date: None,
-        age: None,
-        age_band: band.as_str().to_string(),
-        age_band_label: band.label_zh().to_string(),
+        id_number: personal.map_or_else(|| volunteer.id_masked.clone(), |p| p.id_number.clone()),
+        phone: personal.map_or_else(|| volunteer.phone_masked.clone(), |p| p.phone.clone()),
+        personal_data_visible: personal.is_some(),
+        birth_date: personal
+            .and_then(|p| p.birth_date)
+            .map(|date| date.format("%Y-%m-%d").to_string()),
+        age: personal.and_then(|p| p.age),
+        age_band: profile.age_band.as_str().to_string(),
+        age_band_label: profile.age_band.label_zh().to_string(),
         sex: volunteer.sex.clone(),
-        political_status: status.as_str().to_string(),
-        political_status_label: status.label_zh().to_string(),
+        political_status: profile.political_status.as_str().to_string(),
+        political_status_label: profile.political_status.label_zh().to_string(),
         region_code: volunteer.region_code.clone(),
         categories: CategoriesView {
-            party_member: categories.party_member,
-            elderly: categories.elderly,
-            rural: categories.rural,
-            minor: categories.minor,
+            party_member: profile.categories.party_member,
+            elderly: profile.categories.elderly,
+            rural: profile.categories.rural,
+            minor: profile.categories.minor,
         },
         skills: volunteer.skill_list(),
         consents: ConsentsView {
@@ -124,24 +116,9 @@ pub fn masked_view(volunteer: &Volunteer) -> VolunteerView {
     }
 }
 
-/// The view a reader is allowed: whole personal data (audited) for the
-/// owner and covering region admins, masked for everyone else.
-pub async fn view_for(state: &AppState, actor: &Actor, volunteer: &Volunteer) -> ApiResult<VolunteerView> {
-    let mut view = masked_view(volunteer);
-    if actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path) {
-        let user_id: i64 = actor.user_id.parse().map_err(ApiError::internal)?;
-        let personal = state
-            .store
-            .read_personal_data(volunteer.id, user_id, state.now_ms())
-            .await?;
-        let birth = zhiyuan_domain::id_number::birth_date_of(&personal.id_number);
-        view.birth_date = birth.map(|date| date.format("%Y-%m-%d").to_string());
-        view.age = birth.map(|date| age_in_years(date, today()));
-        view.id_number = personal.id_number;
-        view.phone = personal.phone;
-        view.personal_data_visible = true;
-    }
-    Ok(view)
+/// The masked view of a volunteer, for anyone allowed to list them.
+fn masked(state: &AppState, volunteer: Volunteer) -> VolunteerView {
+    volunteer_view(&volunteers::masked_profile(state, volunteer))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -203,7 +180,7 @@ pub async fn register(
         location_consent: request.consents.as_ref().and_then(|c| c.location),
     };
     let volunteer = volunteers::register(&state, registration, &address).await?;
-    Ok((StatusCode::CREATED, Json(masked_view(&volunteer))))
+    Ok((StatusCode::CREATED, Json(masked(&state, volunteer))))
 }
 
 async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
@@ -238,7 +215,9 @@ pub async fn volunteer(
     {
         return Err(ApiError::forbidden());
     }
-    Ok(Json(view_for(&state, &current.actor, &volunteer).await?))
+    Ok(Json(volunteer_view(
+        &volunteers::profile_for(&state, &current.actor, volunteer).await?,
+    )))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -280,7 +259,7 @@ pub async fn search(
     };
     let page = volunteers::search(&state, &current.actor, search, paging.cursor, page_size(paging.limit)).await?;
     Ok(Json(VolunteerList {
-        items: page.items.iter().map(masked_view).collect(),
+        items: page.items.into_iter().map(|v| masked(&state, v)).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -318,7 +297,7 @@ pub async fn transfer(
             state.now_ms(),
         )
         .await?;
-    Ok(Json(masked_view(&moved)))
+    Ok(Json(masked(&state, moved)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -383,7 +362,7 @@ pub async fn consents(
             state.now_ms(),
         )
         .await?;
-    Ok(Json(masked_view(&updated)))
+    Ok(Json(masked(&state, updated)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -437,7 +416,7 @@ pub async fn insurance(
         .set_insurance(volunteer.id, insured_until, current.user.id, state.now_ms())
         .await?;
     let updated = load(&state, &id).await?;
-    Ok(Json(masked_view(&updated)))
+    Ok(Json(masked(&state, updated)))
 }
 
 #[derive(Deserialize, ToSchema)]

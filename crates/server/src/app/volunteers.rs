@@ -1,18 +1,22 @@
 //! Volunteers as the API and the pages both use them: self-registration
-//! under the real name (with its limits on tries) and the search region
-//! administrators run over their subtree. Transfers, consents, insurance,
-//! identity appeals and the views of a volunteer still live in
-//! `api/volunteers.rs`.
+//! under the real name (with its limits on tries), the search region
+//! administrators run over their subtree, and a volunteer's profile as a
+//! reader may see it (personal data whole only for the owner and covering
+//! region administrators, and then audited). Transfers, consents,
+//! insurance and identity appeals still live in `api/volunteers.rs`.
 
 use crate::app::scope::admin_region_path;
 use crate::auth::count_try;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use chrono::NaiveDate;
+use zhiyuan_domain::id_number::birth_date_of;
 use zhiyuan_domain::password::check_strength;
+use zhiyuan_domain::region::RegionCode;
 use zhiyuan_domain::role::Actor;
 use zhiyuan_domain::throttle::{REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDRESS};
-use zhiyuan_domain::time::china_date;
-use zhiyuan_domain::volunteer::{self, Category, RegistrationInput};
+use zhiyuan_domain::time::{age_in_years, china_date};
+use zhiyuan_domain::volunteer::{self, AgeBand, Categories, Category, PoliticalStatus, RegistrationInput};
 use zhiyuan_store::Page;
 use zhiyuan_store::volunteers::{Volunteer, VolunteerQuery};
 
@@ -88,4 +92,62 @@ async fn register_checked(state: &AppState, registration: SelfRegistration) -> A
             .await?;
     }
     Ok(volunteer)
+}
+
+/// A volunteer as a reader sees them, as of today in China: the stored
+/// record (its ID number and phone masked), the age band, political status
+/// and categories, and the personal data when the reader may see it.
+pub struct VolunteerProfile {
+    pub volunteer: Volunteer,
+    pub age_band: AgeBand,
+    pub political_status: PoliticalStatus,
+    pub categories: Categories,
+    pub personal: Option<PersonalData>,
+}
+
+/// What only the volunteer and the region administrators over them see.
+pub struct PersonalData {
+    pub id_number: String,
+    pub phone: String,
+    pub birth_date: Option<NaiveDate>,
+    pub age: Option<u32>,
+}
+
+/// The profile anyone allowed to list the volunteer sees (masked).
+pub fn masked_profile(state: &AppState, volunteer: Volunteer) -> VolunteerProfile {
+    let today = china_date(state.now());
+    let political_status = PoliticalStatus::parse(&volunteer.political_status).unwrap_or(PoliticalStatus::Masses);
+    let categories = RegionCode::parse(&volunteer.region_code)
+        .map(|region| volunteer::categories(political_status, volunteer.birth_year, &region, today))
+        .unwrap_or_default();
+    VolunteerProfile {
+        age_band: AgeBand::of(volunteer.birth_year, today),
+        political_status,
+        categories,
+        personal: None,
+        volunteer,
+    }
+}
+
+/// The profile `actor` may see: with the whole ID number, phone, birth
+/// date and age for the owner and covering region administrators (read
+/// from the sealed columns and audited), masked for everyone else.
+pub async fn profile_for(state: &AppState, actor: &Actor, volunteer: Volunteer) -> ApiResult<VolunteerProfile> {
+    let allowed = actor.may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path);
+    let mut profile = masked_profile(state, volunteer);
+    if allowed {
+        let reader: i64 = actor.user_id.parse().map_err(ApiError::internal)?;
+        let personal = state
+            .store
+            .read_personal_data(profile.volunteer.id, reader, state.now_ms())
+            .await?;
+        let birth_date = birth_date_of(&personal.id_number);
+        profile.personal = Some(PersonalData {
+            age: birth_date.map(|date| age_in_years(date, china_date(state.now()))),
+            birth_date,
+            id_number: personal.id_number,
+            phone: personal.phone,
+        });
+    }
+    Ok(profile)
 }

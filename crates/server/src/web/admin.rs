@@ -2,7 +2,6 @@
 //! their scope (masked), and the organizations in their scope with the
 //! verification queue and its "审核通过" button. Everyone else gets 403.
 
-use crate::api::volunteers::masked_view;
 use crate::app::organizations::{self, OrganizationSearch as OrganizationQuery};
 use crate::app::volunteers::{self, VolunteerSearch as VolunteerQuery};
 use crate::auth::CurrentUser;
@@ -137,18 +136,18 @@ async fn volunteer_row(
     regions: &mut RegionNames,
     state: &AppState,
 ) -> Result<VolunteerRow, PageError> {
-    let view = masked_view(volunteer);
-    let categories = i18n::volunteer_categories(lang, &view.categories);
+    let profile = volunteers::masked_profile(state, volunteer.clone());
+    let categories = i18n::volunteer_categories(lang, &profile.categories);
     Ok(VolunteerRow {
-        region: regions.label(state, &view.region_code).await?,
-        sex: i18n::sex(lang, &view.sex),
+        region: regions.label(state, &volunteer.region_code).await?,
+        sex: i18n::sex(lang, &volunteer.sex),
         categories: categories.join(lang.texts().list_sep),
-        skills: view.skills.join(lang.texts().list_sep),
-        volunteer_no: view.volunteer_no,
-        name: view.name,
-        id_number: view.id_number,
-        phone: view.phone,
-        age: i18n::age_band(lang, &view.age_band),
+        skills: volunteer.skill_list().join(lang.texts().list_sep),
+        volunteer_no: volunteer.volunteer_no.clone(),
+        name: volunteer.name.clone(),
+        id_number: volunteer.id_masked.clone(),
+        phone: volunteer.phone_masked.clone(),
+        age: i18n::age_band(lang, profile.age_band.as_str()),
     })
 }
 

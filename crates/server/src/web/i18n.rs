@@ -680,7 +680,7 @@ pub fn categories(lang: Lang) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The labels of the categories a volunteer falls in.
-pub fn volunteer_categories(lang: Lang, categories: &crate::api::volunteers::CategoriesView) -> Vec<&'static str> {
+pub fn volunteer_categories(lang: Lang, categories: &zhiyuan_domain::volunteer::Categories) -> Vec<&'static str> {
     [
         ("party_member", categories.party_member),
         ("elderly", categories.elderly),

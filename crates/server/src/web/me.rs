@@ -6,9 +6,9 @@
 //! my data": their audit trail (whole ID number or phone read, consents,
 //! insurance, region changes), a page at a time.
 
-use crate::api::volunteers::{VolunteerView, masked_view, view_for};
 use crate::app::accounts;
 use crate::app::oversight;
+use crate::app::volunteers::{self, VolunteerProfile};
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
@@ -108,16 +108,16 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
     let mut phone = accounts::masked_phone(&state, &user.user);
     let volunteer = match record {
         Some(record) => {
-            let view = if query.reveal == "1" {
-                view_for(&state, &user.actor, &record).await?
+            let profile = if query.reveal == "1" {
+                volunteers::profile_for(&state, &user.actor, record).await?
             } else {
-                masked_view(&record)
+                volunteers::masked_profile(&state, record)
             };
-            if view.personal_data_visible {
-                phone = view.phone.clone();
+            if let Some(personal) = &profile.personal {
+                phone = personal.phone.clone();
             }
-            let region = regions.label(&state, &view.region_code).await?;
-            Some(card(page.lang, view, region))
+            let region = regions.label(&state, &profile.volunteer.region_code).await?;
+            Some(card(page.lang, profile, region))
         }
         None => None,
     };
@@ -134,24 +134,30 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
     })
 }
 
-fn card(lang: Lang, view: VolunteerView, region: String) -> VolunteerCard {
-    let categories = i18n::volunteer_categories(lang, &view.categories);
+fn card(lang: Lang, profile: VolunteerProfile, region: String) -> VolunteerCard {
+    let categories = i18n::volunteer_categories(lang, &profile.categories);
+    let personal = profile.personal.as_ref();
+    let volunteer = &profile.volunteer;
     VolunteerCard {
-        volunteer_no: view.volunteer_no,
-        id_number: view.id_number,
-        whole: view.personal_data_visible,
+        volunteer_no: volunteer.volunteer_no.clone(),
+        id_number: personal.map_or_else(|| volunteer.id_masked.clone(), |p| p.id_number.clone()),
+        whole: personal.is_some(),
         region,
-        birth_date: view
-            .birth_date
-            .unwrap_or_else(|| i18n::age_band(lang, &view.age_band).to_string()),
-        sex: i18n::sex(lang, &view.sex),
-        political_status: i18n::political_status(lang, &view.political_status),
+        birth_date: personal.and_then(|p| p.birth_date).map_or_else(
+            || i18n::age_band(lang, profile.age_band.as_str()).to_string(),
+            |date| date.format("%Y-%m-%d").to_string(),
+        ),
+        sex: i18n::sex(lang, &volunteer.sex),
+        political_status: i18n::political_status(lang, profile.political_status.as_str()),
         categories,
-        skills: view.skills,
-        face: view.consents.face,
-        location: view.consents.location,
-        guardian_name: view.guardian_name,
-        registered_on: view.registered_at.get(..10).unwrap_or(&view.registered_at).to_string(),
+        skills: volunteer.skill_list(),
+        face: volunteer.face_consent_at.is_some(),
+        location: volunteer.location_consent_at.is_some(),
+        guardian_name: volunteer.guardian_name.clone(),
+        registered_on: china_time(volunteer.registered_at)
+            .get(..10)
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
