@@ -2,10 +2,11 @@
 //! region administrator over them, or an organization's admin for that
 //! organization's records), listing a volunteer's certificates, the public
 //! verification by number (what the certificate says and whether the
-//! ledger still agrees) and the PDF, rendered from the kept snapshot.
+//! ledger still agrees) and the PDF, rendered from the kept snapshot. The
+//! rules are `app::certificates`'s; these handlers parse and render.
 
 use crate::api::rfc3339;
-use crate::app::scope::own_or_administered_volunteer;
+use crate::app::certificates::{self, CertificateScope, Verified};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -16,25 +17,11 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zhiyuan_certificate::{Certificate, Holder, Issuer, RecordLine};
-use zhiyuan_domain::certificate::{
-    self, CertifiedHolder, CertifiedIssuer, Coverage, Discrepancy, SERIAL_SPACE, Snapshot, compose_number,
-    parse_number, select_records,
-};
+use zhiyuan_domain::certificate::Snapshot;
 use zhiyuan_domain::hours::hours_of;
 use zhiyuan_domain::id_number::mask_id_number;
-use zhiyuan_domain::region::distribution_key;
-use zhiyuan_domain::setting::{CERTIFICATE_CONTACT, CERTIFICATE_PERSON_IN_CHARGE};
-use zhiyuan_domain::time::{china_date, from_epoch_ms, parse_date};
-use zhiyuan_store::{StoreError, parse_id};
-
-/// The identity document every registered volunteer has.
-const ID_TYPE: &str = "居民身份证";
-/// The handling officer of a certificate the volunteer issued to themselves.
-const SELF_SERVICE: &str = "网上自助出具";
-/// Printed where a setting is missing.
-const NOT_SET: &str = "—";
-/// Attempts at drawing a free random serial before giving up.
-const NUMBER_ATTEMPTS: usize = 5;
+use zhiyuan_domain::time::parse_date;
+use zhiyuan_store::parse_id;
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct CertificateRequest {
@@ -80,7 +67,26 @@ pub async fn issue(
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
     };
     let volunteer_id = parse_id(&id, "volunteer")?;
-    let snapshot = issue_certificate(&state, &current, volunteer_id, &request).await?;
+    let day = |raw: Option<&str>, field| {
+        raw.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|raw| parse_date(raw, field))
+            .transpose()
+    };
+    let scope = CertificateScope {
+        from: day(request.from.as_deref(), "from")?,
+        to: day(request.to.as_deref(), "to")?,
+        organization_id: match request
+            .organization_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => Some(parse_id(raw, "organization")?),
+            None => None,
+        },
+    };
+    let snapshot = certificates::issue(&state, &current, volunteer_id, &scope).await?;
     Ok((StatusCode::CREATED, Json(issued_view(&snapshot))))
 }
 
@@ -105,117 +111,6 @@ pub fn verify_path(number: &str) -> String {
     format!("/certificates/{number}")
 }
 
-/// The rules of issuing, shared by the API and the pages.
-pub async fn issue_certificate(
-    state: &AppState,
-    current: &CurrentUser,
-    volunteer_id: i64,
-    request: &CertificateRequest,
-) -> ApiResult<Snapshot> {
-    let volunteer = state
-        .store
-        .volunteer(volunteer_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))?;
-    let county = distribution_key(&volunteer.region_code);
-    let organization = match request
-        .organization_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(raw) => Some(
-            state
-                .store
-                .organization(parse_id(raw, "organization")?)
-                .await?
-                .ok_or_else(|| ApiError::not_found("organization"))?,
-        ),
-        None => None,
-    };
-    let actor = &current.actor;
-    let is_self = actor.is_volunteer(&volunteer_id.to_string());
-    let allowed = is_self
-        || actor.administers_region(&volunteer.region_path)
-        || organization
-            .as_ref()
-            .is_some_and(|o| actor.administers_organization(&o.id.to_string(), &o.region_path));
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
-    let now = state.now_ms();
-    let today = china_date(from_epoch_ms(now));
-    let day = |raw: Option<&str>, field| {
-        raw.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|raw| parse_date(raw, field))
-            .transpose()
-    };
-    let coverage = Coverage::new(
-        day(request.from.as_deref(), "from")?,
-        day(request.to.as_deref(), "to")?,
-        organization.as_ref().map(|o| o.id),
-        today,
-    )?;
-    let records = select_records(state.store.certifiable_records(volunteer_id).await?, &coverage)?;
-    let issuer = CertifiedIssuer {
-        name: match &organization {
-            Some(o) => o.name.clone(),
-            None => platform_name(state, county).await?,
-        },
-        person_in_charge: setting_or_dash(state, CERTIFICATE_PERSON_IN_CHARGE).await?,
-        handling_officer: if is_self {
-            SELF_SERVICE.to_string()
-        } else {
-            current.user.display_name.clone()
-        },
-        contact: setting_or_dash(state, CERTIFICATE_CONTACT).await?,
-    };
-    let mut snapshot = Snapshot {
-        number: String::new(),
-        issued_on: today,
-        holder: CertifiedHolder {
-            volunteer_id,
-            name: volunteer.name.clone(),
-            id_type: ID_TYPE.to_string(),
-            masked_id: volunteer.id_masked.clone(),
-            volunteer_no: volunteer.volunteer_no.clone(),
-        },
-        coverage,
-        records,
-        issuer,
-    };
-    for _ in 0..NUMBER_ATTEMPTS {
-        snapshot.number = compose_number(county, today, rand::random::<u32>() % SERIAL_SPACE);
-        match state.store.insert_certificate(&snapshot, current.user.id, now).await {
-            Ok(()) => return Ok(snapshot),
-            Err(StoreError::Conflict {
-                code: "certificate_number_taken",
-                ..
-            }) => continue,
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Err(ApiError::internal("no free certificate number after several draws"))
-}
-
-/// The issuer when no organization is named: the civilization practice
-/// center (新时代文明实践中心) of the volunteer's county, which runs the
-/// platform there.
-async fn platform_name(state: &AppState, county: &str) -> ApiResult<String> {
-    let name = state.store.region(county).await?.map(|r| r.name).unwrap_or_default();
-    Ok(format!("{name}新时代文明实践中心"))
-}
-
-async fn setting_or_dash(state: &AppState, key: &str) -> ApiResult<String> {
-    Ok(state
-        .store
-        .setting(key)
-        .await?
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| NOT_SET.to_string()))
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct CertificateSummaryView {
     pub number: String,
@@ -236,29 +131,20 @@ pub async fn list(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<CertificateSummaryView>>> {
-    let volunteer_id = parse_id(&id, "volunteer")?;
-    Ok(Json(certificates_of(&state, &current, volunteer_id).await?))
-}
-
-/// A volunteer's certificates, for the volunteer or a region administrator over them.
-pub async fn certificates_of(
-    state: &AppState,
-    current: &CurrentUser,
-    volunteer_id: i64,
-) -> ApiResult<Vec<CertificateSummaryView>> {
-    own_or_administered_volunteer(state, &current.actor, volunteer_id).await?;
-    let issued = state.store.certificates_of_volunteer(volunteer_id).await?;
-    Ok(issued
-        .into_iter()
-        .map(|c| CertificateSummaryView {
-            pdf_url: pdf_path(&c.number),
-            verify_url: verify_path(&c.number),
-            number: c.number,
-            issued_at: rfc3339(c.issued_at),
-            credit_hours: hours_of(c.credit_minutes),
-            honor_hours: hours_of(c.honor_minutes),
-        })
-        .collect())
+    let issued = certificates::of_volunteer(&state, &current, parse_id(&id, "volunteer")?).await?;
+    Ok(Json(
+        issued
+            .into_iter()
+            .map(|c| CertificateSummaryView {
+                pdf_url: pdf_path(&c.number),
+                verify_url: verify_path(&c.number),
+                number: c.number,
+                issued_at: rfc3339(c.issued_at),
+                credit_hours: hours_of(c.credit_minutes),
+                honor_hours: hours_of(c.honor_minutes),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -328,18 +214,17 @@ pub async fn verify(
     State(state): State<AppState>,
     Path(number): Path<String>,
 ) -> ApiResult<Json<CertificateVerification>> {
-    Ok(Json(verification(&state, &number).await?))
+    let verified = certificates::verify(&state, &number).await?;
+    Ok(Json(verification_view(&verified)))
 }
 
-/// The verification of a typed number, shared by the API and the page.
-pub async fn verification(state: &AppState, raw_number: &str) -> ApiResult<CertificateVerification> {
-    let snapshot = load(state, raw_number).await?;
-    let ledger = state.store.volunteer_ledger(snapshot.holder.volunteer_id).await?;
-    let discrepancies = certificate::compare(&snapshot, &ledger.latest, ledger.intact);
-    let disagreeing: Vec<i64> = discrepancies.iter().filter_map(Discrepancy::record_id).collect();
+/// The verification as the API (and the verification page) shows it.
+pub fn verification_view(verified: &Verified) -> CertificateVerification {
+    let snapshot = &verified.snapshot;
+    let discrepancies = &verified.discrepancies;
     let credit = snapshot.credit_minutes();
     let honor = snapshot.honor_minutes();
-    Ok(CertificateVerification {
+    CertificateVerification {
         number: snapshot.number.clone(),
         issued_on: snapshot.issued_on.to_string(),
         holder: CertifiedHolderView {
@@ -367,7 +252,7 @@ pub async fn verification(state: &AppState, raw_number: &str) -> ApiResult<Certi
                 organization: r.organization.clone(),
                 hour_kind: r.hour_kind.clone(),
                 hours: hours_of(r.minutes),
-                agrees: ledger.intact && !disagreeing.contains(&r.record_id),
+                agrees: verified.agrees(r.record_id),
             })
             .collect(),
         credit_hours: hours_of(credit),
@@ -382,16 +267,7 @@ pub async fn verification(state: &AppState, raw_number: &str) -> ApiResult<Certi
             })
             .collect(),
         pdf_url: pdf_path(&snapshot.number),
-    })
-}
-
-async fn load(state: &AppState, raw_number: &str) -> ApiResult<Snapshot> {
-    let number = parse_number(raw_number)?;
-    state
-        .store
-        .certificate(&number)
-        .await?
-        .ok_or_else(|| ApiError::not_found("certificate"))
+    }
 }
 
 /// The certificate as a PDF in Chinese, with a QR code of its public
@@ -401,7 +277,7 @@ async fn load(state: &AppState, raw_number: &str) -> ApiResult<Snapshot> {
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = crate::error::Problem),
         (status = 503, body = crate::error::Problem)))]
 pub async fn pdf(State(state): State<AppState>, Path(number): Path<String>) -> ApiResult<impl IntoResponse> {
-    let snapshot = load(&state, &number).await?;
+    let snapshot = certificates::certificate(&state, &number).await?;
     let font = state.certificate_font().await?;
     let printable = printable(&snapshot, state.absolute_url(&verify_path(&snapshot.number)));
     let bytes = tokio::task::spawn_blocking(move || zhiyuan_certificate::render(&printable, &font))

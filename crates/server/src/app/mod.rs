@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod attendance;
+pub mod certificates;
 pub mod input;
 pub mod organizations;
 pub mod oversight;

@@ -4,22 +4,27 @@
 //! on every certificate (`/certificates/{number}`, with a lookup form at
 //! `/certificates`): what the certificate states, the ID number masked, and
 //! a plain verdict on whether the hours ledger still agrees. The rules are
-//! the API's: these handlers call the same functions.
+//! `app::certificates`'s, which the API calls too; the verification page
+//! shows the same view the API answers (`api::certificates::verification_view`).
 
-use crate::api::certificates::{
-    CertificateRequest, CertificateVerification, certificates_of, issue_certificate, verification, verify_path,
-};
+use crate::api::certificates::{CertificateVerification, pdf_path, verification_view, verify_path};
 use crate::app::attendance::my_hours;
+use crate::app::certificates::{self, CertificateScope};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, filled, render, render_with,
+    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, filled, render,
+    render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use zhiyuan_domain::hours::hours_of;
+use zhiyuan_domain::time::parse_date;
+use zhiyuan_store::parse_id;
 
 struct CertificateRow {
     number: String,
@@ -80,13 +85,13 @@ async fn mine_page(
     let mut rows = Vec::new();
     let mut organizations: Vec<(String, String)> = Vec::new();
     if let Some(volunteer_id) = user.volunteer_id() {
-        for c in certificates_of(state, user, volunteer_id).await? {
+        for c in certificates::of_volunteer(state, user, volunteer_id).await? {
             rows.push(CertificateRow {
-                issued_on: c.issued_at.get(..10).unwrap_or(&c.issued_at).to_string(),
-                hours: hours_text(c.credit_hours + c.honor_hours),
+                issued_on: china_time(c.issued_at).get(..10).unwrap_or_default().to_string(),
+                hours: hours_text(hours_of(c.credit_minutes + c.honor_minutes)),
+                pdf_url: pdf_path(&c.number),
+                verify_url: verify_path(&c.number),
                 number: c.number,
-                pdf_url: c.pdf_url,
-                verify_url: c.verify_url,
             });
         }
         for record in my_hours(state, user).await?.records {
@@ -121,19 +126,11 @@ pub async fn issue(page: Page, State(state): State<AppState>, PageForm(form): Pa
     let Some(volunteer_id) = user.volunteer_id() else {
         return Err(PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "volunteer_required"));
     };
-    let request = match form.scope.as_str() {
-        "range" => CertificateRequest {
-            from: filled(&form.from),
-            to: filled(&form.to),
-            organization_id: None,
-        },
-        "organization" => CertificateRequest {
-            organization_id: Some(form.organization_id.trim().to_string()),
-            ..Default::default()
-        },
-        _ => CertificateRequest::default(),
+    let issued = match certificate_scope(&form) {
+        Ok(scope) => certificates::issue(&state, user, volunteer_id, &scope).await,
+        Err(refused) => Err(refused),
     };
-    match issue_certificate(&state, user, volunteer_id, &request).await {
+    match issued {
         Ok(snapshot) => Ok(Redirect::to(&format!("/me/certificates?issued={}", snapshot.number)).into_response()),
         Err(refused) if refused.status.is_client_error() => {
             let error = Some(i18n::problem(page.lang, &refused.code));
@@ -141,6 +138,23 @@ pub async fn issue(page: Page, State(state): State<AppState>, PageForm(form): Pa
         }
         Err(failure) => Err(failure.into()),
     }
+}
+
+/// What the issue form asks a certificate to cover.
+fn certificate_scope(form: &IssueForm) -> ApiResult<CertificateScope> {
+    let day = |raw: &str, field| filled(raw).map(|raw| parse_date(&raw, field)).transpose();
+    Ok(match form.scope.as_str() {
+        "range" => CertificateScope {
+            from: day(&form.from, "from")?,
+            to: day(&form.to, "to")?,
+            organization_id: None,
+        },
+        "organization" => CertificateScope {
+            organization_id: Some(parse_id(form.organization_id.trim(), "organization")?),
+            ..CertificateScope::default()
+        },
+        _ => CertificateScope::default(),
+    })
 }
 
 #[derive(Template)]
@@ -214,8 +228,8 @@ struct VerificationPage {
 /// `/certificates/{number}`: the public verification the QR code opens. A
 /// malformed or unknown number gets the lookup form with the reason.
 pub async fn verify(page: Page, State(state): State<AppState>, Path(number): Path<String>) -> PageResult {
-    let v = match verification(&state, &number).await {
-        Ok(v) => v,
+    let v = match certificates::verify(&state, &number).await {
+        Ok(verified) => verification_view(&verified),
         Err(refused) if refused.status.is_client_error() => {
             let code = if refused.status == StatusCode::NOT_FOUND {
                 "certificate_unknown"
