@@ -1400,9 +1400,8 @@ async fn published_earlier(
 }
 
 #[tokio::test]
-async fn activities_sign_ups_and_fraud_resistant_attendance() {
+async fn publishing_search_and_sign_up_rules() {
     use chrono::Duration;
-    use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
     for app in apps().await {
         let ctx = app.backend;
         let organizer = app.demo(4).await;
@@ -1560,6 +1559,94 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             "quota_full",
             ctx,
         );
+    }
+}
+
+/// What most attendance scenarios start from: an activity of the demo
+/// organization that began ten minutes ago (a 300 m fence, QR, GPS and
+/// manual attendance), with the demo volunteer signed up.
+struct Serving {
+    organizer: String,
+    volunteer: String,
+    resident: String,
+    org: String,
+    id: String,
+    volunteer_id: String,
+}
+
+async fn serving(app: &TestApp) -> Serving {
+    let organizer = app.demo(4).await;
+    let volunteer = app.demo(5).await;
+    let resident = app.demo(6).await;
+    let org = demo_organization(app, &organizer).await;
+    let begun = support::now() - chrono::Duration::minutes(10);
+    let created = app
+        .post(
+            "/api/v1/activities",
+            Some(&organizer),
+            activity_body(&org, "社区养老服务", begun, 3),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "{}: {:?}",
+        app.backend,
+        created.body
+    );
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let signed = app
+        .post(&format!("/api/v1/activities/{id}/signups"), Some(&volunteer), json!({}))
+        .await;
+    assert_eq!(signed.status, StatusCode::CREATED, "{}: {:?}", app.backend, signed.body);
+    Serving {
+        volunteer_id: signed.body["volunteer_id"].as_str().unwrap().to_string(),
+        organizer,
+        volunteer,
+        resident,
+        org,
+        id,
+    }
+}
+
+/// A QR claim made inside the fence.
+fn qr_claim(kind: &str, token: &str) -> Value {
+    json!({"kind": kind, "method": "qr", "token": token, "lat": 28.6830, "lon": 115.9487, "accuracy_m": 15.0})
+}
+
+/// A second volunteer, registered and logged in, signed up for nothing.
+async fn another_volunteer(app: &TestApp) -> String {
+    let other = app
+        .post("/api/v1/volunteers", None, registration(&an_id(401), "13912340401"))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}: {:?}", app.backend, other.body);
+    app.login("13912340401", "Zhiyuan2026").await
+}
+
+#[tokio::test]
+async fn qr_attendance_refuses_what_could_be_faked() {
+    use chrono::Duration;
+    use zhiyuan_domain::checkin_token::{AttendanceKind, TokenKey, issue};
+    for app in apps().await {
+        let ctx = app.backend;
+        let Serving {
+            organizer,
+            volunteer,
+            org,
+            id,
+            volunteer_id,
+            ..
+        } = serving(&app).await;
+        let other_token = another_volunteer(&app).await;
+        let now = support::now();
+        let clash = app
+            .post(
+                "/api/v1/activities",
+                Some(&organizer),
+                activity_body(&org, "河道清洁", now + Duration::days(1), 1),
+            )
+            .await;
+        let clash_id = clash.body["id"].as_str().unwrap().to_string();
 
         // The rotating code: organizers only; JSON and SVG.
         assert_problem(
@@ -1599,7 +1686,7 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             let app = &app;
             async move { app.post(&path, Some(&who), body).await }
         };
-        let here = |token: &str| json!({"kind": "in", "method": "qr", "token": token, "lat": 28.6830, "lon": 115.9487, "accuracy_m": 15.0});
+        let here = |token: &str| qr_claim("in", token);
         // A photo of the code at home is useless: the location must be inside the fence.
         let mut far = here(&token);
         far["lat"] = json!(28.70);
@@ -1720,11 +1807,9 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
         let hours = signed_out.body["hours"].as_f64().unwrap();
         // Counted from the activity's start, ten minutes ago, not from the scan.
         assert!((0.15..=0.2).contains(&hours), "{ctx}: {hours}");
-        let record_id = signed_out.body["record_id"].as_str().unwrap().to_string();
 
         // Manual entry is the organizer's, with a reason.
-        let manual =
-            json!({"kind": "in", "method": "manual", "volunteer_id": signed.body["volunteer_id"], "reason": ""});
+        let manual = json!({"kind": "in", "method": "manual", "volunteer_id": volunteer_id, "reason": ""});
         assert_problem(
             &attend(manual.clone(), &volunteer).await,
             StatusCode::FORBIDDEN,
@@ -1737,6 +1822,58 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             "reason_invalid",
             ctx,
         );
+
+        // A cancelled activity takes no more attendance, at once (the
+        // activity read by the check-ins above is no longer used).
+        let cancelled = app
+            .post(&format!("/api/v1/activities/{id}/cancel"), Some(&organizer), json!({}))
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{ctx}: {:?}", cancelled.body);
+        assert_problem(
+            &attend(here(&token), &volunteer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "activity_cancelled",
+            ctx,
+        );
+    }
+}
+
+#[tokio::test]
+async fn confirmation_makes_served_hours_count() {
+    for app in apps().await {
+        let ctx = app.backend;
+        let Serving {
+            organizer,
+            volunteer,
+            resident,
+            id,
+            volunteer_id,
+            ..
+        } = serving(&app).await;
+        let other_token = another_volunteer(&app).await;
+        let mut served = Vec::new();
+        for kind in ["in", "out"] {
+            let code = app
+                .get(
+                    &format!("/api/v1/activities/{id}/checkin-code?kind={kind}"),
+                    Some(&organizer),
+                )
+                .await;
+            let token = code.body["token"].as_str().unwrap();
+            let reply = app
+                .post(
+                    &format!("/api/v1/activities/{id}/attendance"),
+                    Some(&volunteer),
+                    qr_claim(kind, token),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{ctx}: {kind}: {:?}", reply.body);
+            served.push(reply);
+        }
+        let signed_out = &served[1];
+        assert_eq!(signed_out.body["state"], "pending");
+        let hours = signed_out.body["hours"].as_f64().unwrap();
+        let record_id = signed_out.body["record_id"].as_str().unwrap().to_string();
 
         // Confirmation makes the hours effective (never by the volunteer
         // themself); refusing needs a reason.
@@ -1793,7 +1930,6 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             "invalid_transition",
             ctx,
         );
-        let volunteer_id = signed.body["volunteer_id"].as_str().unwrap();
         let mine = app
             .get(&format!("/api/v1/volunteers/{volunteer_id}/hours"), Some(&volunteer))
             .await;
@@ -1806,19 +1942,6 @@ async fn activities_sign_ups_and_fraud_resistant_attendance() {
             .await;
         assert_problem(&theirs, StatusCode::FORBIDDEN, "forbidden_scope", ctx);
         assert!(app.store.verify_ledger().await.unwrap().broken.is_empty(), "{ctx}");
-
-        // A cancelled activity takes no more attendance, at once (the
-        // activity read by the check-ins above is no longer used).
-        let cancelled = app
-            .post(&format!("/api/v1/activities/{id}/cancel"), Some(&organizer), json!({}))
-            .await;
-        assert_eq!(cancelled.status, StatusCode::OK, "{ctx}: {:?}", cancelled.body);
-        assert_problem(
-            &attend(here(&token), &volunteer).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "activity_cancelled",
-            ctx,
-        );
     }
 }
 
