@@ -201,19 +201,20 @@ pub fn request_token(parts: &Parts) -> Option<String> {
     if parts.uri.path().starts_with("/api/") {
         return None;
     }
-    cookie(&parts.headers, SESSION_COOKIE).map(str::to_string)
+    cookie(&parts.headers, SESSION_COOKIE)
 }
 
-/// The value of cookie `name`, if the request sent it.
-pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of cookie `name`, if the request sent it (`cookie` parses
+/// the headers; a malformed pair is skipped).
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|pair| pair.name() == name)
+        .map(|pair| pair.value().to_string())
 }
 
 /// Resolves a token to the caller, if the session is live.

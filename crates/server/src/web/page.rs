@@ -82,7 +82,7 @@ struct ErrorPage<'a> {
 pub async fn context(mut request: Request, next: Next) -> Response {
     let chosen = query_lang(request.uri().query());
     let lang = chosen
-        .or_else(|| cookie(request.headers(), LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| cookie(request.headers(), LANG_COOKIE).and_then(|code| Lang::parse(&code)))
         .unwrap_or_default();
     let path = request.uri().path().to_string();
     let nav = Arc::new(OnceLock::new());
@@ -155,12 +155,17 @@ fn error_page(layout: Layout, status: StatusCode, code: &str) -> Response {
     }
 }
 
+/// A `Set-Cookie` value: for the whole site, out of scripts' reach, not
+/// sent along by other sites' forms, over HTTPS only when `secure`.
 fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> Result<HeaderValue, PageError> {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .map_err(PageError::internal)
+    let cookie = cookie::Cookie::build((name, value))
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).map_err(PageError::internal)
 }
 
 /// A page handler's answer.
@@ -276,7 +281,7 @@ impl FromRequestParts<AppState> for Page {
             t: context.lang.texts(),
             path: parts.uri.path().to_string(),
             user,
-            form_cookie: cookie(&parts.headers, FORM_COOKIE).map(str::to_string),
+            form_cookie: cookie(&parts.headers, FORM_COOKIE),
             secure,
         })
     }
@@ -526,7 +531,7 @@ mod tests {
     fn cookies_are_found_by_name() {
         let mut headers = HeaderMap::new();
         headers.insert(axum::http::header::COOKIE, HeaderValue::from_static("a=1; zy_lang=en"));
-        assert_eq!(cookie(&headers, LANG_COOKIE), Some("en"));
+        assert_eq!(cookie(&headers, LANG_COOKIE).as_deref(), Some("en"));
         assert_eq!(cookie(&headers, "zy"), None);
     }
 }
