@@ -1,8 +1,9 @@
-//! Organizations: creation (unverified, the creator becomes its admin),
-//! verification by a covering region admin, join modes and memberships.
+//! Organizations over JSON: creation (unverified, the creator becomes its
+//! admin), verification by a covering region admin, join modes and
+//! memberships. The checks are `app::organizations`'s.
 
 use crate::api::{Paging, rfc3339};
-use crate::app::organizations::{self, OrganizationSearch};
+use crate::app::organizations::{self, OrganizationDraft, OrganizationSearch};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -12,10 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, check_name};
-use zhiyuan_domain::role::Actor;
+use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind};
 use zhiyuan_domain::uscc::Uscc;
-use zhiyuan_store::organizations::{NewOrganization, Organization};
+use zhiyuan_store::organizations::Organization;
 use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]
@@ -74,19 +74,10 @@ pub async fn create(
     current: CurrentUser,
     ApiJson(request): ApiJson<CreateOrganization>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    let org = create_organization(&state, &current, request).await?;
-    Ok((StatusCode::CREATED, Json(organization_view(&org))))
-}
-
-pub async fn create_organization(
-    state: &AppState,
-    current: &CurrentUser,
-    request: CreateOrganization,
-) -> ApiResult<Organization> {
-    let new = NewOrganization {
-        name: check_name(&request.name)?,
+    let draft = OrganizationDraft {
+        name: request.name,
         kind: OrgKind::parse_any(&request.kind)?,
-        region_code: request.region_code.trim().to_string(),
+        region_code: request.region_code,
         uscc: request
             .uscc
             .as_deref()
@@ -111,24 +102,8 @@ pub async fn create_organization(
             .transpose()?
             .unwrap_or(JoinMode::Review),
     };
-    state.store.require_region(&new.region_code).await?;
-    Ok(state
-        .store
-        .create_organization(&new, Some(current.user.id), state.now_ms())
-        .await?)
-}
-
-async fn load(state: &AppState, id: &str) -> ApiResult<Organization> {
-    let id = parse_id(id, "organization")?;
-    state
-        .store
-        .organization(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))
-}
-
-fn may_see_unverified(actor: Option<&Actor>, org: &Organization) -> bool {
-    actor.is_some_and(|a| a.administers_organization(&org.id.to_string(), &org.region_path))
+    let org = organizations::register(&state, &current, draft).await?;
+    Ok((StatusCode::CREATED, Json(organization_view(&org))))
 }
 
 /// One organization: verified ones are public; unverified ones only for their
@@ -140,10 +115,7 @@ pub async fn organization(
     MaybeUser(caller): MaybeUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrganizationView>> {
-    let org = load(&state, &id).await?;
-    if !org.is_verified() && !may_see_unverified(caller.as_ref().map(|c| &c.actor), &org) {
-        return Err(ApiError::not_found("organization"));
-    }
+    let org = organizations::visible(&state, caller.as_ref(), parse_id(&id, "organization")?).await?;
     Ok(Json(organization_view(&org)))
 }
 
@@ -213,15 +185,9 @@ pub async fn join_mode(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<JoinModeRequest>,
 ) -> ApiResult<Json<OrganizationView>> {
-    let org = load(&state, &id).await?;
-    current
-        .actor
-        .require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    let id = parse_id(&id, "organization")?;
     let mode = JoinMode::parse(&request.join_mode).map_err(|e| e.on("join_mode"))?;
-    let updated = state
-        .store
-        .set_join_mode(org.id, mode, current.user.id, state.now_ms())
-        .await?;
+    let updated = organizations::set_join_mode(&state, &current, id, mode).await?;
     Ok(Json(organization_view(&updated)))
 }
 
@@ -241,22 +207,12 @@ pub async fn join(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<MembershipView>)> {
-    let org = load(&state, &id).await?;
-    let volunteer_id = current.volunteer_id().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_a_volunteer",
-            "register as a volunteer to join organizations",
-        )
-    })?;
-    let membership = state
-        .store
-        .join_organization(org.id, volunteer_id, state.now_ms())
-        .await?;
+    let id = parse_id(&id, "organization")?;
+    let (volunteer_id, membership) = organizations::join(&state, &current, id).await?;
     Ok((
         StatusCode::CREATED,
         Json(MembershipView {
-            organization_id: org.id.to_string(),
+            organization_id: id.to_string(),
             volunteer_id: volunteer_id.to_string(),
             state: membership.as_str().to_string(),
         }),
@@ -295,20 +251,22 @@ pub async fn members(
     ApiQuery(filter): ApiQuery<MemberFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<MemberList>> {
-    let org = load(&state, &id).await?;
-    current
-        .actor
-        .require_organization_admin(&org.id.to_string(), &org.region_path)?;
+    let id = parse_id(&id, "organization")?;
     let member_state = filter
         .state
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(|s| MembershipState::parse(s).map_err(|e| e.on("state")))
         .transpose()?;
-    let page = state
-        .store
-        .members(org.id, member_state, paging.cursor.as_deref(), page_size(paging.limit))
-        .await?;
+    let page = organizations::members(
+        &state,
+        &current,
+        id,
+        member_state,
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
     Ok(Json(MemberList {
         items: page
             .items
@@ -335,7 +293,7 @@ pub async fn change_membership(
     current: CurrentUser,
     Path((id, volunteer_id, action)): Path<(String, String, String)>,
 ) -> ApiResult<Json<MembershipView>> {
-    let org = load(&state, &id).await?;
+    let id = parse_id(&id, "organization")?;
     let volunteer_id = parse_id(&volunteer_id, "membership")?;
     let action = match action.as_str() {
         "approve" => MembershipAction::Approve,
@@ -344,21 +302,9 @@ pub async fn change_membership(
         "leave" => MembershipAction::Leave,
         _ => return Err(ApiError::not_found("action")),
     };
-    let allowed = match action {
-        MembershipAction::Leave => current.volunteer_id() == Some(volunteer_id),
-        _ => current
-            .actor
-            .administers_organization(&org.id.to_string(), &org.region_path),
-    };
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
-    let new_state = state
-        .store
-        .change_membership(org.id, volunteer_id, action, current.user.id, state.now_ms())
-        .await?;
+    let new_state = organizations::change_membership(&state, &current, id, volunteer_id, action).await?;
     Ok(Json(MembershipView {
-        organization_id: org.id.to_string(),
+        organization_id: id.to_string(),
         volunteer_id: volunteer_id.to_string(),
         state: new_state.as_str().to_string(),
     }))
