@@ -183,15 +183,6 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(masked(&state, volunteer))))
 }
 
-async fn load(state: &AppState, id: &str) -> ApiResult<Volunteer> {
-    let id = parse_id(id, "volunteer")?;
-    state
-        .store
-        .volunteer(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("volunteer"))
-}
-
 /// One volunteer: the owner, covering region admins (whole ID and phone,
 /// audited) and admins of an organization the volunteer belongs to (masked).
 #[utoipa::path(get, path = "/api/v1/volunteers/{id}", tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path)),
@@ -201,23 +192,8 @@ pub async fn volunteer(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<VolunteerView>> {
-    let volunteer = load(&state, &id).await?;
-    let organizations: Vec<String> = state
-        .store
-        .active_organizations_of(volunteer.id)
-        .await?
-        .iter()
-        .map(i64::to_string)
-        .collect();
-    if !current
-        .actor
-        .may_read_volunteer(&volunteer.id.to_string(), &volunteer.region_path, &organizations)
-    {
-        return Err(ApiError::forbidden());
-    }
-    Ok(Json(volunteer_view(
-        &volunteers::profile_for(&state, &current.actor, volunteer).await?,
-    )))
+    let profile = volunteers::read(&state, &current, parse_id(&id, "volunteer")?).await?;
+    Ok(Json(volunteer_view(&profile)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -281,22 +257,7 @@ pub async fn transfer(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> ApiResult<Json<VolunteerView>> {
-    let volunteer = load(&state, &id).await?;
-    if !current
-        .actor
-        .may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path)
-    {
-        return Err(ApiError::forbidden());
-    }
-    let moved = state
-        .store
-        .transfer_volunteer(
-            volunteer.id,
-            request.region_code.trim(),
-            current.user.id,
-            state.now_ms(),
-        )
-        .await?;
+    let moved = volunteers::transfer(&state, &current, parse_id(&id, "volunteer")?, &request.region_code).await?;
     Ok(Json(masked(&state, moved)))
 }
 
@@ -316,14 +277,7 @@ pub async fn transfers(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<TransferView>>> {
-    let volunteer = load(&state, &id).await?;
-    if !current
-        .actor
-        .may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path)
-    {
-        return Err(ApiError::forbidden());
-    }
-    let history = state.store.transfers(volunteer.id).await?;
+    let history = volunteers::transfers(&state, &current, parse_id(&id, "volunteer")?).await?;
     Ok(Json(
         history
             .into_iter()
@@ -348,20 +302,8 @@ pub async fn consents(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ConsentsInput>,
 ) -> ApiResult<Json<VolunteerView>> {
-    let volunteer = load(&state, &id).await?;
-    if !current.actor.is_volunteer(&volunteer.id.to_string()) {
-        return Err(ApiError::forbidden());
-    }
-    let updated = state
-        .store
-        .set_consents(
-            volunteer.id,
-            request.face,
-            request.location,
-            current.user.id,
-            state.now_ms(),
-        )
-        .await?;
+    let id = parse_id(&id, "volunteer")?;
+    let updated = volunteers::set_consents(&state, &current, id, request.face, request.location).await?;
     Ok(Json(masked(&state, updated)))
 }
 
@@ -383,25 +325,7 @@ pub async fn insurance(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<InsuranceInput>,
 ) -> ApiResult<Json<VolunteerView>> {
-    let volunteer = load(&state, &id).await?;
-    let mut allowed = current.actor.administers_region(&volunteer.region_path);
-    if !allowed {
-        for organization_id in state.store.active_organizations_of(volunteer.id).await? {
-            let Some(organization) = state.store.organization(organization_id).await? else {
-                continue;
-            };
-            if current
-                .actor
-                .administers_organization(&organization_id.to_string(), &organization.region_path)
-            {
-                allowed = true;
-                break;
-            }
-        }
-    }
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
+    let id = parse_id(&id, "volunteer")?;
     let insured_until = match request
         .insured_until
         .as_deref()
@@ -411,11 +335,7 @@ pub async fn insurance(
         Some(raw) => Some(parse_date(raw, "insured_until")?),
         None => None,
     };
-    state
-        .store
-        .set_insurance(volunteer.id, insured_until, current.user.id, state.now_ms())
-        .await?;
-    let updated = load(&state, &id).await?;
+    let updated = volunteers::set_insurance(&state, &current, id, insured_until).await?;
     Ok(Json(masked(&state, updated)))
 }
 

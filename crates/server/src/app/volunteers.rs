@@ -2,11 +2,12 @@
 //! under the real name (with its limits on tries), the search region
 //! administrators run over their subtree, and a volunteer's profile as a
 //! reader may see it (personal data whole only for the owner and covering
-//! region administrators, and then audited). Transfers, consents,
-//! insurance and identity appeals still live in `api/volunteers.rs`.
+//! region administrators, and then audited), transfers between regions,
+//! the separate consents and insurance. Identity appeals still live in
+//! `api/volunteers.rs`.
 
 use crate::app::scope::admin_region_path;
-use crate::auth::count_try;
+use crate::auth::{CurrentUser, count_try};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::NaiveDate;
@@ -18,7 +19,7 @@ use zhiyuan_domain::throttle::{REGISTRATIONS_PER_ADDRESS, TAKEN_ANSWERS_PER_ADDR
 use zhiyuan_domain::time::{age_in_years, china_date};
 use zhiyuan_domain::volunteer::{self, AgeBand, Categories, Category, PoliticalStatus, RegistrationInput};
 use zhiyuan_store::Page;
-use zhiyuan_store::volunteers::{Volunteer, VolunteerQuery};
+use zhiyuan_store::volunteers::{Transfer, Volunteer, VolunteerQuery};
 
 /// What a volunteer search asks for.
 #[derive(Default)]
@@ -150,4 +151,119 @@ pub async fn profile_for(state: &AppState, actor: &Actor, volunteer: Volunteer) 
         });
     }
     Ok(profile)
+}
+
+/// Volunteer `id`, if there is one.
+async fn existing(state: &AppState, id: i64) -> ApiResult<Volunteer> {
+    state
+        .store
+        .volunteer(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("volunteer"))
+}
+
+/// Volunteer `id` as `caller` may read them: the volunteer, covering
+/// region administrators (personal data whole, audited) and admins of an
+/// organization the volunteer is an active member of (masked); 403 for
+/// anyone else.
+pub async fn read(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<VolunteerProfile> {
+    let volunteer = existing(state, id).await?;
+    let organizations: Vec<String> = state
+        .store
+        .active_organizations_of(volunteer.id)
+        .await?
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    if !caller
+        .actor
+        .may_read_volunteer(&volunteer.id.to_string(), &volunteer.region_path, &organizations)
+    {
+        return Err(ApiError::forbidden());
+    }
+    profile_for(state, &caller.actor, volunteer).await
+}
+
+/// Volunteer `id` for the volunteer or a region administrator over them
+/// (transfers); 403 for anyone else.
+async fn own_or_covered(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<Volunteer> {
+    let volunteer = existing(state, id).await?;
+    if !caller
+        .actor
+        .may_see_personal_data(&volunteer.id.to_string(), &volunteer.region_path)
+    {
+        return Err(ApiError::forbidden());
+    }
+    Ok(volunteer)
+}
+
+/// Moves a volunteer's record to another region (the volunteer, or a
+/// region administrator over their current region); the history is kept.
+pub async fn transfer(state: &AppState, caller: &CurrentUser, id: i64, region_code: &str) -> ApiResult<Volunteer> {
+    let volunteer = own_or_covered(state, caller, id).await?;
+    Ok(state
+        .store
+        .transfer_volunteer(volunteer.id, region_code.trim(), caller.user.id, state.now_ms())
+        .await?)
+}
+
+/// The transfer history of a volunteer (the volunteer, region
+/// administrators over them).
+pub async fn transfers(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<Vec<Transfer>> {
+    let volunteer = own_or_covered(state, caller, id).await?;
+    Ok(state.store.transfers(volunteer.id).await?)
+}
+
+/// Gives or withdraws the separate consents for face templates and
+/// location tracks (`None`: unchanged); the volunteer only.
+pub async fn set_consents(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: i64,
+    face: Option<bool>,
+    location: Option<bool>,
+) -> ApiResult<Volunteer> {
+    let volunteer = existing(state, id).await?;
+    if !caller.actor.is_volunteer(&volunteer.id.to_string()) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(state
+        .store
+        .set_consents(volunteer.id, face, location, caller.user.id, state.now_ms())
+        .await?)
+}
+
+/// Records the last day a volunteer's accident insurance covers (`None`:
+/// none): region administrators over the volunteer and admins of an
+/// organization the volunteer is an active member of; audited.
+pub async fn set_insurance(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: i64,
+    insured_until: Option<NaiveDate>,
+) -> ApiResult<Volunteer> {
+    let volunteer = existing(state, id).await?;
+    let mut allowed = caller.actor.administers_region(&volunteer.region_path);
+    if !allowed {
+        for organization_id in state.store.active_organizations_of(volunteer.id).await? {
+            let Some(organization) = state.store.organization(organization_id).await? else {
+                continue;
+            };
+            if caller
+                .actor
+                .administers_organization(&organization_id.to_string(), &organization.region_path)
+            {
+                allowed = true;
+                break;
+            }
+        }
+    }
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    state
+        .store
+        .set_insurance(volunteer.id, insured_until, caller.user.id, state.now_ms())
+        .await?;
+    existing(state, id).await
 }
