@@ -1,10 +1,12 @@
 //! Appointing people to roles and withdrawing them: region administrators
 //! grant and revoke administrator, site manager and organization admin
-//! roles inside their subtree. Both are audited on the person.
+//! roles inside their subtree. Both are audited on the person. The checks
+//! are `app::grants`'s.
 
 use crate::api::auth::{RoleView, ScopeView};
+use crate::app::grants::{self, Appointment};
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::Json;
@@ -12,8 +14,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use zhiyuan_domain::RuleError;
-use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::role::Role;
 
 #[derive(Deserialize, ToSchema)]
@@ -26,25 +26,13 @@ pub struct GrantRequest {
     pub scope_id: String,
 }
 
-/// The person, role, scope and the scope's region path a grant or
-/// revocation names, after checking the scope lies inside the caller's
-/// subtree.
-async fn appointment(
-    state: &AppState,
-    current: &CurrentUser,
-    request: &GrantRequest,
-) -> ApiResult<(i64, Role, String, String)> {
-    let role = Role::parse(request.role.trim())?;
-    let scope_id = request.scope_id.trim().to_string();
-    let region_path = state.store.scope_region_path(role, &scope_id).await?;
-    if !current.actor.may_grant(role, &region_path) {
-        return Err(ApiError::forbidden());
-    }
-    let phone = Phone::parse(&request.phone)?;
-    let user = state.store.user_by_phone(phone.as_str()).await?.ok_or_else(|| {
-        ApiError::from(RuleError::new("user_unknown", "nobody has an account with this phone").on("phone"))
-    })?;
-    Ok((user.id, role, scope_id, region_path))
+/// The appointment a request names.
+fn appointment(request: &GrantRequest) -> ApiResult<Appointment<'_>> {
+    Ok(Appointment {
+        phone: &request.phone,
+        role: Role::parse(request.role.trim())?,
+        scope_id: request.scope_id.trim(),
+    })
 }
 
 /// Grants a role over a scope inside the caller's own subtree.
@@ -55,18 +43,9 @@ pub async fn grant(
     current: CurrentUser,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> ApiResult<(StatusCode, Json<RoleView>)> {
-    let (user_id, role, scope_id, region_path) = appointment(&state, &current, &request).await?;
-    state
-        .store
-        .grant_role(
-            user_id,
-            role,
-            &scope_id,
-            &region_path,
-            Some(current.user.id),
-            state.now_ms(),
-        )
-        .await?;
+    let appointment = appointment(&request)?;
+    grants::grant(&state, &current, &appointment).await?;
+    let (role, scope_id) = (appointment.role, appointment.scope_id.to_string());
     Ok((
         StatusCode::CREATED,
         Json(RoleView {
@@ -89,10 +68,6 @@ pub async fn revoke(
     current: CurrentUser,
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> ApiResult<StatusCode> {
-    let (user_id, role, scope_id, _) = appointment(&state, &current, &request).await?;
-    state
-        .store
-        .revoke_role(user_id, role, &scope_id, current.user.id, state.now_ms())
-        .await?;
+    grants::revoke(&state, &current, &appointment(&request)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,10 +3,10 @@
 //! administrators, transfers, consents, and appeals against a taken ID number.
 
 use crate::api::{Paging, rfc3339};
-use crate::app::scope::admin_region_path;
+use crate::app::appeals::{self, AppealDraft};
 use crate::app::volunteers::{self, SelfRegistration, VolunteerProfile, VolunteerSearch};
-use crate::auth::{ClientAddress, CurrentUser, MaybeUser, count_try};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{ClientAddress, CurrentUser, MaybeUser};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
@@ -15,19 +15,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::appeal::AppealStatus;
-use zhiyuan_domain::id_number::IdNumber;
-use zhiyuan_domain::phone::Phone;
-use zhiyuan_domain::throttle::APPEALS_PER_ADDRESS;
-use zhiyuan_domain::time::{china_date, parse_date};
-use zhiyuan_domain::volunteer::{self, Category, Guardian, RegistrationInput, check_person_name};
-use zhiyuan_store::volunteers::{Appeal, NewAppeal, Volunteer};
+use zhiyuan_domain::time::parse_date;
+use zhiyuan_domain::volunteer::{Category, Guardian, RegistrationInput};
+use zhiyuan_store::volunteers::{Appeal, Volunteer};
 use zhiyuan_store::{page_size, parse_id};
-
-/// Today in China by the system's clock: for the age band and category
-/// of masked views (by the birth year) and the date checks of ID numbers.
-fn today() -> chrono::NaiveDate {
-    china_date(chrono::Utc::now())
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoriesView {
@@ -400,20 +391,14 @@ pub async fn file_appeal(
     ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<AppealRequest>,
 ) -> ApiResult<(StatusCode, Json<AppealFiled>)> {
-    let name = check_person_name(&request.name, "name")?;
-    let id_number = IdNumber::parse(&request.id_number, today())?;
-    let phone = Phone::parse(&request.phone)?;
-    let reason = volunteer::check_reason(&request.reason, true, "reason")?;
-    count_try(&state, APPEALS_PER_ADDRESS, &[&address], state.now_ms()).await?;
-    let appeal = NewAppeal {
-        id_number: id_number.as_str(),
-        name: &name,
-        phone: phone.as_str(),
-        region_code: request.region_code.trim(),
-        reason: &reason,
-        filed_by: caller.map(|c| c.user.id),
+    let draft = AppealDraft {
+        name: &request.name,
+        id_number: &request.id_number,
+        phone: &request.phone,
+        region_code: &request.region_code,
+        reason: &request.reason,
     };
-    let id = state.store.file_appeal(&appeal, state.now_ms()).await?;
+    let id = appeals::file(&state, caller.as_ref(), &draft, &address).await?;
     Ok((
         StatusCode::CREATED,
         Json(AppealFiled {
@@ -444,11 +429,14 @@ pub async fn appeals(
     ApiQuery(filter): ApiQuery<AppealFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<AppealList>> {
-    let path = admin_region_path(&state, &current.actor, filter.region.as_deref()).await?;
-    let page = state
-        .store
-        .appeals_in(&path, paging.cursor.as_deref(), page_size(paging.limit))
-        .await?;
+    let page = appeals::in_region(
+        &state,
+        &current,
+        filter.region.as_deref(),
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
     Ok(Json(AppealList {
         items: page.items.into_iter().map(appeal_view).collect(),
         next_cursor: page.next_cursor,
@@ -474,16 +462,6 @@ pub async fn resolve_appeal(
     ApiJson(decision): ApiJson<AppealDecision>,
 ) -> ApiResult<Json<AppealView>> {
     let id = parse_id(&id, "appeal")?;
-    let (_, path) = state
-        .store
-        .appeal(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("appeal"))?;
-    current.actor.require_region_admin(&path)?;
-    let resolution = volunteer::check_reason(&decision.resolution, false, "resolution")?;
-    let appeal = state
-        .store
-        .resolve_appeal(id, decision.upheld, &resolution, current.user.id, state.now_ms())
-        .await?;
+    let appeal = appeals::resolve(&state, &current, id, decision.upheld, &decision.resolution).await?;
     Ok(Json(appeal_view(appeal)))
 }

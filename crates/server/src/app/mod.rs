@@ -10,8 +10,10 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appeals;
 pub mod attendance;
 pub mod certificates;
+pub mod grants;
 pub mod input;
 pub mod organizations;
 pub mod oversight;
