@@ -1,8 +1,9 @@
 //! Regions with their children, and the practice sites listed by region subtree.
 
 use crate::api::Paging;
+use crate::app::regions::{self, SiteChange};
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
@@ -49,12 +50,7 @@ fn summary(region: Region) -> RegionSummary {
     params(("code" = String, Path, description = "GB/T 2260 or 12-digit statistics code")),
     responses((status = 200, body = RegionNode), (status = 404, body = crate::error::Problem)))]
 pub async fn region(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<RegionNode>> {
-    let region = state
-        .store
-        .region(code.trim())
-        .await?
-        .ok_or_else(|| ApiError::not_found("region"))?;
-    let children = state.store.region_children(&region.code).await?;
+    let (region, children) = regions::region_with_children(&state, &code).await?;
     Ok(Json(RegionNode {
         children: children.into_iter().map(summary).collect(),
         code: region.code,
@@ -114,17 +110,20 @@ pub async fn sites(
     ApiQuery(filter): ApiQuery<SiteFilter>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<SiteList>> {
-    let region = state.store.require_region(&filter.region).await?;
     let level = filter
         .level
         .as_deref()
         .filter(|l| !l.is_empty())
         .map(SiteLevel::parse)
         .transpose()?;
-    let page = state
-        .store
-        .sites_in(&region.path, level, paging.cursor.as_deref(), page_size(paging.limit))
-        .await?;
+    let page = regions::sites(
+        &state,
+        &filter.region,
+        level,
+        paging.cursor.as_deref(),
+        page_size(paging.limit),
+    )
+    .await?;
     Ok(Json(SiteList {
         items: page.items.into_iter().map(SiteView::from).collect(),
         next_cursor: page.next_cursor,
@@ -135,8 +134,7 @@ pub async fn sites(
 #[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "regions", params(("id" = String, Path)),
     responses((status = 200, body = SiteView), (status = 404, body = crate::error::Problem)))]
 pub async fn site(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<SiteView>> {
-    let id = parse_id(&id, "site")?;
-    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
+    let site = regions::site(&state, parse_id(&id, "site")?).await?;
     Ok(Json(site.into()))
 }
 
@@ -158,13 +156,12 @@ pub async fn update_site(
     Path(id): Path<String>,
     ApiJson(update): ApiJson<SiteUpdate>,
 ) -> ApiResult<Json<SiteView>> {
-    let id = parse_id(&id, "site")?;
-    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
-    if !current.actor.manages_site(&site.id.to_string(), &site.region_path) {
-        return Err(ApiError::forbidden());
-    }
-    let details = zhiyuan_domain::site::check_details(&update.name, update.address.as_deref(), update.lat, update.lon)?;
-    state.store.update_site(id, &details).await?;
-    let site = state.store.site(id).await?.ok_or_else(|| ApiError::not_found("site"))?;
+    let change = SiteChange {
+        name: &update.name,
+        address: update.address.as_deref(),
+        lat: update.lat,
+        lon: update.lon,
+    };
+    let site = regions::update_site(&state, &current, parse_id(&id, "site")?, &change).await?;
     Ok(Json(site.into()))
 }

@@ -17,6 +17,7 @@ pub mod grants;
 pub mod input;
 pub mod organizations;
 pub mod oversight;
+pub mod regions;
 pub mod reports;
 pub mod scope;
 pub mod shared;
