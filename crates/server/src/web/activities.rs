@@ -452,8 +452,8 @@ pub async fn mine(page: Page, State(state): State<AppState>, PageQuery(query): P
     let user = page.require_user()?;
     let now = state.now_ms();
     let mut rows = Vec::new();
-    if let Some(volunteer_id) = user.volunteer_id() {
-        for signup in state.store.signups_of_volunteer(volunteer_id, 200).await? {
+    if user.volunteer_id().is_some() {
+        for signup in app::my_signups(&state, user).await? {
             let live = SignupStatus::parse(&signup.status).is_ok_and(SignupStatus::is_live);
             rows.push(SignupRow {
                 activity_id: signup.activity_id.to_string(),

@@ -82,7 +82,7 @@ async fn checkin_activity(state: &AppState, activity: &Activity) -> Result<Check
 /// Reads the code in the URL: which activity, sign-in or sign-out.
 async fn opened(state: &AppState, token: &str) -> Result<(Activity, AttendanceKind), PageError> {
     let claims = checkin_token::open(&state.token_key(), token).map_err(PageError::from)?;
-    let activity = state.store.require_activity(claims.activity_id).await?;
+    let activity = activities::activity(state, claims.activity_id).await?;
     Ok((activity, claims.kind))
 }
 
@@ -256,7 +256,7 @@ pub async fn board(
     } else {
         (None, String::new())
     };
-    let records = state.store.records_of_activity(activity.id).await?;
+    let records = app::records_of_activity(&state, user, activity.id).await?;
     let credit: Vec<&RecordView> = records.iter().filter(|r| r.hour_kind == "credit").collect();
     let mut events: Vec<LatestRow> = Vec::new();
     let mut recent: Vec<(i64, &RecordView, bool)> = credit
