@@ -42,6 +42,7 @@ pub mod geo;
 pub mod hours;
 pub mod id_number;
 pub mod ledger;
+pub mod order;
 pub mod organization;
 pub mod password;
 pub mod phone;

@@ -1,0 +1,278 @@
+//! The ordering loop (点单 → 派单 → 接单 → 评单) as a state machine: the
+//! states of a resident's order, the actions that move it and who may take
+//! each. The application layer works out which party the caller is (the
+//! resident who ordered, a dispatcher of the site, the organization the
+//! order was dispatched to, or the server's own jobs); [`next`] decides.
+//! Ratings and the evaluation window are checked here too.
+
+use crate::RuleError;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// Where an order stands. `closed_unrated`: completed, and the resident
+    /// did not rate it in time (closed, counted apart from closed loops).
+    OrderState, "order_state_invalid", {
+        Ordered = "ordered",
+        Dispatched = "dispatched",
+        Accepted = "accepted",
+        InService = "in_service",
+        Completed = "completed",
+        Evaluated = "evaluated",
+        ClosedUnrated = "closed_unrated",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
+);
+
+impl OrderState {
+    /// No action moves an order out of these.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderState::Evaluated | OrderState::ClosedUnrated | OrderState::Cancelled | OrderState::Expired
+        )
+    }
+
+    /// A closed loop: served and rated (the document's 点派接评).
+    pub fn is_closed_loop(self) -> bool {
+        self == OrderState::Evaluated
+    }
+}
+
+/// Who takes an action on an order, as the application layer establishes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The resident who ordered (or on whose behalf a site ordered).
+    Orderer,
+    /// A manager of the site the order waits at, or of a site above it
+    /// after escalation, or the county's administrator.
+    Dispatcher,
+    /// An admin of the organization the order is dispatched to.
+    AssignedOrganization,
+    /// The server's own deadline jobs.
+    System,
+    /// Anyone else.
+    Other,
+}
+
+/// What can be done to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderAction {
+    Dispatch,
+    Accept,
+    /// The organization declines; the order goes back to the dispatcher.
+    Refuse,
+    /// Not accepted in time: back to the dispatcher.
+    AcceptTimeout,
+    /// Not dispatched in time: handed one level up; the state stays.
+    Escalate,
+    /// The service began.
+    Start,
+    Complete,
+    Evaluate,
+    /// The evaluation window passed without a rating.
+    CloseUnrated,
+    /// The resident withdraws the order before the service began.
+    Cancel,
+    /// The wanted time passed before anyone accepted it.
+    Expire,
+}
+
+impl OrderAction {
+    /// The party that may take the action.
+    pub fn party(self) -> Party {
+        use OrderAction::*;
+        match self {
+            Dispatch => Party::Dispatcher,
+            Accept | Refuse | Start | Complete => Party::AssignedOrganization,
+            Evaluate | Cancel => Party::Orderer,
+            AcceptTimeout | Escalate | CloseUnrated | Expire => Party::System,
+        }
+    }
+}
+
+/// The state `action` moves an order in `state` to, when `party` takes it:
+/// `order_party_wrong` for the wrong party, `invalid_transition` when the
+/// action does not apply to the state.
+pub fn next(state: OrderState, action: OrderAction, party: Party) -> Result<OrderState, RuleError> {
+    use OrderAction::*;
+    use OrderState::*;
+    if party != action.party() {
+        return Err(RuleError::new(
+            "order_party_wrong",
+            "this step of the order is not yours to take",
+        ));
+    }
+    let to = match (state, action) {
+        (Ordered, Dispatch) => Dispatched,
+        (Ordered, Escalate) => Ordered,
+        (Dispatched, Accept) => Accepted,
+        (Dispatched, Refuse | AcceptTimeout) => Ordered,
+        (Accepted, Start) => InService,
+        (Accepted | InService, Complete) => Completed,
+        (Completed, Evaluate) => Evaluated,
+        (Completed, CloseUnrated) => ClosedUnrated,
+        (Ordered | Dispatched | Accepted, Cancel) => Cancelled,
+        (Ordered | Dispatched, Expire) => Expired,
+        _ => {
+            return Err(RuleError::new(
+                "invalid_transition",
+                format!("an order that is {} cannot take this step", state.as_str()),
+            ));
+        }
+    };
+    Ok(to)
+}
+
+/// The longest comment of a rating, in characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// A rating of 1 to 5 with an optional comment (trimmed; at most 500
+/// characters); yields the comment to keep.
+pub fn check_rating(rating: u8, comment: &str) -> Result<String, RuleError> {
+    if !(1..=5).contains(&rating) {
+        return Err(RuleError::new("rating_invalid", "a rating is 1 to 5").on("rating"));
+    }
+    let comment = comment.trim();
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(RuleError::new("comment_too_long", "a comment is at most 500 characters").on("comment"));
+    }
+    Ok(comment.to_string())
+}
+
+/// Whether a resident may still rate an order completed at `completed_at`,
+/// given `days` to do so: until the same time `days` days later.
+pub fn evaluation_open(completed_at: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> bool {
+    now <= completed_at + Duration::days(i64::from(days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    const ACTIONS: [OrderAction; 11] = [
+        OrderAction::Dispatch,
+        OrderAction::Accept,
+        OrderAction::Refuse,
+        OrderAction::AcceptTimeout,
+        OrderAction::Escalate,
+        OrderAction::Start,
+        OrderAction::Complete,
+        OrderAction::Evaluate,
+        OrderAction::CloseUnrated,
+        OrderAction::Cancel,
+        OrderAction::Expire,
+    ];
+
+    #[test]
+    fn the_loop_runs_from_order_to_evaluation() {
+        let mut state = OrderState::Ordered;
+        for action in [
+            OrderAction::Dispatch,
+            OrderAction::Accept,
+            OrderAction::Start,
+            OrderAction::Complete,
+            OrderAction::Evaluate,
+        ] {
+            state = next(state, action, action.party()).unwrap();
+        }
+        assert_eq!(state, OrderState::Evaluated);
+        assert!(state.is_closed_loop());
+    }
+
+    #[test]
+    fn a_refusal_or_a_timeout_goes_back_to_the_dispatcher() {
+        for back in [OrderAction::Refuse, OrderAction::AcceptTimeout] {
+            assert_eq!(
+                next(OrderState::Dispatched, back, back.party()).unwrap(),
+                OrderState::Ordered
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_right_party_takes_a_step() {
+        let refused = next(OrderState::Ordered, OrderAction::Dispatch, Party::Orderer).unwrap_err();
+        assert_eq!(refused.code, "order_party_wrong");
+        // Nobody confirms their own service: the organization cannot rate it.
+        let refused = next(
+            OrderState::Completed,
+            OrderAction::Evaluate,
+            Party::AssignedOrganization,
+        )
+        .unwrap_err();
+        assert_eq!(refused.code, "order_party_wrong");
+        let refused = next(OrderState::Dispatched, OrderAction::Accept, Party::Other).unwrap_err();
+        assert_eq!(refused.code, "order_party_wrong");
+    }
+
+    #[test]
+    fn the_resident_cancels_only_before_the_service_begins() {
+        assert_eq!(
+            next(OrderState::Accepted, OrderAction::Cancel, Party::Orderer).unwrap(),
+            OrderState::Cancelled
+        );
+        let refused = next(OrderState::InService, OrderAction::Cancel, Party::Orderer).unwrap_err();
+        assert_eq!(refused.code, "invalid_transition");
+    }
+
+    #[test]
+    fn ratings_are_one_to_five_with_a_short_comment() {
+        assert_eq!(check_rating(5, "  很好  ").unwrap(), "很好");
+        assert_eq!(check_rating(0, "").unwrap_err().code, "rating_invalid");
+        assert_eq!(check_rating(6, "").unwrap_err().code, "rating_invalid");
+        assert_eq!(check_rating(3, &"好".repeat(501)).unwrap_err().code, "comment_too_long");
+    }
+
+    #[test]
+    fn the_evaluation_window_ends_after_its_days() {
+        let done = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        assert!(evaluation_open(done, done + Duration::days(7), 7));
+        assert!(!evaluation_open(
+            done,
+            done + Duration::days(7) + Duration::seconds(1),
+            7
+        ));
+    }
+
+    fn action() -> impl Strategy<Value = OrderAction> {
+        (0..ACTIONS.len()).prop_map(|i| ACTIONS[i])
+    }
+
+    proptest! {
+        /// Whatever is tried, by whomever: a final state is never left, an
+        /// order is rated only after it was completed, and it is completed
+        /// only after an organization accepted it.
+        #[test]
+        fn the_loop_keeps_its_order(tries in prop::collection::vec((action(), any::<bool>()), 0..40)) {
+            let mut state = OrderState::Ordered;
+            let mut accepted = false;
+            let mut completed = false;
+            for (action, right_party) in tries {
+                let party = if right_party { action.party() } else { Party::Other };
+                match next(state, action, party) {
+                    Ok(to) => {
+                        prop_assert!(!state.is_final(), "left the final state {state:?}");
+                        prop_assert!(right_party);
+                        accepted |= to == OrderState::Accepted;
+                        if to == OrderState::Completed {
+                            prop_assert!(accepted);
+                            completed = true;
+                        }
+                        if matches!(to, OrderState::Evaluated | OrderState::ClosedUnrated) {
+                            prop_assert!(completed);
+                        }
+                        state = to;
+                    }
+                    Err(refusal) => {
+                        prop_assert!(["order_party_wrong", "invalid_transition"].contains(&refusal.code));
+                    }
+                }
+            }
+        }
+    }
+}
