@@ -37,6 +37,7 @@ pub mod attendance;
 pub mod certificate;
 pub mod checkin_token;
 pub mod confirmation;
+pub mod dispatch;
 pub mod error;
 pub mod geo;
 pub mod hours;
