@@ -21,6 +21,7 @@ use zhiyuan_domain::RuleError;
 
 pub mod accounts;
 pub mod activities;
+pub mod appeals;
 pub mod attendance;
 pub mod audit;
 mod bulk;

@@ -10,9 +10,10 @@ use zhiyuan_domain::role::Role;
 use zhiyuan_domain::site::SiteLevel;
 use zhiyuan_domain::uscc::Uscc;
 use zhiyuan_domain::volunteer::{Category, RegistrationInput, register};
+use zhiyuan_store::appeals::NewAppeal;
 use zhiyuan_store::organizations::{NewOrganization, OrgImportOutcome, OrganizationQuery};
 use zhiyuan_store::testing::{fresh_databases, open_store};
-use zhiyuan_store::volunteers::{ImportOutcome, NewAppeal, VolunteerQuery};
+use zhiyuan_store::volunteers::{ImportOutcome, VolunteerQuery};
 use zhiyuan_store::{Store, StoreError};
 
 const NOW: i64 = 1_796_000_000_000; // 2026-11-29
@@ -715,7 +716,7 @@ async fn upheld_appeal_releases_the_id_number() {
         let untouched = store.volunteer(bystander.id).await.unwrap().unwrap();
         assert_ne!(
             untouched.id_masked,
-            zhiyuan_store::volunteers::RELEASED_ID_MASK,
+            zhiyuan_store::appeals::RELEASED_ID_MASK,
             "{backend}"
         );
     }

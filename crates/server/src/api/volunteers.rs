@@ -17,7 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::appeal::AppealStatus;
 use zhiyuan_domain::time::parse_date;
 use zhiyuan_domain::volunteer::{Category, Guardian, RegistrationInput};
-use zhiyuan_store::volunteers::{Appeal, Volunteer};
+use zhiyuan_store::appeals::Appeal;
+use zhiyuan_store::volunteers::Volunteer;
 use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]

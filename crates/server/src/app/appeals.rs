@@ -14,7 +14,7 @@ use zhiyuan_domain::throttle::APPEALS_PER_ADDRESS;
 use zhiyuan_domain::time::china_date;
 use zhiyuan_domain::volunteer::{self, check_person_name};
 use zhiyuan_store::Page;
-use zhiyuan_store::volunteers::{Appeal, NewAppeal};
+use zhiyuan_store::appeals::{Appeal, NewAppeal};
 
 /// An appeal as the appellant writes it.
 pub struct AppealDraft<'a> {
