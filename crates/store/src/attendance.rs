@@ -7,7 +7,7 @@
 use crate::activities::Activity;
 use crate::ledger::{LEDGER_INSERT, LEDGER_INSERT_COLUMNS, LedgerEvent, append_ledger, bind_ledger_entry};
 use crate::records::{Close, RECORD_COLUMNS, ServiceRecord, close_record};
-use crate::sql::{Tx, query, query_as};
+use crate::sql::{Statement, Tx, query, query_as};
 use crate::{
     Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, in_list_sql, rows_per_statement,
     values_sql,
@@ -352,32 +352,16 @@ async fn attendance_claim(
             closed
         }
     };
-    let (lat, lon, accuracy) = match write.fix {
-        Some(fix) => (Some(fix.point.lat), Some(fix.point.lon), Some(fix.accuracy_m)),
-        None => (None, None, None),
-    };
-    query(
-                "INSERT INTO attendance (activity_id, volunteer_id, kind, method, claimed_at, received_at, token_step, lat, lon, \
-                 accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                 $11, $12, $13, $14, $15)",
-            )
-            .bind(write.activity_id)
-            .bind(write.volunteer_id)
-            .bind(write.kind.as_str())
-            .bind(write.method.as_str())
-            .bind(write.claimed_at)
-            .bind(write.received_at)
-            .bind(write.accepted.token_step)
-            .bind(lat)
-            .bind(lon)
-            .bind(accuracy)
-            .bind(&write.device_id)
-            .bind(write.accepted.offline)
-            .bind(&write.accepted.reason)
-            .bind(write.by_user)
-            .bind(record.id)
-            .execute(&mut *tx)
-            .await?;
+    let sql = values_sql(
+        Placeholders::Numbered,
+        ATTENDANCE_INSERT,
+        ATTENDANCE_INSERT_COLUMNS,
+        1,
+        "",
+    );
+    bind_attendance_row(query(sqlx::AssertSqlSafe(sql)), write, record.id)
+        .execute(&mut *tx)
+        .await?;
     if write.method == CheckinMethod::Manual {
         audit_entry(
             tx,
@@ -425,6 +409,26 @@ const ATTENDANCE_INSERT: &str = "INSERT INTO attendance (activity_id, volunteer_
      received_at, token_step, lat, lon, accuracy_m, device_id, offline, reason, by_user, record_id) VALUES ";
 
 const ATTENDANCE_INSERT_COLUMNS: usize = 15;
+
+/// Binds one attendance row's 15 values, in `ATTENDANCE_INSERT`'s column order.
+fn bind_attendance_row<'q>(statement: Statement<'q>, write: &AttendanceWrite, record_id: i64) -> Statement<'q> {
+    statement
+        .bind(write.activity_id)
+        .bind(write.volunteer_id)
+        .bind(write.kind.as_str())
+        .bind(write.method.as_str())
+        .bind(write.claimed_at)
+        .bind(write.received_at)
+        .bind(write.accepted.token_step)
+        .bind(write.fix.map(|fix| fix.point.lat))
+        .bind(write.fix.map(|fix| fix.point.lon))
+        .bind(write.fix.map(|fix| fix.accuracy_m))
+        .bind(write.device_id.clone())
+        .bind(write.accepted.offline)
+        .bind(write.accepted.reason.clone())
+        .bind(write.by_user)
+        .bind(record_id)
+}
 
 /// Closes the deferred sign-outs (distinct volunteers) as
 /// [`attendance_claim`] would close each, with a few set-based statements:
@@ -585,23 +589,16 @@ async fn close_sign_outs(
     for (index, record) in &closed {
         let write = &claims[*index].write;
         let (seq, previous) = heads.get(&record.volunteer_id).copied().ok_or_else(changed)?;
-        let fields = EntryFields {
-            volunteer_id: record.volunteer_id,
-            seq: seq + 1,
-            record_id: record.id,
-            activity_id: record.activity_id,
-            service_day: &record.service_day,
-            from_ms: record.from_at,
-            to_ms: record.to_at,
+        let fields = LedgerEvent {
+            key: &claims[*index].ledger_key,
+            record,
             event: "closed",
-            state: &record.state,
-            hour_kind: &record.hour_kind,
-            minutes: record.minutes,
             effective_delta: 0,
-            at_ms: write.received_at,
-            actor_user_id: Some(write.by_user),
+            actor: Some(write.by_user),
             reason: &record.note,
-        };
+            at: write.received_at,
+        }
+        .fields(seq + 1);
         let hash = ledger::entry_mac(&claims[*index].ledger_key, &previous, &fields);
         entries.push((fields, previous, hash));
     }
@@ -719,22 +716,7 @@ async fn flush_claims(
                 Some(Ok(record)) => record.id,
                 _ => return Err(StoreError::BatchFailed("a deferred claim has no record".into())),
             };
-            statement = statement
-                .bind(write.activity_id)
-                .bind(write.volunteer_id)
-                .bind(write.kind.as_str())
-                .bind(write.method.as_str())
-                .bind(write.claimed_at)
-                .bind(write.received_at)
-                .bind(write.accepted.token_step)
-                .bind(write.fix.map(|fix| fix.point.lat))
-                .bind(write.fix.map(|fix| fix.point.lon))
-                .bind(write.fix.map(|fix| fix.accuracy_m))
-                .bind(write.device_id.clone())
-                .bind(write.accepted.offline)
-                .bind(write.accepted.reason.clone())
-                .bind(write.by_user)
-                .bind(record_id);
+            statement = bind_attendance_row(statement, write, record_id);
         }
         statement.execute(&mut *tx).await?;
     }

@@ -406,6 +406,31 @@ pub(crate) struct LedgerEvent<'a> {
     pub at: i64,
 }
 
+impl<'a> LedgerEvent<'a> {
+    /// The entry's fields as entry number `seq` of the volunteer's chain:
+    /// the record as it stands after the change, and the event.
+    pub(crate) fn fields(&self, seq: i64) -> EntryFields<'a> {
+        let record = self.record;
+        EntryFields {
+            volunteer_id: record.volunteer_id,
+            seq,
+            record_id: record.id,
+            activity_id: record.activity_id,
+            service_day: &record.service_day,
+            from_ms: record.from_at,
+            to_ms: record.to_at,
+            event: self.event,
+            state: &record.state,
+            hour_kind: &record.hour_kind,
+            minutes: record.minutes,
+            effective_delta: self.effective_delta,
+            at_ms: self.at,
+            actor_user_id: self.actor,
+            reason: self.reason,
+        }
+    }
+}
+
 /// Binds one ledger entry's 17 values, in `LEDGER_INSERT`'s column order.
 pub(crate) fn bind_ledger_entry<'q>(
     statement: Statement<'q>,
@@ -449,23 +474,7 @@ pub(crate) async fn append_ledger(tx: &mut Tx<'_>, e: &LedgerEvent<'_>) -> Resul
             .fetch_one(&mut *tx)
             .await?;
     let previous: [u8; 32] = previous.as_slice().try_into().unwrap_or(ledger::GENESIS);
-    let fields = EntryFields {
-        volunteer_id: record.volunteer_id,
-        seq: seq + 1,
-        record_id: record.id,
-        activity_id: record.activity_id,
-        service_day: &record.service_day,
-        from_ms: record.from_at,
-        to_ms: record.to_at,
-        event: e.event,
-        state: &record.state,
-        hour_kind: &record.hour_kind,
-        minutes: record.minutes,
-        effective_delta: e.effective_delta,
-        at_ms: e.at,
-        actor_user_id: e.actor,
-        reason: e.reason,
-    };
+    let fields = e.fields(seq + 1);
     let hash = ledger::entry_mac(e.key, &previous, &fields);
     let insert = query(sqlx::AssertSqlSafe(format!(
         "{LEDGER_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
