@@ -95,6 +95,13 @@ pub struct Vault {
     ledger_key: [u8; 32],
 }
 
+/// One key of the installation: HMAC-SHA-256 of the master key over the
+/// key's label. This is HKDF-Expand of RFC 5869 for one block without the
+/// block counter, with the extract step skipped as §3.3 allows for a
+/// uniformly random key: a PRF on distinct labels. It is kept rather than
+/// the `hkdf` crate because every stored lookup hash, every sealed value and
+/// the append-only ledger's MAC chain depend on these exact bytes (see
+/// docs/security.md, "Keys"); `derived_keys_never_change` pins them.
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
     let mut mac = <HmacSha256 as Mac>::new_from_slice(master).expect("HMAC takes any key length");
     mac.update(label);
@@ -340,6 +347,42 @@ mod tests {
             vault.reseal_legacy(at("phone_sealed", b"row-1"), &resealed).unwrap(),
             None
         );
+    }
+
+    /// Known answers: a change of derivation would orphan every stored
+    /// lookup hash and sealed value and break the ledger's chain, so it must
+    /// come with versioned keys and a migration, never by accident.
+    #[test]
+    fn derived_keys_never_change() {
+        let master = [7u8; 32];
+        let known = [
+            (
+                &b"zhiyuan/seal/v1"[..],
+                "a74e386d375da4911002d10fcb026d0430b762de51be0b1375c95549e88b56b1",
+            ),
+            (
+                b"zhiyuan/lookup/v1",
+                "da7aa529cc5113b77a4ca565e5247e76208330bd7cfacf00e766c5fc4588a458",
+            ),
+            (
+                b"zhiyuan/checkin/v1",
+                "22bd78dcf09ec3dde65cbb194b7e7a9e750de8aa3be72f79b1b0cb8f0c26a387",
+            ),
+            (
+                b"zhiyuan/ledger/v1",
+                "937ab0c1f37b3c923c60351effacf3bc1d1c708b8c00f43c1c8e337d81bd6c70",
+            ),
+        ];
+        for (label, key) in known {
+            assert_eq!(
+                hex::encode(derive(&master, label)),
+                key,
+                "{}",
+                String::from_utf8_lossy(label)
+            );
+        }
+        let vault = Vault::from_master_key(&master);
+        assert_eq!(hex::encode(vault.checkin_key()), known[2].1);
     }
 
     #[test]
