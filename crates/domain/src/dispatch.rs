@@ -4,8 +4,9 @@
 //! 中心 → the county's administrator). Pure functions over facts the store
 //! reads.
 
+use crate::RuleError;
 use crate::site::SiteLevel;
-use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 /// What is known of one organization against one order.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,34 +126,54 @@ pub fn rank(candidates: &[CandidateFacts]) -> Vec<Candidate> {
     ranked
 }
 
-/// Who an order that was not dispatched in time goes to next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EscalateTo {
-    Site(SiteLevel),
-    /// The county's administrator, the last step.
-    CountyAdministrator,
-}
-
-/// The next step up from the site level an order waits at (`None`: it
-/// already waits at the county's administrator, who keeps it).
-pub fn escalate_from(level: Option<SiteLevel>) -> Option<EscalateTo> {
-    match level {
-        Some(SiteLevel::Station) => Some(EscalateTo::Site(SiteLevel::Institute)),
-        Some(SiteLevel::Institute) => Some(EscalateTo::Site(SiteLevel::Center)),
-        Some(SiteLevel::Center) => Some(EscalateTo::CountyAdministrator),
-        None => None,
+string_enum!(
+    /// Where an order waits to be dispatched: at the site it was placed
+    /// with, at a site above it after escalation, or at the county's
+    /// administrator, the last step.
+    Desk, "desk_invalid", {
+        Station = "station",
+        Institute = "institute",
+        Center = "center",
+        CountyAdministrator = "county_admin",
     }
-}
+);
 
-/// Whether a deadline of `minutes` that started at `since` has passed at `now`.
-pub fn deadline_passed(since: DateTime<Utc>, now: DateTime<Utc>, minutes: u32) -> bool {
-    now > since + Duration::minutes(i64::from(minutes))
+impl Desk {
+    /// The desk of a site of `level`.
+    pub fn of_site(level: SiteLevel) -> Desk {
+        match level {
+            SiteLevel::Station => Desk::Station,
+            SiteLevel::Institute => Desk::Institute,
+            SiteLevel::Center => Desk::Center,
+        }
+    }
+
+    /// Where an order that was not dispatched in time goes next (站 → 所 →
+    /// 中心 → the county's administrator); `None` at the last step, where
+    /// it stays.
+    pub fn escalated(self) -> Option<Desk> {
+        match self {
+            Desk::Station => Some(Desk::Institute),
+            Desk::Institute => Some(Desk::Center),
+            Desk::Center => Some(Desk::CountyAdministrator),
+            Desk::CountyAdministrator => None,
+        }
+    }
+
+    /// The site level of this desk (`None` for the county's administrator).
+    pub fn site_level(self) -> Option<SiteLevel> {
+        match self {
+            Desk::Station => Some(SiteLevel::Station),
+            Desk::Institute => Some(SiteLevel::Institute),
+            Desk::Center => Some(SiteLevel::Center),
+            Desk::CountyAdministrator => None,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn able(id: i64) -> CandidateFacts {
@@ -234,22 +255,18 @@ mod tests {
 
     #[test]
     fn a_waiting_order_climbs_to_the_county() {
+        let mut desk = Desk::of_site(SiteLevel::Station);
+        let mut climbed = vec![desk];
+        while let Some(up) = desk.escalated() {
+            desk = up;
+            climbed.push(desk);
+        }
         assert_eq!(
-            escalate_from(Some(SiteLevel::Station)),
-            Some(EscalateTo::Site(SiteLevel::Institute))
+            climbed,
+            vec![Desk::Station, Desk::Institute, Desk::Center, Desk::CountyAdministrator]
         );
-        assert_eq!(
-            escalate_from(Some(SiteLevel::Institute)),
-            Some(EscalateTo::Site(SiteLevel::Center))
-        );
-        assert_eq!(
-            escalate_from(Some(SiteLevel::Center)),
-            Some(EscalateTo::CountyAdministrator)
-        );
-        assert_eq!(escalate_from(None), None);
-        let since = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
-        assert!(!deadline_passed(since, since + Duration::minutes(30), 30));
-        assert!(deadline_passed(since, since + Duration::minutes(31), 30));
+        assert_eq!(Desk::parse("county_admin").unwrap(), Desk::CountyAdministrator);
+        assert_eq!(Desk::Center.site_level(), Some(SiteLevel::Center));
     }
 
     fn facts() -> impl Strategy<Value = CandidateFacts> {

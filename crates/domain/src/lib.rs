@@ -44,6 +44,7 @@ pub mod hours;
 pub mod id_number;
 pub mod ledger;
 pub mod order;
+pub mod order_deadline;
 pub mod organization;
 pub mod password;
 pub mod phone;

@@ -78,6 +78,9 @@ pub enum OrderAction {
     Cancel,
     /// The wanted time passed before anyone accepted it.
     Expire,
+    /// The wanted time passed and the service is not completed: flagged
+    /// for the dispatcher; the state stays.
+    FlagOverdue,
 }
 
 impl OrderAction {
@@ -88,10 +91,32 @@ impl OrderAction {
             Dispatch => Party::Dispatcher,
             Accept | Refuse | Start | Complete => Party::AssignedOrganization,
             Evaluate | Cancel => Party::Orderer,
-            AcceptTimeout | Escalate | CloseUnrated | Expire => Party::System,
+            AcceptTimeout | Escalate | CloseUnrated | Expire | FlagOverdue => Party::System,
+        }
+    }
+
+    /// The action's name in an order's history.
+    pub fn as_str(self) -> &'static str {
+        use OrderAction::*;
+        match self {
+            Dispatch => "dispatch",
+            Accept => "accept",
+            Refuse => "refuse",
+            AcceptTimeout => "accept_timeout",
+            Escalate => "escalate",
+            Start => "start",
+            Complete => "complete",
+            Evaluate => "evaluate",
+            CloseUnrated => "close_unrated",
+            Cancel => "cancel",
+            Expire => "expire",
+            FlagOverdue => "flag_overdue",
         }
     }
 }
+
+/// The name of the first event of every order's history: it was placed.
+pub const PLACED: &str = "place";
 
 /// The state `action` moves an order in `state` to, when `party` takes it:
 /// `order_party_wrong` for the wrong party, `invalid_transition` when the
@@ -116,6 +141,7 @@ pub fn next(state: OrderState, action: OrderAction, party: Party) -> Result<Orde
         (Completed, CloseUnrated) => ClosedUnrated,
         (Ordered | Dispatched | Accepted, Cancel) => Cancelled,
         (Ordered | Dispatched, Expire) => Expired,
+        (Accepted | InService, FlagOverdue) => state,
         _ => {
             return Err(RuleError::new(
                 "invalid_transition",
@@ -124,6 +150,74 @@ pub fn next(state: OrderState, action: OrderAction, party: Party) -> Result<Orde
         }
     };
     Ok(to)
+}
+
+/// The longest description of a need, in characters.
+pub const MAX_CONTENT_CHARS: usize = 1000;
+/// The longest address, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
+/// An order as the resident (or the site on their behalf) asked for it,
+/// checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderDraft {
+    pub content: String,
+    pub address: Option<String>,
+    pub location: Option<(f64, f64)>,
+    pub wanted_from: Option<DateTime<Utc>>,
+    pub wanted_to: Option<DateTime<Utc>>,
+}
+
+/// Checks what an order asks for: a need of 1 to 1,000 characters
+/// (`content_required`, `content_too_long`), an address of at most 200
+/// (`address_invalid`), both coordinates or neither (`location_invalid`),
+/// and a wanted window that ends after it starts (`wanted_window_invalid`)
+/// and has not passed at `now` (`wanted_window_past`).
+pub fn check_draft(
+    content: &str,
+    address: Option<&str>,
+    location: (Option<f64>, Option<f64>),
+    wanted: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    now: DateTime<Utc>,
+) -> Result<OrderDraft, RuleError> {
+    let content = content.trim();
+    if content.is_empty() {
+        return Err(RuleError::new("content_required", "say what is needed").on("content"));
+    }
+    if content.chars().count() > MAX_CONTENT_CHARS {
+        return Err(RuleError::new(
+            "content_too_long",
+            format!("a need is at most {MAX_CONTENT_CHARS} characters"),
+        )
+        .on("content"));
+    }
+    let address = address.map(str::trim).filter(|a| !a.is_empty());
+    if address.is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS || a.chars().any(char::is_control)) {
+        return Err(
+            RuleError::new("address_invalid", "an address is one line of at most 200 characters").on("address"),
+        );
+    }
+    let location = match location {
+        (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some((lat, lon)),
+        (None, None) => None,
+        _ => return Err(RuleError::new("location_invalid", "give both lat and lon, in degrees").on("lat")),
+    };
+    let (wanted_from, wanted_to) = wanted;
+    if let (Some(from), Some(to)) = (wanted_from, wanted_to)
+        && to <= from
+    {
+        return Err(RuleError::new("wanted_window_invalid", "the wanted time ends after it starts").on("wanted_to"));
+    }
+    if wanted_to.or(wanted_from).is_some_and(|end| end <= now) {
+        return Err(RuleError::new("wanted_window_past", "the wanted time has passed").on("wanted_to"));
+    }
+    Ok(OrderDraft {
+        content: content.to_string(),
+        address: address.map(str::to_string),
+        location,
+        wanted_from,
+        wanted_to,
+    })
 }
 
 /// The longest comment of a rating, in characters.
@@ -154,7 +248,7 @@ mod tests {
     use chrono::TimeZone;
     use proptest::prelude::*;
 
-    const ACTIONS: [OrderAction; 11] = [
+    const ACTIONS: [OrderAction; 12] = [
         OrderAction::Dispatch,
         OrderAction::Accept,
         OrderAction::Refuse,
@@ -166,6 +260,7 @@ mod tests {
         OrderAction::CloseUnrated,
         OrderAction::Cancel,
         OrderAction::Expire,
+        OrderAction::FlagOverdue,
     ];
 
     #[test]
@@ -237,6 +332,61 @@ mod tests {
             done + Duration::days(7) + Duration::seconds(1),
             7
         ));
+    }
+
+    #[test]
+    fn a_need_is_said_in_one_to_a_thousand_characters_for_a_time_to_come() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+        let later = now + Duration::hours(3);
+        let draft = check_draft(
+            " 帮忙买药 ",
+            Some(" 青山路1号 "),
+            (Some(28.68), Some(115.95)),
+            (Some(now), Some(later)),
+            now,
+        )
+        .unwrap();
+        assert_eq!(draft.content, "帮忙买药");
+        assert_eq!(draft.address.as_deref(), Some("青山路1号"));
+        let code = |content: &str, wanted| check_draft(content, None, (None, None), wanted, now).unwrap_err().code;
+        assert_eq!(code("  ", (None, None)), "content_required");
+        assert_eq!(code(&"药".repeat(10_000), (None, None)), "content_too_long");
+        assert!(check_draft(&"药".repeat(1000), None, (None, None), (None, None), now).is_ok());
+        assert_eq!(
+            code("买药", (Some(later), Some(now + Duration::hours(1)))),
+            "wanted_window_invalid"
+        );
+        assert_eq!(
+            code("买药", (Some(now - Duration::hours(3)), Some(now))),
+            "wanted_window_past"
+        );
+        assert_eq!(
+            code("买药", (Some(now - Duration::minutes(1)), None)),
+            "wanted_window_past"
+        );
+        assert!(
+            check_draft(
+                "买药",
+                None,
+                (None, None),
+                (Some(now - Duration::hours(1)), Some(later)),
+                now
+            )
+            .is_ok(),
+            "under way"
+        );
+        assert_eq!(
+            check_draft("买药", None, (Some(28.0), None), (None, None), now)
+                .unwrap_err()
+                .code,
+            "location_invalid"
+        );
+        assert_eq!(
+            check_draft("买药", Some("a\nb"), (None, None), (None, None), now)
+                .unwrap_err()
+                .code,
+            "address_invalid"
+        );
     }
 
     fn action() -> impl Strategy<Value = OrderAction> {

@@ -16,12 +16,23 @@ pub const CERTIFICATE_CONTACT: &str = "certificate_contact";
 /// administrator's second approval; honor hours always do.
 pub const SECOND_APPROVAL_HOURS: &str = "second_approval_hours";
 
+/// Minutes a station, an institute and a center have to dispatch an
+/// order before it goes one desk up (`120,240,480`).
+pub const ORDER_DISPATCH_MINUTES: &str = "order_dispatch_minutes";
+/// Minutes an organization has to accept or refuse a dispatched order.
+pub const ORDER_ACCEPT_MINUTES: &str = "order_accept_minutes";
+/// Days a resident has to rate a completed order.
+pub const ORDER_EVALUATION_DAYS: &str = "order_evaluation_days";
+
 /// Every setting there is.
-pub const ALL: [&str; 4] = [
+pub const ALL: [&str; 7] = [
     STAR_HOURS,
     CERTIFICATE_PERSON_IN_CHARGE,
     CERTIFICATE_CONTACT,
     SECOND_APPROVAL_HOURS,
+    ORDER_DISPATCH_MINUTES,
+    ORDER_ACCEPT_MINUTES,
+    ORDER_EVALUATION_DAYS,
 ];
 
 /// The largest second-approval threshold: a day.
@@ -65,6 +76,14 @@ pub fn check(key: &str, value: &str) -> Result<String, RuleError> {
                 format!("whole hours from 0 to {MAX_SECOND_APPROVAL_HOURS}"),
             )),
         },
+        ORDER_DISPATCH_MINUTES => {
+            let m = crate::order_deadline::parse_dispatch_minutes(value)?;
+            Ok(format!("{},{},{}", m.station, m.institute, m.center))
+        }
+        ORDER_ACCEPT_MINUTES => crate::order_deadline::check_bounded(value, crate::order_deadline::MAX_MINUTES),
+        ORDER_EVALUATION_DAYS => {
+            crate::order_deadline::check_bounded(value, crate::order_deadline::MAX_EVALUATION_DAYS)
+        }
         other => Err(RuleError::new(
             "setting_unknown",
             format!("{other:?} is not a setting; the settings are {}", ALL.join(", ")),
@@ -100,5 +119,12 @@ mod tests {
         assert_eq!(second_approval_hours(Some("0")), 0);
         assert_eq!(second_approval_hours(Some("99")), 4);
         assert_eq!(second_approval_hours(None), 4);
+        assert_eq!(check(ORDER_DISPATCH_MINUTES, " 30, 60 ,90").unwrap(), "30,60,90");
+        assert_eq!(
+            check(ORDER_DISPATCH_MINUTES, "30,60").unwrap_err().code,
+            "setting_invalid"
+        );
+        assert_eq!(check(ORDER_ACCEPT_MINUTES, "0").unwrap_err().code, "setting_invalid");
+        assert_eq!(check(ORDER_EVALUATION_DAYS, "7").unwrap(), "7");
     }
 }
