@@ -26,7 +26,7 @@ pub struct CandidateFacts {
     /// Orders dispatched to it, and how many of those it accepted.
     pub offered: u32,
     pub accepted: u32,
-    /// Median minutes from dispatch to its answer, if it has answered any.
+    /// Mean minutes from dispatch to its answer, if it has answered any.
     pub response_minutes: Option<f64>,
     /// It refused this very order before: never offered it again.
     pub refused_this_order: bool,
@@ -101,6 +101,32 @@ fn parts_of(facts: &CandidateFacts) -> Vec<ScorePart> {
     ]
 }
 
+/// Whether the dispatcher may send the order to this organization: it must
+/// be verified (`organization_unverified`), serve the order's region
+/// (`organization_outside_area`) and not have refused this order
+/// (`organization_refused_order`).
+pub fn check_target(facts: &CandidateFacts) -> Result<(), RuleError> {
+    if !facts.verified {
+        return Err(
+            RuleError::new("organization_unverified", "this organization is not verified yet").on("organization_id"),
+        );
+    }
+    if !facts.covers_region {
+        return Err(RuleError::new(
+            "organization_outside_area",
+            "this organization does not serve the order's region",
+        )
+        .on("organization_id"));
+    }
+    if facts.refused_this_order {
+        return Err(
+            RuleError::new("organization_refused_order", "this organization has refused this order")
+                .on("organization_id"),
+        );
+    }
+    Ok(())
+}
+
 /// The organizations to offer for an order, best first: verified ones
 /// whose service area covers the order's region and that have not refused
 /// it; ties go to the older organization (the smaller id), so the order is
@@ -158,6 +184,20 @@ impl Desk {
             Desk::Center => Some(Desk::CountyAdministrator),
             Desk::CountyAdministrator => None,
         }
+    }
+
+    /// The region whose site (or, for the county's administrator, whose
+    /// county) holds this desk for an order placed with a site at
+    /// `site_region_path`: the station's village, the institute's township,
+    /// the center's county. `None` when the path is too short for the desk
+    /// (an order placed with a center never waits at an institute).
+    pub fn region_code(self, site_region_path: &str) -> Option<&str> {
+        let depth = match self {
+            Desk::Station => 5,
+            Desk::Institute => 4,
+            Desk::Center | Desk::CountyAdministrator => 3,
+        };
+        site_region_path.split('/').nth(depth - 1)
     }
 
     /// The site level of this desk (`None` for the county's administrator).
@@ -266,6 +306,17 @@ mod tests {
             vec![Desk::Station, Desk::Institute, Desk::Center, Desk::CountyAdministrator]
         );
         assert_eq!(Desk::parse("county_admin").unwrap(), Desk::CountyAdministrator);
+        let station = "36/3601/360111/360111001/360111001002";
+        assert_eq!(Desk::Station.region_code(station), Some("360111001002"));
+        assert_eq!(Desk::Institute.region_code(station), Some("360111001"));
+        assert_eq!(Desk::CountyAdministrator.region_code(station), Some("360111"));
+        assert_eq!(Desk::Institute.region_code("36/3601/360111"), None);
+        let refused = CandidateFacts {
+            refused_this_order: true,
+            ..able(1)
+        };
+        assert_eq!(check_target(&refused).unwrap_err().code, "organization_refused_order");
+        assert!(check_target(&able(1)).is_ok());
         assert_eq!(Desk::Center.site_level(), Some(SiteLevel::Center));
     }
 

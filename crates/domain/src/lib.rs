@@ -43,6 +43,7 @@ pub mod geo;
 pub mod hours;
 pub mod id_number;
 pub mod ledger;
+pub mod loop_figures;
 pub mod order;
 pub mod order_deadline;
 pub mod organization;

@@ -56,6 +56,48 @@ pub enum Party {
     Other,
 }
 
+impl Party {
+    /// The party's name in an order's history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Orderer => "orderer",
+            Party::Dispatcher => "dispatcher",
+            Party::AssignedOrganization => "organization",
+            Party::System => "system",
+            Party::Other => "other",
+        }
+    }
+}
+
+/// Who is told of a step, in their inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The resident who ordered (or, without an account, their contact phone).
+    Orderer,
+    /// The managers of the desk the order waits at after the step (the
+    /// county's administrators at the last desk).
+    Desk,
+    /// The admins of the organization concerned by the step.
+    Organization,
+}
+
+/// Who hears of a step (`None`: the order was placed): a new order and
+/// anything that puts it back on a desk tells the desk; a dispatch tells
+/// the organization; what the resident waits for tells them.
+pub fn told(action: Option<OrderAction>) -> &'static [Recipient] {
+    use OrderAction::*;
+    use Recipient as R;
+    match action {
+        None => &[R::Desk],
+        Some(Dispatch) => &[R::Organization, R::Orderer],
+        Some(Accept | Start | Complete | Expire) => &[R::Orderer],
+        Some(Refuse | AcceptTimeout | Escalate) => &[R::Desk],
+        Some(Evaluate) => &[R::Organization],
+        Some(Cancel | FlagOverdue) => &[R::Desk, R::Organization],
+        Some(CloseUnrated) => &[],
+    }
+}
+
 /// What can be done to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -218,6 +260,53 @@ pub fn check_draft(
         wanted_from,
         wanted_to,
     })
+}
+
+/// Volunteers a delivery activity asks for when the organization does not say.
+pub const DEFAULT_DELIVERY_QUOTA: u32 = 2;
+/// The fence of a delivery activity around the order's place, in metres.
+pub const DELIVERY_RADIUS_M: u32 = 500;
+/// A delivery without a wanted end lasts this long.
+pub const DEFAULT_DELIVERY_HOURS: i64 = 2;
+
+/// What a delivery activity is made from.
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    pub content: &'a str,
+    pub category: &'a str,
+    /// The order's place, or its site's, or the one the organization gives.
+    pub location: (f64, f64),
+    pub wanted_from: Option<DateTime<Utc>>,
+    pub wanted_to: Option<DateTime<Utc>>,
+    pub quota: Option<u32>,
+}
+
+/// The activity through which an accepted order is served, so that
+/// sign-up, attendance and hours work as for any activity: titled after
+/// the need, in the order's category, fenced around its place, from the
+/// wanted time (or now) to its end (or two hours later). Members sign up
+/// and the organization approves them, as it does for its own activities.
+pub fn delivery_activity(delivery: &Delivery<'_>, now: DateTime<Utc>) -> crate::activity::ActivityInput {
+    let starts_at = delivery.wanted_from.filter(|from| *from > now).unwrap_or(now);
+    let ends_at = delivery
+        .wanted_to
+        .filter(|to| *to > starts_at)
+        .unwrap_or(starts_at + Duration::hours(DEFAULT_DELIVERY_HOURS));
+    let need: String = delivery.content.chars().take(40).collect();
+    crate::activity::ActivityInput {
+        title: format!("点单服务：{need}"),
+        description: delivery.content.to_string(),
+        category: delivery.category.to_string(),
+        lat: delivery.location.0,
+        lon: delivery.location.1,
+        radius_m: DELIVERY_RADIUS_M,
+        starts_at,
+        ends_at,
+        quota: delivery.quota.unwrap_or(DEFAULT_DELIVERY_QUOTA),
+        signup_closes: Some(ends_at),
+        auto_approve: false,
+        ..crate::activity::ActivityInput::default()
+    }
 }
 
 /// The longest comment of a rating, in characters.
@@ -387,6 +476,44 @@ mod tests {
                 .code,
             "address_invalid"
         );
+    }
+
+    #[test]
+    fn a_delivery_is_an_ordinary_activity_around_the_order() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+        let delivery = Delivery {
+            content: "帮忙买药",
+            category: "left_behind_elderly",
+            location: (28.68, 115.95),
+            wanted_from: None,
+            wanted_to: None,
+            quota: None,
+        };
+        let input = delivery_activity(&delivery, now);
+        assert_eq!(input.title, "点单服务：帮忙买药");
+        assert_eq!((input.starts_at, input.ends_at), (now, now + Duration::hours(2)));
+        let plan = crate::activity::plan(input).unwrap();
+        assert_eq!(plan.quota, DEFAULT_DELIVERY_QUOTA);
+        assert!(!plan.auto_approve, "the organization approves who serves");
+        let later = Delivery {
+            wanted_from: Some(now + Duration::hours(5)),
+            wanted_to: Some(now + Duration::hours(6)),
+            quota: Some(4),
+            ..delivery
+        };
+        let input = delivery_activity(&later, now);
+        assert_eq!(
+            (input.starts_at, input.ends_at, input.quota),
+            (now + Duration::hours(5), now + Duration::hours(6), 4)
+        );
+    }
+
+    #[test]
+    fn each_step_tells_whom_it_concerns() {
+        assert_eq!(told(None), &[Recipient::Desk]);
+        assert!(told(Some(OrderAction::Dispatch)).contains(&Recipient::Organization));
+        assert!(told(Some(OrderAction::Escalate)).contains(&Recipient::Desk));
+        assert!(told(Some(OrderAction::Complete)).contains(&Recipient::Orderer));
     }
 
     fn action() -> impl Strategy<Value = OrderAction> {

@@ -115,6 +115,37 @@ pub struct OrderTimes {
     pub overdue_flagged: bool,
 }
 
+impl OrderTimes {
+    /// The times after `action` took the order to `to` at `now`: a dispatch
+    /// starts the answer clock; a refusal, a timeout or an escalation puts
+    /// the order back on a desk (one up, for an escalation) with a fresh
+    /// dispatch clock; a completion starts the rating window; an overdue
+    /// service is flagged once.
+    pub fn after(self, action: OrderAction, to: OrderState, now: DateTime<Utc>) -> OrderTimes {
+        let mut times = OrderTimes { state: to, ..self };
+        match action {
+            OrderAction::Dispatch => times.dispatched_at = Some(now),
+            OrderAction::Refuse | OrderAction::AcceptTimeout => {
+                times.dispatched_at = None;
+                times.waiting_since = now;
+            }
+            OrderAction::Escalate => {
+                times.desk = self.desk.escalated().unwrap_or(self.desk);
+                times.waiting_since = now;
+            }
+            OrderAction::Complete => times.completed_at = Some(now),
+            OrderAction::FlagOverdue => times.overdue_flagged = true,
+            OrderAction::Accept
+            | OrderAction::Start
+            | OrderAction::Evaluate
+            | OrderAction::CloseUnrated
+            | OrderAction::Cancel
+            | OrderAction::Expire => {}
+        }
+        times
+    }
+}
+
 /// The first instant of each step the deadline job could take, in the
 /// order the job prefers them when several are due at once.
 fn steps(times: &OrderTimes, deadlines: &Deadlines) -> Vec<(DateTime<Utc>, OrderAction)> {
@@ -279,6 +310,17 @@ mod tests {
             "setting_invalid"
         );
         assert_eq!(check_bounded(" 14 ", MAX_EVALUATION_DAYS).unwrap(), "14");
+    }
+
+    #[test]
+    fn an_escalated_order_waits_afresh_one_desk_up() {
+        let d = DEFAULT_DEADLINES;
+        let escalated = placed().after(OrderAction::Escalate, OrderState::Ordered, at(3, 0));
+        assert_eq!((escalated.desk, escalated.waiting_since), (Desk::Institute, at(3, 0)));
+        assert_eq!(next_check(&escalated, &d), Some(at(7, 0)), "four hours at an institute");
+        let dispatched = escalated.after(OrderAction::Dispatch, OrderState::Dispatched, at(4, 0));
+        let refused = dispatched.after(OrderAction::Refuse, OrderState::Ordered, at(5, 0));
+        assert_eq!((refused.dispatched_at, refused.waiting_since), (None, at(5, 0)));
     }
 
     fn times() -> impl Strategy<Value = OrderTimes> {
