@@ -4,7 +4,20 @@
 //! order's site and region and of the organization concerned, in the same
 //! transaction as the step, so that figures are read, never recounted.
 
+use crate::RuleError;
 use crate::order::{OrderAction, OrderState};
+use serde::{Deserialize, Serialize};
+
+string_enum!(
+    /// Whose figures: a site's (by id), a region's (by code, the order's
+    /// site's region; summed over the tree by the statistics) or an
+    /// organization's (by id).
+    FiguresScope, "figures_scope_invalid", {
+        Site = "site",
+        Region = "region",
+        Organization = "organization",
+    }
+);
 
 /// What one step adds to the loop figures. Counts of steps, the open load
 /// of an organization (accepted, not yet completed or cancelled), the sum

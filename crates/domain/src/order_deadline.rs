@@ -116,6 +116,19 @@ pub struct OrderTimes {
 }
 
 impl OrderTimes {
+    /// The times of an order placed at `now` with the site of `desk`.
+    pub fn placed(desk: Desk, now: DateTime<Utc>, wanted_by: Option<DateTime<Utc>>) -> OrderTimes {
+        OrderTimes {
+            state: OrderState::Ordered,
+            desk,
+            waiting_since: now,
+            dispatched_at: None,
+            completed_at: None,
+            wanted_by,
+            overdue_flagged: false,
+        }
+    }
+
     /// The times after `action` took the order to `to` at `now`: a dispatch
     /// starts the answer clock; a refusal, a timeout or an escalation puts
     /// the order back on a desk (one up, for an escalation) with a fresh
@@ -144,6 +157,46 @@ impl OrderTimes {
         }
         times
     }
+}
+
+/// What taking a step does to an order: its new state and times, what the
+/// step adds to the loop figures, and when the deadline job should look at
+/// the order next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Taken {
+    pub to: OrderState,
+    pub times: OrderTimes,
+    pub figures: crate::loop_figures::FiguresDelta,
+    pub next_check: Option<DateTime<Utc>>,
+}
+
+/// Takes `action` on an order with these times, by `party`, at `now`
+/// (`accepted_at` measures a completion; `rating` is an evaluation's):
+/// refused as [`crate::order::next`] refuses.
+pub fn take(
+    times: &OrderTimes,
+    accepted_at: Option<DateTime<Utc>>,
+    action: OrderAction,
+    party: crate::order::Party,
+    rating: Option<u8>,
+    now: DateTime<Utc>,
+    deadlines: &Deadlines,
+) -> Result<Taken, RuleError> {
+    let to = crate::order::next(times.state, action, party)?;
+    let since = match action {
+        OrderAction::Dispatch => Some(times.waiting_since),
+        OrderAction::Accept | OrderAction::Refuse => times.dispatched_at,
+        OrderAction::Complete => accepted_at,
+        _ => None,
+    };
+    let minutes = since.map_or(0, |since| (now - since).num_minutes());
+    let after = times.after(action, to, now);
+    Ok(Taken {
+        to,
+        times: after,
+        figures: crate::loop_figures::step(action, times.state, minutes, rating),
+        next_check: next_check(&after, deadlines),
+    })
 }
 
 /// The first instant of each step the deadline job could take, in the

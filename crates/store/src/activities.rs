@@ -2,7 +2,7 @@
 //! a sign-up locks its activity row (PostgreSQL `FOR UPDATE`; on SQLite the
 //! one writer already serializes) and counts seats in the same transaction.
 
-use crate::sql::{query, query_as, query_scalar};
+use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::volunteers::{VOLUNTEER_COLUMNS, Volunteer};
 use crate::{Page, Result, Store, StoreError, audit_entry, code_list, into_page, parse_cursor, subtree_bounds};
 use chrono::NaiveDate;
@@ -376,114 +376,8 @@ impl Store {
     /// Creates an activity (published unless `draft`). A published activity
     /// needs a verified organization.
     pub async fn create_activity(&self, new: &NewActivity, by_user: i64, now: i64) -> Result<Activity> {
-        let plan = &new.plan;
-        let state = if new.draft {
-            ActivityState::Draft
-        } else {
-            ActivityState::Published
-        };
         let mut tx = self.transaction().await?;
-        let id: i64 = {
-            let organization: Option<(Option<i64>,)> = query_as("SELECT verified_at FROM organizations WHERE id = $1")
-                .bind(new.organization_id)
-                .fetch_optional(&mut tx)
-                .await?;
-            let Some((verified_at,)) = organization else {
-                return Err(RuleError::new("organization_unknown", "no such organization")
-                    .on("organization_id")
-                    .into());
-            };
-            check_start_not_past(plan.window.from, instant(now))?;
-            if state == ActivityState::Published {
-                check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
-            }
-            let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
-                .bind(&plan.category)
-                .fetch_optional(&mut tx)
-                .await?;
-            if category.is_none() {
-                return Err(
-                    RuleError::new("category_unknown", format!("unknown category {:?}", plan.category))
-                        .on("category")
-                        .into(),
-                );
-            }
-            let region: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
-                .bind(&new.region_code)
-                .fetch_optional(&mut tx)
-                .await?;
-            let Some((region_path,)) = region else {
-                return Err(
-                    RuleError::new("region_unknown", format!("no region {}", new.region_code))
-                        .on("region_code")
-                        .into(),
-                );
-            };
-            if let Some(project_id) = new.project_id {
-                let project: Option<(i64,)> = query_as("SELECT organization_id FROM projects WHERE id = $1")
-                    .bind(project_id)
-                    .fetch_optional(&mut tx)
-                    .await?;
-                if project.is_none_or(|(owner,)| owner != new.organization_id) {
-                    return Err(
-                        RuleError::new("project_unknown", "no such project of this organization")
-                            .on("project_id")
-                            .into(),
-                    );
-                }
-            }
-            let methods: Vec<&str> = plan.rules.methods.iter().map(|m| m.as_str()).collect();
-            let id: i64 = query_scalar(
-                "INSERT INTO activities (organization_id, project_id, title, description, category, region_code, county_code, \
-                 region_path, lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, \
-                 min_age, max_age, required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, \
-                 missing_checkout, auto_confirm_days, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-                 $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
-                 $28, $29, $29) RETURNING id",
-            )
-            .bind(new.organization_id)
-            .bind(new.project_id)
-            .bind(&plan.title)
-            .bind(&plan.description)
-            .bind(&plan.category)
-            .bind(&new.region_code)
-            .bind(distribution_key(&new.region_code))
-            .bind(&region_path)
-            .bind(plan.fence.center.lat)
-            .bind(plan.fence.center.lon)
-            .bind(i64::from(plan.fence.radius_m))
-            .bind(plan.window.from.timestamp_millis())
-            .bind(plan.window.to.timestamp_millis())
-            .bind(i64::from(plan.quota))
-            .bind(i64::from(plan.waitlist))
-            .bind(plan.signup_opens.map(|t| t.timestamp_millis()))
-            .bind(plan.signup_closes.timestamp_millis())
-            .bind(plan.min_age.map(i64::from))
-            .bind(plan.max_age.map(i64::from))
-            .bind(plan.required_skills.join(";"))
-            .bind(plan.insurance_required)
-            .bind(plan.auto_approve)
-            .bind(methods.join(","))
-            .bind(i64::from(plan.rules.early_checkin_minutes))
-            .bind(plan.rules.missing_checkout.as_str())
-            .bind(i64::from(plan.rules.auto_confirm_days))
-            .bind(state.as_str())
-            .bind(by_user)
-            .bind(now)
-            .fetch_one(&mut tx)
-            .await?;
-            audit_entry(
-                &mut tx,
-                now,
-                Some(by_user),
-                "activity.create",
-                "activity",
-                id.to_string(),
-                plan.title.clone(),
-            )
-            .await?;
-            id
-        };
+        let id = insert_activity(&mut tx, new, by_user, now).await?;
         tx.commit().await?;
         self.activity(id).await?.ok_or(StoreError::NotFound("activity"))
     }
@@ -941,4 +835,115 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Inserts a new activity in `tx` (its organization, category, region and
+/// project checked there) and yields its id: for a plain creation and for
+/// the delivery activity of an accepted order alike.
+pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user: i64, now: i64) -> Result<i64> {
+    let plan = &new.plan;
+    let state = if new.draft {
+        ActivityState::Draft
+    } else {
+        ActivityState::Published
+    };
+    let organization: Option<(Option<i64>,)> = query_as("SELECT verified_at FROM organizations WHERE id = $1")
+        .bind(new.organization_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((verified_at,)) = organization else {
+        return Err(RuleError::new("organization_unknown", "no such organization")
+            .on("organization_id")
+            .into());
+    };
+    check_start_not_past(plan.window.from, instant(now))?;
+    if state == ActivityState::Published {
+        check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
+    }
+    let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
+        .bind(&plan.category)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if category.is_none() {
+        return Err(
+            RuleError::new("category_unknown", format!("unknown category {:?}", plan.category))
+                .on("category")
+                .into(),
+        );
+    }
+    let region: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
+        .bind(&new.region_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((region_path,)) = region else {
+        return Err(
+            RuleError::new("region_unknown", format!("no region {}", new.region_code))
+                .on("region_code")
+                .into(),
+        );
+    };
+    if let Some(project_id) = new.project_id {
+        let project: Option<(i64,)> = query_as("SELECT organization_id FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if project.is_none_or(|(owner,)| owner != new.organization_id) {
+            return Err(
+                RuleError::new("project_unknown", "no such project of this organization")
+                    .on("project_id")
+                    .into(),
+            );
+        }
+    }
+    let methods: Vec<&str> = plan.rules.methods.iter().map(|m| m.as_str()).collect();
+    let id: i64 = query_scalar(
+            "INSERT INTO activities (organization_id, project_id, title, description, category, region_code, county_code, \
+             region_path, lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, \
+             min_age, max_age, required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, \
+             missing_checkout, auto_confirm_days, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
+             $28, $29, $29) RETURNING id",
+        )
+        .bind(new.organization_id)
+        .bind(new.project_id)
+        .bind(&plan.title)
+        .bind(&plan.description)
+        .bind(&plan.category)
+        .bind(&new.region_code)
+        .bind(distribution_key(&new.region_code))
+        .bind(&region_path)
+        .bind(plan.fence.center.lat)
+        .bind(plan.fence.center.lon)
+        .bind(i64::from(plan.fence.radius_m))
+        .bind(plan.window.from.timestamp_millis())
+        .bind(plan.window.to.timestamp_millis())
+        .bind(i64::from(plan.quota))
+        .bind(i64::from(plan.waitlist))
+        .bind(plan.signup_opens.map(|t| t.timestamp_millis()))
+        .bind(plan.signup_closes.timestamp_millis())
+        .bind(plan.min_age.map(i64::from))
+        .bind(plan.max_age.map(i64::from))
+        .bind(plan.required_skills.join(";"))
+        .bind(plan.insurance_required)
+        .bind(plan.auto_approve)
+        .bind(methods.join(","))
+        .bind(i64::from(plan.rules.early_checkin_minutes))
+        .bind(plan.rules.missing_checkout.as_str())
+        .bind(i64::from(plan.rules.auto_confirm_days))
+        .bind(state.as_str())
+        .bind(by_user)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    audit_entry(
+        &mut *tx,
+        now,
+        Some(by_user),
+        "activity.create",
+        "activity",
+        id.to_string(),
+        plan.title.clone(),
+    )
+    .await?;
+    Ok(id)
 }

@@ -29,7 +29,9 @@ pub mod cache;
 pub mod certificates;
 #[cfg(feature = "bench")]
 pub mod fixtures;
+pub mod jobs;
 pub mod ledger;
+pub mod orders;
 pub mod organizations;
 pub mod records;
 pub mod regions;

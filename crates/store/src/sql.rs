@@ -264,6 +264,17 @@ impl Tx<'_> {
         }
     }
 
+    /// What a `SELECT` of work to claim appends: PostgreSQL locks the rows
+    /// it reads and passes over rows another transaction holds, so that
+    /// two processes claim different jobs; on SQLite `BEGIN IMMEDIATE`
+    /// already makes the claiming transaction the only writer.
+    pub fn claim_lock(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Draws `count` ids for new rows of `table`, so that multi-row inserts
     /// name their ids instead of returning them (on SQLite every returned
     /// row is one more message from sqlx's worker thread). SQLite: the ids

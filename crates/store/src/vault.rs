@@ -73,6 +73,16 @@ impl<'a> Place<'a> {
         }
     }
 
+    /// The contact phone of an order a site placed for someone, in the
+    /// row of that phone's lookup hash.
+    pub fn order_contact(phone_hash: &'a [u8]) -> Self {
+        Place {
+            table: "orders",
+            column: "contact_phone_sealed",
+            row: phone_hash,
+        }
+    }
+
     fn associated_data(&self) -> Vec<u8> {
         format!("zhiyuan/{}/{}/{}", self.table, self.column, hex::encode(self.row)).into_bytes()
     }

@@ -1043,3 +1043,6 @@ async fn the_import_floor_writes_whole_volunteers_in_every_transaction() {
         assert_eq!(store.outbox_count().await.unwrap(), 25, "{backend}");
     }
 }
+
+#[path = "storage/orders.rs"]
+mod orders;

@@ -1,0 +1,893 @@
+//! Orders of the ordering loop (点单 → 派单 → 接单 → 评单): placing one and
+//! taking its steps, each in one transaction with its event, the loop
+//! figures it adds to, the inbox entries of whom it concerns and the job
+//! that looks at its next deadline; its history; the facts dispatch
+//! suggestions are ranked on; site menus; inboxes. The decisions (may this
+//! party take this step, what it changes, when the next deadline falls)
+//! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
+//! this module reads the facts they need and writes what they decided.
+
+use crate::activities::{NewActivity, insert_activity};
+use crate::jobs::schedule;
+use crate::sql::{Tx, query, query_as, query_scalar};
+use crate::vault::Place;
+use crate::{Page, Result, Store, StoreError, audit_entry, into_page};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
+use zhiyuan_domain::geo::Point;
+use zhiyuan_domain::loop_figures::{self, FiguresDelta, FiguresScope, LoopFigures};
+use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, Recipient, told};
+use zhiyuan_domain::order_deadline::{OrderTimes, Taken};
+use zhiyuan_domain::role::Role;
+use zhiyuan_domain::site::may_stand_on_menu;
+use zhiyuan_domain::time::{china_date, from_epoch_ms};
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Order {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: String,
+    pub region_path: String,
+    pub category: String,
+    pub project_id: Option<i64>,
+    pub menu_item_id: Option<i64>,
+    pub content: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub wanted_from: Option<i64>,
+    pub wanted_to: Option<i64>,
+    pub ordered_by: Option<i64>,
+    pub placed_by: i64,
+    pub on_behalf: bool,
+    pub contact_name: Option<String>,
+    pub state: String,
+    pub desk: String,
+    pub waiting_since: i64,
+    pub organization_id: Option<i64>,
+    pub activity_id: Option<i64>,
+    pub placed_at: i64,
+    pub dispatched_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub overdue_at: Option<i64>,
+    pub rating: Option<i64>,
+    pub comment: Option<String>,
+    pub report: Option<String>,
+    pub version: i64,
+}
+
+const ORDER_COLUMNS: &str = "id, site_id, region_code, region_path, category, project_id, menu_item_id, content, \
+     address, lat, lon, wanted_from, wanted_to, ordered_by, placed_by, on_behalf, contact_name, state, desk, \
+     waiting_since, organization_id, activity_id, placed_at, dispatched_at, accepted_at, completed_at, closed_at, \
+     overdue_at, rating, comment, report, version";
+
+impl Order {
+    /// The order's state (a value the store wrote from the domain's type).
+    pub fn state(&self) -> Result<OrderState> {
+        Ok(OrderState::parse(&self.state)?)
+    }
+
+    pub fn desk(&self) -> Result<Desk> {
+        Ok(Desk::parse(&self.desk)?)
+    }
+
+    /// The times its deadlines run from.
+    pub fn times(&self) -> Result<OrderTimes> {
+        Ok(OrderTimes {
+            state: self.state()?,
+            desk: self.desk()?,
+            waiting_since: from_epoch_ms(self.waiting_since),
+            dispatched_at: self.dispatched_at.map(from_epoch_ms),
+            completed_at: self.completed_at.map(from_epoch_ms),
+            wanted_by: self.wanted_to.or(self.wanted_from).map(from_epoch_ms),
+            overdue_flagged: self.overdue_at.is_some(),
+        })
+    }
+
+    /// Where the order is to be served: its own place, else its site's.
+    pub fn place(&self, site: Option<(f64, f64)>) -> Option<(f64, f64)> {
+        self.lat.zip(self.lon).or(site)
+    }
+}
+
+/// One step of an order's history.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OrderEvent {
+    pub id: i64,
+    pub at: i64,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_user: Option<i64>,
+    pub actor_name: Option<String>,
+    pub party: String,
+    pub organization_id: Option<i64>,
+    pub desk: String,
+    pub note: String,
+}
+
+/// An order as placed, checked by the domain.
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub site_id: i64,
+    pub category: &'a str,
+    pub project_id: Option<i64>,
+    pub menu_item_id: Option<i64>,
+    pub draft: &'a OrderDraft,
+    /// The resident's login (absent when a site orders for someone without one).
+    pub ordered_by: Option<i64>,
+    pub placed_by: i64,
+    /// A site manager ordered on the resident's behalf (代点单).
+    pub on_behalf: bool,
+    pub contact_name: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
+    /// The desk of the site it is placed with.
+    pub desk: Desk,
+    /// When the deadline job should first look at it.
+    pub next_check: Option<DateTime<Utc>>,
+}
+
+/// What a step writes besides the order's own columns.
+#[derive(Debug, Clone, Default)]
+pub struct StepDetails<'a> {
+    /// Who took it (absent for the server's jobs).
+    pub actor: Option<i64>,
+    pub note: &'a str,
+    /// The organization a dispatch sends the order to.
+    pub dispatch_to: Option<i64>,
+    pub rating: Option<u8>,
+    pub comment: Option<&'a str>,
+    pub report: Option<&'a str>,
+    /// The delivery activity an acceptance creates…
+    pub new_activity: Option<NewActivity>,
+    /// …or the existing activity of the organization it links.
+    pub link_activity: Option<i64>,
+}
+
+/// An organization's facts against one order, with its name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateRow {
+    pub name: String,
+    pub facts: CandidateFacts,
+}
+
+/// One entry of a site's menu: a routine project of a verified
+/// organization serving the site, or an item the site added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MenuEntry {
+    pub project_id: Option<i64>,
+    pub menu_item_id: Option<i64>,
+    pub title: String,
+    pub category: String,
+    pub description: String,
+    pub organization_id: Option<i64>,
+    pub organization_name: Option<String>,
+}
+
+/// An inbox entry: a step of an order that concerns the user.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct InboxEntry {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub order_id: Option<i64>,
+    pub read_at: Option<i64>,
+}
+
+/// Whose orders a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum OrdersOf<'a> {
+    /// Ordered by (or for) this login.
+    Orderer(i64),
+    /// Placed with sites in this region subtree (a site manager's board).
+    Sites(&'a str),
+    /// Dispatched to this organization.
+    Organization(i64),
+}
+
+/// The job kind that looks at an order's deadlines.
+pub const ORDER_DEADLINE_JOB: &str = "order_deadline";
+
+/// The id a newest-first page starts below: the previous page's last id.
+fn before_cursor(cursor: Option<&str>) -> i64 {
+    cursor.and_then(|c| c.parse().ok()).unwrap_or(i64::MAX)
+}
+
+fn day_of(now: i64) -> String {
+    china_date(from_epoch_ms(now)).to_string()
+}
+
+impl Store {
+    /// Places an order: the order, its first event, the figures of its site
+    /// and region, its desk's inbox and its first deadline job, at once.
+    pub async fn place_order(&self, new: &NewOrder<'_>, now: i64) -> Result<Order> {
+        let contact_hash = new.contact_phone.map(|phone| self.vault.lookup_hash("phone", phone));
+        let contact_sealed = match (new.contact_phone, &contact_hash) {
+            (Some(phone), Some(hash)) => Some(self.vault.seal(Place::order_contact(hash), phone)),
+            _ => None,
+        };
+        let mut tx = self.transaction().await?;
+        let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
+            .bind(new.category)
+            .fetch_optional(&mut tx)
+            .await?;
+        if known.is_none() {
+            return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
+                .on("category")
+                .into());
+        }
+        let site: Option<(String, String, String)> =
+            query_as("SELECT region_code, county_code, region_path FROM sites WHERE id = $1")
+                .bind(new.site_id)
+                .fetch_optional(&mut tx)
+                .await?;
+        let (region_code, county_code, region_path) = site.ok_or(StoreError::NotFound("site"))?;
+        let draft = new.draft;
+        let id: i64 = query_scalar(
+            "INSERT INTO orders (site_id, region_code, county_code, region_path, category, project_id, menu_item_id, \
+             content, address, lat, lon, wanted_from, wanted_to, ordered_by, placed_by, on_behalf, contact_name, \
+             contact_phone_hash, contact_phone_sealed, state, desk, waiting_since, placed_at, version) VALUES ($1, $2, \
+             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 1) \
+             RETURNING id",
+        )
+        .bind(new.site_id)
+        .bind(&region_code)
+        .bind(&county_code)
+        .bind(&region_path)
+        .bind(new.category)
+        .bind(new.project_id)
+        .bind(new.menu_item_id)
+        .bind(&draft.content)
+        .bind(&draft.address)
+        .bind(draft.location.map(|l| l.0))
+        .bind(draft.location.map(|l| l.1))
+        .bind(draft.wanted_from.map(|t| t.timestamp_millis()))
+        .bind(draft.wanted_to.map(|t| t.timestamp_millis()))
+        .bind(new.ordered_by)
+        .bind(new.placed_by)
+        .bind(new.on_behalf)
+        .bind(new.contact_name)
+        .bind(contact_hash)
+        .bind(contact_sealed)
+        .bind(OrderState::Ordered.as_str())
+        .bind(new.desk.as_str())
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
+        let party = if new.on_behalf {
+            Party::Dispatcher
+        } else {
+            Party::Orderer
+        };
+        query(
+            "INSERT INTO order_events (order_id, at, action, from_state, to_state, actor_user, party, desk, note) \
+             VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, '')",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(PLACED)
+        .bind(OrderState::Ordered.as_str())
+        .bind(new.placed_by)
+        .bind(party.as_str())
+        .bind(new.desk.as_str())
+        .execute(&mut tx)
+        .await?;
+        let order = order_in(&mut tx, id).await?;
+        add_figures(&mut tx, &order, None, loop_figures::placed(), now).await?;
+        tell(&mut tx, &order, None, told(None), now, PLACED).await?;
+        if let Some(at) = new.next_check {
+            schedule(&mut tx, ORDER_DEADLINE_JOB, id, at.timestamp_millis()).await?;
+        }
+        audit_entry(
+            &mut tx,
+            now,
+            Some(new.placed_by),
+            "order.place",
+            "order",
+            id.to_string(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    pub async fn order(&self, id: i64) -> Result<Option<Order>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        let mut conn = self.reader().await?;
+        query_as::<Order>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut conn)
+            .await
+    }
+
+    pub async fn require_order(&self, id: i64) -> Result<Order> {
+        self.order(id).await?.ok_or(StoreError::NotFound("order"))
+    }
+
+    /// Takes a step the domain decided (`taken`) on the order as it was
+    /// read at `version`: `order_changed` (409) when someone else took a
+    /// step since. The order's columns, its event, the figures, the inbox
+    /// entries, a delivery activity and the next deadline job are written
+    /// together or not at all.
+    pub async fn take_order_step(
+        &self,
+        order: &Order,
+        action: OrderAction,
+        party: Party,
+        taken: &Taken,
+        details: &StepDetails<'_>,
+        now: i64,
+    ) -> Result<Order> {
+        let mut tx = self.transaction().await?;
+        let stepped = step_in(&mut tx, order, action, party, taken, details, now).await?;
+        tx.commit().await?;
+        Ok(stepped)
+    }
+
+    /// An order's history, oldest first, with the names of who took each step.
+    pub async fn order_events(&self, order_id: i64) -> Result<Vec<OrderEvent>> {
+        let mut conn = self.reader().await?;
+        query_as::<OrderEvent>(
+            "SELECT e.id, e.at, e.action, e.from_state, e.to_state, e.actor_user, u.display_name AS actor_name, e.party, \
+             e.organization_id, e.desk, e.note FROM order_events e LEFT JOIN users u ON u.id = e.actor_user \
+             WHERE e.order_id = $1 ORDER BY e.id",
+        )
+        .bind(order_id)
+        .fetch_all(&mut conn)
+        .await
+    }
+
+    /// One page of orders, newest first; `states` narrows them (empty: all).
+    pub async fn orders(
+        &self,
+        of: OrdersOf<'_>,
+        states: &[OrderState],
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<Order>> {
+        let (filter, key) = match of {
+            OrdersOf::Orderer(user) => ("ordered_by = $1", user.to_string()),
+            OrdersOf::Sites(path) => ("(region_path = $1 OR region_path LIKE $1 || '/%')", path.to_string()),
+            OrdersOf::Organization(id) => ("organization_id = $1", id.to_string()),
+        };
+        let state_list = if states.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 4)).collect();
+            format!(" AND state IN ({})", marks.join(", "))
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE {filter} AND id < $2{state_list} ORDER BY id DESC LIMIT $3"
+        );
+        let mut statement = query_as::<Order>(sqlx::AssertSqlSafe(sql));
+        statement = match of {
+            OrdersOf::Orderer(user) | OrdersOf::Organization(user) => statement.bind(user),
+            OrdersOf::Sites(_) => statement.bind(key),
+        };
+        statement = statement.bind(before_cursor(cursor)).bind(limit + 1);
+        for state in states {
+            statement = statement.bind(state.as_str());
+        }
+        let mut conn = self.reader().await?;
+        let rows = statement.fetch_all(&mut conn).await?;
+        Ok(into_page(rows, limit, |o| o.id))
+    }
+
+    /// The contact phone of an order a site placed for someone, opened for
+    /// the dispatcher or the organization serving it (the read is audited).
+    pub async fn order_contact_phone(&self, order_id: i64, reader: i64, now: i64) -> Result<Option<String>> {
+        let row: Option<(Option<Vec<u8>>, Option<String>)> = {
+            let mut conn = self.reader().await?;
+            query_as("SELECT contact_phone_hash, contact_phone_sealed FROM orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_optional(&mut conn)
+                .await?
+        };
+        let Some((Some(hash), Some(sealed))) = row else {
+            return Ok(None);
+        };
+        let phone = self.vault.open(Place::order_contact(&hash), &sealed)?;
+        let mut tx = self.transaction().await?;
+        audit_entry(
+            &mut tx,
+            now,
+            Some(reader),
+            "order.contact_read",
+            "order",
+            order_id.to_string(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(phone))
+    }
+
+    /// Facts about the organizations that could serve `order`: those of the
+    /// order's region or a region above it, and those with a project whose
+    /// area covers the order's region (`only`: just this one, covering or
+    /// not, for checking a dispatch).
+    pub async fn candidate_facts(
+        &self,
+        order: &Order,
+        site_place: Option<(f64, f64)>,
+        only: Option<i64>,
+    ) -> Result<Vec<CandidateRow>> {
+        // A path's segments are the codes of its region and every region above.
+        let codes: Vec<&str> = order.region_path.split('/').collect();
+        let mut conn = self.reader().await?;
+        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 3)).collect();
+        let marks = marks.join(", ");
+        let organizations_sql = match only {
+            Some(_) => format!(
+                "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, \
+                 (o.region_code IN ({marks}) OR EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id \
+                 AND p.area_code IN ({marks}))) AS covers, \
+                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match \
+                 FROM organizations o WHERE o.id = $1"
+            ),
+            None => format!(
+                "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, TRUE AS covers, \
+                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match \
+                 FROM organizations o WHERE o.id > $1 AND (o.region_code IN ({marks}) OR o.id IN \
+                 (SELECT p.organization_id FROM projects p WHERE p.area_code IN ({marks})))"
+            ),
+        };
+        let mut statement = query_as::<(i64, String, Option<i64>, Option<f64>, Option<f64>, bool, bool)>(
+            sqlx::AssertSqlSafe(organizations_sql),
+        )
+        .bind(only.unwrap_or(0))
+        .bind(&order.category);
+        for code in &codes {
+            statement = statement.bind(*code);
+        }
+        let organizations = statement.fetch_all(&mut conn).await?;
+        let refused: Vec<i64> = query_scalar(
+            "SELECT DISTINCT organization_id FROM order_events WHERE order_id = $1 AND organization_id IS NOT NULL \
+             AND action IN ($2, $3)",
+        )
+        .bind(order.id)
+        .bind(OrderAction::Refuse.as_str())
+        .bind(OrderAction::AcceptTimeout.as_str())
+        .fetch_all(&mut conn)
+        .await?;
+        let place = order.place(site_place).and_then(|(lat, lon)| Point::new(lat, lon).ok());
+        let mut rows = Vec::with_capacity(organizations.len());
+        for (id, name, verified_at, lat, lon, covers, category_match) in organizations {
+            let figures = figures_in(&mut conn, FiguresScope::Organization, &id.to_string(), "").await?;
+            let acceptance = figures.acceptance();
+            let here = lat.zip(lon).and_then(|(lat, lon)| Point::new(lat, lon).ok());
+            rows.push(CandidateRow {
+                name,
+                facts: CandidateFacts {
+                    organization_id: id,
+                    verified: verified_at.is_some(),
+                    covers_region: covers,
+                    category_match,
+                    distance_m: place.zip(here).map(|(a, b)| a.distance_m(b)),
+                    open_orders: figures.open_orders(),
+                    average_rating: figures.satisfaction(),
+                    offered: acceptance.map_or(0, |a| a.0),
+                    accepted: acceptance.map_or(0, |a| a.1),
+                    response_minutes: figures.mean_answer_minutes(),
+                    refused_this_order: refused.contains(&id),
+                },
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The loop figures of a site, region or organization: one China day's
+    /// (`day` as `YYYY-MM-DD`) or, with `""`, all time (sites and
+    /// organizations).
+    pub async fn loop_figures(&self, scope: FiguresScope, key: &str, day: &str) -> Result<LoopFigures> {
+        let mut conn = self.reader().await?;
+        figures_in(&mut conn, scope, key, day).await
+    }
+
+    /// A site's menu: routine projects marked for menus of verified
+    /// organizations whose area covers the site's region, then the items
+    /// the site added.
+    pub async fn site_menu(&self, site_id: i64) -> Result<Vec<MenuEntry>> {
+        let site = self.site(site_id).await?.ok_or(StoreError::NotFound("site"))?;
+        let codes: Vec<&str> = site.region_path.split('/').collect();
+        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT p.id, p.title, p.category, p.description, p.on_menu, p.area_path, o.id, o.name, o.verified_at \
+             FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE p.area_code IN ({}) ORDER BY p.id",
+            marks.join(", ")
+        );
+        let mut conn = self.reader().await?;
+        let mut statement =
+            query_as::<(i64, String, String, String, bool, String, i64, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+        for code in &codes {
+            statement = statement.bind(*code);
+        }
+        let projects = statement.fetch_all(&mut conn).await?;
+        let mut menu: Vec<MenuEntry> = projects
+            .into_iter()
+            .filter(|p| may_stand_on_menu(p.4, p.8.is_some(), &p.5, &site.region_path))
+            .map(
+                |(id, title, category, description, _, _, org_id, org_name, _)| MenuEntry {
+                    project_id: Some(id),
+                    menu_item_id: None,
+                    title,
+                    category,
+                    description,
+                    organization_id: Some(org_id),
+                    organization_name: Some(org_name),
+                },
+            )
+            .collect();
+        let items: Vec<(i64, String, String, String)> = query_as(
+            "SELECT id, title, category, description FROM menu_items WHERE site_id = $1 AND removed_at IS NULL ORDER BY id",
+        )
+        .bind(site_id)
+        .fetch_all(&mut conn)
+        .await?;
+        menu.extend(items.into_iter().map(|(id, title, category, description)| MenuEntry {
+            project_id: None,
+            menu_item_id: Some(id),
+            title,
+            category,
+            description,
+            organization_id: None,
+            organization_name: None,
+        }));
+        Ok(menu)
+    }
+
+    /// Adds an item to a site's menu; yields its id.
+    pub async fn add_menu_item(
+        &self,
+        site_id: i64,
+        title: &str,
+        category: &str,
+        description: &str,
+        by_user: i64,
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.transaction().await?;
+        let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
+            .bind(category)
+            .fetch_optional(&mut tx)
+            .await?;
+        if known.is_none() {
+            return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
+                .on("category")
+                .into());
+        }
+        let id: i64 = query_scalar(
+            "INSERT INTO menu_items (site_id, title, category, description, added_by, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(title)
+        .bind(category)
+        .bind(description)
+        .bind(by_user)
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
+        audit_entry(
+            &mut tx,
+            now,
+            Some(by_user),
+            "menu.add",
+            "site",
+            site_id.to_string(),
+            title,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One page of a user's inbox, newest first.
+    pub async fn inbox(&self, user_id: i64, cursor: Option<&str>, limit: i64) -> Result<Page<InboxEntry>> {
+        let mut conn = self.reader().await?;
+        let rows = query_as::<InboxEntry>(
+            "SELECT id, at, kind, order_id, read_at FROM inbox WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(before_cursor(cursor))
+        .bind(limit + 1)
+        .fetch_all(&mut conn)
+        .await?;
+        Ok(into_page(rows, limit, |e| e.id))
+    }
+}
+
+/// The order as `tx` sees it, locked until the transaction ends.
+pub(crate) async fn order_in(tx: &mut Tx<'_>, id: i64) -> Result<Order> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1{}", tx.row_lock());
+    query_as::<Order>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+}
+
+/// Writes one step (see [`Store::take_order_step`]) in `tx`.
+pub(crate) async fn step_in(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    action: OrderAction,
+    party: Party,
+    taken: &Taken,
+    details: &StepDetails<'_>,
+    now: i64,
+) -> Result<Order> {
+    let from = order.state()?;
+    // The organization the step concerns: the one it is sent to, or the
+    // one it was with (a refusal, a timeout, a completion, a rating).
+    let organization = match action {
+        OrderAction::Dispatch => details.dispatch_to,
+        _ => order.organization_id,
+    };
+    let organization_after = match action {
+        OrderAction::Dispatch => details.dispatch_to,
+        OrderAction::Refuse | OrderAction::AcceptTimeout => None,
+        _ => order.organization_id,
+    };
+    let activity_id = match (&details.new_activity, details.link_activity) {
+        (Some(new), _) => Some(insert_activity(tx, new, details.actor.unwrap_or(order.placed_by), now).await?),
+        (None, Some(linked)) => Some(linked),
+        (None, None) => order.activity_id,
+    };
+    let times = &taken.times;
+    let changed = query(
+        "UPDATE orders SET state = $1, desk = $2, waiting_since = $3, dispatched_at = $4, completed_at = $5, \
+         overdue_at = CASE WHEN $6 THEN COALESCE(overdue_at, $7) ELSE NULL END, \
+         accepted_at = CASE WHEN $8 THEN $7 ELSE accepted_at END, \
+         closed_at = CASE WHEN $9 THEN $7 ELSE closed_at END, organization_id = $10, activity_id = $11, \
+         rating = COALESCE($12, rating), comment = COALESCE($13, comment), report = COALESCE($14, report), \
+         version = version + 1 WHERE id = $15 AND version = $16",
+    )
+    .bind(taken.to.as_str())
+    .bind(times.desk.as_str())
+    .bind(times.waiting_since.timestamp_millis())
+    .bind(times.dispatched_at.map(|t| t.timestamp_millis()))
+    .bind(times.completed_at.map(|t| t.timestamp_millis()))
+    .bind(times.overdue_flagged)
+    .bind(now)
+    .bind(action == OrderAction::Accept)
+    .bind(taken.to.is_final())
+    .bind(organization_after)
+    .bind(activity_id)
+    .bind(details.rating.map(i64::from))
+    .bind(details.comment)
+    .bind(details.report)
+    .bind(order.id)
+    .bind(order.version)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::conflict(
+            "order_changed",
+            "someone else took a step on this order first: read it again",
+        ));
+    }
+    query(
+        "INSERT INTO order_events (order_id, at, action, from_state, to_state, actor_user, party, organization_id, \
+         desk, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(order.id)
+    .bind(now)
+    .bind(action.as_str())
+    .bind(from.as_str())
+    .bind(taken.to.as_str())
+    .bind(details.actor)
+    .bind(party.as_str())
+    .bind(organization)
+    .bind(times.desk.as_str())
+    .bind(details.note)
+    .execute(&mut *tx)
+    .await?;
+    let stepped = order_in(tx, order.id).await?;
+    add_figures(tx, &stepped, organization, taken.figures, now).await?;
+    tell(tx, &stepped, organization, told(Some(action)), now, action.as_str()).await?;
+    if let Some(at) = taken.next_check {
+        schedule(tx, ORDER_DEADLINE_JOB, order.id, at.timestamp_millis()).await?;
+    }
+    Ok(stepped)
+}
+
+/// The figure columns of `order_figures`, with what a delta adds to each.
+fn figure_columns(d: &FiguresDelta) -> [(&'static str, i64); 17] {
+    [
+        ("placed", d.placed),
+        ("dispatched", d.dispatched),
+        ("accepted", d.accepted),
+        ("refused", d.refused),
+        ("timed_out", d.timed_out),
+        ("completed", d.completed),
+        ("evaluated", d.evaluated),
+        ("closed_unrated", d.closed_unrated),
+        ("cancelled", d.cancelled),
+        ("expired", d.expired),
+        ("escalated", d.escalated),
+        ("open_orders", d.open_orders),
+        ("rating_sum", d.rating_sum),
+        ("dispatch_minutes", d.dispatch_minutes),
+        ("answer_minutes", d.answer_minutes),
+        ("answered", d.answered),
+        ("complete_minutes", d.complete_minutes),
+    ]
+}
+
+/// Adds a step's delta to the figures of the order's site (the day and all
+/// time), its region (the day) and the organization concerned (the day and
+/// all time).
+async fn add_figures(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    organization: Option<i64>,
+    delta: FiguresDelta,
+    now: i64,
+) -> Result<()> {
+    if delta == FiguresDelta::default() {
+        return Ok(());
+    }
+    let day = day_of(now);
+    let site = order.site_id.to_string();
+    let mut targets = vec![
+        (FiguresScope::Site, site.clone(), day.clone()),
+        (FiguresScope::Site, site, String::new()),
+        (FiguresScope::Region, order.region_code.clone(), day.clone()),
+    ];
+    if let Some(id) = organization {
+        targets.push((FiguresScope::Organization, id.to_string(), day));
+        targets.push((FiguresScope::Organization, id.to_string(), String::new()));
+    }
+    let columns = figure_columns(&delta);
+    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let values: Vec<String> = (0..columns.len()).map(|i| format!("${}", i + 4)).collect();
+    let updates: Vec<String> = names
+        .iter()
+        .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ($1, $2, $3, {}) \
+         ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
+        names.join(", "),
+        values.join(", "),
+        updates.join(", ")
+    );
+    for (scope, key, day) in targets {
+        let mut statement = query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(scope.as_str())
+            .bind(key)
+            .bind(day);
+        for (_, value) in columns {
+            statement = statement.bind(value);
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn figures_in(
+    conn: &mut (impl crate::sql::Connection + ?Sized),
+    scope: FiguresScope,
+    key: &str,
+    day: &str,
+) -> Result<LoopFigures> {
+    let names: Vec<&str> = figure_columns(&FiguresDelta::default()).iter().map(|c| c.0).collect();
+    let sql = format!(
+        "SELECT {} FROM order_figures WHERE scope = $1 AND scope_key = $2 AND day = $3",
+        names.join(", ")
+    );
+    let row: Option<Vec<i64>> = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
+        .bind(scope.as_str())
+        .bind(key)
+        .bind(day)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.0);
+    let Some(v) = row else {
+        return Ok(LoopFigures::default());
+    };
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    Ok(LoopFigures {
+        totals: FiguresDelta {
+            placed: at(0),
+            dispatched: at(1),
+            accepted: at(2),
+            refused: at(3),
+            timed_out: at(4),
+            completed: at(5),
+            evaluated: at(6),
+            closed_unrated: at(7),
+            cancelled: at(8),
+            expired: at(9),
+            escalated: at(10),
+            open_orders: at(11),
+            rating_sum: at(12),
+            dispatch_minutes: at(13),
+            answer_minutes: at(14),
+            answered: at(15),
+            complete_minutes: at(16),
+        },
+    })
+}
+
+/// A row of figure columns, in the order of [`figure_columns`].
+struct FigureRow(Vec<i64>);
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for FigureRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        (0..row.len())
+            .map(|i| row.try_get::<i64, _>(i))
+            .collect::<std::result::Result<_, _>>()
+            .map(FigureRow)
+    }
+}
+
+/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names.
+async fn tell(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    organization: Option<i64>,
+    whom: &[Recipient],
+    now: i64,
+    kind: &str,
+) -> Result<()> {
+    let mut users: Vec<i64> = Vec::new();
+    for recipient in whom {
+        match recipient {
+            Recipient::Orderer => users.extend(order.ordered_by),
+            Recipient::Organization => {
+                if let Some(id) = organization {
+                    users.extend(grantees(tx, Role::OrgAdmin, &id.to_string()).await?);
+                }
+            }
+            Recipient::Desk => {
+                let desk = order.desk()?;
+                let Some(region) = desk.region_code(&order.region_path) else {
+                    continue;
+                };
+                if desk == Desk::CountyAdministrator {
+                    users.extend(grantees(tx, Role::CountyAdmin, region).await?);
+                } else {
+                    let site: Option<i64> = query_scalar("SELECT id FROM sites WHERE region_code = $1")
+                        .bind(region)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(site) = site {
+                        users.extend(grantees(tx, Role::SiteManager, &site.to_string()).await?);
+                    }
+                }
+            }
+        }
+    }
+    users.sort_unstable();
+    users.dedup();
+    for user in users {
+        query("INSERT INTO inbox (user_id, at, kind, order_id) VALUES ($1, $2, $3, $4)")
+            .bind(user)
+            .bind(now)
+            .bind(kind)
+            .bind(order.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The logins holding `role` over the scope `scope_id`.
+async fn grantees(tx: &mut Tx<'_>, role: Role, scope_id: &str) -> Result<Vec<i64>> {
+    query_scalar("SELECT user_id FROM role_grants WHERE role = $1 AND scope_id = $2")
+        .bind(role.as_str())
+        .bind(scope_id)
+        .fetch_all(&mut *tx)
+        .await
+}

@@ -1,0 +1,247 @@
+//! The ordering loop's storage: steps written whole, deadlines taken by the
+//! jobs on a clock the test sets, and each job done once by two processes.
+
+use super::*;
+use chrono::{DateTime, Utc};
+use zhiyuan_domain::dispatch::Desk;
+use zhiyuan_domain::loop_figures::FiguresScope;
+use zhiyuan_domain::order::{OrderAction, OrderState, Party, check_draft};
+use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, OrderTimes, next_check, take};
+use zhiyuan_store::jobs::DeadlineDone;
+use zhiyuan_store::orders::{NewOrder, ORDER_DEADLINE_JOB, Order, StepDetails};
+
+const MINUTE: i64 = 60_000;
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+/// A station's order placed at `now` by `resident`.
+async fn place(store: &Store, site: i64, resident: i64, now: i64) -> Order {
+    let draft = check_draft("帮忙买药", None, (None, None), (None, None), at(now)).unwrap();
+    let first = next_check(&OrderTimes::placed(Desk::Station, at(now), None), &DEFAULT_DEADLINES);
+    let new = NewOrder {
+        site_id: site,
+        category: "left_behind_elderly",
+        project_id: None,
+        menu_item_id: None,
+        draft: &draft,
+        ordered_by: Some(resident),
+        placed_by: resident,
+        on_behalf: false,
+        contact_name: None,
+        contact_phone: None,
+        desk: Desk::Station,
+        next_check: first,
+    };
+    store.place_order(&new, now).await.unwrap()
+}
+
+/// Takes `action` as `party` at `now`, as the application layer does.
+async fn step(
+    store: &Store,
+    order: &Order,
+    action: OrderAction,
+    party: Party,
+    details: StepDetails<'_>,
+    now: i64,
+) -> Result<Order, StoreError> {
+    let taken = take(
+        &order.times().unwrap(),
+        None,
+        action,
+        party,
+        details.rating,
+        at(now),
+        &DEFAULT_DEADLINES,
+    )?;
+    store.take_order_step(order, action, party, &taken, &details, now).await
+}
+
+async fn steps_of(store: &Store, order: i64) -> Vec<String> {
+    store
+        .order_events(order)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn deadlines_climb_to_the_county_and_an_unanswered_dispatch_comes_back() {
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let resident = store.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
+        let county_admin = store.create_user("13800001112", "区管理员", None, NOW).await.unwrap();
+        store
+            .grant_role(county_admin, Role::CountyAdmin, "360111", "36/3601/360111", None, NOW)
+            .await
+            .unwrap();
+        let order = place(&store, station.id, resident, NOW).await;
+        assert_eq!(order.state().unwrap(), OrderState::Ordered);
+        let deadlines = DEFAULT_DEADLINES;
+        let run = |now: i64| {
+            let store = store.clone();
+            async move { store.run_order_deadlines(now, &deadlines, "test", 100).await.unwrap() }
+        };
+        assert_eq!(
+            run(NOW + 119 * MINUTE).await,
+            vec![],
+            "{backend}: a station has two hours"
+        );
+        let escalated = DeadlineDone {
+            order_id: order.id,
+            step: Some(OrderAction::Escalate),
+        };
+        assert_eq!(run(NOW + 120 * MINUTE).await, vec![escalated]);
+        assert_eq!(store.require_order(order.id).await.unwrap().desk, "institute");
+        assert_eq!(run(NOW + 120 * MINUTE + 240 * MINUTE).await, vec![escalated]);
+        assert_eq!(run(NOW + 360 * MINUTE + 480 * MINUTE).await, vec![escalated]);
+        let at_county = store.require_order(order.id).await.unwrap();
+        assert_eq!(at_county.desk, "county_admin", "{backend}");
+        assert_eq!(
+            store.pending_jobs(ORDER_DEADLINE_JOB).await.unwrap(),
+            0,
+            "the last desk keeps it"
+        );
+        let inbox = store.inbox(county_admin, None, 10).await.unwrap().items;
+        assert_eq!(
+            inbox.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["escalate"],
+            "{backend}"
+        );
+        assert_eq!(
+            steps_of(&store, order.id).await,
+            ["place", "escalate", "escalate", "escalate"]
+        );
+
+        // Dispatched and not answered within four hours: back to the desk,
+        // and the organization is not offered the order again.
+        let organization = store
+            .create_organization(
+                &NewOrganization {
+                    name: "湖坊志愿服务队".into(),
+                    kind: OrgKind::CommunityTeam,
+                    region_code: "360111".into(),
+                    uscc: None,
+                    parent_id: None,
+                    join_mode: JoinMode::Open,
+                },
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        store
+            .verify_organization(organization.id, county_admin, NOW)
+            .await
+            .unwrap();
+        let dispatched_at = NOW + 900 * MINUTE;
+        let details = StepDetails {
+            actor: Some(county_admin),
+            dispatch_to: Some(organization.id),
+            ..StepDetails::default()
+        };
+        let dispatched = step(
+            &store,
+            &at_county,
+            OrderAction::Dispatch,
+            Party::Dispatcher,
+            details,
+            dispatched_at,
+        )
+        .await
+        .unwrap();
+        assert_eq!(dispatched.organization_id, Some(organization.id));
+        let stale = step(
+            &store,
+            &at_county,
+            OrderAction::Dispatch,
+            Party::Dispatcher,
+            StepDetails::default(),
+            dispatched_at,
+        )
+        .await;
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::Conflict {
+                    code: "order_changed",
+                    ..
+                })
+            ),
+            "{backend}: a step on an old reading is refused: {stale:?}"
+        );
+        let timed_out = DeadlineDone {
+            order_id: order.id,
+            step: Some(OrderAction::AcceptTimeout),
+        };
+        assert_eq!(run(dispatched_at + 240 * MINUTE).await, vec![timed_out], "{backend}");
+        let back = store.require_order(order.id).await.unwrap();
+        assert_eq!((back.state.as_str(), back.organization_id), ("ordered", None));
+        let facts = store.candidate_facts(&back, None, Some(organization.id)).await.unwrap();
+        assert!(facts[0].facts.refused_this_order && facts[0].facts.covers_region && facts[0].facts.verified);
+        let site = store
+            .loop_figures(FiguresScope::Site, &station.id.to_string(), "")
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                site.totals.placed,
+                site.totals.escalated,
+                site.totals.dispatched,
+                site.totals.timed_out
+            ),
+            (1, 3, 1, 1),
+            "{backend}"
+        );
+        let of_organization = store
+            .loop_figures(FiguresScope::Organization, &organization.id.to_string(), "")
+            .await
+            .unwrap();
+        assert_eq!(of_organization.acceptance(), Some((1, 0)));
+    }
+}
+
+#[tokio::test]
+async fn two_processes_do_each_deadline_job_once() {
+    for database in fresh_databases().await {
+        let first = open_store(&database).await;
+        with_regions(&first).await;
+        first.ensure_sites().await.unwrap();
+        // A second process: its own pool on the same database.
+        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
+            .await
+            .unwrap();
+        let station = first.site_of_region("360111001001").await.unwrap().unwrap();
+        let resident = first.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
+        let mut orders = Vec::new();
+        for _ in 0..40 {
+            orders.push(place(&first, station.id, resident, NOW).await.id);
+        }
+        let later = NOW + 121 * MINUTE;
+        let (a, b) = tokio::join!(
+            first.run_order_deadlines(later, &DEFAULT_DEADLINES, "first", 1000),
+            second.run_order_deadlines(later, &DEFAULT_DEADLINES, "second", 1000)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.len() + b.len(), 40, "{}: {} + {}", database.backend, a.len(), b.len());
+        for order in orders {
+            let escalations = steps_of(&first, order)
+                .await
+                .iter()
+                .filter(|s| *s == "escalate")
+                .count();
+            assert_eq!(escalations, 1, "{}: order {order}", database.backend);
+        }
+        assert_eq!(
+            first.pending_jobs(ORDER_DEADLINE_JOB).await.unwrap(),
+            40,
+            "the next desk's jobs"
+        );
+        println!("{}: first did {}, second did {}", database.backend, a.len(), b.len());
+        second.close().await;
+    }
+}
