@@ -78,8 +78,8 @@ impl ApiError {
 impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let status = match rule.code {
-            "forbidden_scope" => StatusCode::FORBIDDEN,
-            "already_member" => StatusCode::CONFLICT,
+            "forbidden_scope" | "order_party_wrong" => StatusCode::FORBIDDEN,
+            "already_member" | "organization_refused_order" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self {

@@ -26,6 +26,32 @@ where
     }
 }
 
+/// A JSON body, or `T::default()` when the request sends no body at all
+/// (no content type and no bytes): for steps whose fields are all optional.
+pub struct ApiJsonOrDefault<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJsonOrDefault<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = !request.headers().contains_key(axum::http::header::CONTENT_TYPE)
+            && request
+                .headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0");
+        if empty {
+            return Ok(ApiJsonOrDefault(T::default()));
+        }
+        ApiJson::from_request(request, state)
+            .await
+            .map(|ApiJson(value)| ApiJsonOrDefault(value))
+    }
+}
+
 fn json_problem(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("malformed_json", e.body_text()),

@@ -1,11 +1,17 @@
 //! Background jobs of a server process: every minute, close the sign-ins
-//! whose day has ended (the midnight rule) and confirm the records whose
-//! waiting days have passed. Both are idempotent transactions, so several
-//! server processes on one database may run them side by side.
+//! whose day has ended (the midnight rule), confirm the records whose
+//! waiting days have passed, and do the orders' deadline jobs that fell due
+//! (escalations, timeouts, expiries, unrated closes). The first two are
+//! idempotent transactions; each deadline job is claimed once
+//! (`store::jobs`), so several server processes on one database may run
+//! them side by side.
 
 use crate::clock::Clock;
 use std::time::Duration;
-use zhiyuan_domain::setting::{SECOND_APPROVAL_HOURS, second_approval_hours};
+use zhiyuan_domain::order_deadline::Deadlines;
+use zhiyuan_domain::setting::{
+    ORDER_ACCEPT_MINUTES, ORDER_DISPATCH_MINUTES, ORDER_EVALUATION_DAYS, SECOND_APPROVAL_HOURS, second_approval_hours,
+};
 use zhiyuan_store::Store;
 
 const EVERY: Duration = Duration::from_secs(60);
@@ -39,5 +45,32 @@ pub async fn run_once(store: &Store, now: i64) {
         Ok(0) => {}
         Ok(confirmed) => tracing::info!(confirmed, "records confirmed automatically"),
         Err(error) => tracing::warn!(%error, "automatic confirmation failed"),
+    }
+    run_order_deadlines(store, now).await;
+}
+
+/// Deadline jobs done per round at most; the rest wait for the next round.
+const DEADLINE_JOBS_PER_ROUND: usize = 500;
+
+async fn run_order_deadlines(store: &Store, now: i64) {
+    let mut settings = Vec::with_capacity(3);
+    for key in [ORDER_DISPATCH_MINUTES, ORDER_ACCEPT_MINUTES, ORDER_EVALUATION_DAYS] {
+        match store.setting(key).await {
+            Ok(value) => settings.push(value),
+            Err(error) => {
+                tracing::warn!(%error, key, "reading an order deadline failed");
+                return;
+            }
+        }
+    }
+    let deadlines = Deadlines::from_settings(settings[0].as_deref(), settings[1].as_deref(), settings[2].as_deref());
+    let worker = format!("pid {}", std::process::id());
+    match store
+        .run_order_deadlines(now, &deadlines, &worker, DEADLINE_JOBS_PER_ROUND)
+        .await
+    {
+        Ok(done) if done.is_empty() => {}
+        Ok(done) => tracing::info!(jobs = done.len(), "order deadlines taken"),
+        Err(error) => tracing::warn!(%error, "order deadline jobs failed"),
     }
 }

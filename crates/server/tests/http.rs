@@ -2997,3 +2997,6 @@ async fn the_activity_list_follows_changes_at_once() {
         assert_eq!(listed(&app.get(&list_path, Some(&volunteer)).await, &id), None, "{ctx}");
     }
 }
+
+#[path = "http/orders.rs"]
+mod orders;

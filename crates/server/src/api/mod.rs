@@ -6,6 +6,7 @@ pub mod attendance;
 pub mod auth;
 pub mod certificates;
 pub mod grants;
+pub mod orders;
 pub mod organizations;
 pub mod oversight;
 pub mod regions;
@@ -124,6 +125,18 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(attendance::awaiting_approval))
         .routes(routes!(oversight::overdue))
         .routes(routes!(attendance::decide_record))
+        .routes(routes!(orders::menu, orders::add_menu_item))
+        .routes(routes!(orders::place, orders::list))
+        .routes(routes!(orders::order))
+        .routes(routes!(orders::candidates))
+        .routes(routes!(orders::dispatch))
+        .routes(routes!(orders::accept))
+        .routes(routes!(orders::refuse))
+        .routes(routes!(orders::start))
+        .routes(routes!(orders::complete))
+        .routes(routes!(orders::evaluate))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::inbox))
 }
 
 struct BearerAuth;

@@ -15,6 +15,7 @@ pub mod attendance;
 pub mod certificates;
 pub mod grants;
 pub mod input;
+pub mod orders;
 pub mod organizations;
 pub mod oversight;
 pub mod regions;

@@ -1,0 +1,366 @@
+//! The ordering loop over HTTP: a resident orders from their station, the
+//! center's manager dispatches with explained candidates, the organization
+//! accepts (an activity is created for the delivery) and completes, the
+//! resident rates; and every refusal on the way.
+
+use super::*;
+
+/// The station of the demo resident's community.
+async fn station(app: &TestApp) -> String {
+    let sites = app.get("/api/v1/sites?region=360111001002&level=station", None).await;
+    sites.body["items"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// The manager's dispatch of order `id` to `organization`.
+async fn dispatch_to(app: &TestApp, id: &str, manager: &str, organization: &str) -> Reply {
+    app.post(
+        &format!("/api/v1/orders/{id}/dispatch"),
+        Some(manager),
+        json!({"organization_id": organization}),
+    )
+    .await
+}
+
+async fn order(app: &TestApp, resident: &str, site: &str, content: &str) -> String {
+    let placed = app
+        .post(
+            "/api/v1/orders",
+            Some(resident),
+            json!({"site_id": site, "category": "left_behind_elderly", "content": content,
+                   "address": "电化社区3栋", "lat": 28.683, "lon": 115.949}),
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}: {:?}", app.backend, placed.body);
+    assert_eq!(placed.body["status"], "ordered");
+    placed.body["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_loop_runs_from_order_to_rating() {
+    for app in apps().await {
+        let (manager, org_admin, volunteer, resident) = (
+            app.demo(3).await,
+            app.demo(4).await,
+            app.demo(5).await,
+            app.demo(6).await,
+        );
+        let organization = demo_organization(&app, &org_admin).await;
+        let station = station(&app).await;
+        let menu = app.get(&format!("/api/v1/sites/{station}/menu"), None).await;
+        assert_eq!(menu.status, StatusCode::OK, "{:?}", menu.body);
+        let id = order(&app, &resident, &station, "帮忙买药送到家").await;
+        let path = |step: &str| format!("/api/v1/orders/{id}/{step}");
+
+        // Candidates are the dispatcher's, each with the parts of its score.
+        assert_problem(
+            &app.get(&path("candidates"), Some(&resident)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "resident",
+        );
+        let candidates = app.get(&path("candidates"), Some(&manager)).await;
+        assert_eq!(candidates.status, StatusCode::OK, "{:?}", candidates.body);
+        let ours = candidates
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["organization_id"] == organization.as_str())
+            .unwrap();
+        assert_eq!(ours["parts"].as_array().unwrap().len(), 6, "{ours}");
+        let parts_sum: f64 = ours["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["points"].as_f64().unwrap())
+            .sum();
+        assert!((parts_sum - ours["score"].as_f64().unwrap()).abs() < 0.5, "{ours}");
+
+        // Only a dispatcher dispatches; two at once: one wins.
+        let body = json!({"organization_id": organization});
+        assert_problem(
+            &app.post(&path("dispatch"), Some(&resident), body.clone()).await,
+            StatusCode::FORBIDDEN,
+            "order_party_wrong",
+            "resident dispatching",
+        );
+        let dispatch = path("dispatch");
+        let (first, second) = tokio::join!(
+            app.post(&dispatch, Some(&manager), body.clone()),
+            app.post(&dispatch, Some(&manager), body.clone())
+        );
+        let mut statuses = [first.status, second.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{}: {:?} {:?}",
+            app.backend,
+            first.body,
+            second.body
+        );
+
+        // Only the organization it went to answers; accepting creates its activity.
+        assert_problem(
+            &app.post(&path("accept"), Some(&volunteer), json!({})).await,
+            StatusCode::FORBIDDEN,
+            "order_party_wrong",
+            "a volunteer accepting",
+        );
+        let accepted = app.call(Method::POST, &path("accept"), Some(&org_admin), None).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+        assert_eq!(accepted.body["status"], "accepted");
+        let activity = accepted.body["activity_id"].as_str().unwrap().to_string();
+        let delivery = app
+            .get(&format!("/api/v1/activities/{activity}"), Some(&volunteer))
+            .await;
+        assert_eq!(delivery.status, StatusCode::OK, "{:?}", delivery.body);
+        assert_eq!(delivery.body["category"], "left_behind_elderly");
+
+        // Rated only once completed, only by the resident, only 1–5.
+        let rate = |rating: i64| json!({"rating": rating, "comment": "很及时"});
+        assert_problem(
+            &app.post(&path("evaluate"), Some(&resident), rate(5)).await,
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            "rated before completion",
+        );
+        let completed = app
+            .post(&path("complete"), Some(&org_admin), json!({"report": "药已送到"}))
+            .await;
+        assert_eq!(completed.body["status"], "completed", "{:?}", completed.body);
+        assert_problem(
+            &app.post(&path("evaluate"), Some(&org_admin), rate(5)).await,
+            StatusCode::FORBIDDEN,
+            "order_party_wrong",
+            "the organization rating itself",
+        );
+        assert_problem(
+            &app.post(&path("evaluate"), Some(&resident), rate(6)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating_invalid",
+            "six stars",
+        );
+        let rated = app.post(&path("evaluate"), Some(&resident), rate(5)).await;
+        assert_eq!(rated.body["status"], "evaluated", "{:?}", rated.body);
+        assert_problem(
+            &app.post(&path("evaluate"), Some(&resident), rate(4)).await,
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            "rated twice",
+        );
+
+        let history = app.get(&format!("/api/v1/orders/{id}"), Some(&resident)).await;
+        let steps: Vec<&str> = history.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            ["ordered", "dispatched", "accepted", "completed", "evaluated"],
+            "{}",
+            app.backend
+        );
+        assert_problem(
+            &app.get(&format!("/api/v1/orders/{id}"), Some(&volunteer)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "a stranger reading",
+        );
+
+        let kinds = |reply: Reply| -> Vec<String> {
+            reply.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(kinds(app.get("/api/v1/inbox", Some(&org_admin)).await).contains(&"dispatch".to_string()));
+        let residents = kinds(app.get("/api/v1/inbox", Some(&resident)).await);
+        assert!(
+            residents.contains(&"accept".to_string()) && residents.contains(&"complete".to_string()),
+            "{residents:?}"
+        );
+        let mine = app.get("/api/v1/orders", Some(&resident)).await;
+        assert_eq!(mine.body["items"][0]["id"], id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn orders_refuse_what_they_should() {
+    for app in apps().await {
+        let (manager, org_admin, resident) = (app.demo(3).await, app.demo(4).await, app.demo(6).await);
+        let organization = demo_organization(&app, &org_admin).await;
+        let station = station(&app).await;
+        let bad = |body: Value| {
+            let mut base = json!({"site_id": station, "category": "left_behind_elderly", "content": "帮忙"});
+            for (k, v) in body.as_object().unwrap() {
+                base[k] = v.clone();
+            }
+            base
+        };
+        let past = rfc(support::now() - chrono::Duration::hours(2));
+        for (body, status, code) in [
+            (
+                json!({"content": "  "}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "content_required",
+            ),
+            (
+                json!({"content": "药".repeat(10_000)}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "content_too_long",
+            ),
+            (
+                json!({"wanted_to": past}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "wanted_window_past",
+            ),
+            (
+                json!({"category": "astrology"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "category_unknown",
+            ),
+            (json!({"site_id": "999999"}), StatusCode::NOT_FOUND, "not_found"),
+        ] {
+            assert_problem(
+                &app.post("/api/v1/orders", Some(&resident), bad(body.clone())).await,
+                status,
+                code,
+                &format!("{}: {body}", app.backend),
+            );
+        }
+        let elsewhere = app.get("/api/v1/sites?region=360102002001&level=station", None).await;
+        let elsewhere = elsewhere.body["items"][0]["id"].as_str().unwrap();
+        assert_problem(
+            &app.post("/api/v1/orders", Some(&resident), bad(json!({"site_id": elsewhere})))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order_site_outside_county",
+            "another county",
+        );
+        assert_problem(
+            &app.post("/api/v1/orders", None, bad(json!({}))).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "anonymous",
+        );
+
+        // A refusal goes back to the desk, and the organization is not offered it again.
+        let id = order(&app, &resident, &station, "陪老人去医院").await;
+        let path = |step: &str| format!("/api/v1/orders/{id}/{step}");
+        let dispatched = app
+            .post(
+                &path("dispatch"),
+                Some(&manager),
+                json!({"organization_id": organization}),
+            )
+            .await;
+        assert_eq!(dispatched.body["status"], "dispatched", "{:?}", dispatched.body);
+        assert_problem(
+            &app.post(&path("refuse"), Some(&org_admin), json!({"reason": " "}))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "text_invalid",
+            "a refusal without a reason",
+        );
+        let refused = app
+            .post(&path("refuse"), Some(&org_admin), json!({"reason": "人手不足"}))
+            .await;
+        assert_eq!(refused.body["status"], "ordered", "{:?}", refused.body);
+        assert_eq!(refused.body["organization_id"], Value::Null);
+        let candidates = app.get(&path("candidates"), Some(&manager)).await;
+        assert!(
+            candidates
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["organization_id"] != organization.as_str()),
+            "{:?}",
+            candidates.body
+        );
+        assert_problem(
+            &dispatch_to(&app, &id, &manager, &organization).await,
+            StatusCode::CONFLICT,
+            "organization_refused_order",
+            "sent again",
+        );
+
+        // An unverified organization, or one serving another county, is not sent orders.
+        let founder = app.demo(5).await;
+        let created = app
+            .post(
+                "/api/v1/organizations",
+                Some(&founder),
+                json!({"name": "新成立的服务队", "region_code": "360111", "kind": "community_team"}),
+            )
+            .await;
+        let unverified = created.body["id"].as_str().unwrap().to_string();
+        assert_problem(
+            &dispatch_to(&app, &id, &manager, &unverified).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "organization_unverified",
+            "unverified",
+        );
+        let admin = app.demo(1).await;
+        let far = app
+            .post(
+                "/api/v1/organizations",
+                Some(&admin),
+                json!({"name": "东湖区服务队", "region_code": "360102", "kind": "community_team"}),
+            )
+            .await;
+        let far = far.body["id"].as_str().unwrap().to_string();
+        let verified = app
+            .post(&format!("/api/v1/organizations/{far}/verify"), Some(&admin), json!({}))
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+        assert_problem(
+            &dispatch_to(&app, &id, &manager, &far).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "organization_outside_area",
+            "another county's team",
+        );
+
+        // The resident cancels before the service; nothing moves it after.
+        let cancelled = app
+            .post(&path("cancel"), Some(&resident), json!({"reason": "已自行解决"}))
+            .await;
+        assert_eq!(cancelled.body["status"], "cancelled", "{:?}", cancelled.body);
+        assert_problem(
+            &dispatch_to(&app, &id, &manager, &organization).await,
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            "dispatching a cancelled order",
+        );
+
+        // A site orders for someone who phoned in (代点单), recorded as such.
+        let for_someone = app
+            .post("/api/v1/orders", Some(&manager), json!({"site_id": station, "category": "left_behind_elderly", "content": "电话点单：修水龙头", "contact_name": "李大爷", "contact_phone": "13900001234"}))
+            .await;
+        assert_eq!(for_someone.status, StatusCode::CREATED, "{:?}", for_someone.body);
+        assert_eq!(for_someone.body["on_behalf"], true);
+        let history = app
+            .get(
+                &format!("/api/v1/orders/{}", for_someone.body["id"].as_str().unwrap()),
+                Some(&manager),
+            )
+            .await;
+        assert_eq!(history.body["events"][0]["role"], "dispatcher");
+        assert_problem(
+            &app.post(
+                "/api/v1/orders",
+                Some(&manager),
+                json!({"site_id": station, "category": "other", "content": "代点单"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name_invalid",
+            "on behalf of nobody",
+        );
+    }
+}
