@@ -178,6 +178,10 @@ pub struct OrderView {
     /// Placed by a site for someone who phoned in (代点单).
     pub on_behalf: bool,
     pub contact_name: Option<String>,
+    /// On the single order's answer, for its dispatchers and the
+    /// organization serving it, when a site ordered for someone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
     /// Where it waits to be dispatched: `station`, `institute`, `center` or `county_admin`.
     pub desk: String,
     pub organization_id: Option<String>,
@@ -209,6 +213,7 @@ fn order_view(order: Order, events: Option<Vec<OrderEvent>>) -> OrderView {
         wanted_to: order.wanted_to.map(rfc3339),
         on_behalf: order.on_behalf,
         contact_name: order.contact_name,
+        contact_phone: None,
         desk: order.desk,
         organization_id: order.organization_id.map(|id| id.to_string()),
         activity_id: order.activity_id.map(|id| id.to_string()),
@@ -279,8 +284,11 @@ pub async fn order(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrderView>> {
-    let (order, events) = orders::view(&state, &current, parse_id(&id, "order")?).await?;
-    Ok(Json(order_view(order, Some(events))))
+    let seen = orders::view(&state, &current, parse_id(&id, "order")?).await?;
+    Ok(Json(OrderView {
+        contact_phone: seen.contact_phone,
+        ..order_view(seen.order, Some(seen.events))
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -20,7 +20,6 @@ use zhiyuan_domain::order::{
 };
 use zhiyuan_domain::order_deadline::{Deadlines, OrderTimes, next_check, take};
 use zhiyuan_domain::phone::Phone;
-use zhiyuan_domain::region::path_within;
 use zhiyuan_domain::role::{Actor, Role};
 use zhiyuan_domain::setting::{ORDER_ACCEPT_MINUTES, ORDER_DISPATCH_MINUTES, ORDER_EVALUATION_DAYS};
 use zhiyuan_domain::site::SiteLevel;
@@ -71,19 +70,6 @@ pub async fn menu(state: &AppState, site_id: i64) -> ApiResult<(Site, Vec<MenuEn
     let site = site(state, site_id).await?;
     let menu = state.store.site_menu(site.id).await?;
     Ok((site, menu))
-}
-
-/// The menus a resident sees, nearest first: their village's station, their
-/// township's institute, their county's center (those that exist).
-pub async fn menus_near(state: &AppState, region_path: &str) -> ApiResult<Vec<(Site, Vec<MenuEntry>)>> {
-    let mut menus = Vec::new();
-    for code in region_path.split('/').skip(2).collect::<Vec<_>>().into_iter().rev() {
-        if let Some(site) = state.store.site_of_region(code).await? {
-            let menu = state.store.site_menu(site.id).await?;
-            menus.push((site, menu));
-        }
-    }
-    Ok(menus)
 }
 
 /// The home region of a caller who orders for themselves: their resident
@@ -164,6 +150,15 @@ pub async fn place(state: &AppState, caller: &CurrentUser, request: &OrderReques
         let name = check_person_name(request.contact_name.as_deref().unwrap_or(""), "contact_name")?;
         let phone = Phone::parse(request.contact_phone.as_deref().unwrap_or("")).map_err(|e| e.on("contact_phone"))?;
         let account = state.store.user_by_phone(phone.as_str()).await?.map(|u| u.id);
+        if account == Some(caller.user.id) {
+            // A dispatcher who ordered for themselves could rate their own dispatch.
+            return Err(RuleError::new(
+                "order_on_behalf_of_self",
+                "a site orders on behalf of someone else; order for yourself as a resident",
+            )
+            .on("contact_phone")
+            .into());
+        }
         (account, Some(name), Some(phone.as_str().to_string()))
     } else {
         let home = home_region_path(state, caller).await?;
@@ -259,11 +254,35 @@ fn may_read(actor: &Actor, caller_id: i64, order: &Order) -> bool {
         || actor.administers_region(&order.region_path)
 }
 
+/// An order as its reader sees it.
+pub struct OrderSeen {
+    pub order: Order,
+    pub events: Vec<OrderEvent>,
+    /// The phone of whom a site ordered for: shown to the site's dispatchers
+    /// and the organization serving it (each read audited), to nobody else.
+    pub contact_phone: Option<String>,
+}
+
 /// The order and its history, for whoever may read it (403 for anyone else).
-pub async fn view(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<(Order, Vec<OrderEvent>)> {
+pub async fn view(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<OrderSeen> {
     let order = readable(state, caller, id).await?;
     let events = state.store.order_events(order.id).await?;
-    Ok((order, events))
+    let serves = [Party::Dispatcher, Party::AssignedOrganization]
+        .into_iter()
+        .any(|p| party_of(&caller.actor, caller.user.id, &order, p) == p);
+    let contact_phone = if serves && order.on_behalf {
+        state
+            .store
+            .order_contact_phone(order.id, caller.user.id, state.now_ms())
+            .await?
+    } else {
+        None
+    };
+    Ok(OrderSeen {
+        order,
+        events,
+        contact_phone,
+    })
 }
 
 async fn readable(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<Order> {
@@ -526,19 +545,6 @@ pub async fn list(
         ListOf::Organization(id) => OrdersOf::Organization(organization_run_by(state, &caller.actor, id).await?.id),
     };
     Ok(state.store.orders(of, states, cursor, limit).await?)
-}
-
-/// The sites the caller manages by a site-manager grant (their boards).
-pub async fn managed_sites(state: &AppState, caller: &CurrentUser) -> ApiResult<Vec<Site>> {
-    let mut sites = Vec::new();
-    for grant in caller.actor.grants.iter().filter(|g| g.role == Role::SiteManager) {
-        if let Some(site) = state.store.site(grant.scope_id.parse().unwrap_or(0)).await?
-            && path_within(&site.region_path, &grant.region_path)
-        {
-            sites.push(site);
-        }
-    }
-    Ok(sites)
 }
 
 /// One page of the caller's inbox, newest first.

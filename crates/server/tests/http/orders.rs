@@ -351,6 +351,28 @@ async fn orders_refuse_what_they_should() {
             )
             .await;
         assert_eq!(history.body["events"][0]["role"], "dispatcher");
+        assert_eq!(
+            history.body["contact_phone"], "13900001234",
+            "the dispatcher reaches them"
+        );
+        let resident_reads = app
+            .get(
+                &format!("/api/v1/orders/{}", for_someone.body["id"].as_str().unwrap()),
+                Some(&resident),
+            )
+            .await;
+        assert_eq!(resident_reads.status, StatusCode::FORBIDDEN, "not the resident's order");
+        assert_problem(
+            &app.post(
+                "/api/v1/orders",
+                Some(&manager),
+                json!({"site_id": station, "category": "other", "content": "给自己点单", "contact_name": "中心文明实践员", "contact_phone": "13800000003"}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order_on_behalf_of_self",
+            "a dispatcher ordering for themselves",
+        );
         assert_problem(
             &app.post(
                 "/api/v1/orders",
