@@ -2006,6 +2006,7 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     volunteer_is_kept_out_of_administration(browser, base).await?;
     let served = volunteer_serves_and_sees_the_hours(browser, base).await?;
     certificate_agrees_until_the_record_is_revoked(browser, base, &served).await?;
+    orders::a_resident_orders_and_rates(browser, base).await?;
     check_in_needs_the_place(browser, base, driver_port).await
 }
 
@@ -2391,3 +2392,6 @@ async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u1
     ensure!(result.contains("签到成功"), "on the spot: {result}");
     log_out(browser).await
 }
+
+#[path = "browser/orders.rs"]
+mod orders;

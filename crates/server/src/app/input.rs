@@ -36,6 +36,26 @@ pub fn filter_instant(raw: Option<&str>, end_of_day: bool, field: &'static str) 
     parse_instant(raw, field).map(|t| Some(t.timestamp_millis()))
 }
 
+/// A time a form's `datetime-local` field gives (`2026-12-05T09:30`, China
+/// time), or an RFC 3339 time; `None` when left empty.
+pub fn form_instant(raw: &str, field: &'static str) -> Result<Option<DateTime<Utc>>, RuleError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(raw, format) {
+            let china = zhiyuan_domain::time::china_offset();
+            return local
+                .and_local_timezone(china)
+                .single()
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .ok_or_else(|| RuleError::new("time_invalid", format!("{field} is not a time")).on(field));
+        }
+    }
+    parse_instant(raw, field).map(Some)
+}
+
 /// `approve` or `reject`; any other word is an unknown action (404).
 pub fn signup_decision(word: &str) -> ApiResult<SignupDecision> {
     match word {
@@ -75,6 +95,17 @@ mod tests {
         assert_eq!(filter_instant(Some("  "), false, "from").unwrap(), None);
         assert_eq!(
             filter_instant(Some("yesterday"), false, "from").unwrap_err().code,
+            "time_invalid"
+        );
+    }
+
+    #[test]
+    fn a_form_time_is_china_time() {
+        let nine = form_instant("2026-12-05T09:30", "wanted_from").unwrap().unwrap();
+        assert_eq!(nine, parse_instant("2026-12-05T01:30:00Z", "x").unwrap());
+        assert_eq!(form_instant(" ", "wanted_from").unwrap(), None);
+        assert_eq!(
+            form_instant("tomorrow", "wanted_from").unwrap_err().code,
             "time_invalid"
         );
     }

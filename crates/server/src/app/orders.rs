@@ -72,6 +72,21 @@ pub async fn menu(state: &AppState, site_id: i64) -> ApiResult<(Site, Vec<MenuEn
     Ok((site, menu))
 }
 
+/// The menus a resident sees, nearest first: their village's station, their
+/// township's institute, their county's center (those that exist).
+pub async fn menus_near(state: &AppState, region_path: &str) -> ApiResult<Vec<(Site, Vec<MenuEntry>)>> {
+    let mut menus = Vec::new();
+    // A path's segments from the county down: county, township, village.
+    let codes: Vec<&str> = region_path.split('/').skip(2).collect();
+    for code in codes.into_iter().rev() {
+        if let Some(site) = state.store.site_of_region(code).await? {
+            let menu = state.store.site_menu(site.id).await?;
+            menus.push((site, menu));
+        }
+    }
+    Ok(menus)
+}
+
 /// The home region of a caller who orders for themselves: their resident
 /// region, else their volunteer record's.
 pub async fn home_region_path(state: &AppState, caller: &CurrentUser) -> ApiResult<Option<String>> {
@@ -230,7 +245,7 @@ async fn menu_category(state: &AppState, site: &Site, request: &OrderRequest) ->
 /// the caller is it, otherwise `Party::Other`. The resident who ordered;
 /// a manager of the order's site or a region administrator above it; an
 /// admin (by grant) of the organization the order is with.
-fn party_of(actor: &Actor, caller_id: i64, order: &Order, needed: Party) -> Party {
+pub fn party_of(actor: &Actor, caller_id: i64, order: &Order, needed: Party) -> Party {
     let is = match needed {
         Party::Orderer => order.ordered_by == Some(caller_id),
         Party::Dispatcher => actor.manages_site(&order.site_id.to_string(), &order.region_path),
@@ -414,7 +429,7 @@ pub async fn accept(state: &AppState, caller: &CurrentUser, id: i64, acceptance:
         let location = order
             .place(site.lat.zip(site.lon))
             .or(acceptance.location)
-            .ok_or_else(|| RuleError::new("location_required", "say where the service takes place").on("lat"))?;
+            .ok_or_else(|| RuleError::new("service_place_required", "say where the service takes place").on("lat"))?;
         let input = delivery_activity(
             &Delivery {
                 content: &order.content,
@@ -545,6 +560,59 @@ pub async fn list(
         ListOf::Organization(id) => OrdersOf::Organization(organization_run_by(state, &caller.actor, id).await?.id),
     };
     Ok(state.store.orders(of, states, cursor, limit).await?)
+}
+
+/// The sites the caller manages by a site-manager grant.
+pub async fn managed_sites(state: &AppState, caller: &CurrentUser) -> ApiResult<Vec<Site>> {
+    let mut sites = Vec::new();
+    for grant in caller.actor.grants.iter().filter(|g| g.role == Role::SiteManager) {
+        if let Ok(id) = grant.scope_id.parse::<i64>()
+            && let Some(site) = state.store.site(id).await?
+        {
+            sites.push(site);
+        }
+    }
+    Ok(sites)
+}
+
+/// An order on a dispatch board: when its next deadline falls and whether
+/// it waits above the desk of the site it was placed with.
+pub struct BoardOrder {
+    pub order: Order,
+    pub next_deadline: Option<DateTime<Utc>>,
+    pub escalated: bool,
+}
+
+/// The orders of the board of site `site_id` that are still moving (not
+/// rated, closed, cancelled or expired), newest first, at most `limit`.
+pub async fn board(state: &AppState, caller: &CurrentUser, site_id: i64, limit: i64) -> ApiResult<Vec<BoardOrder>> {
+    let moving = [
+        OrderState::Ordered,
+        OrderState::Dispatched,
+        OrderState::Accepted,
+        OrderState::InService,
+        OrderState::Completed,
+    ];
+    let page = list(state, caller, ListOf::Site(site_id), &moving, None, limit).await?;
+    let deadlines = deadlines(state).await?;
+    let mut levels: std::collections::HashMap<i64, SiteLevel> = std::collections::HashMap::new();
+    let mut board = Vec::with_capacity(page.items.len());
+    for order in page.items {
+        let level = match levels.get(&order.site_id) {
+            Some(level) => *level,
+            None => {
+                let level = site_level(&site(state, order.site_id).await?)?;
+                levels.insert(order.site_id, level);
+                level
+            }
+        };
+        board.push(BoardOrder {
+            next_deadline: next_check(&order.times()?, &deadlines),
+            escalated: order.desk()? != Desk::of_site(level),
+            order,
+        });
+    }
+    Ok(board)
 }
 
 /// One page of the caller's inbox, newest first.

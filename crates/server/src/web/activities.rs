@@ -28,7 +28,7 @@ use zhiyuan_store::parse_id;
 const PAGE_SIZE: i64 = 20;
 
 /// The category list as the filter shows it, in the visitor's language.
-async fn category_labels(state: &AppState, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
+pub(super) async fn category_labels(state: &AppState, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
     Ok(state
         .shared
         .categories(&state.store)
@@ -44,7 +44,7 @@ async fn category_labels(state: &AppState, lang: Lang) -> Result<Vec<(String, St
         .collect())
 }
 
-fn label_of(labels: &[(String, String)], code: &str) -> String {
+pub(super) fn label_of(labels: &[(String, String)], code: &str) -> String {
     labels
         .iter()
         .find(|(c, _)| c == code)

@@ -53,7 +53,15 @@ impl Lang {
         }
     }
 
-    fn pick(self, (zh, en): (&'static str, &'static str)) -> &'static str {
+    /// The strings of the ordering loop's pages.
+    pub fn order_texts(self) -> &'static orders::OrderTexts {
+        match self {
+            Lang::Zh => &orders::ORDER_ZH,
+            Lang::En => &orders::ORDER_EN,
+        }
+    }
+
+    pub(crate) fn pick(self, (zh, en): (&'static str, &'static str)) -> &'static str {
         match self {
             Lang::Zh => zh,
             Lang::En => en,
@@ -61,19 +69,23 @@ impl Lang {
     }
 }
 
+/// A struct of fixed strings with one static per language, written as
+/// pairs so that no key exists in one language only.
 macro_rules! texts {
-    ($($key:ident: $zh:literal, $en:literal;)+) => {
-        /// Every fixed string of the pages in one language.
-        pub struct Texts {
+    ($name:ident, $zh_name:ident, $en_name:ident; $($key:ident: $zh:literal, $en:literal;)+) => {
+        pub struct $name {
             $(pub $key: &'static str,)+
         }
 
-        pub static ZH: Texts = Texts { $($key: $zh,)+ };
-        pub static EN: Texts = Texts { $($key: $en,)+ };
+        pub static $zh_name: $name = $name { $($key: $zh,)+ };
+        pub static $en_name: $name = $name { $($key: $en,)+ };
     };
 }
 
+pub mod orders;
+
 texts! {
+    Texts, ZH, EN;
     // layout
     site_name: "志愿服务平台", "Zhiyuan Volunteer Service";
     skip_to_content: "跳到正文", "Skip to content";
@@ -394,6 +406,10 @@ texts! {
     signup_rejected_by_organizer: "已拒绝这个报名。", "Sign-up rejected.";
     // supervision
     nav_admin_records: "记录督察", "Record supervision";
+    nav_order: "我要点单", "Order a service";
+    nav_my_orders: "我的点单", "My orders";
+    nav_dispatch_board: "派单台", "Dispatch board";
+    nav_org_orders: "接单", "Orders for us";
     admin_records_title: "服务记录督察", "Record supervision";
     awaiting_heading: "等待区域管理员复核的时长", "Hours awaiting your second approval";
     awaiting_intro: "荣誉时长和超过阈值的手工录入时长，须由录入人以外的区域管理员复核后才计入。点活动名称进入记录审核并确认。", "Honor hours and hours entered by hand above the threshold count only after a region administrator other than the person who entered them approves. Open an activity to review and confirm.";
@@ -625,10 +641,10 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",
         ),
-        _ => (
+        other => orders::problem(other).unwrap_or((
             "系统出了点问题，请稍后再试。",
             "Something went wrong on our side; please try again later.",
-        ),
+        )),
     })
 }
 

@@ -19,6 +19,7 @@ mod hand_entry;
 mod home;
 mod i18n;
 mod me;
+mod orders;
 mod page;
 mod reports;
 
@@ -68,6 +69,12 @@ pub fn routes() -> Router<AppState> {
                 .post(hand_entry::enter)
                 .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
+        .route("/orders/new", get(orders::new_order).post(orders::place))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/{action}", post(orders::step))
+        .route("/me/orders", get(orders::mine))
+        .route("/site/orders", get(orders::board))
+        .route("/org/orders", get(orders::organization))
         .route("/c/{token}", get(attendance::checkin_form).post(attendance::checkin))
         .route("/static/app.css", get(stylesheet))
         .route("/static/checkin.js", get(|| script(include_str!("checkin.js"))))

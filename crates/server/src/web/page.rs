@@ -56,6 +56,10 @@ pub struct NavUser {
     pub org_admin: bool,
     /// Is a registered volunteer: the menu links their activities and hours.
     pub volunteer: bool,
+    /// Lives somewhere (a resident or a volunteer): the menu links ordering.
+    pub orders: bool,
+    /// Manages a site: the menu links the dispatch board.
+    pub site_manager: bool,
     /// The CSRF token of the logout button.
     pub csrf: String,
 }
@@ -293,6 +297,8 @@ fn nav_user(user: &CurrentUser) -> NavUser {
         region_admin: user.actor.is_region_admin(),
         org_admin: user.actor.has_role(zhiyuan_domain::role::Role::OrgAdmin),
         volunteer: user.volunteer_id().is_some(),
+        orders: user.volunteer_id().is_some() || user.actor.has_role(zhiyuan_domain::role::Role::Resident),
+        site_manager: user.actor.has_role(zhiyuan_domain::role::Role::SiteManager),
         csrf: session_csrf(user),
     }
 }
@@ -475,6 +481,17 @@ pub fn china_span(from_ms: i64, to_ms: i64) -> String {
     match (from.get(..10), to.get(..10), to.get(11..)) {
         (Some(day), Some(same), Some(clock)) if day == same => format!("{from}–{clock}"),
         _ => format!("{from} – {to}"),
+    }
+}
+
+/// A refusal a page explains above its form (a 4xx other than "not found"):
+/// its words in the reader's language and the status to answer with; any
+/// other error becomes the error page.
+pub fn explained(lang: Lang, error: ApiError) -> Result<(&'static str, StatusCode), PageError> {
+    if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND {
+        Ok((i18n::problem(lang, &error.code), error.status))
+    } else {
+        Err(error.into())
     }
 }
 

@@ -18,8 +18,8 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_span, china_time, render,
-    render_with,
+    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_span, china_time, explained,
+    render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -218,11 +218,10 @@ pub async fn file(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/me/reports?done=filed").into_response()),
-        Err(refused) if refused.status.is_client_error() && refused.status != StatusCode::NOT_FOUND => {
-            let error = Some(i18n::problem(page.lang, &refused.code));
-            report_form_page(&page, &state, &id, &form, error, refused.status).await
+        Err(refused) => {
+            let (error, status) = explained(page.lang, refused)?;
+            report_form_page(&page, &state, &id, &form, Some(error), status).await
         }
-        Err(failure) => Err(failure.into()),
     }
 }
 
