@@ -1,12 +1,14 @@
 //! Background jobs of a server process: every minute, close the sign-ins
 //! whose day has ended (the midnight rule), confirm the records whose
 //! waiting days have passed, and do the orders' deadline jobs that fell due
-//! (escalations, timeouts, expiries, unrated closes). The first two are
+//! (escalations, timeouts, expiries, unrated closes), and hand the outbox's
+//! messages to the configured gateway (`messages`). The first two are
 //! idempotent transactions; each deadline job is claimed once
 //! (`store::jobs`), so several server processes on one database may run
 //! them side by side.
 
 use crate::clock::Clock;
+use crate::messages::{Gateway, deliver_round};
 use std::time::Duration;
 use zhiyuan_domain::order_deadline::Deadlines;
 use zhiyuan_domain::setting::{
@@ -16,13 +18,21 @@ use zhiyuan_store::Store;
 
 const EVERY: Duration = Duration::from_secs(60);
 
-/// Starts the job loop on the current runtime.
-pub fn spawn(store: Store, clock: Clock) {
+/// Starts the job loop on the current runtime; with a gateway, each round
+/// also delivers the outbox's messages through it.
+pub fn spawn(store: Store, clock: Clock, gateway: Option<Gateway>) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(EVERY);
         loop {
             ticker.tick().await;
             run_once(&store, clock.now_ms()).await;
+            if let Some(Gateway(gateway)) = &gateway {
+                match deliver_round(&store, gateway, clock.now_ms()).await {
+                    Ok(0) => {}
+                    Ok(delivered) => tracing::info!(delivered, gateway = gateway.name(), "messages delivered"),
+                    Err(error) => tracing::warn!(%error, "delivering messages failed"),
+                }
+            }
         }
     });
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod jobs;
+pub mod messages;
 pub mod metrics;
 pub mod qr;
 pub mod state;
@@ -57,6 +58,10 @@ pub struct ServerConfig {
     /// A bearer token that reads `/metrics` from other machines; without
     /// one, only a scraper on this machine (not through a proxy) reads them.
     pub metrics_token: Option<String>,
+    /// Where outgoing messages go: a gateway (`messages::LogGateway` by
+    /// default on the command line), or nowhere, so that they wait in the
+    /// outbox for `zhiyuan outbox`.
+    pub messages: Option<messages::Gateway>,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +76,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             clock: Clock::system(),
             metrics_token: None,
+            messages: None,
         }
     }
 }
@@ -83,7 +89,7 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
 pub async fn app(store: Store, config: &ServerConfig) -> Result<Router, StartError> {
     let search = Arc::new(ActivityIndex::in_memory()?);
     rebuild_search_index(&store, &search).await?;
-    jobs::spawn(store.clone(), config.clock);
+    jobs::spawn(store.clone(), config.clock, config.messages.clone());
     let public_url = config
         .public_url
         .as_deref()

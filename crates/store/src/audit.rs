@@ -2,7 +2,7 @@
 //! personal data), the outbox of messages for an SMS gateway, and the
 //! one-time activation codes of imported accounts.
 
-use crate::sql::{query, query_as, query_scalar};
+use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
 use crate::{Result, Store, StoreError, audit_entry};
 use rand::RngCore;
@@ -235,17 +235,9 @@ impl Store {
                 .execute(&mut tx)
                 .await?;
             if send {
-                let payload = serde_json::json!({ "code": code, "name": name }).to_string();
+                let payload = serde_json::json!({ "code": code, "name": name });
                 let phone = self.vault.open(Place::user_phone(&phone_hash), &phone_sealed)?;
-                query(
-                    "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ($1, 'sms', $2, $3, 'activation_code', $4)",
-                )
-                .bind(now)
-                .bind(&phone_hash)
-                .bind(self.vault.seal(Place::outbox("phone_sealed", &phone_hash), &phone))
-                .bind(self.vault.seal(Place::outbox("payload", &phone_hash), &payload))
-                .execute(&mut tx)
-                .await?;
+                enqueue_sms(&mut tx, &self.vault, &phone, "activation_code", &payload, now).await?;
             }
             audit_entry(
                 &mut tx,
@@ -260,6 +252,56 @@ impl Store {
         };
         tx.commit().await?;
         Ok(code)
+    }
+
+    /// Claims up to `limit` unsent messages for a gateway, oldest first:
+    /// they are marked handed over (audited as by `by`) in the transaction
+    /// that reads them, so that of two server processes only one sends
+    /// each; [`Store::release_messages`] puts back the ones it could not send.
+    pub async fn claim_unsent(&self, limit: i64, by: &str, now: i64) -> Result<Vec<OutboxMessage>> {
+        let mut tx = self.transaction().await?;
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1{}",
+            tx.claim_lock()
+        );
+        let rows: Vec<OutboxRow> = query_as(sqlx::AssertSqlSafe(sql))
+            .bind(limit)
+            .fetch_all(&mut tx)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        for row in &rows {
+            query("UPDATE outbox SET sent_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(row.0)
+                .execute(&mut tx)
+                .await?;
+        }
+        audit_entry(
+            &mut tx,
+            now,
+            None::<i64>,
+            "outbox.handed_over",
+            "outbox",
+            by,
+            format!("{} messages", rows.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.open_outbox_rows(rows)
+    }
+
+    /// Puts claimed messages back in the outbox (their gateway failed).
+    pub async fn release_messages(&self, message_ids: &[i64]) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        for id in message_ids {
+            query("UPDATE outbox SET sent_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// Marks outbox messages as handed over (to a gateway, or printed for
@@ -293,4 +335,28 @@ impl Store {
         tx.commit().await?;
         Ok(marked)
     }
+}
+
+/// Puts an SMS to `phone` in the outbox, in `tx`: the phone and the payload
+/// (JSON) sealed in their row, the phone's lookup hash to find them by.
+pub(crate) async fn enqueue_sms(
+    tx: &mut Tx<'_>,
+    vault: &crate::Vault,
+    phone: &str,
+    template: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    let phone_hash = vault.lookup_hash("phone", phone);
+    query(
+        "INSERT INTO outbox (at, channel, phone_hash, phone_sealed, template, payload) VALUES ($1, 'sms', $2, $3, $4, $5)",
+    )
+    .bind(now)
+    .bind(&phone_hash)
+    .bind(vault.seal(Place::outbox("phone_sealed", &phone_hash), phone))
+    .bind(template)
+    .bind(vault.seal(Place::outbox("payload", &phone_hash), &payload.to_string()))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -6,7 +6,7 @@
 //! transaction is the only writer. What a job does is decided by the
 //! domain over the facts read inside that transaction.
 
-use crate::orders::{ORDER_DEADLINE_JOB, StepDetails, order_in, step_in};
+use crate::orders::{DecidedStep, ORDER_DEADLINE_JOB, StepDetails, order_in, step_in};
 use crate::sql::{Tx, query, query_as};
 use crate::{Result, Store, StoreError};
 use zhiyuan_domain::order::{OrderAction, Party};
@@ -67,7 +67,7 @@ impl Store {
             };
             let outcome = {
                 let mut step = tx.savepoint().await?;
-                match deadline_step(&mut step, order_id, now, deadlines).await {
+                match deadline_step(&mut step, &self.vault, order_id, now, deadlines).await {
                     Ok(action) => {
                         step.commit().await?;
                         done.push(DeadlineDone { order_id, step: action });
@@ -104,7 +104,13 @@ impl Store {
 }
 
 /// The step due on order `order_id` at `now`, taken; `None` when nothing is due.
-async fn deadline_step(tx: &mut Tx<'_>, order_id: i64, now: i64, deadlines: &Deadlines) -> Result<Option<OrderAction>> {
+async fn deadline_step(
+    tx: &mut Tx<'_>,
+    vault: &crate::Vault,
+    order_id: i64,
+    now: i64,
+    deadlines: &Deadlines,
+) -> Result<Option<OrderAction>> {
     let order = order_in(tx, order_id).await?;
     let times = order.times()?;
     let Some(action) = due(&times, from_epoch_ms(now), deadlines) else {
@@ -119,6 +125,11 @@ async fn deadline_step(tx: &mut Tx<'_>, order_id: i64, now: i64, deadlines: &Dea
         from_epoch_ms(now),
         deadlines,
     )?;
-    step_in(tx, &order, action, Party::System, &taken, &StepDetails::default(), now).await?;
+    let step = DecidedStep {
+        action,
+        party: Party::System,
+        taken,
+    };
+    step_in(tx, vault, &order, &step, &StepDetails::default(), now).await?;
     Ok(Some(action))
 }

@@ -8,10 +8,11 @@
 //! this module reads the facts they need and writes what they decided.
 
 use crate::activities::{NewActivity, insert_activity};
+use crate::audit::enqueue_sms;
 use crate::jobs::schedule;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Page, Result, Store, StoreError, audit_entry, into_page};
+use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
@@ -129,6 +130,15 @@ pub struct NewOrder<'a> {
     pub desk: Desk,
     /// When the deadline job should first look at it.
     pub next_check: Option<DateTime<Utc>>,
+}
+
+/// A step as the domain decided it: the action, the party that takes it
+/// and what it changes (`order_deadline::take`).
+#[derive(Debug, Clone, Copy)]
+pub struct DecidedStep {
+    pub action: OrderAction,
+    pub party: Party,
+    pub taken: Taken,
 }
 
 /// What a step writes besides the order's own columns.
@@ -278,7 +288,7 @@ impl Store {
         .await?;
         let order = order_in(&mut tx, id).await?;
         add_figures(&mut tx, &order, None, loop_figures::placed(), now).await?;
-        tell(&mut tx, &order, None, told(None), now, PLACED).await?;
+        tell(&mut tx, &self.vault, &order, None, told(None), now, PLACED).await?;
         if let Some(at) = new.next_check {
             schedule(&mut tx, ORDER_DEADLINE_JOB, id, at.timestamp_millis()).await?;
         }
@@ -317,14 +327,12 @@ impl Store {
     pub async fn take_order_step(
         &self,
         order: &Order,
-        action: OrderAction,
-        party: Party,
-        taken: &Taken,
+        step: &DecidedStep,
         details: &StepDetails<'_>,
         now: i64,
     ) -> Result<Order> {
         let mut tx = self.transaction().await?;
-        let stepped = step_in(&mut tx, order, action, party, taken, details, now).await?;
+        let stepped = step_in(&mut tx, &self.vault, order, step, details, now).await?;
         tx.commit().await?;
         Ok(stepped)
     }
@@ -615,13 +623,14 @@ pub(crate) async fn order_in(tx: &mut Tx<'_>, id: i64) -> Result<Order> {
 /// Writes one step (see [`Store::take_order_step`]) in `tx`.
 pub(crate) async fn step_in(
     tx: &mut Tx<'_>,
+    vault: &Vault,
     order: &Order,
-    action: OrderAction,
-    party: Party,
-    taken: &Taken,
+    step: &DecidedStep,
     details: &StepDetails<'_>,
     now: i64,
 ) -> Result<Order> {
+    let DecidedStep { action, party, taken } = step;
+    let (action, party) = (*action, *party);
     let from = order.state()?;
     // The organization the step concerns: the one it is sent to, or the
     // one it was with (a refusal, a timeout, a completion, a rating).
@@ -690,7 +699,16 @@ pub(crate) async fn step_in(
     .await?;
     let stepped = order_in(tx, order.id).await?;
     add_figures(tx, &stepped, organization, taken.figures, now).await?;
-    tell(tx, &stepped, organization, told(Some(action)), now, action.as_str()).await?;
+    tell(
+        tx,
+        vault,
+        &stepped,
+        organization,
+        told(Some(action)),
+        now,
+        action.as_str(),
+    )
+    .await?;
     if let Some(at) = taken.next_check {
         schedule(tx, ORDER_DEADLINE_JOB, order.id, at.timestamp_millis()).await?;
     }
@@ -832,9 +850,12 @@ where
     }
 }
 
-/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names.
+/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names;
+/// a resident without an account, for whom a site ordered, gets an SMS
+/// through the outbox instead (template `order_` and the step's name).
 async fn tell(
     tx: &mut Tx<'_>,
+    vault: &Vault,
     order: &Order,
     organization: Option<i64>,
     whom: &[Recipient],
@@ -844,7 +865,21 @@ async fn tell(
     let mut users: Vec<i64> = Vec::new();
     for recipient in whom {
         match recipient {
-            Recipient::Orderer => users.extend(order.ordered_by),
+            Recipient::Orderer => match order.ordered_by {
+                Some(user) => users.push(user),
+                None => {
+                    let contact: Option<(Option<Vec<u8>>, Option<String>)> =
+                        query_as("SELECT contact_phone_hash, contact_phone_sealed FROM orders WHERE id = $1")
+                            .bind(order.id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some((Some(hash), Some(sealed))) = contact {
+                        let phone = vault.open(Place::order_contact(&hash), &sealed)?;
+                        let payload = serde_json::json!({ "order_id": order.id, "step": kind });
+                        enqueue_sms(tx, vault, &phone, &format!("order_{kind}"), &payload, now).await?;
+                    }
+                }
+            },
             Recipient::Organization => {
                 if let Some(id) = organization {
                     users.extend(grantees(tx, Role::OrgAdmin, &id.to_string()).await?);

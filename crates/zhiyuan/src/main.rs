@@ -8,6 +8,8 @@ mod demo;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use zhiyuan_server::messages::{Gateway, LogGateway};
 use zhiyuan_server::{ServerConfig, app, serve};
 use zhiyuan_store::{Store, Vault};
 
@@ -54,6 +56,10 @@ struct ListenArgs {
     /// only a scraper on this machine, not through a proxy, reads them.
     #[arg(long, env = "ZHIYUAN_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Where outgoing SMS go: `log` writes each to the server's log (the
+    /// phone masked); `outbox` leaves them for `zhiyuan outbox` to print.
+    #[arg(long, env = "ZHIYUAN_MESSAGES", default_value = "log", value_parser = ["log", "outbox"])]
+    messages: String,
 }
 
 #[derive(Subcommand)]
@@ -335,6 +341,7 @@ async fn run_server(store: Store, listen: &ListenArgs) -> Result<(), String> {
         public_url: Some(listen.public_url.clone().unwrap_or_else(|| format!("http://{address}"))),
         secure_cookies: listen.secure_cookies,
         metrics_token: listen.metrics_token.clone(),
+        messages: (listen.messages == "log").then(|| Gateway(Arc::new(LogGateway))),
         ..ServerConfig::default()
     };
     let router = app(store.clone(), &config).await.map_err(|e| e.to_string())?;

@@ -27,7 +27,7 @@ use zhiyuan_domain::time::from_epoch_ms;
 use zhiyuan_domain::volunteer::check_person_name;
 use zhiyuan_store::Page;
 use zhiyuan_store::activities::NewActivity;
-use zhiyuan_store::orders::{InboxEntry, MenuEntry, NewOrder, Order, OrderEvent, OrdersOf, StepDetails};
+use zhiyuan_store::orders::{DecidedStep, InboxEntry, MenuEntry, NewOrder, Order, OrderEvent, OrdersOf, StepDetails};
 use zhiyuan_store::regions::Site;
 
 /// The longest refusal reason, report or cancellation note, in characters.
@@ -336,7 +336,7 @@ async fn step(
     };
     Ok(state
         .store
-        .take_order_step(&order, action, party, &taken, &details, state.now_ms())
+        .take_order_step(&order, &DecidedStep { action, party, taken }, &details, state.now_ms())
         .await?)
 }
 

@@ -355,6 +355,23 @@ async fn orders_refuse_what_they_should() {
             history.body["contact_phone"], "13900001234",
             "the dispatcher reaches them"
         );
+        // Someone without an account hears of their order by SMS, through the outbox.
+        let phoned_in = for_someone.body["id"].as_str().unwrap();
+        dispatch_to(&app, phoned_in, &manager, &organization).await;
+        let accepted = app
+            .post(
+                &format!("/api/v1/orders/{phoned_in}/accept"),
+                Some(&org_admin),
+                json!({"lat": 28.68, "lon": 115.95}),
+            )
+            .await;
+        assert_eq!(accepted.body["status"], "accepted", "{:?}", accepted.body);
+        let texts = app.store.outbox_for("13900001234").await.unwrap();
+        assert_eq!(
+            texts.iter().map(|m| m.template.as_str()).collect::<Vec<_>>(),
+            ["order_dispatch", "order_accept"]
+        );
+        assert_eq!(texts[1].payload["order_id"].as_i64().unwrap().to_string(), phoned_in);
         let resident_reads = app
             .get(
                 &format!("/api/v1/orders/{}", for_someone.body["id"].as_str().unwrap()),

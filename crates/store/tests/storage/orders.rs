@@ -8,7 +8,7 @@ use zhiyuan_domain::loop_figures::FiguresScope;
 use zhiyuan_domain::order::{OrderAction, OrderState, Party, check_draft};
 use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, OrderTimes, next_check, take};
 use zhiyuan_store::jobs::DeadlineDone;
-use zhiyuan_store::orders::{NewOrder, ORDER_DEADLINE_JOB, Order, StepDetails};
+use zhiyuan_store::orders::{DecidedStep, NewOrder, ORDER_DEADLINE_JOB, Order, StepDetails};
 
 const MINUTE: i64 = 60_000;
 
@@ -55,7 +55,9 @@ async fn step(
         at(now),
         &DEFAULT_DEADLINES,
     )?;
-    store.take_order_step(order, action, party, &taken, &details, now).await
+    store
+        .take_order_step(order, &DecidedStep { action, party, taken }, &details, now)
+        .await
 }
 
 async fn steps_of(store: &Store, order: i64) -> Vec<String> {
@@ -242,6 +244,46 @@ async fn two_processes_do_each_deadline_job_once() {
             "the next desk's jobs"
         );
         println!("{}: first did {}, second did {}", database.backend, a.len(), b.len());
+        second.close().await;
+    }
+}
+
+#[tokio::test]
+async fn two_processes_claim_each_message_once() {
+    for database in fresh_databases().await {
+        let first = open_store(&database).await;
+        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
+            .await
+            .unwrap();
+        for n in 0..30 {
+            let user = first
+                .create_user(&format!("139000{n:05}"), "李大爷", None, NOW)
+                .await
+                .unwrap();
+            first.issue_activation_code(user, true, NOW).await.unwrap();
+        }
+        let (a, b) = tokio::join!(
+            first.claim_unsent(20, "first", NOW),
+            second.claim_unsent(20, "second", NOW)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let mut ids: Vec<i64> = a.iter().chain(&b).map(|m| m.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            a.len() + b.len(),
+            "{}: no message claimed twice",
+            database.backend
+        );
+        let rest = first.claim_unsent(100, "first", NOW).await.unwrap();
+        assert_eq!(ids.len() + rest.len(), 30, "{}", database.backend);
+        first.release_messages(&[a[0].id]).await.unwrap();
+        assert_eq!(
+            first.unsent_messages(100).await.unwrap().len(),
+            1,
+            "a released message waits again"
+        );
         second.close().await;
     }
 }
