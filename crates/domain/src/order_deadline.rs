@@ -194,7 +194,7 @@ pub fn take(
     Ok(Taken {
         to,
         times: after,
-        figures: crate::loop_figures::step(action, times.state, minutes, rating),
+        figures: crate::loop_figures::step(action, times.state, to, minutes, rating),
         next_check: next_check(&after, deadlines),
     })
 }

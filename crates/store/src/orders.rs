@@ -12,7 +12,7 @@ use crate::audit::enqueue_sms;
 use crate::jobs::schedule;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page};
+use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page, subtree_bounds};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
@@ -497,6 +497,32 @@ impl Store {
         figures_in(&mut conn, scope, key, day).await
     }
 
+    /// The all-time loop figures of every site at or below `region_path`,
+    /// summed: what a center's dispatch board shows for its county.
+    pub async fn sites_figures_within(&self, region_path: &str) -> Result<LoopFigures> {
+        let sums: Vec<String> = FiguresDelta::names()
+            .iter()
+            .map(|name| format!("COALESCE(CAST(SUM(f.{name}) AS BIGINT), 0)"))
+            .collect();
+        let (low, high) = subtree_bounds(region_path);
+        let sql = format!(
+            "SELECT {} FROM order_figures f JOIN sites s ON f.scope_key = CAST(s.id AS TEXT) \
+             WHERE f.scope = $1 AND f.day = '' AND (s.region_path = $2 OR (s.region_path >= $3 AND s.region_path < $4))",
+            sums.join(", ")
+        );
+        let mut conn = self.reader().await?;
+        let row = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
+            .bind(FiguresScope::Site.as_str())
+            .bind(region_path)
+            .bind(low)
+            .bind(high)
+            .fetch_optional(&mut conn)
+            .await?;
+        Ok(LoopFigures {
+            totals: row.map_or_else(FiguresDelta::default, |r| FiguresDelta::from_values(&r.0)),
+        })
+    }
+
     /// A site's menu: routine projects marked for menus of verified
     /// organizations whose area covers the site's region, then the items
     /// the site added.
@@ -715,32 +741,8 @@ pub(crate) async fn step_in(
     Ok(stepped)
 }
 
-/// The figure columns of `order_figures`, with what a delta adds to each.
-fn figure_columns(d: &FiguresDelta) -> [(&'static str, i64); 17] {
-    [
-        ("placed", d.placed),
-        ("dispatched", d.dispatched),
-        ("accepted", d.accepted),
-        ("refused", d.refused),
-        ("timed_out", d.timed_out),
-        ("completed", d.completed),
-        ("evaluated", d.evaluated),
-        ("closed_unrated", d.closed_unrated),
-        ("cancelled", d.cancelled),
-        ("expired", d.expired),
-        ("escalated", d.escalated),
-        ("open_orders", d.open_orders),
-        ("rating_sum", d.rating_sum),
-        ("dispatch_minutes", d.dispatch_minutes),
-        ("answer_minutes", d.answer_minutes),
-        ("answered", d.answered),
-        ("complete_minutes", d.complete_minutes),
-    ]
-}
-
-/// Adds a step's delta to the figures of the order's site (the day and all
-/// time), its region (the day) and the organization concerned (the day and
-/// all time).
+/// Adds a step's delta to the figures of the order's site, its region and
+/// the organization concerned, each for the day and for all time.
 async fn add_figures(
     tx: &mut Tx<'_>,
     order: &Order,
@@ -757,14 +759,15 @@ async fn add_figures(
         (FiguresScope::Site, site.clone(), day.clone()),
         (FiguresScope::Site, site, String::new()),
         (FiguresScope::Region, order.region_code.clone(), day.clone()),
+        (FiguresScope::Region, order.region_code.clone(), String::new()),
     ];
     if let Some(id) = organization {
         targets.push((FiguresScope::Organization, id.to_string(), day));
         targets.push((FiguresScope::Organization, id.to_string(), String::new()));
     }
-    let columns = figure_columns(&delta);
-    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    let values: Vec<String> = (0..columns.len()).map(|i| format!("${}", i + 4)).collect();
+    let names = FiguresDelta::names();
+    let added = delta.values();
+    let values: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 4)).collect();
     let updates: Vec<String> = names
         .iter()
         .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
@@ -781,8 +784,8 @@ async fn add_figures(
             .bind(scope.as_str())
             .bind(key)
             .bind(day);
-        for (_, value) in columns {
-            statement = statement.bind(value);
+        for value in &added {
+            statement = statement.bind(*value);
         }
         statement.execute(&mut *tx).await?;
     }
@@ -795,46 +798,22 @@ async fn figures_in(
     key: &str,
     day: &str,
 ) -> Result<LoopFigures> {
-    let names: Vec<&str> = figure_columns(&FiguresDelta::default()).iter().map(|c| c.0).collect();
     let sql = format!(
         "SELECT {} FROM order_figures WHERE scope = $1 AND scope_key = $2 AND day = $3",
-        names.join(", ")
+        FiguresDelta::names().join(", ")
     );
-    let row: Option<Vec<i64>> = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
+    let row = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
         .bind(scope.as_str())
         .bind(key)
         .bind(day)
         .fetch_optional(conn)
-        .await?
-        .map(|r| r.0);
-    let Some(v) = row else {
-        return Ok(LoopFigures::default());
-    };
-    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+        .await?;
     Ok(LoopFigures {
-        totals: FiguresDelta {
-            placed: at(0),
-            dispatched: at(1),
-            accepted: at(2),
-            refused: at(3),
-            timed_out: at(4),
-            completed: at(5),
-            evaluated: at(6),
-            closed_unrated: at(7),
-            cancelled: at(8),
-            expired: at(9),
-            escalated: at(10),
-            open_orders: at(11),
-            rating_sum: at(12),
-            dispatch_minutes: at(13),
-            answer_minutes: at(14),
-            answered: at(15),
-            complete_minutes: at(16),
-        },
+        totals: row.map_or_else(FiguresDelta::default, |r| FiguresDelta::from_values(&r.0)),
     })
 }
 
-/// A row of figure columns, in the order of [`figure_columns`].
+/// A row of figure columns, in the order of `FiguresDelta::names`.
 struct FigureRow(Vec<i64>);
 
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for FigureRow

@@ -127,6 +127,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(attendance::decide_record))
         .routes(routes!(orders::menu, orders::add_menu_item))
         .routes(routes!(orders::place, orders::list))
+        .routes(routes!(orders::figures))
         .routes(routes!(orders::order))
         .routes(routes!(orders::candidates))
         .routes(routes!(orders::dispatch))

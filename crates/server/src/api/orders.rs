@@ -580,3 +580,97 @@ pub async fn inbox(
         next_cursor: page.next_cursor,
     }))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct FiguresFilter {
+    /// A site's figures (its managers).
+    pub site_id: Option<String>,
+    /// An organization's figures (its admins).
+    pub organization_id: Option<String>,
+    /// The figures of the orders placed with a region's site (region administrators).
+    pub region: Option<String>,
+    /// One China day (`YYYY-MM-DD`); all time without it.
+    pub day: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FiguresView {
+    pub placed: i64,
+    pub dispatched: i64,
+    pub accepted: i64,
+    pub refused: i64,
+    /// Not accepted in time and returned to the desk.
+    pub timed_out: i64,
+    pub escalated: i64,
+    pub completed: i64,
+    /// Ordered, served and rated.
+    pub closed_loops: i64,
+    /// Completed and not rated in time: counted apart from closed loops.
+    pub closed_unrated: i64,
+    pub cancelled: i64,
+    pub expired: i64,
+    /// Mean rating 1–5 of the rated orders (absent before the first).
+    pub satisfaction: Option<f64>,
+    pub median_minutes_to_dispatch: Option<f64>,
+    pub median_minutes_to_answer: Option<f64>,
+    pub median_minutes_to_complete: Option<f64>,
+    /// Orders now in each state (all-time figures; a day's figures give that day's moves).
+    pub orders_by_state: std::collections::BTreeMap<String, i64>,
+}
+
+/// Loop figures of a site, an organization or a region, all time or one day.
+#[utoipa::path(get, path = "/api/v1/orders/figures", tag = "orders", security(("bearer" = [])), params(FiguresFilter),
+    responses((status = 200, body = FiguresView), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(filter): ApiQuery<FiguresFilter>,
+) -> ApiResult<Json<FiguresView>> {
+    let present = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let region = present(&filter.region);
+    let of = match (present(&filter.site_id), present(&filter.organization_id), &region) {
+        (Some(site), _, _) => orders::FiguresOf::Site(parse_id(&site, "site")?),
+        (None, Some(organization), _) => orders::FiguresOf::Organization(parse_id(&organization, "organization")?),
+        (None, None, Some(code)) => orders::FiguresOf::Region(code),
+        (None, None, None) => {
+            return Err(crate::error::ApiError::bad_request(
+                "figures_scope_required",
+                "give site_id, organization_id or region",
+            ));
+        }
+    };
+    let day = present(&filter.day)
+        .map(|raw| {
+            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                .map_err(|_| zhiyuan_domain::RuleError::new("date_invalid", "a day is YYYY-MM-DD").on("day"))
+        })
+        .transpose()?;
+    let figures = orders::figures(&state, &current, of, day).await?;
+    let totals = figures.totals;
+    Ok(Json(FiguresView {
+        placed: totals.placed,
+        dispatched: totals.dispatched,
+        accepted: totals.accepted,
+        refused: totals.refused,
+        timed_out: totals.timed_out,
+        escalated: totals.escalated,
+        completed: totals.completed,
+        closed_loops: figures.closed_loops(),
+        closed_unrated: totals.closed_unrated,
+        cancelled: totals.cancelled,
+        expired: totals.expired,
+        satisfaction: figures.satisfaction(),
+        median_minutes_to_dispatch: figures.median_dispatch_minutes(),
+        median_minutes_to_answer: figures.median_answer_minutes(),
+        median_minutes_to_complete: figures.median_complete_minutes(),
+        orders_by_state: OrderState::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), figures.in_state(*s)))
+            .collect(),
+    }))
+}

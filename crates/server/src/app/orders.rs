@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{check_text, plan};
 use zhiyuan_domain::dispatch::{Candidate, Desk, check_target, rank};
+use zhiyuan_domain::loop_figures::{FiguresScope, LoopFigures};
 use zhiyuan_domain::order::{
     Delivery, OrderAction, OrderState, Party, check_draft, check_rating, delivery_activity, evaluation_open, next,
 };
@@ -613,6 +614,57 @@ pub async fn board(state: &AppState, caller: &CurrentUser, site_id: i64, limit: 
         });
     }
     Ok(board)
+}
+
+/// Whose loop figures.
+pub enum FiguresOf<'a> {
+    /// A site's (its managers and the region administrators above it).
+    Site(i64),
+    /// An organization's (its admins and the region administrators above it).
+    Organization(i64),
+    /// The orders placed with the site of one region (region administrators
+    /// over it); the statistics sum these over the region tree.
+    Region(&'a str),
+}
+
+/// The loop figures of a site, organization or region: all time, or one
+/// China day (`YYYY-MM-DD`).
+pub async fn figures(
+    state: &AppState,
+    caller: &CurrentUser,
+    of: FiguresOf<'_>,
+    day: Option<chrono::NaiveDate>,
+) -> ApiResult<LoopFigures> {
+    let (scope, key) = match of {
+        FiguresOf::Site(id) => {
+            let site = site(state, id).await?;
+            if !caller.actor.manages_site(&site.id.to_string(), &site.region_path) {
+                return Err(ApiError::forbidden());
+            }
+            (FiguresScope::Site, site.id.to_string())
+        }
+        FiguresOf::Organization(id) => (
+            FiguresScope::Organization,
+            organization_run_by(state, &caller.actor, id).await?.id.to_string(),
+        ),
+        FiguresOf::Region(code) => {
+            let region = state.store.require_region(code.trim()).await?;
+            caller.actor.require_region_admin(&region.path)?;
+            (FiguresScope::Region, region.code)
+        }
+    };
+    let day = day.map(|d| d.to_string()).unwrap_or_default();
+    Ok(state.store.loop_figures(scope, &key, &day).await?)
+}
+
+/// The all-time loop figures of a site and the sites below it, for its
+/// managers (a center's board covers its county's institutes and stations).
+pub async fn board_figures(state: &AppState, caller: &CurrentUser, site_id: i64) -> ApiResult<LoopFigures> {
+    let site = site(state, site_id).await?;
+    if !caller.actor.manages_site(&site.id.to_string(), &site.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(state.store.sites_figures_within(&site.region_path).await?)
 }
 
 /// One page of the caller's inbox, newest first.

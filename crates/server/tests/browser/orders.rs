@@ -45,6 +45,8 @@ pub async fn a_resident_orders_and_rates(browser: &Browser, base: &str) -> Outco
     log_in(browser, base, SITE_MANAGER).await?;
     click(browser, "#nav-dispatch-board").await?;
     let order_id = order_path.trim_start_matches("/orders/").to_string();
+    let figures = text(browser, "p.figures").await?;
+    ensure!(figures.starts_with("点单 1 · 闭环 0"), "the board's figures: {figures}");
     let left = text(browser, &format!("#order-{order_id} .time-left")).await?;
     ensure!(
         left.contains("小时") || left.contains("分钟"),

@@ -186,6 +186,39 @@ async fn a_loop_runs_from_order_to_rating() {
         );
         let mine = app.get("/api/v1/orders", Some(&resident)).await;
         assert_eq!(mine.body["items"][0]["id"], id.as_str());
+
+        // The loop's figures, kept with each step, for the people of each scope.
+        let site_figures = app
+            .get(&format!("/api/v1/orders/figures?site_id={station}"), Some(&manager))
+            .await;
+        assert_eq!(site_figures.status, StatusCode::OK, "{:?}", site_figures.body);
+        assert_eq!(site_figures.body["closed_loops"], 1, "{}", app.backend);
+        assert_eq!(site_figures.body["satisfaction"], 5.0);
+        assert_eq!(site_figures.body["orders_by_state"]["evaluated"], 1);
+        assert_eq!(site_figures.body["orders_by_state"]["ordered"], 0);
+        assert!(site_figures.body["median_minutes_to_dispatch"].as_f64().is_some());
+        let ours = app
+            .get(
+                &format!("/api/v1/orders/figures?organization_id={organization}"),
+                Some(&org_admin),
+            )
+            .await;
+        assert_eq!(
+            (ours.body["accepted"].as_i64(), ours.body["completed"].as_i64()),
+            (Some(1), Some(1))
+        );
+        let county = app.demo(2).await;
+        let region = app
+            .get("/api/v1/orders/figures?region=360111001002", Some(&county))
+            .await;
+        assert_eq!(region.body["closed_loops"], 1, "{:?}", region.body);
+        assert_problem(
+            &app.get(&format!("/api/v1/orders/figures?site_id={station}"), Some(&resident))
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "a resident reading a site's figures",
+        );
     }
 }
 

@@ -204,6 +204,14 @@ async fn deadlines_climb_to_the_county_and_an_unanswered_dispatch_comes_back() {
             .await
             .unwrap();
         assert_eq!(of_organization.acceptance(), Some((1, 0)));
+        let county = store.sites_figures_within("36/3601/360111").await.unwrap();
+        assert_eq!(
+            (county.totals.placed, county.in_state(OrderState::Ordered)),
+            (1, 1),
+            "{backend}"
+        );
+        let elsewhere = store.sites_figures_within("36/3601/360102").await.unwrap();
+        assert_eq!(elsewhere.totals.placed, 0);
     }
 }
 

@@ -77,6 +77,11 @@ texts! {
     org_title: "我们的订单", "Orders for us";
     org_empty: "还没有派给您的队伍的订单。", "No orders have been sent to your team yet.";
     content_short_label: "需要", "Need";
+    figures_placed: "点单", "Orders";
+    figures_closed: "闭环", "Closed loops";
+    figures_satisfaction: "满意度", "Satisfaction";
+    figures_median_dispatch: "派单用时中位数", "Median time to dispatch";
+    minutes_unit: "分钟", "min";
     contact_label: "联系人", "Contact";
 }
 
