@@ -154,3 +154,57 @@ pub async fn insert_generated_volunteers(
     }
     Ok(())
 }
+
+/// One organization of [`verified_organizations`].
+#[derive(Debug, Clone)]
+pub struct GeneratedOrganization {
+    pub name: String,
+    pub region_code: String,
+    pub region_path: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// The category of its routine project.
+    pub category: String,
+}
+
+/// Benchmark fixture: verified organizations, each located and with one
+/// routine project on the menus of its region, written 2,000 to a
+/// transaction without the registration path (measured elsewhere).
+pub async fn verified_organizations(store: &Store, rows: &[GeneratedOrganization], now: i64) -> Result<()> {
+    for chunk in rows.chunks(2000) {
+        let mut tx = store.transaction().await?;
+        for row in chunk {
+            let id: i64 = query_scalar(
+                "INSERT INTO organizations (name, kind, region_code, county_code, region_path, join_mode, verified_at, \
+                 created_at, lat, lon) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id",
+            )
+            .bind(&row.name)
+            .bind(zhiyuan_domain::organization::OrgKind::CommunityTeam.as_str())
+            .bind(&row.region_code)
+            .bind(zhiyuan_domain::region::distribution_key(&row.region_code))
+            .bind(&row.region_path)
+            .bind(zhiyuan_domain::organization::JoinMode::Open.as_str())
+            .bind(now)
+            .bind(row.lat)
+            .bind(row.lon)
+            .fetch_one(&mut tx)
+            .await?;
+            query(
+                "INSERT INTO projects (organization_id, title, description, kind, category, area_code, county_code, \
+                 area_path, on_menu, created_by, created_at) VALUES ($1, $2, '', $3, $4, $5, $6, $7, TRUE, 0, $8)",
+            )
+            .bind(id)
+            .bind(format!("{}常态服务", row.name))
+            .bind(zhiyuan_domain::activity::ProjectKind::Routine.as_str())
+            .bind(&row.category)
+            .bind(&row.region_code)
+            .bind(zhiyuan_domain::region::distribution_key(&row.region_code))
+            .bind(&row.region_path)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

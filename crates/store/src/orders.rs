@@ -428,28 +428,32 @@ impl Store {
         // A path's segments are the codes of its region and every region above.
         let codes: Vec<&str> = order.region_path.split('/').collect();
         let mut conn = self.reader().await?;
-        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 3)).collect();
+        // The organization's all-time figures come with it (one read for
+        // the whole list): load, ratings, answers.
+        let figures = "f.open_orders, f.evaluated, f.rating_sum, f.accepted, f.refused, f.timed_out, \
+             f.answer_minutes, f.answered";
+        let joined = "LEFT JOIN order_figures f ON f.scope = $3 AND f.scope_key = CAST(o.id AS TEXT) AND f.day = ''";
+        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 4)).collect();
         let marks = marks.join(", ");
         let organizations_sql = match only {
             Some(_) => format!(
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, \
                  (o.region_code IN ({marks}) OR EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id \
                  AND p.area_code IN ({marks}))) AS covers, \
-                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match \
-                 FROM organizations o WHERE o.id = $1"
+                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match, \
+                 {figures} FROM organizations o {joined} WHERE o.id = $1"
             ),
             None => format!(
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, TRUE AS covers, \
-                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match \
-                 FROM organizations o WHERE o.id > $1 AND (o.region_code IN ({marks}) OR o.id IN \
+                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match, \
+                 {figures} FROM organizations o {joined} WHERE o.id > $1 AND (o.region_code IN ({marks}) OR o.id IN \
                  (SELECT p.organization_id FROM projects p WHERE p.area_code IN ({marks})))"
             ),
         };
-        let mut statement = query_as::<(i64, String, Option<i64>, Option<f64>, Option<f64>, bool, bool)>(
-            sqlx::AssertSqlSafe(organizations_sql),
-        )
-        .bind(only.unwrap_or(0))
-        .bind(&order.category);
+        let mut statement = query_as::<CandidateRead>(sqlx::AssertSqlSafe(organizations_sql))
+            .bind(only.unwrap_or(0))
+            .bind(&order.category)
+            .bind(FiguresScope::Organization.as_str());
         for code in &codes {
             statement = statement.bind(*code);
         }
@@ -464,28 +468,42 @@ impl Store {
         .fetch_all(&mut conn)
         .await?;
         let place = order.place(site_place).and_then(|(lat, lon)| Point::new(lat, lon).ok());
-        let mut rows = Vec::with_capacity(organizations.len());
-        for (id, name, verified_at, lat, lon, covers, category_match) in organizations {
-            let figures = figures_in(&mut conn, FiguresScope::Organization, &id.to_string(), "").await?;
-            let acceptance = figures.acceptance();
-            let here = lat.zip(lon).and_then(|(lat, lon)| Point::new(lat, lon).ok());
-            rows.push(CandidateRow {
-                name,
-                facts: CandidateFacts {
-                    organization_id: id,
-                    verified: verified_at.is_some(),
-                    covers_region: covers,
-                    category_match,
-                    distance_m: place.zip(here).map(|(a, b)| a.distance_m(b)),
-                    open_orders: figures.open_orders(),
-                    average_rating: figures.satisfaction(),
-                    offered: acceptance.map_or(0, |a| a.0),
-                    accepted: acceptance.map_or(0, |a| a.1),
-                    response_minutes: figures.mean_answer_minutes(),
-                    refused_this_order: refused.contains(&id),
-                },
-            });
-        }
+        let rows = organizations
+            .into_iter()
+            .map(|read| {
+                let figures = LoopFigures {
+                    totals: FiguresDelta {
+                        open_orders: read.open_orders.unwrap_or(0),
+                        evaluated: read.evaluated.unwrap_or(0),
+                        rating_sum: read.rating_sum.unwrap_or(0),
+                        accepted: read.accepted.unwrap_or(0),
+                        refused: read.refused.unwrap_or(0),
+                        timed_out: read.timed_out.unwrap_or(0),
+                        answer_minutes: read.answer_minutes.unwrap_or(0),
+                        answered: read.answered.unwrap_or(0),
+                        ..FiguresDelta::default()
+                    },
+                };
+                let acceptance = figures.acceptance();
+                let here = read.lat.zip(read.lon).and_then(|(lat, lon)| Point::new(lat, lon).ok());
+                CandidateRow {
+                    name: read.name,
+                    facts: CandidateFacts {
+                        organization_id: read.id,
+                        verified: read.verified_at.is_some(),
+                        covers_region: read.covers,
+                        category_match: read.category_match,
+                        distance_m: place.zip(here).map(|(a, b)| a.distance_m(b)),
+                        open_orders: figures.open_orders(),
+                        average_rating: figures.satisfaction(),
+                        offered: acceptance.map_or(0, |a| a.0),
+                        accepted: acceptance.map_or(0, |a| a.1),
+                        response_minutes: figures.mean_answer_minutes(),
+                        refused_this_order: refused.contains(&read.id),
+                    },
+                }
+            })
+            .collect();
         Ok(rows)
     }
 
@@ -811,6 +829,26 @@ async fn figures_in(
     Ok(LoopFigures {
         totals: row.map_or_else(FiguresDelta::default, |r| FiguresDelta::from_values(&r.0)),
     })
+}
+
+/// An organization as the candidates' query reads it, with its figures.
+#[derive(sqlx::FromRow)]
+struct CandidateRead {
+    id: i64,
+    name: String,
+    verified_at: Option<i64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    covers: bool,
+    category_match: bool,
+    open_orders: Option<i64>,
+    evaluated: Option<i64>,
+    rating_sum: Option<i64>,
+    accepted: Option<i64>,
+    refused: Option<i64>,
+    timed_out: Option<i64>,
+    answer_minutes: Option<i64>,
+    answered: Option<i64>,
 }
 
 /// A row of figure columns, in the order of `FiguresDelta::names`.

@@ -11,6 +11,11 @@
 //!   must hold exactly.
 //! - `pages`: the demo volunteer's activity list (page and API) against
 //!   the health endpoint, to show what the shared reads of a page cost.
+//! - `orders` (`bench/orders.rs`): dispatch candidates among a province's
+//!   organizations, and whole ordering loops over HTTP.
+
+mod orders;
+pub use orders::{OrdersPlan, orders};
 
 use reqwest::Client;
 use std::path::PathBuf;

@@ -215,6 +215,21 @@ enum BenchScenario {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// The ordering loop at a province's size: dispatch candidates among
+    /// the organizations, then whole loops (order → rate) over HTTP.
+    Orders {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 71_000)]
+        organizations: usize,
+        /// Orders at stations across the province whose candidates are timed.
+        #[arg(long, default_value_t = 200)]
+        candidate_orders: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
     /// Many volunteers sign up at once over HTTP for one activity with a quota.
     Signups {
         #[command(flatten)]
@@ -502,6 +517,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let store = open_store(&db).await?;
                 demo::load(&store, scale).await?;
                 let outcome = bench::pages(&store, threads, connections, seconds).await;
+                store.close().await;
+                outcome
+            }
+            BenchScenario::Orders {
+                db,
+                organizations,
+                candidate_orders,
+                clients,
+                seconds,
+            } => {
+                let store = open_store(&db).await?;
+                demo::load(&store, zhiyuan_server::demo::Scale::Small).await?;
+                let plan = bench::OrdersPlan {
+                    organizations,
+                    candidate_orders,
+                    clients,
+                    seconds,
+                };
+                let outcome = bench::orders(&store, &plan).await;
                 store.close().await;
                 outcome
             }

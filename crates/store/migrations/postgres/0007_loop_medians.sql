@@ -41,3 +41,7 @@ ALTER TABLE order_figures ADD COLUMN state_evaluated BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_closed_unrated BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_cancelled BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_expired BIGINT NOT NULL DEFAULT 0;
+
+-- Dispatch candidates look up the projects whose area is the order's region
+-- or a region above it.
+CREATE INDEX projects_area ON projects (area_code);

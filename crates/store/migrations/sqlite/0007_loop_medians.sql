@@ -41,3 +41,7 @@ ALTER TABLE order_figures ADD COLUMN state_evaluated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_closed_unrated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_cancelled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE order_figures ADD COLUMN state_expired INTEGER NOT NULL DEFAULT 0;
+
+-- Dispatch candidates look up the projects whose area is the order's region
+-- or a region above it.
+CREATE INDEX projects_area ON projects (area_code);
