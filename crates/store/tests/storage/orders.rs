@@ -295,3 +295,124 @@ async fn two_processes_claim_each_message_once() {
         second.close().await;
     }
 }
+
+/// The steps a random run tries, and who tries them.
+const ACTIONS: [OrderAction; 12] = [
+    OrderAction::Dispatch,
+    OrderAction::Accept,
+    OrderAction::Refuse,
+    OrderAction::AcceptTimeout,
+    OrderAction::Escalate,
+    OrderAction::Start,
+    OrderAction::Complete,
+    OrderAction::Evaluate,
+    OrderAction::CloseUnrated,
+    OrderAction::Cancel,
+    OrderAction::Expire,
+    OrderAction::FlagOverdue,
+];
+const PARTIES: [Party; 4] = [
+    Party::Orderer,
+    Party::Dispatcher,
+    Party::AssignedOrganization,
+    Party::System,
+];
+
+#[tokio::test]
+async fn random_steps_by_random_parties_keep_every_order_whole() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let runs = proptest::collection::vec((0..ACTIONS.len(), 0..PARTIES.len(), 1u8..=5), 1..30);
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let resident = store.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
+        let team = store
+            .create_organization(
+                &NewOrganization {
+                    name: "湖坊志愿服务队".into(),
+                    kind: OrgKind::CommunityTeam,
+                    region_code: "360111".into(),
+                    uscc: None,
+                    parent_id: None,
+                    join_mode: JoinMode::Open,
+                },
+                None,
+                NOW,
+            )
+            .await
+            .unwrap()
+            .id;
+        let mut runner = TestRunner::deterministic();
+        let mut placed = Vec::new();
+        for case in 0..24 {
+            let tries = runs.new_tree(&mut runner).unwrap().current();
+            let mut now = NOW + case * 60 * MINUTE;
+            let mut order = place(&store, station.id, resident, now).await;
+            let mut taken_steps = 0;
+            for (action, party, rating) in tries {
+                let (action, party) = (ACTIONS[action], PARTIES[party]);
+                now += MINUTE;
+                let before = store.require_order(order.id).await.unwrap();
+                let decided = take(
+                    &before.times().unwrap(),
+                    before.accepted_at.map(at),
+                    action,
+                    party,
+                    Some(rating),
+                    at(now),
+                    &DEFAULT_DEADLINES,
+                );
+                let Ok(taken) = decided else {
+                    continue;
+                };
+                let details = StepDetails {
+                    dispatch_to: (action == OrderAction::Dispatch).then_some(team),
+                    rating: (action == OrderAction::Evaluate).then_some(rating),
+                    ..StepDetails::default()
+                };
+                order = store
+                    .take_order_step(&before, &DecidedStep { action, party, taken }, &details, now)
+                    .await
+                    .unwrap_or_else(|e| panic!("{backend}: {action:?} by {party:?} was allowed but not written: {e}"));
+                assert_eq!(order.state().unwrap(), taken.to);
+                taken_steps += 1;
+            }
+            let events = store.order_events(order.id).await.unwrap();
+            assert_eq!(
+                events.len(),
+                taken_steps + 1,
+                "{backend}: each step in the history once"
+            );
+            assert_eq!(events[0].action, "place");
+            for pair in events.windows(2) {
+                assert_eq!(
+                    pair[1].from_state.as_deref(),
+                    Some(pair[0].to_state.as_str()),
+                    "{backend}: an unbroken history"
+                );
+            }
+            let finals: Vec<usize> = events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| OrderState::parse(&e.to_state).unwrap().is_final())
+                .map(|(i, _)| i)
+                .collect();
+            assert!(
+                finals.len() <= 1 && finals.iter().all(|i| *i == events.len() - 1),
+                "{backend}: one terminal state, last"
+            );
+            assert_eq!(events.last().unwrap().to_state, order.state, "{backend}");
+            placed.push(order.state().unwrap());
+        }
+        // The figures kept step by step agree with the orders as stored.
+        let figures = store
+            .loop_figures(FiguresScope::Site, &station.id.to_string(), "")
+            .await
+            .unwrap();
+        for state in OrderState::ALL {
+            let stored = placed.iter().filter(|s| *s == state).count() as i64;
+            assert_eq!(figures.in_state(*state), stored, "{backend}: orders {}", state.as_str());
+        }
+    }
+}
