@@ -405,6 +405,60 @@ async fn seed_past_service(
 /// (tomorrow, in a few days, next week), so that search, sign-up and the
 /// check-in code can be tried at once; at county and province scale also
 /// many generated ones in `villages`. Added once; yields how many.
+/// The demo organization's routine services on the menus of 青山湖区's
+/// sites (点单): added once, when it has no project yet. Returns how many.
+pub async fn seed_menu(store: &Store) -> ApiResult<u64> {
+    let county = store.require_region(DEMO_COUNTY).await?;
+    let found = store
+        .search_organizations(&OrganizationQuery {
+            region_path: county.path.clone(),
+            q: Some(DEMO_ORGANIZATION.into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await?;
+    let Some(organization) = found.items.into_iter().next() else {
+        return Ok(0);
+    };
+    if !store
+        .projects(&county.path, Some(organization.id), None, 1)
+        .await?
+        .items
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    let created_by = store.user_by_phone("13800000004").await?.map_or(1, |user| user.id);
+    let services = [
+        (
+            "助老送餐上门",
+            "为行动不便的老人送午餐到家，顺便看看身体和家里情况。",
+            "left_behind_elderly",
+        ),
+        ("代购药品", "帮老人和病人到药店代购常用药，送到家。", "health_care"),
+        (
+            "小家电义务维修",
+            "修理电饭煲、电风扇、台灯等小家电，只收零件费。",
+            "civilized_city",
+        ),
+    ];
+    for (title, description, category) in services {
+        let project = zhiyuan_store::activities::NewProject {
+            organization_id: organization.id,
+            title: title.into(),
+            description: description.into(),
+            kind: zhiyuan_domain::activity::ProjectKind::Routine,
+            category: category.into(),
+            area_code: DEMO_COUNTY.into(),
+            on_menu: true,
+        };
+        store
+            .create_project(&project, created_by, zhiyuan_store::now_ms())
+            .await?;
+    }
+    Ok(services.len() as u64)
+}
+
 pub async fn seed_activities(store: &Store, villages: &[String], scale: Scale) -> ApiResult<u64> {
     use chrono::{Duration, Utc};
     use zhiyuan_store::activities::ActivityQuery;

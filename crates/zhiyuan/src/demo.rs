@@ -4,7 +4,7 @@
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_server::auth::Passwords;
 use zhiyuan_server::demo::{
-    DEMO_COUNTY, DEMO_LOGINS, DEMO_PASSWORD, Scale, seed_accounts, seed_activities, seed_volunteers,
+    DEMO_COUNTY, DEMO_LOGINS, DEMO_PASSWORD, Scale, seed_accounts, seed_activities, seed_menu, seed_volunteers,
 };
 use zhiyuan_store::Store;
 
@@ -52,6 +52,10 @@ pub async fn load(store: &Store, scale: Scale) -> Result<(), String> {
     let activities = seed_activities(store, &villages, scale).await.map_err(|e| e.detail)?;
     if activities > 0 {
         eprintln!("published {activities} demo activities");
+    }
+    let services = seed_menu(store).await.map_err(|e| e.detail)?;
+    if services > 0 {
+        eprintln!("put {services} services on the menus of {DEMO_COUNTY}");
     }
     println!("demo logins (password {DEMO_PASSWORD}):");
     for login in DEMO_LOGINS {

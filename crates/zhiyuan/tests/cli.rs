@@ -145,6 +145,31 @@ async fn demo_serves_jiangxi_and_adds_nothing_twice() {
         4,
         "three coming demo activities and last week's, not eight: {activities}"
     );
+    // The demo organization's services stand on the menus of 青山湖区, once.
+    let station: serde_json::Value = client
+        .get(format!(
+            "{}/api/v1/sites?region=360111001002&level=station",
+            second.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let menu: serde_json::Value = client
+        .get(format!(
+            "{}/api/v1/sites/{}/menu",
+            second.base,
+            station["items"][0]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(menu["items"].as_array().unwrap().len(), 3, "{menu}");
     // Last week's service gives the demo volunteer confirmed hours to certify.
     let volunteer = login(&client, &second.base, "13800000005").await;
     let me: serde_json::Value = client
