@@ -10,10 +10,7 @@
 use crate::clock::Clock;
 use crate::messages::{Gateway, deliver_round};
 use std::time::Duration;
-use zhiyuan_domain::order_deadline::Deadlines;
-use zhiyuan_domain::setting::{
-    ORDER_ACCEPT_MINUTES, ORDER_DISPATCH_MINUTES, ORDER_EVALUATION_DAYS, SECOND_APPROVAL_HOURS, second_approval_hours,
-};
+use zhiyuan_domain::setting::{SECOND_APPROVAL_HOURS, second_approval_hours};
 use zhiyuan_store::Store;
 
 const EVERY: Duration = Duration::from_secs(60);
@@ -63,17 +60,13 @@ pub async fn run_once(store: &Store, now: i64) {
 const DEADLINE_JOBS_PER_ROUND: usize = 500;
 
 async fn run_order_deadlines(store: &Store, now: i64) {
-    let mut settings = Vec::with_capacity(3);
-    for key in [ORDER_DISPATCH_MINUTES, ORDER_ACCEPT_MINUTES, ORDER_EVALUATION_DAYS] {
-        match store.setting(key).await {
-            Ok(value) => settings.push(value),
-            Err(error) => {
-                tracing::warn!(%error, key, "reading an order deadline failed");
-                return;
-            }
+    let deadlines = match store.order_deadlines().await {
+        Ok(deadlines) => deadlines,
+        Err(error) => {
+            tracing::warn!(%error, "reading the order deadlines failed");
+            return;
         }
-    }
-    let deadlines = Deadlines::from_settings(settings[0].as_deref(), settings[1].as_deref(), settings[2].as_deref());
+    };
     let worker = format!("pid {}", std::process::id());
     match store
         .run_order_deadlines(now, &deadlines, &worker, DEADLINE_JOBS_PER_ROUND)

@@ -12,7 +12,7 @@ use crate::audit::enqueue_sms;
 use crate::jobs::schedule;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page, subtree_bounds};
+use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page, subtree_bounds, values_sql};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
@@ -440,14 +440,20 @@ impl Store {
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, \
                  (o.region_code IN ({marks}) OR EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id \
                  AND p.area_code IN ({marks}))) AS covers, \
-                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match, \
+                 (SELECT COUNT(*) FROM projects p WHERE p.organization_id = o.id AND p.category = $2) > 0 AS category_match, \
                  {figures} FROM organizations o {joined} WHERE o.id = $1"
             ),
+            // Two index reads (organizations by region, projects by area)
+            // give the few organizations that cover the order; only those
+            // are then joined, never the whole table. The category is
+            // counted per organization (PostgreSQL would otherwise hash
+            // every project of the category).
             None => format!(
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, TRUE AS covers, \
-                 EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id AND p.category = $2) AS category_match, \
-                 {figures} FROM organizations o {joined} WHERE o.id > $1 AND (o.region_code IN ({marks}) OR o.id IN \
-                 (SELECT p.organization_id FROM projects p WHERE p.area_code IN ({marks})))"
+                 (SELECT COUNT(*) FROM projects p WHERE p.organization_id = o.id AND p.category = $2) > 0 AS category_match, \
+                 {figures} FROM (SELECT id FROM organizations WHERE region_code IN ({marks}) \
+                 UNION SELECT organization_id FROM projects WHERE area_code IN ({marks})) AS covering \
+                 JOIN organizations o ON o.id = covering.id {joined} WHERE o.id > $1"
             ),
         };
         let mut statement = query_as::<CandidateRead>(sqlx::AssertSqlSafe(organizations_sql))
@@ -693,38 +699,39 @@ pub(crate) async fn step_in(
         (None, None) => order.activity_id,
     };
     let times = &taken.times;
-    let changed = query(
+    let sql = format!(
         "UPDATE orders SET state = $1, desk = $2, waiting_since = $3, dispatched_at = $4, completed_at = $5, \
          overdue_at = CASE WHEN $6 THEN COALESCE(overdue_at, $7) ELSE NULL END, \
          accepted_at = CASE WHEN $8 THEN $7 ELSE accepted_at END, \
          closed_at = CASE WHEN $9 THEN $7 ELSE closed_at END, organization_id = $10, activity_id = $11, \
          rating = COALESCE($12, rating), comment = COALESCE($13, comment), report = COALESCE($14, report), \
-         version = version + 1 WHERE id = $15 AND version = $16",
-    )
-    .bind(taken.to.as_str())
-    .bind(times.desk.as_str())
-    .bind(times.waiting_since.timestamp_millis())
-    .bind(times.dispatched_at.map(|t| t.timestamp_millis()))
-    .bind(times.completed_at.map(|t| t.timestamp_millis()))
-    .bind(times.overdue_flagged)
-    .bind(now)
-    .bind(action == OrderAction::Accept)
-    .bind(taken.to.is_final())
-    .bind(organization_after)
-    .bind(activity_id)
-    .bind(details.rating.map(i64::from))
-    .bind(details.comment)
-    .bind(details.report)
-    .bind(order.id)
-    .bind(order.version)
-    .execute(&mut *tx)
-    .await?;
-    if changed.rows_affected() == 0 {
-        return Err(StoreError::conflict(
-            "order_changed",
-            "someone else took a step on this order first: read it again",
-        ));
-    }
+         version = version + 1 WHERE id = $15 AND version = $16 RETURNING {ORDER_COLUMNS}"
+    );
+    let stepped = query_as::<Order>(sqlx::AssertSqlSafe(sql))
+        .bind(taken.to.as_str())
+        .bind(times.desk.as_str())
+        .bind(times.waiting_since.timestamp_millis())
+        .bind(times.dispatched_at.map(|t| t.timestamp_millis()))
+        .bind(times.completed_at.map(|t| t.timestamp_millis()))
+        .bind(times.overdue_flagged)
+        .bind(now)
+        .bind(action == OrderAction::Accept)
+        .bind(taken.to.is_final())
+        .bind(organization_after)
+        .bind(activity_id)
+        .bind(details.rating.map(i64::from))
+        .bind(details.comment)
+        .bind(details.report)
+        .bind(order.id)
+        .bind(order.version)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::conflict(
+                "order_changed",
+                "someone else took a step on this order first: read it again",
+            )
+        })?;
     query(
         "INSERT INTO order_events (order_id, at, action, from_state, to_state, actor_user, party, organization_id, \
          desk, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -741,7 +748,6 @@ pub(crate) async fn step_in(
     .bind(details.note)
     .execute(&mut *tx)
     .await?;
-    let stepped = order_in(tx, order.id).await?;
     add_figures(tx, &stepped, organization, taken.figures, now).await?;
     tell(
         tx,
@@ -783,30 +789,38 @@ async fn add_figures(
         targets.push((FiguresScope::Organization, id.to_string(), day));
         targets.push((FiguresScope::Organization, id.to_string(), String::new()));
     }
-    let names = FiguresDelta::names();
-    let added = delta.values();
-    let values: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 4)).collect();
+    // Only the figures the step changes, for every target in one statement.
+    let changed: Vec<(String, i64)> = FiguresDelta::names()
+        .into_iter()
+        .zip(delta.values())
+        .filter(|(_, value)| *value != 0)
+        .collect();
+    let names: Vec<&str> = changed.iter().map(|(name, _)| name.as_str()).collect();
     let updates: Vec<String> = names
         .iter()
         .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
         .collect();
-    let sql = format!(
-        "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ($1, $2, $3, {}) \
-         ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
-        names.join(", "),
-        values.join(", "),
-        updates.join(", ")
+    let sql = values_sql(
+        tx.placeholders(),
+        &format!(
+            "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ",
+            names.join(", ")
+        ),
+        3 + names.len(),
+        targets.len(),
+        &format!(
+            " ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
+            updates.join(", ")
+        ),
     );
+    let mut statement = query(sqlx::AssertSqlSafe(sql));
     for (scope, key, day) in targets {
-        let mut statement = query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(scope.as_str())
-            .bind(key)
-            .bind(day);
-        for value in &added {
+        statement = statement.bind(scope.as_str()).bind(key).bind(day);
+        for (_, value) in &changed {
             statement = statement.bind(*value);
         }
-        statement.execute(&mut *tx).await?;
     }
+    statement.execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -867,9 +881,10 @@ where
     }
 }
 
-/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names;
-/// a resident without an account, for whom a site ordered, gets an SMS
-/// through the outbox instead (template `order_` and the step's name).
+/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names,
+/// each written by one statement from the grants; a resident without an
+/// account, for whom a site ordered, gets an SMS through the outbox instead
+/// (template `order_` and the step's name).
 async fn tell(
     tx: &mut Tx<'_>,
     vault: &Vault,
@@ -879,27 +894,23 @@ async fn tell(
     now: i64,
     kind: &str,
 ) -> Result<()> {
-    let mut users: Vec<i64> = Vec::new();
     for recipient in whom {
         match recipient {
             Recipient::Orderer => match order.ordered_by {
-                Some(user) => users.push(user),
-                None => {
-                    let contact: Option<(Option<Vec<u8>>, Option<String>)> =
-                        query_as("SELECT contact_phone_hash, contact_phone_sealed FROM orders WHERE id = $1")
-                            .bind(order.id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if let Some((Some(hash), Some(sealed))) = contact {
-                        let phone = vault.open(Place::order_contact(&hash), &sealed)?;
-                        let payload = serde_json::json!({ "order_id": order.id, "step": kind });
-                        enqueue_sms(tx, vault, &phone, &format!("order_{kind}"), &payload, now).await?;
-                    }
+                Some(user) => {
+                    query("INSERT INTO inbox (user_id, at, kind, order_id) VALUES ($1, $2, $3, $4)")
+                        .bind(user)
+                        .bind(now)
+                        .bind(kind)
+                        .bind(order.id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
+                None => text_the_contact(tx, vault, order, kind, now).await?,
             },
             Recipient::Organization => {
                 if let Some(id) = organization {
-                    users.extend(grantees(tx, Role::OrgAdmin, &id.to_string()).await?);
+                    tell_grantees(tx, order, kind, now, Role::OrgAdmin, &id.to_string()).await?;
                 }
             }
             Recipient::Desk => {
@@ -908,38 +919,55 @@ async fn tell(
                     continue;
                 };
                 if desk == Desk::CountyAdministrator {
-                    users.extend(grantees(tx, Role::CountyAdmin, region).await?);
+                    tell_grantees(tx, order, kind, now, Role::CountyAdmin, region).await?;
                 } else {
-                    let site: Option<i64> = query_scalar("SELECT id FROM sites WHERE region_code = $1")
-                        .bind(region)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(site) = site {
-                        users.extend(grantees(tx, Role::SiteManager, &site.to_string()).await?);
-                    }
+                    query(
+                        "INSERT INTO inbox (user_id, at, kind, order_id) SELECT DISTINCT g.user_id, $1, $2, $3 \
+                         FROM role_grants g JOIN sites s ON g.scope_id = CAST(s.id AS TEXT) \
+                         WHERE g.role = $4 AND s.region_code = $5",
+                    )
+                    .bind(now)
+                    .bind(kind)
+                    .bind(order.id)
+                    .bind(Role::SiteManager.as_str())
+                    .bind(region)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
         }
     }
-    users.sort_unstable();
-    users.dedup();
-    for user in users {
-        query("INSERT INTO inbox (user_id, at, kind, order_id) VALUES ($1, $2, $3, $4)")
-            .bind(user)
-            .bind(now)
-            .bind(kind)
-            .bind(order.id)
-            .execute(&mut *tx)
-            .await?;
-    }
     Ok(())
 }
 
-/// The logins holding `role` over the scope `scope_id`.
-async fn grantees(tx: &mut Tx<'_>, role: Role, scope_id: &str) -> Result<Vec<i64>> {
-    query_scalar("SELECT user_id FROM role_grants WHERE role = $1 AND scope_id = $2")
-        .bind(role.as_str())
-        .bind(scope_id)
-        .fetch_all(&mut *tx)
-        .await
+/// Inbox entries for the logins holding `role` over the scope `scope_id`.
+async fn tell_grantees(tx: &mut Tx<'_>, order: &Order, kind: &str, now: i64, role: Role, scope_id: &str) -> Result<()> {
+    query(
+        "INSERT INTO inbox (user_id, at, kind, order_id) SELECT DISTINCT user_id, $1, $2, $3 FROM role_grants \
+         WHERE role = $4 AND scope_id = $5",
+    )
+    .bind(now)
+    .bind(kind)
+    .bind(order.id)
+    .bind(role.as_str())
+    .bind(scope_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// An SMS about the step to the contact phone of an order a site placed for
+/// someone without an account.
+async fn text_the_contact(tx: &mut Tx<'_>, vault: &Vault, order: &Order, kind: &str, now: i64) -> Result<()> {
+    let contact: Option<(Option<Vec<u8>>, Option<String>)> =
+        query_as("SELECT contact_phone_hash, contact_phone_sealed FROM orders WHERE id = $1")
+            .bind(order.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((Some(hash), Some(sealed))) = contact {
+        let phone = vault.open(Place::order_contact(&hash), &sealed)?;
+        let payload = serde_json::json!({ "order_id": order.id, "step": kind });
+        enqueue_sms(tx, vault, &phone, &format!("order_{kind}"), &payload, now).await?;
+    }
+    Ok(())
 }

@@ -4,6 +4,8 @@
 
 use crate::sql::{query, query_as};
 use crate::{Result, Store};
+use zhiyuan_domain::order_deadline::Deadlines;
+use zhiyuan_domain::setting::{ORDER_ACCEPT_MINUTES, ORDER_DISPATCH_MINUTES, ORDER_EVALUATION_DAYS};
 
 impl Store {
     /// The value of a setting, if set.
@@ -16,6 +18,19 @@ impl Store {
                 .await?
         };
         Ok(row.map(|(value,)| value))
+    }
+
+    /// The deadlines of the ordering loop the settings give now (each
+    /// missing or unreadable one its default).
+    pub async fn order_deadlines(&self) -> Result<Deadlines> {
+        let dispatch = self.setting(ORDER_DISPATCH_MINUTES).await?;
+        let accept = self.setting(ORDER_ACCEPT_MINUTES).await?;
+        let evaluation = self.setting(ORDER_EVALUATION_DAYS).await?;
+        Ok(Deadlines::from_settings(
+            dispatch.as_deref(),
+            accept.as_deref(),
+            evaluation.as_deref(),
+        ))
     }
 
     /// Sets (or replaces) a setting.

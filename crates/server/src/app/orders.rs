@@ -22,7 +22,6 @@ use zhiyuan_domain::order::{
 use zhiyuan_domain::order_deadline::{Deadlines, OrderTimes, next_check, take};
 use zhiyuan_domain::phone::Phone;
 use zhiyuan_domain::role::{Actor, Role};
-use zhiyuan_domain::setting::{ORDER_ACCEPT_MINUTES, ORDER_DISPATCH_MINUTES, ORDER_EVALUATION_DAYS};
 use zhiyuan_domain::site::SiteLevel;
 use zhiyuan_domain::time::from_epoch_ms;
 use zhiyuan_domain::volunteer::check_person_name;
@@ -46,16 +45,9 @@ fn step_refusal(refusal: RuleError) -> ApiError {
     error
 }
 
-/// The deadlines the settings give now.
+/// The deadlines the settings give (read once a minute: `app::shared`).
 pub async fn deadlines(state: &AppState) -> ApiResult<Deadlines> {
-    let dispatch = state.store.setting(ORDER_DISPATCH_MINUTES).await?;
-    let accept = state.store.setting(ORDER_ACCEPT_MINUTES).await?;
-    let evaluation = state.store.setting(ORDER_EVALUATION_DAYS).await?;
-    Ok(Deadlines::from_settings(
-        dispatch.as_deref(),
-        accept.as_deref(),
-        evaluation.as_deref(),
-    ))
+    state.shared.order_deadlines(&state.store).await
 }
 
 async fn site(state: &AppState, id: i64) -> ApiResult<Site> {

@@ -10,11 +10,13 @@
 //! within those two seconds (seats left are indicative there: a sign-up
 //! itself always counts them in the database). Only pages of up to 50
 //! activities are kept, at most 128 of them. A full cache drops its least
-//! recently used entry.
+//! recently used entry. The ordering loop's deadlines (settings, changed
+//! with `zhiyuan setting` by another process) are read once a minute.
 
 use crate::error::ApiResult;
 use std::sync::Arc;
 use std::time::Duration;
+use zhiyuan_domain::order_deadline::Deadlines;
 use zhiyuan_store::activities::{Activity, ActivityQuery, Category};
 use zhiyuan_store::cache::RecentReads;
 use zhiyuan_store::{Page, Store};
@@ -32,12 +34,15 @@ const LISTING_TTL: Duration = Duration::from_secs(2);
 const LISTINGS_MAX: usize = 128;
 /// Larger pages (up to 200 rows) are read from the database every time.
 const CACHED_LISTING_MAX_ROWS: i64 = 50;
+/// How long the ordering loop's deadlines are served from memory.
+const DEADLINES_TTL: Duration = Duration::from_secs(60);
 
 pub struct SharedReads {
     categories: RecentReads<(), Arc<[Category]>>,
     region_names: RecentReads<String, Arc<str>>,
     organization_names: RecentReads<i64, Arc<str>>,
     listings: RecentReads<ActivityQuery, Arc<Page<Activity>>>,
+    deadlines: RecentReads<(), Deadlines>,
 }
 
 impl Default for SharedReads {
@@ -47,6 +52,7 @@ impl Default for SharedReads {
             region_names: RecentReads::new(SHARED_READ_TTL, SHARED_READ_MAX),
             organization_names: RecentReads::new(SHARED_READ_TTL, SHARED_READ_MAX),
             listings: RecentReads::new(LISTING_TTL, LISTINGS_MAX),
+            deadlines: RecentReads::new(DEADLINES_TTL, 1),
         }
     }
 }
@@ -103,6 +109,17 @@ impl SharedReads {
         let page = Arc::new(store.list_activities(query).await?);
         self.listings.put(query.clone(), generation, page.clone());
         Ok(page)
+    }
+
+    /// The ordering loop's deadlines as the settings give them.
+    pub async fn order_deadlines(&self, store: &Store) -> ApiResult<Deadlines> {
+        if let Some(deadlines) = self.deadlines.get(&()) {
+            return Ok(deadlines);
+        }
+        let generation = self.deadlines.generation();
+        let deadlines = store.order_deadlines().await?;
+        self.deadlines.put((), generation, deadlines);
+        Ok(deadlines)
     }
 
     /// Retires every listing: call after an activity or a sign-up changed.
