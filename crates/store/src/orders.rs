@@ -315,6 +315,15 @@ impl Store {
             .await
     }
 
+    /// The order an activity was created or linked to serve, if any.
+    pub async fn order_of_activity(&self, activity_id: i64) -> Result<Option<i64>> {
+        let mut conn = self.reader().await?;
+        query_scalar("SELECT id FROM orders WHERE activity_id = $1 ORDER BY id LIMIT 1")
+            .bind(activity_id)
+            .fetch_optional(&mut conn)
+            .await
+    }
+
     pub async fn require_order(&self, id: i64) -> Result<Order> {
         self.order(id).await?.ok_or(StoreError::NotFound("order"))
     }
@@ -643,6 +652,32 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Takes an item off a site's menu (orders that named it keep it).
+    pub async fn remove_menu_item(&self, site_id: i64, item_id: i64, by_user: i64, now: i64) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        let removed =
+            query("UPDATE menu_items SET removed_at = $1 WHERE id = $2 AND site_id = $3 AND removed_at IS NULL")
+                .bind(now)
+                .bind(item_id)
+                .bind(site_id)
+                .execute(&mut tx)
+                .await?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound("menu item"));
+        }
+        audit_entry(
+            &mut tx,
+            now,
+            Some(by_user),
+            "menu.remove",
+            "site",
+            site_id.to_string(),
+            item_id.to_string(),
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// One page of a user's inbox, newest first.

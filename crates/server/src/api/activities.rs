@@ -199,6 +199,9 @@ pub struct ActivityView {
     pub auto_confirm_days: i64,
     /// `draft`, `published`, `cancelled` or `finished`.
     pub state: String,
+    /// The order this activity serves (点单), on the single activity's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
 }
 
 pub fn activity_view(activity: &Activity) -> ActivityView {
@@ -231,6 +234,7 @@ pub fn activity_view(activity: &Activity) -> ActivityView {
         missing_checkout: activity.missing_checkout.clone(),
         auto_confirm_days: activity.auto_confirm_days,
         state: activity.state.clone(),
+        order_id: None,
     }
 }
 
@@ -353,7 +357,11 @@ pub async fn activity(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActivityView>> {
     let activity = app::visible_activity(&state, caller.as_ref(), parse_id(&id, "activity")?).await?;
-    Ok(Json(activity_view(&activity)))
+    let order = state.store.order_of_activity(activity.id).await?;
+    Ok(Json(ActivityView {
+        order_id: order.map(|id| id.to_string()),
+        ..activity_view(&activity)
+    }))
 }
 
 /// Publishes, cancels or finishes an activity (organizers).

@@ -126,6 +126,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(oversight::overdue))
         .routes(routes!(attendance::decide_record))
         .routes(routes!(orders::menu, orders::add_menu_item))
+        .routes(routes!(orders::remove_menu_item))
         .routes(routes!(orders::place, orders::list))
         .routes(routes!(orders::figures))
         .routes(routes!(orders::order))

@@ -120,6 +120,19 @@ pub async fn add_menu_item(
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
 
+/// Takes an item the site added off its menu (its managers).
+#[utoipa::path(delete, path = "/api/v1/sites/{id}/menu/{item}", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path), ("item" = String, Path)),
+    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn remove_menu_item(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    orders::remove_menu_item(&state, &current, parse_id(&id, "site")?, parse_id(&item, "menu item")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct PlaceRequest {
     pub site_id: IdValue,

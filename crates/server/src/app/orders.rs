@@ -121,6 +121,18 @@ pub async fn add_menu_item(
         .await?)
 }
 
+/// Takes an item the site added off its menu (its managers).
+pub async fn remove_menu_item(state: &AppState, caller: &CurrentUser, site_id: i64, item_id: i64) -> ApiResult<()> {
+    let site = site(state, site_id).await?;
+    if !caller.actor.manages_site(&site.id.to_string(), &site.region_path) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(state
+        .store
+        .remove_menu_item(site.id, item_id, caller.user.id, state.now_ms())
+        .await?)
+}
+
 /// An order as the caller asks for it.
 #[derive(Debug, Clone, Default)]
 pub struct OrderRequest {

@@ -243,6 +243,8 @@ struct ActivityPage {
     logged_in: bool,
     volunteer: bool,
     mine: Option<MySignup>,
+    /// The order this activity serves, shown to its organizers.
+    order_id: Option<String>,
     /// The visitor holds a live sign-up: the page offers to cancel it.
     live: bool,
     /// Begun, and the visitor was let in: they may report a missing or wrong record.
@@ -317,6 +319,15 @@ async fn activity_page(
         Some(user) => app::require_organizer(state, &user.actor, activity).await.is_ok(),
         None => false,
     };
+    let order_id = if organizer {
+        state
+            .store
+            .order_of_activity(activity.id)
+            .await?
+            .map(|id| id.to_string())
+    } else {
+        None
+    };
     let ages = match (activity.min_age, activity.max_age) {
         (None, None) => None,
         (Some(min), None) => Some(format!("{min}{}", page.t.age_and_over)),
@@ -326,6 +337,7 @@ async fn activity_page(
     Ok(ActivityPage {
         t: page.t,
         layout: page.layout(),
+        order_id,
         id: activity.id.to_string(),
         title: activity.title.clone(),
         description: activity.description.clone(),

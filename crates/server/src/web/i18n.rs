@@ -407,6 +407,7 @@ texts! {
     // supervision
     nav_admin_records: "记录督察", "Record supervision";
     nav_order: "我要点单", "Order a service";
+    serves_order: "这是点单服务活动：", "This activity serves an order: ";
     nav_my_orders: "我的点单", "My orders";
     nav_dispatch_board: "派单台", "Dispatch board";
     nav_org_orders: "接单", "Orders for us";

@@ -68,7 +68,12 @@ pub async fn a_resident_orders_and_rates(browser: &Browser, base: &str) -> Outco
     click(browser, "#accept-order").await?;
     wait_for(browser, "#notice").await?;
     state_is(browser, "已接单").await?;
-    wait_for(browser, "#order-activity").await?;
+    click(browser, "#order-activity").await?;
+    ensure!(
+        text(browser, "#serves-order").await?.ends_with(&order_id),
+        "the delivery activity names its order"
+    );
+    browser.back().await?;
     fill(browser, "report", "药已送到，老人身体还好").await?;
     click(browser, "#complete-order").await?;
     wait_for(browser, "#notice").await?;

@@ -46,8 +46,59 @@ async fn a_loop_runs_from_order_to_rating() {
         );
         let organization = demo_organization(&app, &org_admin).await;
         let station = station(&app).await;
+        // The site adds its own item to the menu, and takes it off again.
+        let added = app
+            .post(
+                &format!("/api/v1/sites/{station}/menu"),
+                Some(&manager),
+                json!({"title": "理发上门", "category": "left_behind_elderly"}),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+        let item = added.body["id"].as_str().unwrap().to_string();
+        let refused = app
+            .post(
+                &format!("/api/v1/sites/{station}/menu"),
+                Some(&resident),
+                json!({"title": "x", "category": "other"}),
+            )
+            .await;
+        assert_problem(
+            &refused,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            "a resident adding to the menu",
+        );
         let menu = app.get(&format!("/api/v1/sites/{station}/menu"), None).await;
         assert_eq!(menu.status, StatusCode::OK, "{:?}", menu.body);
+        assert!(
+            menu.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["menu_item_id"] == item.as_str())
+        );
+        let removal = format!("/api/v1/sites/{station}/menu/{item}");
+        assert_eq!(
+            app.call(Method::DELETE, &removal, Some(&resident), None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.call(Method::DELETE, &removal, Some(&manager), None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            app.call(Method::DELETE, &removal, Some(&manager), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let menu = app.get(&format!("/api/v1/sites/{station}/menu"), None).await;
+        assert!(
+            menu.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["menu_item_id"] != item.as_str())
+        );
         let id = order(&app, &resident, &station, "帮忙买药送到家").await;
         let path = |step: &str| format!("/api/v1/orders/{id}/{step}");
 
@@ -116,6 +167,11 @@ async fn a_loop_runs_from_order_to_rating() {
             .await;
         assert_eq!(delivery.status, StatusCode::OK, "{:?}", delivery.body);
         assert_eq!(delivery.body["category"], "left_behind_elderly");
+        assert_eq!(
+            delivery.body["order_id"],
+            id.as_str(),
+            "the activity is tagged with its order"
+        );
 
         // Rated only once completed, only by the resident, only 1–5.
         let rate = |rating: i64| json!({"rating": rating, "comment": "很及时"});

@@ -45,3 +45,6 @@ ALTER TABLE order_figures ADD COLUMN state_expired BIGINT NOT NULL DEFAULT 0;
 -- Dispatch candidates look up the projects whose area is the order's region
 -- or a region above it.
 CREATE INDEX projects_area ON projects (area_code);
+
+-- An activity that serves an order finds its order.
+CREATE INDEX orders_activity ON orders (activity_id);
