@@ -31,6 +31,8 @@ pub mod certificates;
 pub mod fixtures;
 pub mod jobs;
 pub mod ledger;
+pub mod menus;
+pub mod order_figures;
 pub mod orders;
 pub mod organizations;
 pub mod records;

@@ -2,7 +2,8 @@
 //! taking its steps, each in one transaction with its event, the loop
 //! figures it adds to, the inbox entries of whom it concerns and the job
 //! that looks at its next deadline; its history; the facts dispatch
-//! suggestions are ranked on; site menus; inboxes. The decisions (may this
+//! suggestions are ranked on; inboxes. Menus are `menus`, the figures
+//! `order_figures`. The decisions (may this
 //! party take this step, what it changes, when the next deadline falls)
 //! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
 //! this module reads the facts they need and writes what they decided.
@@ -10,9 +11,10 @@
 use crate::activities::{NewActivity, insert_activity};
 use crate::audit::enqueue_sms;
 use crate::jobs::schedule;
+use crate::order_figures::add_figures;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page, subtree_bounds, values_sql};
+use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
@@ -21,8 +23,7 @@ use zhiyuan_domain::loop_figures::{self, FiguresDelta, FiguresScope, LoopFigures
 use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, Recipient, told};
 use zhiyuan_domain::order_deadline::{OrderTimes, Taken};
 use zhiyuan_domain::role::Role;
-use zhiyuan_domain::site::may_stand_on_menu;
-use zhiyuan_domain::time::{china_date, from_epoch_ms};
+use zhiyuan_domain::time::from_epoch_ms;
 
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -165,19 +166,6 @@ pub struct CandidateRow {
     pub facts: CandidateFacts,
 }
 
-/// One entry of a site's menu: a routine project of a verified
-/// organization serving the site, or an item the site added.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MenuEntry {
-    pub project_id: Option<i64>,
-    pub menu_item_id: Option<i64>,
-    pub title: String,
-    pub category: String,
-    pub description: String,
-    pub organization_id: Option<i64>,
-    pub organization_name: Option<String>,
-}
-
 /// An inbox entry: a step of an order that concerns the user.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct InboxEntry {
@@ -205,10 +193,6 @@ pub const ORDER_DEADLINE_JOB: &str = "order_deadline";
 /// The id a newest-first page starts below: the previous page's last id.
 fn before_cursor(cursor: Option<&str>) -> i64 {
     cursor.and_then(|c| c.parse().ok()).unwrap_or(i64::MAX)
-}
-
-fn day_of(now: i64) -> String {
-    china_date(from_epoch_ms(now)).to_string()
 }
 
 impl Store {
@@ -522,164 +506,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// The loop figures of a site, region or organization: one China day's
-    /// (`day` as `YYYY-MM-DD`) or, with `""`, all time (sites and
-    /// organizations).
-    pub async fn loop_figures(&self, scope: FiguresScope, key: &str, day: &str) -> Result<LoopFigures> {
-        let mut conn = self.reader().await?;
-        figures_in(&mut conn, scope, key, day).await
-    }
-
-    /// The all-time loop figures of every site at or below `region_path`,
-    /// summed: what a center's dispatch board shows for its county.
-    pub async fn sites_figures_within(&self, region_path: &str) -> Result<LoopFigures> {
-        let sums: Vec<String> = FiguresDelta::names()
-            .iter()
-            .map(|name| format!("COALESCE(CAST(SUM(f.{name}) AS BIGINT), 0)"))
-            .collect();
-        let (low, high) = subtree_bounds(region_path);
-        let sql = format!(
-            "SELECT {} FROM order_figures f JOIN sites s ON f.scope_key = CAST(s.id AS TEXT) \
-             WHERE f.scope = $1 AND f.day = '' AND (s.region_path = $2 OR (s.region_path >= $3 AND s.region_path < $4))",
-            sums.join(", ")
-        );
-        let mut conn = self.reader().await?;
-        let row = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
-            .bind(FiguresScope::Site.as_str())
-            .bind(region_path)
-            .bind(low)
-            .bind(high)
-            .fetch_optional(&mut conn)
-            .await?;
-        Ok(LoopFigures {
-            totals: row.map_or_else(FiguresDelta::default, |r| FiguresDelta::from_values(&r.0)),
-        })
-    }
-
-    /// A site's menu: routine projects marked for menus of verified
-    /// organizations whose area covers the site's region, then the items
-    /// the site added.
-    pub async fn site_menu(&self, site_id: i64) -> Result<Vec<MenuEntry>> {
-        let site = self.site(site_id).await?.ok_or(StoreError::NotFound("site"))?;
-        let codes: Vec<&str> = site.region_path.split('/').collect();
-        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 1)).collect();
-        let sql = format!(
-            "SELECT p.id, p.title, p.category, p.description, p.on_menu, p.area_path, o.id, o.name, o.verified_at \
-             FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE p.area_code IN ({}) ORDER BY p.id",
-            marks.join(", ")
-        );
-        let mut conn = self.reader().await?;
-        let mut statement =
-            query_as::<(i64, String, String, String, bool, String, i64, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
-        for code in &codes {
-            statement = statement.bind(*code);
-        }
-        let projects = statement.fetch_all(&mut conn).await?;
-        let mut menu: Vec<MenuEntry> = projects
-            .into_iter()
-            .filter(|p| may_stand_on_menu(p.4, p.8.is_some(), &p.5, &site.region_path))
-            .map(
-                |(id, title, category, description, _, _, org_id, org_name, _)| MenuEntry {
-                    project_id: Some(id),
-                    menu_item_id: None,
-                    title,
-                    category,
-                    description,
-                    organization_id: Some(org_id),
-                    organization_name: Some(org_name),
-                },
-            )
-            .collect();
-        let items: Vec<(i64, String, String, String)> = query_as(
-            "SELECT id, title, category, description FROM menu_items WHERE site_id = $1 AND removed_at IS NULL ORDER BY id",
-        )
-        .bind(site_id)
-        .fetch_all(&mut conn)
-        .await?;
-        menu.extend(items.into_iter().map(|(id, title, category, description)| MenuEntry {
-            project_id: None,
-            menu_item_id: Some(id),
-            title,
-            category,
-            description,
-            organization_id: None,
-            organization_name: None,
-        }));
-        Ok(menu)
-    }
-
-    /// Adds an item to a site's menu; yields its id.
-    pub async fn add_menu_item(
-        &self,
-        site_id: i64,
-        title: &str,
-        category: &str,
-        description: &str,
-        by_user: i64,
-        now: i64,
-    ) -> Result<i64> {
-        let mut tx = self.transaction().await?;
-        let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
-            .bind(category)
-            .fetch_optional(&mut tx)
-            .await?;
-        if known.is_none() {
-            return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
-                .on("category")
-                .into());
-        }
-        let id: i64 = query_scalar(
-            "INSERT INTO menu_items (site_id, title, category, description, added_by, added_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(title)
-        .bind(category)
-        .bind(description)
-        .bind(by_user)
-        .bind(now)
-        .fetch_one(&mut tx)
-        .await?;
-        audit_entry(
-            &mut tx,
-            now,
-            Some(by_user),
-            "menu.add",
-            "site",
-            site_id.to_string(),
-            title,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// Takes an item off a site's menu (orders that named it keep it).
-    pub async fn remove_menu_item(&self, site_id: i64, item_id: i64, by_user: i64, now: i64) -> Result<()> {
-        let mut tx = self.transaction().await?;
-        let removed =
-            query("UPDATE menu_items SET removed_at = $1 WHERE id = $2 AND site_id = $3 AND removed_at IS NULL")
-                .bind(now)
-                .bind(item_id)
-                .bind(site_id)
-                .execute(&mut tx)
-                .await?;
-        if removed.rows_affected() == 0 {
-            return Err(StoreError::NotFound("menu item"));
-        }
-        audit_entry(
-            &mut tx,
-            now,
-            Some(by_user),
-            "menu.remove",
-            "site",
-            site_id.to_string(),
-            item_id.to_string(),
-        )
-        .await?;
-        tx.commit().await
-    }
-
     /// One page of a user's inbox, newest first.
     pub async fn inbox(&self, user_id: i64, cursor: Option<&str>, limit: i64) -> Result<Page<InboxEntry>> {
         let mut conn = self.reader().await?;
@@ -800,86 +626,6 @@ pub(crate) async fn step_in(
     Ok(stepped)
 }
 
-/// Adds a step's delta to the figures of the order's site, its region and
-/// the organization concerned, each for the day and for all time.
-async fn add_figures(
-    tx: &mut Tx<'_>,
-    order: &Order,
-    organization: Option<i64>,
-    delta: FiguresDelta,
-    now: i64,
-) -> Result<()> {
-    if delta == FiguresDelta::default() {
-        return Ok(());
-    }
-    let day = day_of(now);
-    let site = order.site_id.to_string();
-    let mut targets = vec![
-        (FiguresScope::Site, site.clone(), day.clone()),
-        (FiguresScope::Site, site, String::new()),
-        (FiguresScope::Region, order.region_code.clone(), day.clone()),
-        (FiguresScope::Region, order.region_code.clone(), String::new()),
-    ];
-    if let Some(id) = organization {
-        targets.push((FiguresScope::Organization, id.to_string(), day));
-        targets.push((FiguresScope::Organization, id.to_string(), String::new()));
-    }
-    // Only the figures the step changes, for every target in one statement.
-    let changed: Vec<(String, i64)> = FiguresDelta::names()
-        .into_iter()
-        .zip(delta.values())
-        .filter(|(_, value)| *value != 0)
-        .collect();
-    let names: Vec<&str> = changed.iter().map(|(name, _)| name.as_str()).collect();
-    let updates: Vec<String> = names
-        .iter()
-        .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
-        .collect();
-    let sql = values_sql(
-        tx.placeholders(),
-        &format!(
-            "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ",
-            names.join(", ")
-        ),
-        3 + names.len(),
-        targets.len(),
-        &format!(
-            " ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
-            updates.join(", ")
-        ),
-    );
-    let mut statement = query(sqlx::AssertSqlSafe(sql));
-    for (scope, key, day) in targets {
-        statement = statement.bind(scope.as_str()).bind(key).bind(day);
-        for (_, value) in &changed {
-            statement = statement.bind(*value);
-        }
-    }
-    statement.execute(&mut *tx).await?;
-    Ok(())
-}
-
-async fn figures_in(
-    conn: &mut (impl crate::sql::Connection + ?Sized),
-    scope: FiguresScope,
-    key: &str,
-    day: &str,
-) -> Result<LoopFigures> {
-    let sql = format!(
-        "SELECT {} FROM order_figures WHERE scope = $1 AND scope_key = $2 AND day = $3",
-        FiguresDelta::names().join(", ")
-    );
-    let row = query_as::<FigureRow>(sqlx::AssertSqlSafe(sql))
-        .bind(scope.as_str())
-        .bind(key)
-        .bind(day)
-        .fetch_optional(conn)
-        .await?;
-    Ok(LoopFigures {
-        totals: row.map_or_else(FiguresDelta::default, |r| FiguresDelta::from_values(&r.0)),
-    })
-}
-
 /// An organization as the candidates' query reads it, with its figures.
 #[derive(sqlx::FromRow)]
 struct CandidateRead {
@@ -898,22 +644,6 @@ struct CandidateRead {
     timed_out: Option<i64>,
     answer_minutes: Option<i64>,
     answered: Option<i64>,
-}
-
-/// A row of figure columns, in the order of `FiguresDelta::names`.
-struct FigureRow(Vec<i64>);
-
-impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for FigureRow
-where
-    usize: sqlx::ColumnIndex<R>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
-        (0..row.len())
-            .map(|i| row.try_get::<i64, _>(i))
-            .collect::<std::result::Result<_, _>>()
-            .map(FigureRow)
-    }
 }
 
 /// Inbox entries of kind `kind` (a step's name) for everyone `whom` names,

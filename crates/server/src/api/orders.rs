@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::dispatch::Candidate;
 use zhiyuan_domain::order::OrderState;
-use zhiyuan_store::orders::{MenuEntry, Order, OrderEvent};
+use zhiyuan_store::menus::MenuEntry;
+use zhiyuan_store::orders::{Order, OrderEvent};
 use zhiyuan_store::{page_size, parse_id};
 
 /// An id as a JSON number or string.

@@ -27,7 +27,8 @@ use zhiyuan_domain::time::from_epoch_ms;
 use zhiyuan_domain::volunteer::check_person_name;
 use zhiyuan_store::Page;
 use zhiyuan_store::activities::NewActivity;
-use zhiyuan_store::orders::{DecidedStep, InboxEntry, MenuEntry, NewOrder, Order, OrderEvent, OrdersOf, StepDetails};
+use zhiyuan_store::menus::MenuEntry;
+use zhiyuan_store::orders::{DecidedStep, InboxEntry, NewOrder, Order, OrderEvent, OrdersOf, StepDetails};
 use zhiyuan_store::regions::Site;
 
 /// The longest refusal reason, report or cancellation note, in characters.

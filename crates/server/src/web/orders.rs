@@ -26,7 +26,8 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use zhiyuan_domain::loop_figures::LoopFigures;
 use zhiyuan_domain::order::{OrderState, Party};
-use zhiyuan_store::orders::{MenuEntry, Order};
+use zhiyuan_store::menus::MenuEntry;
+use zhiyuan_store::orders::Order;
 use zhiyuan_store::parse_id;
 use zhiyuan_store::regions::Site;
 
