@@ -194,6 +194,22 @@ pub fn next(state: OrderState, action: OrderAction, party: Party) -> Result<Orde
     Ok(to)
 }
 
+/// Orders one person may have open (not rated, closed, cancelled or
+/// expired) at once: a station is not flooded by one account.
+pub const MAX_OPEN_ORDERS: i64 = 10;
+
+/// Whether one more order may be placed for someone who has `open` orders
+/// open already (`too_many_open_orders` otherwise).
+pub fn check_open_orders(open: i64) -> Result<(), RuleError> {
+    if open >= MAX_OPEN_ORDERS {
+        return Err(RuleError::new(
+            "too_many_open_orders",
+            format!("at most {MAX_OPEN_ORDERS} orders open at once: wait for one to close, or cancel one"),
+        ));
+    }
+    Ok(())
+}
+
 /// The longest description of a need, in characters.
 pub const MAX_CONTENT_CHARS: usize = 1000;
 /// The longest address, in characters.
@@ -505,6 +521,15 @@ mod tests {
         assert_eq!(
             (input.starts_at, input.ends_at, input.quota),
             (now + Duration::hours(5), now + Duration::hours(6), 4)
+        );
+    }
+
+    #[test]
+    fn one_person_has_a_bounded_number_of_open_orders() {
+        assert!(check_open_orders(MAX_OPEN_ORDERS - 1).is_ok());
+        assert_eq!(
+            check_open_orders(MAX_OPEN_ORDERS).unwrap_err().code,
+            "too_many_open_orders"
         );
     }
 

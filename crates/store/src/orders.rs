@@ -20,7 +20,7 @@ use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
 use zhiyuan_domain::geo::Point;
 use zhiyuan_domain::loop_figures::{self, FiguresDelta, FiguresScope, LoopFigures};
-use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, Recipient, told};
+use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, Recipient, check_open_orders, told};
 use zhiyuan_domain::order_deadline::{OrderTimes, Taken};
 use zhiyuan_domain::role::Role;
 use zhiyuan_domain::time::from_epoch_ms;
@@ -213,6 +213,23 @@ impl Store {
             return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
                 .on("category")
                 .into());
+        }
+        if let Some(orderer) = new.ordered_by {
+            let finals: Vec<&str> = OrderState::ALL
+                .iter()
+                .filter(|s| s.is_final())
+                .map(|s| s.as_str())
+                .collect();
+            let marks: Vec<String> = (0..finals.len()).map(|i| format!("${}", i + 2)).collect();
+            let mut count = query_scalar::<i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM orders WHERE ordered_by = $1 AND state NOT IN ({})",
+                marks.join(", ")
+            )))
+            .bind(orderer);
+            for state in finals {
+                count = count.bind(state);
+            }
+            check_open_orders(count.fetch_one(&mut tx).await?)?;
         }
         let site: Option<(String, String, String)> =
             query_as("SELECT region_code, county_code, region_path FROM sites WHERE id = $1")

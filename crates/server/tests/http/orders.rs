@@ -490,5 +490,26 @@ async fn orders_refuse_what_they_should() {
             "name_invalid",
             "on behalf of nobody",
         );
+
+        // One person has at most ten orders open at once.
+        let mut open = Vec::new();
+        for n in 0..10 {
+            open.push(order(&app, &resident, &station, &format!("第{n}件事")).await);
+        }
+        assert_problem(
+            &app.post("/api/v1/orders", Some(&resident), bad(json!({}))).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_open_orders",
+            "an eleventh open order",
+        );
+        let cancelled = app
+            .post(
+                &format!("/api/v1/orders/{}/cancel", open[0]),
+                Some(&resident),
+                json!({}),
+            )
+            .await;
+        assert_eq!(cancelled.body["status"], "cancelled");
+        order(&app, &resident, &station, "又一件事").await;
     }
 }

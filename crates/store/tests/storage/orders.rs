@@ -226,9 +226,13 @@ async fn two_processes_do_each_deadline_job_once() {
             .await
             .unwrap();
         let station = first.site_of_region("360111001001").await.unwrap().unwrap();
-        let resident = first.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
         let mut orders = Vec::new();
-        for _ in 0..40 {
+        for n in 0..40 {
+            // One resident each: a person has at most ten orders open.
+            let resident = first
+                .create_user(&format!("138000{n:05}"), "王奶奶", None, NOW)
+                .await
+                .unwrap();
             orders.push(place(&first, station.id, resident, NOW).await.id);
         }
         let later = NOW + 121 * MINUTE;
@@ -326,7 +330,6 @@ async fn random_steps_by_random_parties_keep_every_order_whole() {
     for (backend, store, _db) in stores().await {
         store.ensure_sites().await.unwrap();
         let station = store.site_of_region("360111001001").await.unwrap().unwrap();
-        let resident = store.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
         let team = store
             .create_organization(
                 &NewOrganization {
@@ -348,6 +351,10 @@ async fn random_steps_by_random_parties_keep_every_order_whole() {
         for case in 0..24 {
             let tries = runs.new_tree(&mut runner).unwrap().current();
             let mut now = NOW + case * 60 * MINUTE;
+            let resident = store
+                .create_user(&format!("138100{case:05}"), "王奶奶", None, NOW)
+                .await
+                .unwrap();
             let mut order = place(&store, station.id, resident, now).await;
             let mut taken_steps = 0;
             for (action, party, rating) in tries {

@@ -3,7 +3,8 @@
 //! on the menus of its region) across Jiangxi's counties and townships;
 //! then, over HTTP against a server in this process, the dispatch
 //! candidates of orders at stations all over the province, and whole loops
-//! (order → dispatch → accept → complete → rate) from many clients at once.
+//! (order → dispatch → accept → complete → rate) from many clients at once,
+//! each a resident of the demo village of their own.
 //! Afterwards the stored figures must agree with the loops counted.
 
 use super::{Tally, login_once, percentiles, refusals, serve_locally};
@@ -110,6 +111,43 @@ async fn send(request: reqwest::RequestBuilder, tally: &mut Tally) -> Option<ser
         .map_or_else(|| format!("http_{}", status.as_u16()), str::to_string);
     *tally.refused.entry(code).or_default() += 1;
     None
+}
+
+/// Residents of the demo village, one per client (a person has at most ten
+/// orders open at once), logged in with the demo password.
+async fn residents(store: &Store, client: &Client, base: &str, count: usize) -> Result<Vec<String>, String> {
+    let hash = zhiyuan_server::auth::Passwords::new(1)
+        .hash(zhiyuan_server::demo::DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| e.detail)?;
+    let village = store
+        .require_region(zhiyuan_server::demo::DEMO_VILLAGE)
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = zhiyuan_store::now_ms();
+    let mut tokens = Vec::with_capacity(count);
+    for n in 0..count {
+        let phone = format!("1370000{n:04}");
+        if store.user_by_phone(&phone).await.map_err(|e| e.to_string())?.is_none() {
+            let id = store
+                .create_user(&phone, "居民", Some(&hash), now)
+                .await
+                .map_err(|e| e.to_string())?;
+            store
+                .grant_role(
+                    id,
+                    zhiyuan_domain::role::Role::Resident,
+                    &village.code,
+                    &village.path,
+                    None,
+                    now,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        tokens.push(login_once(client, base, &phone).await?);
+    }
+    Ok(tokens)
 }
 
 /// Who takes the steps of a loop, by their tokens.
@@ -258,17 +296,18 @@ pub async fn orders(store: &Store, plan: &OrdersPlan) -> Result<(), String> {
     );
 
     // Whole loops from many clients at once.
-    let crew = Arc::new(Crew {
-        resident: login_once(&client, &base, "13800000006").await?,
-        dispatcher: login_once(&client, &base, "13800000003").await?,
-        organization_admin,
-        organization,
-        station: station.clone(),
-    });
+    let dispatcher = login_once(&client, &base, "13800000003").await?;
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::with_capacity(plan.clients);
-    for _ in 0..plan.clients {
-        let (client, base, crew, stop) = (client.clone(), base.clone(), crew.clone(), stop.clone());
+    for resident in residents(store, &client, &base, plan.clients).await? {
+        let crew = Crew {
+            resident,
+            dispatcher: dispatcher.clone(),
+            organization_admin: organization_admin.clone(),
+            organization: organization.clone(),
+            station: station.clone(),
+        };
+        let (client, base, stop) = (client.clone(), base.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut steps: [Tally; 5] = Default::default();
             let mut loops = 0u64;

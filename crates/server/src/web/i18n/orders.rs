@@ -157,6 +157,10 @@ pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
             "Ordering on behalf is for someone else; order for yourself as a resident.",
         ),
         "category_required" => ("请选择服务类别。", "Please choose a category."),
+        "too_many_open_orders" => (
+            "您已有 10 个未完成的点单，请等其中一个完成或取消后再点。",
+            "You have 10 orders open: wait for one to close, or cancel one, before ordering again.",
+        ),
         "menu_item_unknown" => (
             "这项服务不在该站点的菜单上。",
             "That service is not on this site's menu.",
