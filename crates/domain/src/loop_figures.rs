@@ -52,6 +52,9 @@ pub struct FiguresDelta {
     /// Orders now in each state, in the order of `OrderState::ALL` (the
     /// all-time rows; a day's row holds that day's moves).
     pub in_state: [i64; STATES],
+    /// Effective minutes of service through the orders' activities (a
+    /// revoked record takes its minutes back), by the day served.
+    pub served_minutes: i64,
 }
 
 /// Buckets of waiting minutes: up to 15 minutes, 30, 1 hour, 2, 4, 8, a
@@ -131,6 +134,7 @@ impl FiguresDelta {
             names.extend((0..BUCKETS).map(|b| format!("{kind}_b{b}")));
         }
         names.extend(OrderState::ALL.iter().map(|s| format!("state_{}", s.as_str())));
+        names.push("served_minutes".to_string());
         names
     }
 
@@ -159,6 +163,7 @@ impl FiguresDelta {
         values.extend(self.answer_buckets);
         values.extend(self.complete_buckets);
         values.extend(self.in_state);
+        values.push(self.served_minutes);
         values
     }
 
@@ -188,6 +193,7 @@ impl FiguresDelta {
             answer_buckets: array(17 + BUCKETS),
             complete_buckets: array(17 + 2 * BUCKETS),
             in_state: std::array::from_fn(|i| at(17 + 3 * BUCKETS + i)),
+            served_minutes: at(17 + 3 * BUCKETS + STATES),
         }
     }
 
@@ -345,6 +351,11 @@ impl LoopFigures {
         median_minutes(&self.totals.complete_buckets)
     }
 
+    /// Hours of effective service delivered through the orders.
+    pub fn hours_delivered(&self) -> f64 {
+        self.totals.served_minutes as f64 / 60.0
+    }
+
     /// Orders now in `state` (on an all-time row).
     pub fn in_state(&self, state: OrderState) -> i64 {
         self.totals.in_state[state_index(state)]
@@ -386,13 +397,16 @@ mod tests {
         );
         assert_eq!((bucket_of(0), bucket_of(15), bucket_of(10_079)), (0, 1, 8));
         assert_eq!(FiguresDelta::names().len(), FiguresDelta::default().values().len());
-        let some = step(
-            OrderAction::Accept,
-            OrderState::Dispatched,
-            OrderState::Accepted,
-            45,
-            None,
-        );
+        let some = FiguresDelta {
+            served_minutes: 90,
+            ..step(
+                OrderAction::Accept,
+                OrderState::Dispatched,
+                OrderState::Accepted,
+                45,
+                None,
+            )
+        };
         assert_eq!(FiguresDelta::from_values(&some.values()), some);
     }
 

@@ -59,16 +59,53 @@ pub(crate) async fn add_figures(
     delta: FiguresDelta,
     now: i64,
 ) -> Result<()> {
+    add_to(tx, order.site_id, &order.region_code, organization, delta, &day_of(now)).await
+}
+
+/// Adds the minutes of a record whose totals changed by
+/// `served_minutes` to the figures of the order its activity serves, if
+/// it serves one, for the day it was served (`service_day`).
+pub(crate) async fn add_served_minutes(
+    tx: &mut Tx<'_>,
+    activity_id: i64,
+    served_minutes: i64,
+    service_day: &str,
+) -> Result<()> {
+    if served_minutes == 0 {
+        return Ok(());
+    }
+    let order: Option<(i64, String, Option<i64>)> =
+        query_as("SELECT site_id, region_code, organization_id FROM orders WHERE activity_id = $1 ORDER BY id LIMIT 1")
+            .bind(activity_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((site_id, region_code, organization)) = order else {
+        return Ok(());
+    };
+    let delta = FiguresDelta {
+        served_minutes,
+        ..FiguresDelta::default()
+    };
+    add_to(tx, site_id, &region_code, organization, delta, service_day).await
+}
+
+async fn add_to(
+    tx: &mut Tx<'_>,
+    site_id: i64,
+    region_code: &str,
+    organization: Option<i64>,
+    delta: FiguresDelta,
+    day: &str,
+) -> Result<()> {
     if delta == FiguresDelta::default() {
         return Ok(());
     }
-    let day = day_of(now);
-    let site = order.site_id.to_string();
+    let (site, day) = (site_id.to_string(), day.to_string());
     let mut targets = vec![
         (FiguresScope::Site, site.clone(), day.clone()),
         (FiguresScope::Site, site, String::new()),
-        (FiguresScope::Region, order.region_code.clone(), day.clone()),
-        (FiguresScope::Region, order.region_code.clone(), String::new()),
+        (FiguresScope::Region, region_code.to_string(), day.clone()),
+        (FiguresScope::Region, region_code.to_string(), String::new()),
     ];
     if let Some(id) = organization {
         targets.push((FiguresScope::Organization, id.to_string(), day));

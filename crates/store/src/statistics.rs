@@ -1,6 +1,7 @@
 //! The home of every rollup: the figures kept per organization and per
 //! (region, day) in the same transaction as the write that changes them,
-//! so that statistics are read from rollups instead of scans.
+//! so that statistics are read from rollups instead of scans; the minutes
+//! served through an order also go to the loop figures (`order_figures`).
 
 use crate::Result;
 use crate::records::ServiceRecord;
@@ -40,5 +41,13 @@ pub(crate) async fn add_to_rollups(tx: &mut Tx<'_>, record: &ServiceRecord, delt
                 .bind(delta.records)
                 .execute(&mut *tx)
                 .await?;
+    // Hours served through an order count for its loop figures too.
+    crate::order_figures::add_served_minutes(
+        tx,
+        record.activity_id,
+        delta.credit_minutes + delta.honor_minutes,
+        &record.service_day,
+    )
+    .await?;
     Ok(())
 }

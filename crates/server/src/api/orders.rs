@@ -628,6 +628,8 @@ pub struct FiguresView {
     pub median_minutes_to_dispatch: Option<f64>,
     pub median_minutes_to_answer: Option<f64>,
     pub median_minutes_to_complete: Option<f64>,
+    /// Effective hours served through the orders' activities, by the day served.
+    pub hours_delivered: f64,
     /// Orders now in each state (all-time figures; a day's figures give that day's moves).
     pub orders_by_state: std::collections::BTreeMap<String, i64>,
 }
@@ -682,6 +684,7 @@ pub async fn figures(
         median_minutes_to_dispatch: figures.median_dispatch_minutes(),
         median_minutes_to_answer: figures.median_answer_minutes(),
         median_minutes_to_complete: figures.median_complete_minutes(),
+        hours_delivered: figures.hours_delivered(),
         orders_by_state: OrderState::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), figures.in_state(*s)))

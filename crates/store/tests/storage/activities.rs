@@ -1362,3 +1362,113 @@ async fn one_code_step_serves_at_most_twenty_offline_and_they_wait_for_review() 
         }
     }
 }
+
+#[tokio::test]
+async fn hours_served_through_an_order_count_for_its_loop() {
+    use zhiyuan_domain::dispatch::Desk;
+    use zhiyuan_domain::loop_figures::FiguresScope;
+    use zhiyuan_domain::order::{OrderAction, Party, check_draft};
+    use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, take};
+    use zhiyuan_store::orders::{DecidedStep, NewOrder, StepDetails};
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let (org, volunteers) = org_and_volunteers(&store, 1).await;
+        let alice = volunteers[0];
+        let start = NOW + HOUR;
+        let activity = create(&store, org, activity_input(start, 3, 5)).await;
+        // An order of the station, dispatched to the organization, which
+        // serves it through this activity.
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let resident = store.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
+        let draft = check_draft("陪老人聊天", None, (None, None), (None, None), at(NOW)).unwrap();
+        let mut order = store
+            .place_order(
+                &NewOrder {
+                    site_id: station.id,
+                    category: "left_behind_elderly",
+                    project_id: None,
+                    menu_item_id: None,
+                    draft: &draft,
+                    ordered_by: Some(resident),
+                    placed_by: resident,
+                    on_behalf: false,
+                    contact_name: None,
+                    contact_phone: None,
+                    desk: Desk::Station,
+                    next_check: None,
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+        for (action, party, details) in [
+            (
+                OrderAction::Dispatch,
+                Party::Dispatcher,
+                StepDetails {
+                    dispatch_to: Some(org),
+                    ..StepDetails::default()
+                },
+            ),
+            (
+                OrderAction::Accept,
+                Party::AssignedOrganization,
+                StepDetails {
+                    link_activity: Some(activity.id),
+                    ..StepDetails::default()
+                },
+            ),
+        ] {
+            let taken = take(
+                &order.times().unwrap(),
+                None,
+                action,
+                party,
+                None,
+                at(NOW),
+                &DEFAULT_DEADLINES,
+            )
+            .unwrap();
+            order = store
+                .take_order_step(&order, &DecidedStep { action, party, taken }, &details, NOW)
+                .await
+                .unwrap();
+        }
+        assert_eq!(order.activity_id, Some(activity.id));
+        // Two hours served and confirmed count as delivered through the order.
+        store.sign_up(activity.id, alice, NOW).await.unwrap();
+        store
+            .record_attendance(&claim(&activity, alice, AttendanceKind::In, start, None), &activity)
+            .await
+            .unwrap();
+        let record = store
+            .record_attendance(
+                &claim(&activity, alice, AttendanceKind::Out, start + 2 * HOUR, None),
+                &activity,
+            )
+            .await
+            .unwrap();
+        confirm(&store, record.id).await.unwrap();
+        let delivered = |scope: FiguresScope, key: String| {
+            let store = store.clone();
+            async move { store.loop_figures(scope, &key, "").await.unwrap().totals.served_minutes }
+        };
+        assert_eq!(
+            delivered(FiguresScope::Organization, org.to_string()).await,
+            120,
+            "{backend}"
+        );
+        assert_eq!(delivered(FiguresScope::Site, station.id.to_string()).await, 120);
+        assert_eq!(delivered(FiguresScope::Region, "360111001001".to_string()).await, 120);
+        // A revoked record takes them back.
+        store
+            .change_record(record.id, RecordState::Revoked, "重复记录", ORGANIZER, NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            delivered(FiguresScope::Organization, org.to_string()).await,
+            0,
+            "{backend}"
+        );
+    }
+}
