@@ -432,22 +432,7 @@ mod tests {
     }
 
     fn action() -> impl Strategy<Value = OrderAction> {
-        use OrderAction::*;
-        let all = [
-            Dispatch,
-            Accept,
-            Refuse,
-            AcceptTimeout,
-            Escalate,
-            Start,
-            Complete,
-            Evaluate,
-            CloseUnrated,
-            Cancel,
-            Expire,
-            FlagOverdue,
-        ];
-        (0..all.len()).prop_map(move |i| all[i])
+        (0..OrderAction::ALL.len()).prop_map(|i| OrderAction::ALL[i])
     }
 
     proptest! {

@@ -126,6 +126,22 @@ pub enum OrderAction {
 }
 
 impl OrderAction {
+    /// Every action there is.
+    pub const ALL: [OrderAction; 12] = [
+        OrderAction::Dispatch,
+        OrderAction::Accept,
+        OrderAction::Refuse,
+        OrderAction::AcceptTimeout,
+        OrderAction::Escalate,
+        OrderAction::Start,
+        OrderAction::Complete,
+        OrderAction::Evaluate,
+        OrderAction::CloseUnrated,
+        OrderAction::Cancel,
+        OrderAction::Expire,
+        OrderAction::FlagOverdue,
+    ];
+
     /// The party that may take the action.
     pub fn party(self) -> Party {
         use OrderAction::*;
@@ -353,21 +369,6 @@ mod tests {
     use chrono::TimeZone;
     use proptest::prelude::*;
 
-    const ACTIONS: [OrderAction; 12] = [
-        OrderAction::Dispatch,
-        OrderAction::Accept,
-        OrderAction::Refuse,
-        OrderAction::AcceptTimeout,
-        OrderAction::Escalate,
-        OrderAction::Start,
-        OrderAction::Complete,
-        OrderAction::Evaluate,
-        OrderAction::CloseUnrated,
-        OrderAction::Cancel,
-        OrderAction::Expire,
-        OrderAction::FlagOverdue,
-    ];
-
     #[test]
     fn the_loop_runs_from_order_to_evaluation() {
         let mut state = OrderState::Ordered;
@@ -542,7 +543,7 @@ mod tests {
     }
 
     fn action() -> impl Strategy<Value = OrderAction> {
-        (0..ACTIONS.len()).prop_map(|i| ACTIONS[i])
+        (0..OrderAction::ALL.len()).prop_map(|i| OrderAction::ALL[i])
     }
 
     proptest! {

@@ -248,17 +248,7 @@ impl Store {
     pub async fn create_project(&self, new: &NewProject, by_user: i64, now: i64) -> Result<Project> {
         let mut tx = self.transaction().await?;
         let id: i64 = {
-            let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
-                .bind(&new.category)
-                .fetch_optional(&mut tx)
-                .await?;
-            if category.is_none() {
-                return Err(
-                    RuleError::new("category_unknown", format!("unknown category {:?}", new.category))
-                        .on("category")
-                        .into(),
-                );
-            }
+            require_category(&mut tx, &new.category).await?;
             let area: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
                 .bind(&new.area_code)
                 .fetch_optional(&mut tx)
@@ -860,17 +850,7 @@ pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user:
     if state == ActivityState::Published {
         check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
     }
-    let category: Option<(String,)> = query_as("SELECT code FROM categories WHERE code = $1")
-        .bind(&plan.category)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if category.is_none() {
-        return Err(
-            RuleError::new("category_unknown", format!("unknown category {:?}", plan.category))
-                .on("category")
-                .into(),
-        );
-    }
+    require_category(tx, &plan.category).await?;
     let region: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
         .bind(&new.region_code)
         .fetch_optional(&mut *tx)
@@ -946,4 +926,18 @@ pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user:
     )
     .await?;
     Ok(id)
+}
+
+/// `category_unknown` unless `code` is one of the categories.
+pub(crate) async fn require_category(tx: &mut Tx<'_>, code: &str) -> Result<()> {
+    let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if known.is_none() {
+        return Err(RuleError::new("category_unknown", format!("unknown category {code:?}"))
+            .on("category")
+            .into());
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! whose service area covers a site (`site::may_stand_on_menu` decides),
 //! and the items a site's managers add and take off.
 
+use crate::activities::require_category;
 use crate::sql::{query, query_as, query_scalar};
 use crate::{Result, Store, StoreError, audit_entry};
 use serde::Serialize;
@@ -84,15 +85,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.transaction().await?;
-        let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
-            .bind(category)
-            .fetch_optional(&mut tx)
-            .await?;
-        if known.is_none() {
-            return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
-                .on("category")
-                .into());
-        }
+        require_category(&mut tx, category).await?;
         let id: i64 = query_scalar(
             "INSERT INTO menu_items (site_id, title, category, description, added_by, added_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -8,7 +8,7 @@
 //! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
 //! this module reads the facts they need and writes what they decided.
 
-use crate::activities::{NewActivity, insert_activity};
+use crate::activities::{NewActivity, insert_activity, require_category};
 use crate::audit::enqueue_sms;
 use crate::jobs::schedule;
 use crate::order_figures::add_figures;
@@ -205,15 +205,7 @@ impl Store {
             _ => None,
         };
         let mut tx = self.transaction().await?;
-        let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
-            .bind(new.category)
-            .fetch_optional(&mut tx)
-            .await?;
-        if known.is_none() {
-            return Err(zhiyuan_domain::RuleError::new("category_unknown", "unknown category")
-                .on("category")
-                .into());
-        }
+        require_category(&mut tx, new.category).await?;
         if let Some(orderer) = new.ordered_by {
             let finals: Vec<&str> = OrderState::ALL
                 .iter()

@@ -300,21 +300,7 @@ async fn two_processes_claim_each_message_once() {
     }
 }
 
-/// The steps a random run tries, and who tries them.
-const ACTIONS: [OrderAction; 12] = [
-    OrderAction::Dispatch,
-    OrderAction::Accept,
-    OrderAction::Refuse,
-    OrderAction::AcceptTimeout,
-    OrderAction::Escalate,
-    OrderAction::Start,
-    OrderAction::Complete,
-    OrderAction::Evaluate,
-    OrderAction::CloseUnrated,
-    OrderAction::Cancel,
-    OrderAction::Expire,
-    OrderAction::FlagOverdue,
-];
+/// Who tries the steps of a random run.
 const PARTIES: [Party; 4] = [
     Party::Orderer,
     Party::Dispatcher,
@@ -326,7 +312,7 @@ const PARTIES: [Party; 4] = [
 async fn random_steps_by_random_parties_keep_every_order_whole() {
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;
-    let runs = proptest::collection::vec((0..ACTIONS.len(), 0..PARTIES.len(), 1u8..=5), 1..30);
+    let runs = proptest::collection::vec((0..OrderAction::ALL.len(), 0..PARTIES.len(), 1u8..=5), 1..30);
     for (backend, store, _db) in stores().await {
         store.ensure_sites().await.unwrap();
         let station = store.site_of_region("360111001001").await.unwrap().unwrap();
@@ -358,7 +344,7 @@ async fn random_steps_by_random_parties_keep_every_order_whole() {
             let mut order = place(&store, station.id, resident, now).await;
             let mut taken_steps = 0;
             for (action, party, rating) in tries {
-                let (action, party) = (ACTIONS[action], PARTIES[party]);
+                let (action, party) = (OrderAction::ALL[action], PARTIES[party]);
                 now += MINUTE;
                 let before = store.require_order(order.id).await.unwrap();
                 let decided = take(
