@@ -341,6 +341,19 @@ pub fn delivery_activity(delivery: &Delivery<'_>, now: DateTime<Utc>) -> crate::
     }
 }
 
+/// Nobody rates a service their own organization gave: a resident who is
+/// also an admin of the organization that served their order may not rate
+/// it (`order_self_service`); the loop then closes unrated.
+pub fn check_not_self_served(orderer_runs_the_organization: bool) -> Result<(), RuleError> {
+    if orderer_runs_the_organization {
+        return Err(RuleError::new(
+            "order_self_service",
+            "you run the organization that served this order, so you cannot rate it",
+        ));
+    }
+    Ok(())
+}
+
 /// The longest comment of a rating, in characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
@@ -523,6 +536,12 @@ mod tests {
             (input.starts_at, input.ends_at, input.quota),
             (now + Duration::hours(5), now + Duration::hours(6), 4)
         );
+    }
+
+    #[test]
+    fn nobody_rates_their_own_organizations_service() {
+        assert!(check_not_self_served(false).is_ok());
+        assert_eq!(check_not_self_served(true).unwrap_err().code, "order_self_service");
     }
 
     #[test]

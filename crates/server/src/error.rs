@@ -78,7 +78,7 @@ impl ApiError {
 impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let status = match rule.code {
-            "forbidden_scope" | "order_party_wrong" => StatusCode::FORBIDDEN,
+            "forbidden_scope" | "order_party_wrong" | "order_self_service" => StatusCode::FORBIDDEN,
             "already_member" | "organization_refused_order" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

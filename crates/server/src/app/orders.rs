@@ -17,7 +17,8 @@ use zhiyuan_domain::activity::{check_text, plan};
 use zhiyuan_domain::dispatch::{Candidate, Desk, check_target, rank};
 use zhiyuan_domain::loop_figures::{FiguresScope, LoopFigures};
 use zhiyuan_domain::order::{
-    Delivery, OrderAction, OrderState, Party, check_draft, check_rating, delivery_activity, evaluation_open, next,
+    Delivery, OrderAction, OrderState, Party, check_draft, check_not_self_served, check_rating, delivery_activity,
+    evaluation_open, next,
 };
 use zhiyuan_domain::order_deadline::{Deadlines, OrderTimes, next_check, take};
 use zhiyuan_domain::phone::Phone;
@@ -506,6 +507,11 @@ pub async fn evaluate(state: &AppState, caller: &CurrentUser, id: i64, rating: i
     let rating = u8::try_from(rating).unwrap_or(0);
     let comment = check_rating(rating, comment)?;
     let order = state.store.require_order(id).await?;
+    // The orderer who also runs the serving organization: anyone else is
+    // refused below as the wrong party.
+    let orderer_runs_it = order.ordered_by == Some(caller.user.id)
+        && party_of(&caller.actor, caller.user.id, &order, Party::AssignedOrganization) == Party::AssignedOrganization;
+    check_not_self_served(orderer_runs_it)?;
     let deadlines = deadlines(state).await?;
     if let Some(completed_at) = order.completed_at
         && !evaluation_open(from_epoch_ms(completed_at), state.now(), deadlines.evaluation_days)

@@ -513,3 +513,48 @@ async fn orders_refuse_what_they_should() {
         order(&app, &resident, &station, "又一件事").await;
     }
 }
+
+#[tokio::test]
+async fn nobody_rates_the_service_of_their_own_organization() {
+    for app in apps().await {
+        let (admin, manager, volunteer) = (app.demo(1).await, app.demo(3).await, app.demo(5).await);
+        // The volunteer founds a team (and runs it), which is verified.
+        let founded = app
+            .post(
+                "/api/v1/organizations",
+                Some(&volunteer),
+                json!({"name": "电化社区邻里互助队", "region_code": "360111", "kind": "community_team"}),
+            )
+            .await;
+        assert_eq!(founded.status, StatusCode::CREATED, "{:?}", founded.body);
+        let team = founded.body["id"].as_str().unwrap().to_string();
+        let verified = app
+            .post(&format!("/api/v1/organizations/{team}/verify"), Some(&admin), json!({}))
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+        // They order as a resident, and their own team serves it.
+        let station = station(&app).await;
+        let id = order(&app, &volunteer, &station, "帮我家修水管").await;
+        let dispatched = dispatch_to(&app, &id, &manager, &team).await;
+        assert_eq!(dispatched.body["status"], "dispatched", "{:?}", dispatched.body);
+        for (step, body) in [("accept", json!({})), ("complete", json!({"report": "修好了"}))] {
+            let done = app
+                .post(&format!("/api/v1/orders/{id}/{step}"), Some(&volunteer), body)
+                .await;
+            assert_eq!(done.status, StatusCode::OK, "{}: {step}: {:?}", app.backend, done.body);
+        }
+        assert_problem(
+            &app.post(
+                &format!("/api/v1/orders/{id}/evaluate"),
+                Some(&volunteer),
+                json!({"rating": 5}),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "order_self_service",
+            "rating one's own team",
+        );
+        let after = app.get(&format!("/api/v1/orders/{id}"), Some(&volunteer)).await;
+        assert_eq!(after.body["status"], "completed", "no rating was written");
+    }
+}

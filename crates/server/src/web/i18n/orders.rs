@@ -176,6 +176,10 @@ pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
         ),
         "organization_refused_order" => ("这个队伍已经拒绝过本单。", "This team has refused this order."),
         "evaluation_closed" => ("评价期限已过。", "The time to rate has passed."),
+        "order_self_service" => (
+            "这单由您管理的队伍提供服务，不能自己评价。",
+            "Your own organization served this order, so you cannot rate it.",
+        ),
         "service_place_required" => (
             "订单和站点都没有位置，请填写服务地点的坐标。",
             "Neither the order nor its site has a place: give the service place's coordinates.",
