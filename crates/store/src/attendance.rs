@@ -8,6 +8,7 @@ use crate::activities::Activity;
 use crate::ledger::{LEDGER_INSERT, LEDGER_INSERT_COLUMNS, LedgerEvent, append_ledger, bind_ledger_entry};
 use crate::records::{Close, RECORD_COLUMNS, ServiceRecord, close_record};
 use crate::sql::{Statement, Tx, query, query_as};
+use crate::writer::Batch;
 use crate::{
     Backend, Placeholders, Result, Store, StoreError, audit_entry, code_list, in_list_sql, rows_per_statement,
     values_sql,
@@ -812,6 +813,19 @@ async fn fast_batch(mut tx: Tx<'_>, claims: &[&BatchedClaim]) -> Result<Vec<Resu
             outcome.unwrap_or_else(|| Err(StoreError::BatchFailed("a claim was left without an answer".into())))
         })
         .collect::<Vec<_>>())
+}
+
+/// The attendance writer's batches: check-in claims.
+pub(crate) struct AttendanceBatch;
+
+impl Batch for AttendanceBatch {
+    type Item = BatchedClaim;
+    type Outcome = ServiceRecord;
+    const NAME: &'static str = "attendance-writer";
+
+    async fn write(&self, backend: &Backend, items: &[&BatchedClaim]) -> Result<Vec<Result<ServiceRecord>>> {
+        write_attendance_batch(backend, items).await
+    }
 }
 
 /// One accepted claim waiting in the attendance writer's queue.

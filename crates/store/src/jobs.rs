@@ -6,7 +6,8 @@
 //! transaction is the only writer. What a job does is decided by the
 //! domain over the facts read inside that transaction.
 
-use crate::orders::{DecidedStep, ORDER_DEADLINE_JOB, StepDetails, order_in, step_in};
+use crate::order_steps::step_in;
+use crate::orders::{DecidedStep, ORDER_DEADLINE_JOB, StepDetails, order_in};
 use crate::sql::{Tx, query, query_as};
 use crate::{Result, Store, StoreError};
 use zhiyuan_domain::order::{OrderAction, Party};
@@ -16,17 +17,6 @@ use zhiyuan_domain::time::from_epoch_ms;
 /// The outcome of a job that found nothing due (a later step had already
 /// moved its order on).
 pub const NOTHING_DUE: &str = "nothing_due";
-
-/// Adds a job of `kind` about `subject_id`, due at `due_at` (epoch ms).
-pub(crate) async fn schedule(tx: &mut Tx<'_>, kind: &str, subject_id: i64, due_at: i64) -> Result<()> {
-    query("INSERT INTO jobs (kind, subject_id, due_at) VALUES ($1, $2, $3)")
-        .bind(kind)
-        .bind(subject_id)
-        .bind(due_at)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
-}
 
 /// One deadline job done: the order it looked at and the step it took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use writer::AttendanceWriter;
+use writer::Writer;
 use zhiyuan_domain::RuleError;
 
 pub mod accounts;
@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod menus;
 pub mod order_figures;
+mod order_steps;
 pub mod orders;
 pub mod organizations;
 pub mod records;
@@ -106,13 +107,25 @@ pub(crate) enum Backend {
     Postgres(PgPool),
 }
 
+impl Backend {
+    /// See [`Store::transaction`].
+    pub(crate) async fn transaction(&self) -> Result<Tx<'static>> {
+        Ok(match self {
+            Backend::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
 /// The one handle on storage that the server and the command line share.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) vault: Arc<Vault>,
     /// Started on the first check-in.
-    attendance: Arc<OnceLock<AttendanceWriter>>,
+    attendance: Arc<OnceLock<Writer<attendance::AttendanceBatch>>>,
+    /// Started on the first step of an order.
+    order_steps: Arc<OnceLock<Writer<order_steps::StepBatch>>>,
     pub(crate) session_caches: Arc<accounts::SessionCaches>,
     /// Activities as read for check-ins, for up to `RECENT_ACTIVITY_TTL`.
     pub(crate) recent_activities: Arc<cache::RecentReads<i64, activities::Activity>>,
@@ -123,10 +136,7 @@ impl Store {
     /// connection with `BEGIN IMMEDIATE`, so that it is the only writer
     /// from its first statement on. Dropping it uncommitted rolls it back.
     pub(crate) async fn transaction(&self) -> Result<Tx<'static>> {
-        Ok(match &self.backend {
-            Backend::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        self.backend.transaction().await
     }
 
     /// A read connection.
@@ -328,6 +338,7 @@ impl Store {
             backend,
             vault: Arc::new(vault),
             attendance: Arc::new(OnceLock::new()),
+            order_steps: Arc::new(OnceLock::new()),
             session_caches: Arc::default(),
             recent_activities: Arc::new(cache::RecentReads::new(activities::RECENT_ACTIVITY_TTL, 100_000)),
         })
@@ -369,9 +380,19 @@ impl Store {
     }
 
     /// The writer that batches check-ins, started on first use.
-    pub(crate) fn attendance_writer(&self) -> &AttendanceWriter {
+    pub(crate) fn attendance_writer(&self) -> &Writer<attendance::AttendanceBatch> {
         self.attendance
-            .get_or_init(|| AttendanceWriter::spawn(self.backend.clone()))
+            .get_or_init(|| Writer::spawn(self.backend.clone(), attendance::AttendanceBatch))
+    }
+
+    /// The writer that batches the steps of orders, started on first use.
+    pub(crate) fn order_writer(&self) -> &Writer<order_steps::StepBatch> {
+        self.order_steps.get_or_init(|| {
+            let batch = order_steps::StepBatch {
+                vault: self.vault.clone(),
+            };
+            Writer::spawn(self.backend.clone(), batch)
+        })
     }
 
     pub fn vault(&self) -> &Vault {

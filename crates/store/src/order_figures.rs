@@ -1,12 +1,13 @@
 //! The loop figures of the ordering loop as stored: what each step adds to
 //! the figures of the order's site, its region and the organization
-//! concerned (one multi-row upsert per step, in the step's transaction),
+//! concerned (multi-row upserts, in the transaction of the step or of a batch of steps),
 //! and how they are read back, for one scope or summed over a site's
 //! subtree. What a step adds is the domain's (`loop_figures::step`).
 
 use crate::orders::Order;
 use crate::sql::{Tx, query, query_as};
-use crate::{Result, Store, subtree_bounds, values_sql};
+use crate::{Result, Store, rows_per_statement, subtree_bounds, values_sql};
+use std::collections::BTreeMap;
 use zhiyuan_domain::loop_figures::{FiguresDelta, FiguresScope, LoopFigures};
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 
@@ -50,16 +51,28 @@ fn day_of(now: i64) -> String {
     china_date(from_epoch_ms(now)).to_string()
 }
 
-/// Adds a step's delta to the figures of the order's site, its region and
-/// the organization concerned, each for the day and for all time.
-pub(crate) async fn add_figures(
-    tx: &mut Tx<'_>,
-    order: &Order,
-    organization: Option<i64>,
-    delta: FiguresDelta,
-    now: i64,
-) -> Result<()> {
-    add_to(tx, order.site_id, &order.region_code, organization, delta, &day_of(now)).await
+/// What one step adds, and to whose figures: the order's site and region
+/// and the organization concerned, on the China day of `now`.
+pub(crate) struct StepFigures<'a> {
+    pub order: &'a Order,
+    pub organization: Option<i64>,
+    pub delta: FiguresDelta,
+    pub now: i64,
+}
+
+/// Adds the deltas of many steps at once: summed per figure row (site,
+/// region and organization, each for the day and for all time) and written
+/// with one multi-row upsert per few hundred rows.
+pub(crate) async fn add_figures(tx: &mut Tx<'_>, steps: &[StepFigures<'_>]) -> Result<()> {
+    let mut sums: BTreeMap<FigureRowKey, FiguresDelta> = BTreeMap::new();
+    for step in steps {
+        let day = day_of(step.now);
+        for target in targets(step.order.site_id, &step.order.region_code, step.organization, &day) {
+            let sum = sums.entry(target).or_default();
+            *sum = sum.plus(&step.delta);
+        }
+    }
+    upsert(tx, sums).await
 }
 
 /// Adds the minutes of a record whose totals changed by
@@ -86,63 +99,76 @@ pub(crate) async fn add_served_minutes(
         served_minutes,
         ..FiguresDelta::default()
     };
-    add_to(tx, site_id, &region_code, organization, delta, service_day).await
+    let sums = targets(site_id, &region_code, organization, service_day)
+        .into_iter()
+        .map(|target| (target, delta))
+        .collect();
+    upsert(tx, sums).await
 }
 
-async fn add_to(
-    tx: &mut Tx<'_>,
-    site_id: i64,
-    region_code: &str,
-    organization: Option<i64>,
-    delta: FiguresDelta,
-    day: &str,
-) -> Result<()> {
-    if delta == FiguresDelta::default() {
-        return Ok(());
-    }
-    let (site, day) = (site_id.to_string(), day.to_string());
+/// A stored row of figures: scope, key and day (`""` for all time).
+type FigureRowKey = (&'static str, String, String);
+
+/// The figure rows a change on `day` adds to.
+fn targets(site_id: i64, region_code: &str, organization: Option<i64>, day: &str) -> Vec<FigureRowKey> {
+    let site = site_id.to_string();
     let mut targets = vec![
-        (FiguresScope::Site, site.clone(), day.clone()),
-        (FiguresScope::Site, site, String::new()),
-        (FiguresScope::Region, region_code.to_string(), day.clone()),
-        (FiguresScope::Region, region_code.to_string(), String::new()),
+        (FiguresScope::Site.as_str(), site.clone(), day.to_string()),
+        (FiguresScope::Site.as_str(), site, String::new()),
+        (FiguresScope::Region.as_str(), region_code.to_string(), day.to_string()),
+        (FiguresScope::Region.as_str(), region_code.to_string(), String::new()),
     ];
     if let Some(id) = organization {
-        targets.push((FiguresScope::Organization, id.to_string(), day));
-        targets.push((FiguresScope::Organization, id.to_string(), String::new()));
+        targets.push((FiguresScope::Organization.as_str(), id.to_string(), day.to_string()));
+        targets.push((FiguresScope::Organization.as_str(), id.to_string(), String::new()));
     }
-    // Only the figures the step changes, for every target in one statement.
-    let changed: Vec<(String, i64)> = FiguresDelta::names()
+    targets
+}
+
+/// Adds each row's sum to the stored figures, creating rows as needed;
+/// only the figures some sum changes are named in the statement.
+async fn upsert(tx: &mut Tx<'_>, sums: BTreeMap<FigureRowKey, FiguresDelta>) -> Result<()> {
+    let sums: Vec<_> = sums
         .into_iter()
-        .zip(delta.values())
-        .filter(|(_, value)| *value != 0)
+        .filter(|(_, sum)| *sum != FiguresDelta::default())
         .collect();
-    let names: Vec<&str> = changed.iter().map(|(name, _)| name.as_str()).collect();
+    let changed: Vec<usize> = (0..FiguresDelta::names().len())
+        .filter(|&figure| sums.iter().any(|(_, sum)| sum.values()[figure] != 0))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let all_names = FiguresDelta::names();
+    let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure].as_str()).collect();
     let updates: Vec<String> = names
         .iter()
         .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
         .collect();
-    let sql = values_sql(
-        tx.placeholders(),
-        &format!(
-            "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ",
-            names.join(", ")
-        ),
-        3 + names.len(),
-        targets.len(),
-        &format!(
-            " ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
-            updates.join(", ")
-        ),
-    );
-    let mut statement = query(sqlx::AssertSqlSafe(sql));
-    for (scope, key, day) in targets {
-        statement = statement.bind(scope.as_str()).bind(key).bind(day);
-        for (_, value) in &changed {
-            statement = statement.bind(*value);
+    let columns = 3 + names.len();
+    for chunk in sums.chunks(rows_per_statement(columns)) {
+        let sql = values_sql(
+            tx.placeholders(),
+            &format!(
+                "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ",
+                names.join(", ")
+            ),
+            columns,
+            chunk.len(),
+            &format!(
+                " ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
+                updates.join(", ")
+            ),
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for ((scope, key, day), sum) in chunk {
+            statement = statement.bind(*scope).bind(key.as_str()).bind(day.as_str());
+            let values = sum.values();
+            for &figure in &changed {
+                statement = statement.bind(values[figure]);
+            }
         }
+        statement.execute(&mut *tx).await?;
     }
-    statement.execute(&mut *tx).await?;
     Ok(())
 }
 

@@ -8,21 +8,19 @@
 //! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
 //! this module reads the facts they need and writes what they decided.
 
-use crate::activities::{NewActivity, insert_activity, require_category};
-use crate::audit::enqueue_sms;
-use crate::jobs::schedule;
-use crate::order_figures::add_figures;
+use crate::activities::{NewActivity, require_category};
+use crate::order_figures::{StepFigures, add_figures};
+use crate::order_steps::{Notices, QueuedStep, schedule_deadlines};
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::vault::Place;
-use crate::{Page, Result, Store, StoreError, Vault, audit_entry, into_page};
+use crate::{Page, Result, Store, StoreError, audit_entry, into_page};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
 use zhiyuan_domain::geo::Point;
 use zhiyuan_domain::loop_figures::{self, FiguresDelta, FiguresScope, LoopFigures};
-use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, Recipient, check_open_orders, told};
+use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, check_open_orders, told};
 use zhiyuan_domain::order_deadline::{OrderTimes, Taken};
-use zhiyuan_domain::role::Role;
 use zhiyuan_domain::time::from_epoch_ms;
 
 /// An order as stored.
@@ -144,15 +142,15 @@ pub struct DecidedStep {
 
 /// What a step writes besides the order's own columns.
 #[derive(Debug, Clone, Default)]
-pub struct StepDetails<'a> {
+pub struct StepDetails {
     /// Who took it (absent for the server's jobs).
     pub actor: Option<i64>,
-    pub note: &'a str,
+    pub note: String,
     /// The organization a dispatch sends the order to.
     pub dispatch_to: Option<i64>,
     pub rating: Option<u8>,
-    pub comment: Option<&'a str>,
-    pub report: Option<&'a str>,
+    pub comment: Option<String>,
+    pub report: Option<String>,
     /// The delivery activity an acceptance creates…
     pub new_activity: Option<NewActivity>,
     /// …or the existing activity of the organization it links.
@@ -280,10 +278,18 @@ impl Store {
         .execute(&mut tx)
         .await?;
         let order = order_in(&mut tx, id).await?;
-        add_figures(&mut tx, &order, None, loop_figures::placed(), now).await?;
-        tell(&mut tx, &self.vault, &order, None, told(None), now, PLACED).await?;
+        let placed = StepFigures {
+            order: &order,
+            organization: None,
+            delta: loop_figures::placed(),
+            now,
+        };
+        add_figures(&mut tx, &[placed]).await?;
+        let mut notices = Notices::default();
+        notices.add(&order, None, told(None), PLACED, now)?;
+        notices.write(&mut tx, &self.vault).await?;
         if let Some(at) = new.next_check {
-            schedule(&mut tx, ORDER_DEADLINE_JOB, id, at.timestamp_millis()).await?;
+            schedule_deadlines(&mut tx, &[(id, at.timestamp_millis())]).await?;
         }
         audit_entry(
             &mut tx,
@@ -330,13 +336,16 @@ impl Store {
         &self,
         order: &Order,
         step: &DecidedStep,
-        details: &StepDetails<'_>,
+        details: &StepDetails,
         now: i64,
     ) -> Result<Order> {
-        let mut tx = self.transaction().await?;
-        let stepped = step_in(&mut tx, &self.vault, order, step, details, now).await?;
-        tx.commit().await?;
-        Ok(stepped)
+        let queued = QueuedStep {
+            order: order.clone(),
+            step: *step,
+            details: details.clone(),
+            now,
+        };
+        self.order_writer().submit(queued).await
     }
 
     /// An order's history, oldest first, with the names of who took each step.
@@ -540,101 +549,6 @@ pub(crate) async fn order_in(tx: &mut Tx<'_>, id: i64) -> Result<Order> {
         .ok_or(StoreError::NotFound("order"))
 }
 
-/// Writes one step (see [`Store::take_order_step`]) in `tx`.
-pub(crate) async fn step_in(
-    tx: &mut Tx<'_>,
-    vault: &Vault,
-    order: &Order,
-    step: &DecidedStep,
-    details: &StepDetails<'_>,
-    now: i64,
-) -> Result<Order> {
-    let DecidedStep { action, party, taken } = step;
-    let (action, party) = (*action, *party);
-    let from = order.state()?;
-    // The organization the step concerns: the one it is sent to, or the
-    // one it was with (a refusal, a timeout, a completion, a rating).
-    let organization = match action {
-        OrderAction::Dispatch => details.dispatch_to,
-        _ => order.organization_id,
-    };
-    let organization_after = match action {
-        OrderAction::Dispatch => details.dispatch_to,
-        OrderAction::Refuse | OrderAction::AcceptTimeout => None,
-        _ => order.organization_id,
-    };
-    let activity_id = match (&details.new_activity, details.link_activity) {
-        (Some(new), _) => Some(insert_activity(tx, new, details.actor.unwrap_or(order.placed_by), now).await?),
-        (None, Some(linked)) => Some(linked),
-        (None, None) => order.activity_id,
-    };
-    let times = &taken.times;
-    let sql = format!(
-        "UPDATE orders SET state = $1, desk = $2, waiting_since = $3, dispatched_at = $4, completed_at = $5, \
-         overdue_at = CASE WHEN $6 THEN COALESCE(overdue_at, $7) ELSE NULL END, \
-         accepted_at = CASE WHEN $8 THEN $7 ELSE accepted_at END, \
-         closed_at = CASE WHEN $9 THEN $7 ELSE closed_at END, organization_id = $10, activity_id = $11, \
-         rating = COALESCE($12, rating), comment = COALESCE($13, comment), report = COALESCE($14, report), \
-         version = version + 1 WHERE id = $15 AND version = $16 RETURNING {ORDER_COLUMNS}"
-    );
-    let stepped = query_as::<Order>(sqlx::AssertSqlSafe(sql))
-        .bind(taken.to.as_str())
-        .bind(times.desk.as_str())
-        .bind(times.waiting_since.timestamp_millis())
-        .bind(times.dispatched_at.map(|t| t.timestamp_millis()))
-        .bind(times.completed_at.map(|t| t.timestamp_millis()))
-        .bind(times.overdue_flagged)
-        .bind(now)
-        .bind(action == OrderAction::Accept)
-        .bind(taken.to.is_final())
-        .bind(organization_after)
-        .bind(activity_id)
-        .bind(details.rating.map(i64::from))
-        .bind(details.comment)
-        .bind(details.report)
-        .bind(order.id)
-        .bind(order.version)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| {
-            StoreError::conflict(
-                "order_changed",
-                "someone else took a step on this order first: read it again",
-            )
-        })?;
-    query(
-        "INSERT INTO order_events (order_id, at, action, from_state, to_state, actor_user, party, organization_id, \
-         desk, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(order.id)
-    .bind(now)
-    .bind(action.as_str())
-    .bind(from.as_str())
-    .bind(taken.to.as_str())
-    .bind(details.actor)
-    .bind(party.as_str())
-    .bind(organization)
-    .bind(times.desk.as_str())
-    .bind(details.note)
-    .execute(&mut *tx)
-    .await?;
-    add_figures(tx, &stepped, organization, taken.figures, now).await?;
-    tell(
-        tx,
-        vault,
-        &stepped,
-        organization,
-        told(Some(action)),
-        now,
-        action.as_str(),
-    )
-    .await?;
-    if let Some(at) = taken.next_check {
-        schedule(tx, ORDER_DEADLINE_JOB, order.id, at.timestamp_millis()).await?;
-    }
-    Ok(stepped)
-}
-
 /// An organization as the candidates' query reads it, with its figures.
 #[derive(sqlx::FromRow)]
 struct CandidateRead {
@@ -653,95 +567,4 @@ struct CandidateRead {
     timed_out: Option<i64>,
     answer_minutes: Option<i64>,
     answered: Option<i64>,
-}
-
-/// Inbox entries of kind `kind` (a step's name) for everyone `whom` names,
-/// each written by one statement from the grants; a resident without an
-/// account, for whom a site ordered, gets an SMS through the outbox instead
-/// (template `order_` and the step's name).
-async fn tell(
-    tx: &mut Tx<'_>,
-    vault: &Vault,
-    order: &Order,
-    organization: Option<i64>,
-    whom: &[Recipient],
-    now: i64,
-    kind: &str,
-) -> Result<()> {
-    for recipient in whom {
-        match recipient {
-            Recipient::Orderer => match order.ordered_by {
-                Some(user) => {
-                    query("INSERT INTO inbox (user_id, at, kind, order_id) VALUES ($1, $2, $3, $4)")
-                        .bind(user)
-                        .bind(now)
-                        .bind(kind)
-                        .bind(order.id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                None => text_the_contact(tx, vault, order, kind, now).await?,
-            },
-            Recipient::Organization => {
-                if let Some(id) = organization {
-                    tell_grantees(tx, order, kind, now, Role::OrgAdmin, &id.to_string()).await?;
-                }
-            }
-            Recipient::Desk => {
-                let desk = order.desk()?;
-                let Some(region) = desk.region_code(&order.region_path) else {
-                    continue;
-                };
-                if desk == Desk::CountyAdministrator {
-                    tell_grantees(tx, order, kind, now, Role::CountyAdmin, region).await?;
-                } else {
-                    query(
-                        "INSERT INTO inbox (user_id, at, kind, order_id) SELECT DISTINCT g.user_id, $1, $2, $3 \
-                         FROM role_grants g JOIN sites s ON g.scope_id = CAST(s.id AS TEXT) \
-                         WHERE g.role = $4 AND s.region_code = $5",
-                    )
-                    .bind(now)
-                    .bind(kind)
-                    .bind(order.id)
-                    .bind(Role::SiteManager.as_str())
-                    .bind(region)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Inbox entries for the logins holding `role` over the scope `scope_id`.
-async fn tell_grantees(tx: &mut Tx<'_>, order: &Order, kind: &str, now: i64, role: Role, scope_id: &str) -> Result<()> {
-    query(
-        "INSERT INTO inbox (user_id, at, kind, order_id) SELECT DISTINCT user_id, $1, $2, $3 FROM role_grants \
-         WHERE role = $4 AND scope_id = $5",
-    )
-    .bind(now)
-    .bind(kind)
-    .bind(order.id)
-    .bind(role.as_str())
-    .bind(scope_id)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-/// An SMS about the step to the contact phone of an order a site placed for
-/// someone without an account.
-async fn text_the_contact(tx: &mut Tx<'_>, vault: &Vault, order: &Order, kind: &str, now: i64) -> Result<()> {
-    let contact: Option<(Option<Vec<u8>>, Option<String>)> =
-        query_as("SELECT contact_phone_hash, contact_phone_sealed FROM orders WHERE id = $1")
-            .bind(order.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some((Some(hash), Some(sealed))) = contact {
-        let phone = vault.open(Place::order_contact(&hash), &sealed)?;
-        let payload = serde_json::json!({ "order_id": order.id, "step": kind });
-        enqueue_sms(tx, vault, &phone, &format!("order_{kind}"), &payload, now).await?;
-    }
-    Ok(())
 }

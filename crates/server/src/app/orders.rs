@@ -322,7 +322,7 @@ async fn step(
     caller: &CurrentUser,
     id: i64,
     action: OrderAction,
-    details: StepDetails<'_>,
+    details: StepDetails,
 ) -> ApiResult<Order> {
     let order = state.store.require_order(id).await?;
     let party = party_of(&caller.actor, caller.user.id, &order, action.party());
@@ -479,7 +479,7 @@ fn note(raw: &str, required: bool, field: &'static str) -> ApiResult<String> {
 pub async fn refuse(state: &AppState, caller: &CurrentUser, id: i64, reason: &str) -> ApiResult<Order> {
     let reason = note(reason, true, "reason")?;
     let details = StepDetails {
-        note: &reason,
+        note: reason,
         ..StepDetails::default()
     };
     step(state, caller, id, OrderAction::Refuse, details).await
@@ -494,8 +494,8 @@ pub async fn start(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult
 pub async fn complete(state: &AppState, caller: &CurrentUser, id: i64, report: &str) -> ApiResult<Order> {
     let report = note(report, false, "report")?;
     let details = StepDetails {
-        report: Some(&report),
-        note: &report,
+        report: Some(report.clone()),
+        note: report,
         ..StepDetails::default()
     };
     step(state, caller, id, OrderAction::Complete, details).await
@@ -524,7 +524,7 @@ pub async fn evaluate(state: &AppState, caller: &CurrentUser, id: i64, rating: i
     }
     let details = StepDetails {
         rating: Some(rating),
-        comment: Some(&comment),
+        comment: Some(comment),
         ..StepDetails::default()
     };
     step(state, caller, id, OrderAction::Evaluate, details).await
@@ -534,7 +534,7 @@ pub async fn evaluate(state: &AppState, caller: &CurrentUser, id: i64, rating: i
 pub async fn cancel(state: &AppState, caller: &CurrentUser, id: i64, reason: &str) -> ApiResult<Order> {
     let reason = note(reason, false, "reason")?;
     let details = StepDetails {
-        note: &reason,
+        note: reason,
         ..StepDetails::default()
     };
     step(state, caller, id, OrderAction::Cancel, details).await

@@ -43,7 +43,7 @@ async fn step(
     order: &Order,
     action: OrderAction,
     party: Party,
-    details: StepDetails<'_>,
+    details: StepDetails,
     now: i64,
 ) -> Result<Order, StoreError> {
     let taken = take(
@@ -212,6 +212,119 @@ async fn deadlines_climb_to_the_county_and_an_unanswered_dispatch_comes_back() {
         );
         let elsewhere = store.sites_figures_within("36/3601/360102").await.unwrap();
         assert_eq!(elsewhere.totals.placed, 0);
+    }
+}
+
+/// Steps sent at once are written by the order writer in one transaction:
+/// on distinct orders together, and a step decided on an order that has
+/// moved since (the later of two on one order, or a stale read among fresh
+/// ones) is refused alone with `order_changed` while the others land.
+#[tokio::test]
+async fn steps_sent_at_once_land_together_and_a_stale_one_alone_is_refused() {
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let manager = store.create_user("13900099999", "站长", None, NOW).await.unwrap();
+        store
+            .grant_role(
+                manager,
+                Role::SiteManager,
+                &station.id.to_string(),
+                "36/3601/360111/360111001/360111001001",
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        let mut placed = Vec::new();
+        for n in 0..70 {
+            // One resident each: a person has at most ten orders open.
+            let resident = store
+                .create_user(&format!("139000{n:05}"), "李大爷", None, NOW)
+                .await
+                .unwrap();
+            placed.push(place(&store, station.id, resident, NOW).await);
+        }
+        let later = NOW + MINUTE;
+        // Each cancellation on a task of its own, all sent at once.
+        let cancel_at_once = |orders: Vec<Order>| {
+            let handles: Vec<_> = orders
+                .into_iter()
+                .map(|order| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let details = StepDetails {
+                            actor: order.ordered_by,
+                            note: format!("第{}单不需要了", order.id),
+                            ..StepDetails::default()
+                        };
+                        step(&store, &order, OrderAction::Cancel, Party::Orderer, details, later).await
+                    })
+                })
+                .collect();
+            async move {
+                let mut outcomes = Vec::new();
+                for handle in handles {
+                    outcomes.push(handle.await.unwrap());
+                }
+                outcomes
+            }
+        };
+        // Forty distinct orders at once.
+        let first = cancel_at_once(placed[..40].to_vec()).await;
+        for (order, outcome) in placed[..40].iter().zip(&first) {
+            let cancelled = outcome.as_ref().unwrap();
+            assert_eq!(cancelled.state().unwrap(), OrderState::Cancelled, "{backend}");
+            assert_eq!(cancelled.version, order.version + 1);
+            assert_eq!(
+                cancelled,
+                &store.require_order(order.id).await.unwrap(),
+                "{backend}: as stored"
+            );
+        }
+        // Twenty orders twice each, decided on the same read: one of each pair lands.
+        let twice: Vec<Order> = placed[40..60]
+            .iter()
+            .flat_map(|order| [order.clone(), order.clone()])
+            .collect();
+        let second = cancel_at_once(twice).await;
+        for pair in second.chunks(2) {
+            let refused: Vec<_> = pair.iter().filter_map(|outcome| outcome.as_ref().err()).collect();
+            assert_eq!(refused.len(), 1, "{backend}: {pair:?}");
+            assert!(matches!(
+                refused[0],
+                StoreError::Conflict {
+                    code: "order_changed",
+                    ..
+                }
+            ));
+        }
+        // Five stale reads among ten fresh orders.
+        let mixed: Vec<Order> = placed[..5].iter().chain(&placed[60..70]).cloned().collect();
+        let third = cancel_at_once(mixed).await;
+        assert!(third[..5].iter().all(|outcome| matches!(
+            outcome,
+            Err(StoreError::Conflict {
+                code: "order_changed",
+                ..
+            })
+        )));
+        assert!(third[5..].iter().all(Result::is_ok), "{backend}: {third:?}");
+        for order in &placed {
+            assert_eq!(steps_of(&store, order.id).await, ["place", "cancel"], "{backend}");
+            let events = store.order_events(order.id).await.unwrap();
+            assert_eq!(events[1].note, format!("第{}单不需要了", order.id));
+        }
+        let inbox = store.inbox(manager, None, 500).await.unwrap().items;
+        for kind in ["place", "cancel"] {
+            let heard = inbox.iter().filter(|entry| entry.kind == kind).count();
+            assert_eq!(heard, 70, "{backend}: the station's manager hears of each {kind} once");
+        }
+        let figures = store
+            .loop_figures(FiguresScope::Site, &station.id.to_string(), "")
+            .await
+            .unwrap();
+        assert_eq!((figures.totals.placed, figures.totals.cancelled), (70, 70), "{backend}");
     }
 }
 
