@@ -4,7 +4,10 @@
 
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::volunteers::{VOLUNTEER_COLUMNS, Volunteer};
-use crate::{Page, Result, Store, StoreError, audit_entry, code_list, into_page, parse_cursor, subtree_bounds};
+use crate::{
+    Page, Result, Store, StoreError, audit_entry, code_list, in_list_sql, into_page, parse_cursor, rows_per_statement,
+    subtree_bounds,
+};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::time::Duration;
@@ -930,14 +933,32 @@ pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user:
 
 /// `category_unknown` unless `code` is one of the categories.
 pub(crate) async fn require_category(tx: &mut Tx<'_>, code: &str) -> Result<()> {
-    let known: Option<String> = query_scalar("SELECT code FROM categories WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if known.is_none() {
-        return Err(RuleError::new("category_unknown", format!("unknown category {code:?}"))
-            .on("category")
-            .into());
+    require_categories(tx, &[code]).await
+}
+
+/// Refuses (`category_unknown`) unless every code is a known category.
+pub(crate) async fn require_categories(tx: &mut Tx<'_>, codes: &[&str]) -> Result<()> {
+    let mut wanted: Vec<&str> = codes.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for chunk in wanted.chunks(rows_per_statement(1)) {
+        let sql = in_list_sql(
+            tx.placeholders(),
+            "SELECT code FROM categories WHERE code IN ",
+            chunk.len(),
+        );
+        let mut statement = query_scalar::<String>(sqlx::AssertSqlSafe(sql));
+        for code in chunk {
+            statement = statement.bind(*code);
+        }
+        let known = statement.fetch_all(&mut *tx).await?;
+        if let Some(unknown) = chunk.iter().find(|code| !known.iter().any(|k| k == *code)) {
+            return Err(
+                RuleError::new("category_unknown", format!("unknown category {unknown:?}"))
+                    .on("category")
+                    .into(),
+            );
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! fastest: on SQLite multi-row `INSERT ... VALUES` statements of about a
 //! thousand anonymous parameters; on PostgreSQL one `COPY ... FROM STDIN` in
 //! text format, which skips parsing, planning and executing an `INSERT` per
-//! few dozen rows. Constraints, foreign keys and triggers apply as for
+//! few dozen rows (a few rows go as one multi-row `INSERT`). Constraints, foreign keys and triggers apply as for
 //! `INSERT` on both; an error anywhere fails the whole transaction.
 
 use crate::sql::Tx;
@@ -14,6 +14,7 @@ use std::io::Write;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Cell<'a> {
     Int(i64),
+    Real(f64),
     Text(&'a str),
     Bytes(&'a [u8]),
     Bool(bool),
@@ -23,6 +24,12 @@ pub(crate) enum Cell<'a> {
 impl<'a> From<i64> for Cell<'a> {
     fn from(value: i64) -> Self {
         Cell::Int(value)
+    }
+}
+
+impl<'a> From<f64> for Cell<'a> {
+    fn from(value: f64) -> Self {
+        Cell::Real(value)
     }
 }
 
@@ -83,6 +90,7 @@ impl BulkInsert for SqliteConnection {
                 for cell in cells(item) {
                     query = match cell {
                         Cell::Int(value) => query.bind(value),
+                        Cell::Real(value) => query.bind(value),
                         Cell::Text(value) => query.bind(value),
                         Cell::Bytes(value) => query.bind(value),
                         Cell::Bool(value) => query.bind(value),
@@ -114,6 +122,12 @@ impl BulkInsert for Tx<'_> {
 /// Bytes of `COPY` text sent per message.
 const COPY_CHUNK: usize = 1 << 20;
 
+/// Fewer rows than this go to PostgreSQL as a multi-row `INSERT`: `COPY`
+/// takes a round trip more, and on a busy connection its last message
+/// waited for the acknowledgement of the one before (tens of
+/// milliseconds), which stalled the order writer's small batches.
+const COPY_MIN_ROWS: usize = 256;
+
 impl BulkInsert for PgConnection {
     async fn insert_rows<'a, T, const N: usize>(
         &mut self,
@@ -122,8 +136,8 @@ impl BulkInsert for PgConnection {
         items: &'a [T],
         cells: impl Fn(&'a T) -> [Cell<'a>; N],
     ) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
+        if items.len() < COPY_MIN_ROWS {
+            return insert_values(self, table, columns, items, cells).await;
         }
         let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
         let mut copy = self.copy_in_raw(&statement).await?;
@@ -149,6 +163,51 @@ impl BulkInsert for PgConnection {
     }
 }
 
+/// Multi-row `INSERT` statements on PostgreSQL, a NULL written as such
+/// (a bound NULL has a type, which may not be the column's).
+async fn insert_values<'a, T, const N: usize>(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[&str; N],
+    items: &'a [T],
+    cells: impl Fn(&'a T) -> [Cell<'a>; N],
+) -> Result<()> {
+    let head = insert_head(table, columns);
+    for chunk in items.chunks(rows_per_statement(N)) {
+        let rows: Vec<[Cell<'a>; N]> = chunk.iter().map(&cells).collect();
+        let mut sql = head.clone();
+        let mut bound = 0;
+        for (index, row) in rows.iter().enumerate() {
+            sql.push_str(if index > 0 { ", (" } else { "(" });
+            for (column, cell) in row.iter().enumerate() {
+                if column > 0 {
+                    sql.push_str(", ");
+                }
+                if matches!(cell, Cell::Null) {
+                    sql.push_str("NULL");
+                } else {
+                    bound += 1;
+                    Placeholders::Numbered.push(&mut sql, bound);
+                }
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for cell in rows.into_iter().flatten() {
+            query = match cell {
+                Cell::Int(value) => query.bind(value),
+                Cell::Real(value) => query.bind(value),
+                Cell::Text(value) => query.bind(value),
+                Cell::Bytes(value) => query.bind(value),
+                Cell::Bool(value) => query.bind(value),
+                Cell::Null => query,
+            };
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Appends one value in `COPY`'s text format: `\N` for NULL, backslash,
 /// tab, newline and carriage return escaped, `bytea` in hex (`\x...`, its
 /// backslash escaped).
@@ -157,6 +216,11 @@ fn write_copy_text(buffer: &mut Vec<u8>, cell: Cell<'_>) {
         Cell::Null => buffer.extend_from_slice(b"\\N"),
         Cell::Int(value) => {
             // Writing into a Vec cannot fail.
+            let _ = write!(buffer, "{value}");
+        }
+        Cell::Real(value) => {
+            // Rust writes the shortest decimal that reads back as the same
+            // double, without an exponent.
             let _ = write!(buffer, "{value}");
         }
         Cell::Bool(value) => buffer.push(if value { b't' } else { b'f' }),
@@ -196,6 +260,8 @@ mod tests {
     fn copy_text_escapes_what_the_format_reserves() {
         assert_eq!(copy_text(Cell::Null), "\\N");
         assert_eq!(copy_text(Cell::Int(-42)), "-42");
+        assert_eq!(copy_text(Cell::Real(28.682_892)), "28.682892");
+        assert_eq!(copy_text(Cell::Real(-0.000_000_1)), "-0.0000001");
         assert_eq!(copy_text(Cell::Bool(true)), "t");
         assert_eq!(copy_text(Cell::Text("张三\t1\\2\n3\r")), "张三\\t1\\\\2\\n3\\r");
         assert_eq!(copy_text(Cell::Text("\\N")), "\\\\N");

@@ -6,7 +6,7 @@
 //! transaction is the only writer. What a job does is decided by the
 //! domain over the facts read inside that transaction.
 
-use crate::order_steps::step_in;
+use crate::order_writes::step_in;
 use crate::orders::{DecidedStep, ORDER_DEADLINE_JOB, StepDetails, order_in};
 use crate::sql::{Tx, query, query_as};
 use crate::{Result, Store, StoreError};

@@ -33,7 +33,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod menus;
 pub mod order_figures;
-mod order_steps;
+mod order_writes;
 pub mod orders;
 pub mod organizations;
 pub mod records;
@@ -125,10 +125,12 @@ pub struct Store {
     /// Started on the first check-in.
     attendance: Arc<OnceLock<Writer<attendance::AttendanceBatch>>>,
     /// Started on the first step of an order.
-    order_steps: Arc<OnceLock<Writer<order_steps::StepBatch>>>,
+    order_writes: Arc<OnceLock<Writer<order_writes::OrderBatch>>>,
     pub(crate) session_caches: Arc<accounts::SessionCaches>,
     /// Activities as read for check-ins, for up to `RECENT_ACTIVITY_TTL`.
     pub(crate) recent_activities: Arc<cache::RecentReads<i64, activities::Activity>>,
+    /// Sites as read for orders, for up to `RECENT_SITE_TTL`.
+    pub(crate) recent_sites: Arc<cache::RecentReads<i64, regions::Site>>,
 }
 
 impl Store {
@@ -338,9 +340,10 @@ impl Store {
             backend,
             vault: Arc::new(vault),
             attendance: Arc::new(OnceLock::new()),
-            order_steps: Arc::new(OnceLock::new()),
+            order_writes: Arc::new(OnceLock::new()),
             session_caches: Arc::default(),
             recent_activities: Arc::new(cache::RecentReads::new(activities::RECENT_ACTIVITY_TTL, 100_000)),
+            recent_sites: Arc::new(cache::RecentReads::new(regions::RECENT_SITE_TTL, 100_000)),
         })
     }
 
@@ -386,9 +389,9 @@ impl Store {
     }
 
     /// The writer that batches the steps of orders, started on first use.
-    pub(crate) fn order_writer(&self) -> &Writer<order_steps::StepBatch> {
-        self.order_steps.get_or_init(|| {
-            let batch = order_steps::StepBatch {
+    pub(crate) fn order_writer(&self) -> &Writer<order_writes::OrderBatch> {
+        self.order_writes.get_or_init(|| {
+            let batch = order_writes::OrderBatch {
                 vault: self.vault.clone(),
             };
             Writer::spawn(self.backend.clone(), batch)

@@ -8,18 +8,17 @@
 //! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
 //! this module reads the facts they need and writes what they decided.
 
-use crate::activities::{NewActivity, require_category};
-use crate::order_figures::{StepFigures, add_figures};
-use crate::order_steps::{Notices, QueuedStep, schedule_deadlines};
-use crate::sql::{Tx, query, query_as, query_scalar};
+use crate::activities::NewActivity;
+use crate::order_writes::{OrderWrite, QueuedPlace, QueuedStep};
+use crate::sql::{Tx, query_as, query_scalar};
 use crate::vault::Place;
 use crate::{Page, Result, Store, StoreError, audit_entry, into_page};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhiyuan_domain::dispatch::{CandidateFacts, Desk};
 use zhiyuan_domain::geo::Point;
-use zhiyuan_domain::loop_figures::{self, FiguresDelta, FiguresScope, LoopFigures};
-use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, PLACED, Party, check_open_orders, told};
+use zhiyuan_domain::loop_figures::{FiguresDelta, FiguresScope, LoopFigures};
+use zhiyuan_domain::order::{OrderAction, OrderDraft, OrderState, Party};
 use zhiyuan_domain::order_deadline::{OrderTimes, Taken};
 use zhiyuan_domain::time::from_epoch_ms;
 
@@ -112,19 +111,19 @@ pub struct OrderEvent {
 
 /// An order as placed, checked by the domain.
 #[derive(Debug, Clone)]
-pub struct NewOrder<'a> {
+pub struct NewOrder {
     pub site_id: i64,
-    pub category: &'a str,
+    pub category: String,
     pub project_id: Option<i64>,
     pub menu_item_id: Option<i64>,
-    pub draft: &'a OrderDraft,
+    pub draft: OrderDraft,
     /// The resident's login (absent when a site orders for someone without one).
     pub ordered_by: Option<i64>,
     pub placed_by: i64,
     /// A site manager ordered on the resident's behalf (代点单).
     pub on_behalf: bool,
-    pub contact_name: Option<&'a str>,
-    pub contact_phone: Option<&'a str>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     /// The desk of the site it is placed with.
     pub desk: Desk,
     /// When the deadline job should first look at it.
@@ -196,113 +195,22 @@ fn before_cursor(cursor: Option<&str>) -> i64 {
 impl Store {
     /// Places an order: the order, its first event, the figures of its site
     /// and region, its desk's inbox and its first deadline job, at once.
-    pub async fn place_order(&self, new: &NewOrder<'_>, now: i64) -> Result<Order> {
-        let contact_hash = new.contact_phone.map(|phone| self.vault.lookup_hash("phone", phone));
-        let contact_sealed = match (new.contact_phone, &contact_hash) {
+    pub async fn place_order(&self, new: &NewOrder, now: i64) -> Result<Order> {
+        let contact_phone_hash = new
+            .contact_phone
+            .as_deref()
+            .map(|phone| self.vault.lookup_hash("phone", phone));
+        let contact_phone_sealed = match (new.contact_phone.as_deref(), &contact_phone_hash) {
             (Some(phone), Some(hash)) => Some(self.vault.seal(Place::order_contact(hash), phone)),
             _ => None,
         };
-        let mut tx = self.transaction().await?;
-        require_category(&mut tx, new.category).await?;
-        if let Some(orderer) = new.ordered_by {
-            let finals: Vec<&str> = OrderState::ALL
-                .iter()
-                .filter(|s| s.is_final())
-                .map(|s| s.as_str())
-                .collect();
-            let marks: Vec<String> = (0..finals.len()).map(|i| format!("${}", i + 2)).collect();
-            let mut count = query_scalar::<i64>(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM orders WHERE ordered_by = $1 AND state NOT IN ({})",
-                marks.join(", ")
-            )))
-            .bind(orderer);
-            for state in finals {
-                count = count.bind(state);
-            }
-            check_open_orders(count.fetch_one(&mut tx).await?)?;
-        }
-        let site: Option<(String, String, String)> =
-            query_as("SELECT region_code, county_code, region_path FROM sites WHERE id = $1")
-                .bind(new.site_id)
-                .fetch_optional(&mut tx)
-                .await?;
-        let (region_code, county_code, region_path) = site.ok_or(StoreError::NotFound("site"))?;
-        let draft = new.draft;
-        let id: i64 = query_scalar(
-            "INSERT INTO orders (site_id, region_code, county_code, region_path, category, project_id, menu_item_id, \
-             content, address, lat, lon, wanted_from, wanted_to, ordered_by, placed_by, on_behalf, contact_name, \
-             contact_phone_hash, contact_phone_sealed, state, desk, waiting_since, placed_at, version) VALUES ($1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 1) \
-             RETURNING id",
-        )
-        .bind(new.site_id)
-        .bind(&region_code)
-        .bind(&county_code)
-        .bind(&region_path)
-        .bind(new.category)
-        .bind(new.project_id)
-        .bind(new.menu_item_id)
-        .bind(&draft.content)
-        .bind(&draft.address)
-        .bind(draft.location.map(|l| l.0))
-        .bind(draft.location.map(|l| l.1))
-        .bind(draft.wanted_from.map(|t| t.timestamp_millis()))
-        .bind(draft.wanted_to.map(|t| t.timestamp_millis()))
-        .bind(new.ordered_by)
-        .bind(new.placed_by)
-        .bind(new.on_behalf)
-        .bind(new.contact_name)
-        .bind(contact_hash)
-        .bind(contact_sealed)
-        .bind(OrderState::Ordered.as_str())
-        .bind(new.desk.as_str())
-        .bind(now)
-        .fetch_one(&mut tx)
-        .await?;
-        let party = if new.on_behalf {
-            Party::Dispatcher
-        } else {
-            Party::Orderer
-        };
-        query(
-            "INSERT INTO order_events (order_id, at, action, from_state, to_state, actor_user, party, desk, note) \
-             VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, '')",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(PLACED)
-        .bind(OrderState::Ordered.as_str())
-        .bind(new.placed_by)
-        .bind(party.as_str())
-        .bind(new.desk.as_str())
-        .execute(&mut tx)
-        .await?;
-        let order = order_in(&mut tx, id).await?;
-        let placed = StepFigures {
-            order: &order,
-            organization: None,
-            delta: loop_figures::placed(),
+        let place = QueuedPlace {
+            new: new.clone(),
+            contact_phone_hash,
+            contact_phone_sealed,
             now,
         };
-        add_figures(&mut tx, &[placed]).await?;
-        let mut notices = Notices::default();
-        notices.add(&order, None, told(None), PLACED, now)?;
-        notices.write(&mut tx, &self.vault).await?;
-        if let Some(at) = new.next_check {
-            schedule_deadlines(&mut tx, &[(id, at.timestamp_millis())]).await?;
-        }
-        audit_entry(
-            &mut tx,
-            now,
-            Some(new.placed_by),
-            "order.place",
-            "order",
-            id.to_string(),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(order)
+        self.order_writer().submit(OrderWrite::Place(Box::new(place))).await
     }
 
     pub async fn order(&self, id: i64) -> Result<Option<Order>> {
@@ -345,7 +253,7 @@ impl Store {
             details: details.clone(),
             now,
         };
-        self.order_writer().submit(queued).await
+        self.order_writer().submit(OrderWrite::Step(Box::new(queued))).await
     }
 
     /// An order's history, oldest first, with the names of who took each step.

@@ -44,6 +44,11 @@ pub struct RegionUpsert {
 const REGION_COLUMNS: &str = "code, name, level, parent_code, path, population";
 const SITE_COLUMNS: &str = "id, name, level, region_code, region_path, address, lat, lon";
 
+/// How long a site read for an order is trusted without another read
+/// ([`Store::site`]): bounds how late a new name or place set through
+/// another process reaches orders here.
+pub(crate) const RECENT_SITE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Store {
     /// Inserts or updates regions, parents first (the caller sorts by level).
     /// A row whose parent is neither stored nor earlier in `rows` is refused
@@ -228,13 +233,24 @@ impl Store {
         Ok(created)
     }
 
+    /// A site, as this process read it at most `RECENT_SITE_TTL` ago: every
+    /// order and each of its steps reads its site. A change through this
+    /// process is seen at once.
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {
+        if let Some(site) = self.recent_sites.get(&id) {
+            return Ok(Some(site));
+        }
+        let generation = self.recent_sites.generation();
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = $1");
         let mut conn = self.reader().await?;
-        query_as::<Site>(sqlx::AssertSqlSafe(sql))
+        let found = query_as::<Site>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut conn)
-            .await
+            .await?;
+        if let Some(site) = &found {
+            self.recent_sites.put(id, generation, site.clone());
+        }
+        Ok(found)
     }
 
     pub async fn site_of_region(&self, region_code: &str) -> Result<Option<Site>> {
@@ -292,6 +308,7 @@ impl Store {
             }
         };
         tx.commit().await?;
+        self.recent_sites.forget_all();
         Ok(())
     }
 }

@@ -203,15 +203,15 @@ pub async fn place(state: &AppState, caller: &CurrentUser, request: &OrderReques
     let deadlines = deadlines(state).await?;
     let new = NewOrder {
         site_id: site.id,
-        category: &category,
+        category,
         project_id: request.project_id,
         menu_item_id: request.menu_item_id,
-        draft: &draft,
+        draft,
         ordered_by,
         placed_by: caller.user.id,
         on_behalf,
-        contact_name: contact_name.as_deref(),
-        contact_phone: contact_phone.as_deref(),
+        contact_name,
+        contact_phone,
         desk,
         next_check: next_check(&OrderTimes::placed(desk, now, wanted_by), &deadlines),
     };
@@ -315,17 +315,17 @@ async fn readable(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<
     Ok(order)
 }
 
-/// Takes `action` on order `id` for the caller: the domain decides whether
-/// the caller's party may and what changes; the store writes it whole.
+/// Takes `action` on `order` (as just read) for the caller: the domain
+/// decides whether the caller's party may and what changes; the store
+/// writes it whole, unless the order changed since it was read.
 async fn step(
     state: &AppState,
     caller: &CurrentUser,
-    id: i64,
+    order: &Order,
     action: OrderAction,
     details: StepDetails,
 ) -> ApiResult<Order> {
-    let order = state.store.require_order(id).await?;
-    let party = party_of(&caller.actor, caller.user.id, &order, action.party());
+    let party = party_of(&caller.actor, caller.user.id, order, action.party());
     let deadlines = deadlines(state).await?;
     let taken = take(
         &order.times()?,
@@ -343,7 +343,7 @@ async fn step(
     };
     Ok(state
         .store
-        .take_order_step(&order, &DecidedStep { action, party, taken }, &details, state.now_ms())
+        .take_order_step(order, &DecidedStep { action, party, taken }, &details, state.now_ms())
         .await?)
 }
 
@@ -392,7 +392,7 @@ pub async fn dispatch(state: &AppState, caller: &CurrentUser, id: i64, organizat
         dispatch_to: Some(organization_id),
         ..StepDetails::default()
     };
-    step(state, caller, id, OrderAction::Dispatch, details).await
+    step(state, caller, &order, OrderAction::Dispatch, details).await
 }
 
 /// How the organization serves an accepted order.
@@ -466,7 +466,7 @@ pub async fn accept(state: &AppState, caller: &CurrentUser, id: i64, acceptance:
             draft: false,
         });
     }
-    let accepted = step(state, caller, id, OrderAction::Accept, details).await?;
+    let accepted = step(state, caller, &order, OrderAction::Accept, details).await?;
     state.shared.activities_changed();
     Ok(accepted)
 }
@@ -482,12 +482,14 @@ pub async fn refuse(state: &AppState, caller: &CurrentUser, id: i64, reason: &st
         note: reason,
         ..StepDetails::default()
     };
-    step(state, caller, id, OrderAction::Refuse, details).await
+    let order = state.store.require_order(id).await?;
+    step(state, caller, &order, OrderAction::Refuse, details).await
 }
 
 /// The organization starts serving.
 pub async fn start(state: &AppState, caller: &CurrentUser, id: i64) -> ApiResult<Order> {
-    step(state, caller, id, OrderAction::Start, StepDetails::default()).await
+    let order = state.store.require_order(id).await?;
+    step(state, caller, &order, OrderAction::Start, StepDetails::default()).await
 }
 
 /// The organization completes the order, with a short report.
@@ -498,7 +500,8 @@ pub async fn complete(state: &AppState, caller: &CurrentUser, id: i64, report: &
         note: report,
         ..StepDetails::default()
     };
-    step(state, caller, id, OrderAction::Complete, details).await
+    let order = state.store.require_order(id).await?;
+    step(state, caller, &order, OrderAction::Complete, details).await
 }
 
 /// The resident who ordered rates it, 1–5, while the window is open
@@ -527,7 +530,7 @@ pub async fn evaluate(state: &AppState, caller: &CurrentUser, id: i64, rating: i
         comment: Some(comment),
         ..StepDetails::default()
     };
-    step(state, caller, id, OrderAction::Evaluate, details).await
+    step(state, caller, &order, OrderAction::Evaluate, details).await
 }
 
 /// The resident withdraws the order before the service begins.
@@ -537,7 +540,8 @@ pub async fn cancel(state: &AppState, caller: &CurrentUser, id: i64, reason: &st
         note: reason,
         ..StepDetails::default()
     };
-    step(state, caller, id, OrderAction::Cancel, details).await
+    let order = state.store.require_order(id).await?;
+    step(state, caller, &order, OrderAction::Cancel, details).await
 }
 
 /// Whose orders a list asks for.

@@ -1385,10 +1385,10 @@ async fn hours_served_through_an_order_count_for_its_loop() {
             .place_order(
                 &NewOrder {
                     site_id: station.id,
-                    category: "left_behind_elderly",
+                    category: "left_behind_elderly".into(),
                     project_id: None,
                     menu_item_id: None,
-                    draft: &draft,
+                    draft,
                     ordered_by: Some(resident),
                     placed_by: resident,
                     on_behalf: false,

@@ -22,10 +22,10 @@ async fn place(store: &Store, site: i64, resident: i64, now: i64) -> Order {
     let first = next_check(&OrderTimes::placed(Desk::Station, at(now), None), &DEFAULT_DEADLINES);
     let new = NewOrder {
         site_id: site,
-        category: "left_behind_elderly",
+        category: "left_behind_elderly".into(),
         project_id: None,
         menu_item_id: None,
-        draft: &draft,
+        draft,
         ordered_by: Some(resident),
         placed_by: resident,
         on_behalf: false,
@@ -212,6 +212,87 @@ async fn deadlines_climb_to_the_county_and_an_unanswered_dispatch_comes_back() {
         );
         let elsewhere = store.sites_figures_within("36/3601/360102").await.unwrap();
         assert_eq!(elsewhere.totals.placed, 0);
+    }
+}
+
+/// Orders placed at once are written together, with ids, events, figures
+/// and inbox entries for each; one person's eleventh open order and an
+/// order of an unknown category are refused alone.
+#[tokio::test]
+async fn orders_placed_at_once_land_together_and_a_refused_one_alone() {
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let eager = store.create_user("13799999999", "张大妈", None, NOW).await.unwrap();
+        let mut placers = Vec::new();
+        for n in 0..30 {
+            let resident = store
+                .create_user(&format!("137000{n:05}"), "居民", None, NOW + 1)
+                .await
+                .unwrap();
+            placers.push((resident, "left_behind_elderly"));
+        }
+        placers.extend((0..12).map(|_| (eager, "health_care")));
+        placers.push((placers[0].0, "no_such_category"));
+        let draft = check_draft("帮忙买药", None, (None, None), (None, None), at(NOW)).unwrap();
+        let handles: Vec<_> = placers
+            .iter()
+            .map(|&(resident, category)| {
+                let (store, draft) = (store.clone(), draft.clone());
+                let site_id = station.id;
+                tokio::spawn(async move {
+                    let new = NewOrder {
+                        site_id,
+                        category: category.into(),
+                        project_id: None,
+                        menu_item_id: None,
+                        draft,
+                        ordered_by: Some(resident),
+                        placed_by: resident,
+                        on_behalf: false,
+                        contact_name: None,
+                        contact_phone: None,
+                        desk: Desk::Station,
+                        next_check: None,
+                    };
+                    store.place_order(&new, NOW).await
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for handle in handles {
+            outcomes.push(handle.await.unwrap());
+        }
+        let refusal = |outcome: &Result<Order, StoreError>| match outcome {
+            Err(StoreError::Rule(rule)) => Some(rule.code),
+            _ => None,
+        };
+        assert!(outcomes[..30].iter().all(Result::is_ok), "{backend}");
+        let eager_outcomes = &outcomes[30..42];
+        assert_eq!(eager_outcomes.iter().filter(|o| o.is_ok()).count(), 10, "{backend}");
+        assert!(
+            eager_outcomes
+                .iter()
+                .filter(|o| o.is_err())
+                .all(|o| refusal(o) == Some("too_many_open_orders")),
+            "{backend}"
+        );
+        assert_eq!(refusal(&outcomes[42]), Some("category_unknown"), "{backend}");
+        let mut ids = std::collections::HashSet::new();
+        for order in outcomes.iter().filter_map(|o| o.as_ref().ok()) {
+            assert!(ids.insert(order.id), "{backend}: one id each");
+            assert_eq!(
+                order,
+                &store.require_order(order.id).await.unwrap(),
+                "{backend}: as stored"
+            );
+            assert_eq!(steps_of(&store, order.id).await, ["place"], "{backend}");
+        }
+        let figures = store
+            .loop_figures(FiguresScope::Site, &station.id.to_string(), "")
+            .await
+            .unwrap();
+        assert_eq!(figures.totals.placed, 40, "{backend}");
     }
 }
 
