@@ -2,6 +2,7 @@
 //! a sign-up locks its activity row (PostgreSQL `FOR UPDATE`; on SQLite the
 //! one writer already serializes) and counts seats in the same transaction.
 
+use crate::bulk::BulkInsert;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::volunteers::{VOLUNTEER_COLUMNS, Volunteer};
 use crate::{
@@ -10,6 +11,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::time::Duration;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{
@@ -834,101 +836,231 @@ impl Store {
 /// project checked there) and yields its id: for a plain creation and for
 /// the delivery activity of an accepted order alike.
 pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user: i64, now: i64) -> Result<i64> {
-    let plan = &new.plan;
-    let state = if new.draft {
-        ActivityState::Draft
-    } else {
-        ActivityState::Published
-    };
-    let organization: Option<(Option<i64>,)> = query_as("SELECT verified_at FROM organizations WHERE id = $1")
-        .bind(new.organization_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((verified_at,)) = organization else {
-        return Err(RuleError::new("organization_unknown", "no such organization")
-            .on("organization_id")
-            .into());
-    };
-    check_start_not_past(plan.window.from, instant(now))?;
-    if state == ActivityState::Published {
-        check_publish(plan.window.from, verified_at.is_some(), instant(now))?;
+    let ids = insert_activities(tx, &[NewActivityBy { new, by_user, now }]).await?;
+    ids.first().copied().ok_or(StoreError::NotFound("activity"))
+}
+
+/// An activity to insert, by whom and when.
+pub(crate) struct NewActivityBy<'a> {
+    pub new: &'a NewActivity,
+    pub by_user: i64,
+    pub now: i64,
+}
+
+/// Inserts new activities in `tx`, with one statement per kind of fact
+/// read and of row written (the order writer creates the delivery
+/// activities of a batch's acceptances at once), and yields their ids in
+/// order. Any activity refused (unknown organization, region, category or
+/// project of another organization; a start in the past; publishing for
+/// an unverified organization) refuses them all.
+pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivityBy<'_>]) -> Result<Vec<i64>> {
+    if activities.is_empty() {
+        return Ok(Vec::new());
     }
-    require_category(tx, &plan.category).await?;
-    let region: Option<(String,)> = query_as("SELECT path FROM regions WHERE code = $1")
-        .bind(&new.region_code)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((region_path,)) = region else {
-        return Err(
-            RuleError::new("region_unknown", format!("no region {}", new.region_code))
-                .on("region_code")
-                .into(),
-        );
-    };
-    if let Some(project_id) = new.project_id {
-        let project: Option<(i64,)> = query_as("SELECT organization_id FROM projects WHERE id = $1")
-            .bind(project_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if project.is_none_or(|(owner,)| owner != new.organization_id) {
+    let organizations: HashMap<i64, Option<i64>> = read_by_ids(
+        tx,
+        "SELECT id, verified_at FROM organizations WHERE id IN ",
+        activities.iter().map(|a| a.new.organization_id),
+    )
+    .await?;
+    let categories: Vec<&str> = activities.iter().map(|a| a.new.plan.category.as_str()).collect();
+    require_categories(tx, &categories).await?;
+    let mut codes: Vec<&str> = activities.iter().map(|a| a.new.region_code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let sql = in_list_sql(
+        tx.placeholders(),
+        "SELECT code, path FROM regions WHERE code IN ",
+        codes.len(),
+    );
+    let mut statement = query_as::<(String, String)>(sqlx::AssertSqlSafe(sql));
+    for code in &codes {
+        statement = statement.bind(*code);
+    }
+    let paths: HashMap<String, String> = statement.fetch_all(&mut *tx).await?.into_iter().collect();
+    let projects: HashMap<i64, i64> = read_by_ids(
+        tx,
+        "SELECT id, organization_id FROM projects WHERE id IN ",
+        activities.iter().filter_map(|a| a.new.project_id),
+    )
+    .await?;
+    let mut rows = Vec::with_capacity(activities.len());
+    for activity in activities {
+        let (new, now) = (activity.new, activity.now);
+        let Some(verified_at) = organizations.get(&new.organization_id) else {
+            return Err(RuleError::new("organization_unknown", "no such organization")
+                .on("organization_id")
+                .into());
+        };
+        let state = if new.draft {
+            ActivityState::Draft
+        } else {
+            ActivityState::Published
+        };
+        check_start_not_past(new.plan.window.from, instant(now))?;
+        if state == ActivityState::Published {
+            check_publish(new.plan.window.from, verified_at.is_some(), instant(now))?;
+        }
+        let Some(region_path) = paths.get(&new.region_code) else {
+            return Err(
+                RuleError::new("region_unknown", format!("no region {}", new.region_code))
+                    .on("region_code")
+                    .into(),
+            );
+        };
+        if let Some(project_id) = new.project_id
+            && projects.get(&project_id) != Some(&new.organization_id)
+        {
             return Err(
                 RuleError::new("project_unknown", "no such project of this organization")
                     .on("project_id")
                     .into(),
             );
         }
+        let methods: Vec<&str> = new.plan.rules.methods.iter().map(|m| m.as_str()).collect();
+        rows.push(ActivityRow {
+            activity,
+            state,
+            region_path,
+            county_code: distribution_key(&new.region_code),
+            methods: methods.join(","),
+            skills: new.plan.required_skills.join(";"),
+            id_text: String::new(),
+            id: 0,
+        });
     }
-    let methods: Vec<&str> = plan.rules.methods.iter().map(|m| m.as_str()).collect();
-    let id: i64 = query_scalar(
-            "INSERT INTO activities (organization_id, project_id, title, description, category, region_code, county_code, \
-             region_path, lat, lon, radius_m, starts_at, ends_at, quota, waitlist, signup_opens_at, signup_closes_at, \
-             min_age, max_age, required_skills, insurance_required, auto_approve, checkin_methods, early_checkin_minutes, \
-             missing_checkout, auto_confirm_days, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
-             $28, $29, $29) RETURNING id",
-        )
-        .bind(new.organization_id)
-        .bind(new.project_id)
-        .bind(&plan.title)
-        .bind(&plan.description)
-        .bind(&plan.category)
-        .bind(&new.region_code)
-        .bind(distribution_key(&new.region_code))
-        .bind(&region_path)
-        .bind(plan.fence.center.lat)
-        .bind(plan.fence.center.lon)
-        .bind(i64::from(plan.fence.radius_m))
-        .bind(plan.window.from.timestamp_millis())
-        .bind(plan.window.to.timestamp_millis())
-        .bind(i64::from(plan.quota))
-        .bind(i64::from(plan.waitlist))
-        .bind(plan.signup_opens.map(|t| t.timestamp_millis()))
-        .bind(plan.signup_closes.timestamp_millis())
-        .bind(plan.min_age.map(i64::from))
-        .bind(plan.max_age.map(i64::from))
-        .bind(plan.required_skills.join(";"))
-        .bind(plan.insurance_required)
-        .bind(plan.auto_approve)
-        .bind(methods.join(","))
-        .bind(i64::from(plan.rules.early_checkin_minutes))
-        .bind(plan.rules.missing_checkout.as_str())
-        .bind(i64::from(plan.rules.auto_confirm_days))
-        .bind(state.as_str())
-        .bind(by_user)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-    audit_entry(
-        &mut *tx,
-        now,
-        Some(by_user),
-        "activity.create",
-        "activity",
-        id.to_string(),
-        plan.title.clone(),
+    let ids = tx.reserve_ids("activities", rows.len()).await?;
+    for (row, id) in rows.iter_mut().zip(&ids) {
+        row.id = *id;
+        row.id_text = id.to_string();
+    }
+    tx.insert_rows(
+        "activities",
+        &[
+            "id",
+            "organization_id",
+            "project_id",
+            "title",
+            "description",
+            "category",
+            "region_code",
+            "county_code",
+            "region_path",
+            "lat",
+            "lon",
+            "radius_m",
+            "starts_at",
+            "ends_at",
+            "quota",
+            "waitlist",
+            "signup_opens_at",
+            "signup_closes_at",
+            "min_age",
+            "max_age",
+            "required_skills",
+            "insurance_required",
+            "auto_approve",
+            "checkin_methods",
+            "early_checkin_minutes",
+            "missing_checkout",
+            "auto_confirm_days",
+            "state",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+        |row| {
+            let (new, plan) = (row.activity.new, &row.activity.new.plan);
+            [
+                row.id.into(),
+                new.organization_id.into(),
+                new.project_id.into(),
+                plan.title.as_str().into(),
+                plan.description.as_str().into(),
+                plan.category.as_str().into(),
+                new.region_code.as_str().into(),
+                row.county_code.into(),
+                row.region_path.into(),
+                plan.fence.center.lat.into(),
+                plan.fence.center.lon.into(),
+                i64::from(plan.fence.radius_m).into(),
+                plan.window.from.timestamp_millis().into(),
+                plan.window.to.timestamp_millis().into(),
+                i64::from(plan.quota).into(),
+                i64::from(plan.waitlist).into(),
+                plan.signup_opens.map(|t| t.timestamp_millis()).into(),
+                plan.signup_closes.timestamp_millis().into(),
+                plan.min_age.map(i64::from).into(),
+                plan.max_age.map(i64::from).into(),
+                row.skills.as_str().into(),
+                plan.insurance_required.into(),
+                plan.auto_approve.into(),
+                row.methods.as_str().into(),
+                i64::from(plan.rules.early_checkin_minutes).into(),
+                plan.rules.missing_checkout.as_str().into(),
+                i64::from(plan.rules.auto_confirm_days).into(),
+                row.state.as_str().into(),
+                row.activity.by_user.into(),
+                row.activity.now.into(),
+                row.activity.now.into(),
+            ]
+        },
     )
     .await?;
-    Ok(id)
+    tx.insert_rows(
+        "audit_log",
+        &["at", "actor_user", "action", "subject_kind", "subject_id", "detail"],
+        &rows,
+        |row| {
+            [
+                row.activity.now.into(),
+                row.activity.by_user.into(),
+                "activity.create".into(),
+                "activity".into(),
+                row.id_text.as_str().into(),
+                row.activity.new.plan.title.as_str().into(),
+            ]
+        },
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// An activity as [`insert_activities`] writes it.
+struct ActivityRow<'a> {
+    activity: &'a NewActivityBy<'a>,
+    state: ActivityState,
+    region_path: &'a str,
+    county_code: &'a str,
+    methods: String,
+    skills: String,
+    id: i64,
+    id_text: String,
+}
+
+/// `(id, value)` pairs of the rows `select` (ending in `IN `) finds for `ids`.
+async fn read_by_ids<V: Send + Unpin + 'static>(
+    tx: &mut Tx<'_>,
+    select: &str,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, V>>
+where
+    (i64, V): crate::sql::FromEitherRow,
+{
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let sql = in_list_sql(tx.placeholders(), select, chunk.len());
+        let mut statement = query_as::<(i64, V)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            statement = statement.bind(*id);
+        }
+        found.extend(statement.fetch_all(&mut *tx).await?);
+    }
+    Ok(found)
 }
 
 /// `category_unknown` unless `code` is one of the categories.

@@ -8,7 +8,7 @@
 //! a step changes is computed here from the order as it was read and the
 //! domain's [`Taken`]; the statements only write it.
 
-use crate::activities::{insert_activity, require_categories};
+use crate::activities::{NewActivityBy, insert_activities, require_categories};
 use crate::audit::enqueue_sms;
 use crate::bulk::BulkInsert;
 use crate::order_figures::{StepFigures, add_figures};
@@ -431,13 +431,22 @@ pub(crate) async fn write_steps(tx: &mut Tx<'_>, vault: &Vault, steps: &[&Queued
     if steps.is_empty() {
         return Ok(Vec::new());
     }
+    // The delivery activities of the acceptances, created together.
+    let deliveries: Vec<NewActivityBy<'_>> = steps
+        .iter()
+        .filter_map(|queued| {
+            Some(NewActivityBy {
+                new: queued.details.new_activity.as_ref()?,
+                by_user: queued.details.actor.unwrap_or(queued.order.placed_by),
+                now: queued.now,
+            })
+        })
+        .collect();
+    let mut created = insert_activities(tx, &deliveries).await?.into_iter();
     let mut stepped = Vec::with_capacity(steps.len());
     for queued in steps {
         let activity_id = match (&queued.details.new_activity, queued.details.link_activity) {
-            (Some(new), _) => {
-                let by = queued.details.actor.unwrap_or(queued.order.placed_by);
-                Some(insert_activity(tx, new, by, queued.now).await?)
-            }
+            (Some(_), _) => created.next(),
             (None, Some(linked)) => Some(linked),
             (None, None) => queued.order.activity_id,
         };

@@ -1472,3 +1472,106 @@ async fn hours_served_through_an_order_count_for_its_loop() {
         );
     }
 }
+
+/// Acceptances sent at once each create their own delivery activity (the
+/// order writer inserts them together), linked from their order, audited,
+/// and published like any activity of the organization.
+#[tokio::test]
+async fn acceptances_at_once_each_get_their_delivery_activity() {
+    use zhiyuan_domain::dispatch::Desk;
+    use zhiyuan_domain::order::{OrderAction, Party, check_draft};
+    use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, take};
+    use zhiyuan_store::activities::NewActivity;
+    use zhiyuan_store::orders::{DecidedStep, NewOrder, Order, StepDetails};
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let (org, _) = org_and_volunteers(&store, 0).await;
+        let admin = store.create_user("13810099999", "服务队队长", None, NOW).await.unwrap();
+        let station = store.site_of_region("360111001001").await.unwrap().unwrap();
+        let step = |order: Order, action: OrderAction, party: Party, details: StepDetails| {
+            let store = store.clone();
+            async move {
+                let taken = take(
+                    &order.times().unwrap(),
+                    None,
+                    action,
+                    party,
+                    None,
+                    at(NOW),
+                    &DEFAULT_DEADLINES,
+                )
+                .unwrap();
+                store
+                    .take_order_step(&order, &DecidedStep { action, party, taken }, &details, NOW)
+                    .await
+            }
+        };
+        let mut dispatched = Vec::new();
+        for n in 0..12u32 {
+            let resident = store
+                .create_user(&format!("138100{n:05}"), "王奶奶", None, NOW)
+                .await
+                .unwrap();
+            let draft = check_draft(&format!("第{n}件事"), None, (None, None), (None, None), at(NOW)).unwrap();
+            let new = NewOrder {
+                site_id: station.id,
+                category: "left_behind_elderly".into(),
+                project_id: None,
+                menu_item_id: None,
+                draft,
+                ordered_by: Some(resident),
+                placed_by: resident,
+                on_behalf: false,
+                contact_name: None,
+                contact_phone: None,
+                desk: Desk::Station,
+                next_check: None,
+            };
+            let order = store.place_order(&new, NOW).await.unwrap();
+            let details = StepDetails {
+                dispatch_to: Some(org),
+                ..StepDetails::default()
+            };
+            dispatched.push(
+                step(order, OrderAction::Dispatch, Party::Dispatcher, details)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let handles: Vec<_> = dispatched
+            .iter()
+            .enumerate()
+            .map(|(n, order)| {
+                let mut input = activity_input(NOW + HOUR, 2, 3);
+                input.title = format!("上门服务{n}");
+                let details = StepDetails {
+                    new_activity: Some(NewActivity {
+                        organization_id: org,
+                        project_id: None,
+                        region_code: order.region_code.clone(),
+                        plan: plan(input).unwrap(),
+                        draft: false,
+                    }),
+                    actor: Some(admin),
+                    ..StepDetails::default()
+                };
+                tokio::spawn(step(
+                    order.clone(),
+                    OrderAction::Accept,
+                    Party::AssignedOrganization,
+                    details,
+                ))
+            })
+            .collect();
+        let mut activities = std::collections::HashSet::new();
+        for (n, handle) in handles.into_iter().enumerate() {
+            let accepted = handle.await.unwrap().unwrap();
+            let activity_id = accepted.activity_id.expect("linked");
+            assert!(activities.insert(activity_id), "{backend}: one activity each");
+            let activity = store.require_activity(activity_id).await.unwrap();
+            assert_eq!(activity.title, format!("上门服务{n}"), "{backend}");
+            assert_eq!((activity.organization_id, activity.state.as_str()), (org, "published"));
+            assert_eq!(store.order_of_activity(activity_id).await.unwrap(), Some(accepted.id));
+        }
+    }
+}
