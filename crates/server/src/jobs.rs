@@ -34,37 +34,54 @@ pub fn spawn(store: Store, clock: Clock, gateway: Option<Gateway>) {
     });
 }
 
-/// One round of every job at `now`; failures are logged and retried next round.
-pub async fn run_once(store: &Store, now: i64) {
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub sign_ins_closed: u64,
+    pub records_confirmed: u64,
+    pub order_deadlines: usize,
+}
+
+/// One round of every job at `now` (what `zhiyuan jobs` runs once);
+/// failures are logged and retried next round.
+pub async fn run_once(store: &Store, now: i64) -> Round {
+    let mut round = Round::default();
     match store.close_stale_records(now).await {
         Ok(0) => {}
-        Ok(closed) => tracing::info!(closed, "sign-ins closed at 24:00"),
+        Ok(closed) => {
+            round.sign_ins_closed = closed;
+            tracing::info!(closed, "sign-ins closed at 24:00");
+        }
         Err(error) => tracing::warn!(%error, "closing stale sign-ins failed"),
     }
-    let threshold = match store.setting(SECOND_APPROVAL_HOURS).await {
-        Ok(stored) => second_approval_hours(stored.as_deref()),
-        Err(error) => {
-            tracing::warn!(%error, "reading the second-approval threshold failed");
-            return;
-        }
-    };
-    match store.auto_confirm_records(threshold, now).await {
-        Ok(0) => {}
-        Ok(confirmed) => tracing::info!(confirmed, "records confirmed automatically"),
-        Err(error) => tracing::warn!(%error, "automatic confirmation failed"),
+    match store.setting(SECOND_APPROVAL_HOURS).await {
+        Ok(stored) => match store
+            .auto_confirm_records(second_approval_hours(stored.as_deref()), now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(confirmed) => {
+                round.records_confirmed = confirmed;
+                tracing::info!(confirmed, "records confirmed automatically");
+            }
+            Err(error) => tracing::warn!(%error, "automatic confirmation failed"),
+        },
+        Err(error) => tracing::warn!(%error, "reading the second-approval threshold failed"),
     }
-    run_order_deadlines(store, now).await;
+    round.order_deadlines = run_order_deadlines(store, now).await;
+    round
 }
 
 /// Deadline jobs done per round at most; the rest wait for the next round.
 const DEADLINE_JOBS_PER_ROUND: usize = 500;
 
-async fn run_order_deadlines(store: &Store, now: i64) {
+/// Does the deadline jobs due at `now`: how many were done.
+async fn run_order_deadlines(store: &Store, now: i64) -> usize {
     let deadlines = match store.order_deadlines().await {
         Ok(deadlines) => deadlines,
         Err(error) => {
             tracing::warn!(%error, "reading the order deadlines failed");
-            return;
+            return 0;
         }
     };
     let worker = format!("pid {}", std::process::id());
@@ -72,8 +89,15 @@ async fn run_order_deadlines(store: &Store, now: i64) {
         .run_order_deadlines(now, &deadlines, &worker, DEADLINE_JOBS_PER_ROUND)
         .await
     {
-        Ok(done) if done.is_empty() => {}
-        Ok(done) => tracing::info!(jobs = done.len(), "order deadlines taken"),
-        Err(error) => tracing::warn!(%error, "order deadline jobs failed"),
+        Ok(done) => {
+            if !done.is_empty() {
+                tracing::info!(jobs = done.len(), "order deadlines taken");
+            }
+            done.len()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "order deadline jobs failed");
+            0
+        }
     }
 }
