@@ -354,13 +354,19 @@ impl Store {
         let joined = "LEFT JOIN order_figures f ON f.scope = $3 AND f.scope_key = CAST(o.id AS TEXT) AND f.day = ''";
         let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 4)).collect();
         let marks = marks.join(", ");
+        // Whether the organization refused this order (or let it time out).
+        let (order_mark, refuse_mark, timeout_mark) = (codes.len() + 4, codes.len() + 5, codes.len() + 6);
+        let refused = format!(
+            "EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = ${order_mark} AND e.organization_id = o.id \
+             AND e.action IN (${refuse_mark}, ${timeout_mark})) AS refused_this_order"
+        );
         let organizations_sql = match only {
             Some(_) => format!(
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, \
                  (o.region_code IN ({marks}) OR EXISTS (SELECT 1 FROM projects p WHERE p.organization_id = o.id \
                  AND p.area_code IN ({marks}))) AS covers, \
                  (SELECT COUNT(*) FROM projects p WHERE p.organization_id = o.id AND p.category = $2) > 0 AS category_match, \
-                 {figures} FROM organizations o {joined} WHERE o.id = $1"
+                 {refused}, {figures} FROM organizations o {joined} WHERE o.id = $1"
             ),
             // Two index reads (organizations by region, projects by area)
             // give the few organizations that cover the order; only those
@@ -370,7 +376,7 @@ impl Store {
             None => format!(
                 "SELECT o.id, o.name, o.verified_at, o.lat, o.lon, TRUE AS covers, \
                  (SELECT COUNT(*) FROM projects p WHERE p.organization_id = o.id AND p.category = $2) > 0 AS category_match, \
-                 {figures} FROM (SELECT id FROM organizations WHERE region_code IN ({marks}) \
+                 {refused}, {figures} FROM (SELECT id FROM organizations WHERE region_code IN ({marks}) \
                  UNION SELECT organization_id FROM projects WHERE area_code IN ({marks})) AS covering \
                  JOIN organizations o ON o.id = covering.id {joined} WHERE o.id > $1"
             ),
@@ -382,16 +388,12 @@ impl Store {
         for code in &codes {
             statement = statement.bind(*code);
         }
-        let organizations = statement.fetch_all(&mut conn).await?;
-        let refused: Vec<i64> = query_scalar(
-            "SELECT DISTINCT organization_id FROM order_events WHERE order_id = $1 AND organization_id IS NOT NULL \
-             AND action IN ($2, $3)",
-        )
-        .bind(order.id)
-        .bind(OrderAction::Refuse.as_str())
-        .bind(OrderAction::AcceptTimeout.as_str())
-        .fetch_all(&mut conn)
-        .await?;
+        let organizations = statement
+            .bind(order.id)
+            .bind(OrderAction::Refuse.as_str())
+            .bind(OrderAction::AcceptTimeout.as_str())
+            .fetch_all(&mut conn)
+            .await?;
         let place = order.place(site_place).and_then(|(lat, lon)| Point::new(lat, lon).ok());
         let rows = organizations
             .into_iter()
@@ -424,7 +426,7 @@ impl Store {
                         offered: acceptance.map_or(0, |a| a.0),
                         accepted: acceptance.map_or(0, |a| a.1),
                         response_minutes: figures.mean_answer_minutes(),
-                        refused_this_order: refused.contains(&read.id),
+                        refused_this_order: read.refused_this_order,
                     },
                 }
             })
@@ -467,6 +469,7 @@ struct CandidateRead {
     lon: Option<f64>,
     covers: bool,
     category_match: bool,
+    refused_this_order: bool,
     open_orders: Option<i64>,
     evaluated: Option<i64>,
     rating_sum: Option<i64>,

@@ -448,18 +448,18 @@ pub async fn accept(state: &AppState, caller: &CurrentUser, id: i64, acceptance:
             },
             state.now(),
         );
-        let organization = organization_run_by(state, &caller.actor, organization_id).await?;
+        // The caller holds an admin grant of the organization (checked above).
         let project_id = match order.project_id {
             Some(project) => state
                 .store
                 .project(project)
                 .await?
-                .filter(|p| p.organization_id == organization.id)
+                .filter(|p| p.organization_id == organization_id)
                 .map(|p| p.id),
             None => None,
         };
         details.new_activity = Some(NewActivity {
-            organization_id: organization.id,
+            organization_id,
             project_id,
             region_code: order.region_code.clone(),
             plan: plan(input)?,
