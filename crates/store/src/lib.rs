@@ -42,6 +42,7 @@ pub mod reports;
 mod reseal;
 pub mod review;
 pub mod settings;
+pub mod signups;
 mod sql;
 mod statistics;
 #[cfg(feature = "testing")]

@@ -19,7 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::activity::{ActivityInput, ActivityState, AttendanceRules, CheckinMethod, ProjectKind};
 use zhiyuan_domain::hours::MissingCheckout;
-use zhiyuan_store::activities::{Activity, Project, Signup, SignupView};
+use zhiyuan_store::activities::{Activity, Project};
+use zhiyuan_store::signups::{Signup, SignupView};
 use zhiyuan_store::{page_size, parse_id};
 
 #[derive(Serialize, ToSchema)]

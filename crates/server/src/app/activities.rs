@@ -17,10 +17,9 @@ use zhiyuan_domain::role::{Actor, Role};
 use zhiyuan_domain::signup::{SignupStatus, check_no_clash};
 use zhiyuan_domain::time::from_epoch_ms as instant;
 use zhiyuan_store::Page;
-use zhiyuan_store::activities::{
-    Activity, ActivityQuery, NewActivity, NewProject, Project, Signup, SignupDecision, SignupView,
-};
+use zhiyuan_store::activities::{Activity, ActivityQuery, NewActivity, NewProject, Project};
 use zhiyuan_store::organizations::Organization;
+use zhiyuan_store::signups::{Signup, SignupDecision, SignupView};
 
 /// The organization `id`, if the actor administers it (its admins and the
 /// region administrators above it); 404 or 403 otherwise.

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::hours::start_of_china_day;
 use zhiyuan_domain::record::RecordState;
-use zhiyuan_store::activities::SignupDecision;
+use zhiyuan_store::signups::SignupDecision;
 
 /// An RFC 3339 time with its offset; `time_invalid` on `field` otherwise.
 pub fn parse_instant(raw: &str, field: &'static str) -> Result<DateTime<Utc>, RuleError> {
