@@ -51,28 +51,29 @@ fn day_of(now: i64) -> String {
     china_date(from_epoch_ms(now)).to_string()
 }
 
-/// What one step adds, and to whose figures: the order's site and region
-/// and the organization concerned, on the China day of `now`.
-pub(crate) struct StepFigures<'a> {
-    pub order: &'a Order,
-    pub organization: Option<i64>,
-    pub delta: FiguresDelta,
-    pub now: i64,
+/// What the steps of a transaction add to the figures, summed per figure
+/// row (site, region and organization, each for the day and for all time)
+/// and written at once ([`FigureSums::write`]): one multi-row upsert per
+/// few hundred rows, in the order of the rows' keys, so that two writers
+/// lock shared rows in the same order.
+#[derive(Debug, Default)]
+pub(crate) struct FigureSums {
+    sums: BTreeMap<FigureRowKey, FiguresDelta>,
 }
 
-/// Adds the deltas of many steps at once: summed per figure row (site,
-/// region and organization, each for the day and for all time) and written
-/// with one multi-row upsert per few hundred rows.
-pub(crate) async fn add_figures(tx: &mut Tx<'_>, steps: &[StepFigures<'_>]) -> Result<()> {
-    let mut sums: BTreeMap<FigureRowKey, FiguresDelta> = BTreeMap::new();
-    for step in steps {
-        let day = day_of(step.now);
-        for target in targets(step.order.site_id, &step.order.region_code, step.organization, &day) {
-            let sum = sums.entry(target).or_default();
-            *sum = sum.plus(&step.delta);
+impl FigureSums {
+    /// Adds what a step on `order` adds for the organization it concerns,
+    /// on the China day of `now`.
+    pub(crate) fn add(&mut self, order: &Order, organization: Option<i64>, delta: &FiguresDelta, now: i64) {
+        for target in targets(order.site_id, &order.region_code, organization, &day_of(now)) {
+            let sum = self.sums.entry(target).or_default();
+            *sum = sum.plus(delta);
         }
     }
-    upsert(tx, sums).await
+
+    pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {
+        upsert(tx, self.sums).await
+    }
 }
 
 /// Adds the minutes of a record whose totals changed by

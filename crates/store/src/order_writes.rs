@@ -11,7 +11,7 @@
 use crate::activities::{NewActivityBy, insert_activities, require_categories};
 use crate::audit::enqueue_sms;
 use crate::bulk::BulkInsert;
-use crate::order_figures::{StepFigures, add_figures};
+use crate::order_figures::FigureSums;
 use crate::orders::{DecidedStep, NewOrder, ORDER_DEADLINE_JOB, Order, StepDetails};
 use crate::sql::{Tx, query, query_as};
 use crate::vault::Place;
@@ -67,8 +67,8 @@ impl Batch for OrderBatch {
     }
 }
 
-/// Writes a batch in one transaction. Everything goes together (new
-/// orders first: no step of the batch can concern them) unless two steps
+/// Writes a batch in one transaction. Everything goes together (no step of
+/// the batch can concern an order it places) unless two steps
 /// concern one order or anything is refused (an order changed since its
 /// step was decided, a person's eleventh open order, an unknown
 /// category): then the batch is written again guarded, each write in a
@@ -89,10 +89,14 @@ pub(crate) async fn write_order_batch(
     let mut stepped_orders = HashSet::with_capacity(steps.len());
     if steps.iter().all(|queued| stepped_orders.insert(queued.order.id)) {
         let mut tx = backend.transaction().await?;
-        let written = match place_orders(&mut tx, vault, &places).await {
-            Ok(placed) => write_steps(&mut tx, vault, &steps)
-                .await
-                .map(|stepped| (placed, stepped)),
+        // Orders are locked first, figure rows last, each in one order
+        // (see `write_steps`).
+        let mut figures = FigureSums::default();
+        let written = match write_steps(&mut tx, vault, &steps, &mut figures).await {
+            Ok(stepped) => match place_orders(&mut tx, vault, &places, &mut figures).await {
+                Ok(placed) => figures.write(&mut tx).await.map(|()| (placed, stepped)),
+                Err(error) => Err(error),
+            },
             Err(error) => Err(error),
         };
         match written {
@@ -124,10 +128,7 @@ pub(crate) async fn write_order_batch(
     let mut outcomes = Vec::with_capacity(items.len());
     for item in items {
         let mut savepoint = tx.savepoint().await?;
-        let written = match item {
-            OrderWrite::Place(place) => place_orders(&mut savepoint, vault, &[place]).await,
-            OrderWrite::Step(step) => write_steps(&mut savepoint, vault, &[step]).await,
-        };
+        let written = write_one(&mut savepoint, vault, item).await;
         match written {
             Ok(mut orders) => {
                 savepoint.commit().await?;
@@ -143,12 +144,29 @@ pub(crate) async fn write_order_batch(
     Ok(outcomes)
 }
 
+/// One write alone in `tx`, with the figures it adds.
+async fn write_one(tx: &mut Tx<'_>, vault: &Vault, item: &OrderWrite) -> Result<Vec<Order>> {
+    let mut figures = FigureSums::default();
+    let written = match item {
+        OrderWrite::Place(place) => place_orders(tx, vault, &[place], &mut figures).await?,
+        OrderWrite::Step(step) => write_steps(tx, vault, &[step], &mut figures).await?,
+    };
+    figures.write(tx).await?;
+    Ok(written)
+}
+
 /// Places orders in `tx`: each order (refused as a whole when its category
 /// is unknown, its site missing or its orderer would have more than ten
-/// open), its first event, the figures of its site and region, its desk's
-/// inbox, its first deadline job and its audit entry. Yields the orders as
-/// written, in order.
-pub(crate) async fn place_orders(tx: &mut Tx<'_>, vault: &Vault, places: &[&QueuedPlace]) -> Result<Vec<Order>> {
+/// open), its first event, its desk's inbox, its first deadline job and
+/// its audit entry; what it adds to the figures of its site and region goes
+/// to `figures`, which the caller writes. Yields the orders as written, in
+/// order.
+pub(crate) async fn place_orders(
+    tx: &mut Tx<'_>,
+    vault: &Vault,
+    places: &[&QueuedPlace],
+    figures: &mut FigureSums,
+) -> Result<Vec<Order>> {
     if places.is_empty() {
         return Ok(Vec::new());
     }
@@ -257,16 +275,9 @@ pub(crate) async fn place_orders(tx: &mut Tx<'_>, vault: &Vault, places: &[&Queu
         })
         .collect();
     insert_events(tx, &events).await?;
-    let figures: Vec<StepFigures<'_>> = orders
-        .iter()
-        .map(|order| StepFigures {
-            order,
-            organization: None,
-            delta: loop_figures::placed(),
-            now: order.placed_at,
-        })
-        .collect();
-    add_figures(tx, &figures).await?;
+    for order in &orders {
+        figures.add(order, None, &loop_figures::placed(), order.placed_at);
+    }
     let mut notices = Notices::default();
     for order in &orders {
         notices.add(order, None, told(None), PLACED, order.placed_at)?;
@@ -417,7 +428,7 @@ pub(crate) async fn step_in(
         details: details.clone(),
         now,
     };
-    write_steps(tx, vault, &[&queued])
+    write_one(tx, vault, &OrderWrite::Step(Box::new(queued)))
         .await?
         .pop()
         .ok_or(StoreError::NotFound("order"))
@@ -425,9 +436,20 @@ pub(crate) async fn step_in(
 
 /// Writes steps on distinct orders in `tx`: each order's new columns
 /// (`order_changed`, 409, when any order's version moved since its step was
-/// decided), its event, the figures, the inbox entries, a delivery activity
-/// and the next deadline job. Yields the orders as written, in order.
-pub(crate) async fn write_steps(tx: &mut Tx<'_>, vault: &Vault, steps: &[&QueuedStep]) -> Result<Vec<Order>> {
+/// decided), its event, the inbox entries, a delivery activity and the next
+/// deadline job; what it adds to the figures goes to `figures`, which the
+/// caller writes. Orders are locked in order of id (see `update_orders`)
+/// and figure rows after them, in order of key (`FigureSums::write`), so
+/// that two processes' writers do not wait for each other in a circle over
+/// these rows (were they to, PostgreSQL fails one batch, which is then
+/// written again guarded).
+/// Yields the orders as written, in order.
+pub(crate) async fn write_steps(
+    tx: &mut Tx<'_>,
+    vault: &Vault,
+    steps: &[&QueuedStep],
+    figures: &mut FigureSums,
+) -> Result<Vec<Order>> {
     if steps.is_empty() {
         return Ok(Vec::new());
     }
@@ -470,17 +492,14 @@ pub(crate) async fn write_steps(tx: &mut Tx<'_>, vault: &Vault, steps: &[&Queued
         })
         .collect();
     insert_events(tx, &events).await?;
-    let figures: Vec<StepFigures<'_>> = steps
-        .iter()
-        .zip(&stepped)
-        .map(|(queued, order)| StepFigures {
+    for (queued, order) in steps.iter().zip(&stepped) {
+        figures.add(
             order,
-            organization: concerned_organization(queued),
-            delta: queued.step.taken.figures,
-            now: queued.now,
-        })
-        .collect();
-    add_figures(tx, &figures).await?;
+            concerned_organization(queued),
+            &queued.step.taken.figures,
+            queued.now,
+        );
+    }
     let mut notices = Notices::default();
     for (queued, order) in steps.iter().zip(&stepped) {
         let action = queued.step.action;
@@ -557,7 +576,10 @@ const UPDATE_COLUMNS: usize = 16;
 /// Writes each order's new columns where its version is still the one its
 /// step was decided on; any other is `order_changed`.
 async fn update_orders(tx: &mut Tx<'_>, steps: &[&QueuedStep], stepped: &[Order]) -> Result<()> {
-    let rows: Vec<(&QueuedStep, &Order)> = steps.iter().copied().zip(stepped).collect();
+    let mut rows: Vec<(&QueuedStep, &Order)> = steps.iter().copied().zip(stepped).collect();
+    // In order of id, so that two processes' writers lock shared orders in
+    // the same order.
+    rows.sort_unstable_by_key(|(_, order)| order.id);
     let mut updated = 0;
     for chunk in rows.chunks(rows_per_statement(UPDATE_COLUMNS)) {
         let sql = values_sql(
