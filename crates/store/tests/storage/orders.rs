@@ -409,6 +409,84 @@ async fn steps_sent_at_once_land_together_and_a_stale_one_alone_is_refused() {
     }
 }
 
+/// Two processes' order writers (two stores on one database) taking steps
+/// on the same orders at once: each order is cancelled exactly once, the
+/// other process's step refused with `order_changed`, and nothing else
+/// fails (the writers lock orders and figure rows in one order).
+#[tokio::test]
+async fn two_processes_stepping_the_same_orders_each_win_once() {
+    for database in fresh_databases().await {
+        let backend = database.backend;
+        let first = open_store(&database).await;
+        with_regions(&first).await;
+        first.ensure_sites().await.unwrap();
+        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
+            .await
+            .unwrap();
+        let station = first.site_of_region("360111001001").await.unwrap().unwrap();
+        let mut placed = Vec::new();
+        for n in 0..60 {
+            let resident = first
+                .create_user(&format!("135000{n:05}"), "居民", None, NOW)
+                .await
+                .unwrap();
+            placed.push(place(&first, station.id, resident, NOW).await);
+        }
+        let mut handles = Vec::new();
+        for store in [&first, &second] {
+            for order in &placed {
+                let (store, order) = (store.clone(), order.clone());
+                handles.push(tokio::spawn(async move {
+                    let details = StepDetails {
+                        actor: order.ordered_by,
+                        ..StepDetails::default()
+                    };
+                    step(
+                        &store,
+                        &order,
+                        OrderAction::Cancel,
+                        Party::Orderer,
+                        details,
+                        NOW + MINUTE,
+                    )
+                    .await
+                }));
+            }
+        }
+        let mut outcomes = Vec::new();
+        for handle in handles {
+            outcomes.push(handle.await.unwrap());
+        }
+        let (mine, theirs) = outcomes.split_at(placed.len());
+        for (a, b) in mine.iter().zip(theirs) {
+            let refused = [a, b]
+                .into_iter()
+                .filter_map(|outcome| outcome.as_ref().err())
+                .collect::<Vec<_>>();
+            assert_eq!(refused.len(), 1, "{backend}: {a:?} {b:?}");
+            assert!(
+                matches!(
+                    refused[0],
+                    StoreError::Conflict {
+                        code: "order_changed",
+                        ..
+                    }
+                ),
+                "{backend}: {refused:?}"
+            );
+        }
+        for order in &placed {
+            assert_eq!(steps_of(&first, order.id).await, ["place", "cancel"], "{backend}");
+        }
+        let figures = first
+            .loop_figures(FiguresScope::Site, &station.id.to_string(), "")
+            .await
+            .unwrap();
+        assert_eq!((figures.totals.placed, figures.totals.cancelled), (60, 60), "{backend}");
+        second.close().await;
+    }
+}
+
 #[tokio::test]
 async fn two_processes_do_each_deadline_job_once() {
     for database in fresh_databases().await {
