@@ -1,12 +1,13 @@
-//! Orders of the ordering loop (点单 → 派单 → 接单 → 评单): placing one and
-//! taking its steps, each in one transaction with its event, the loop
-//! figures it adds to, the inbox entries of whom it concerns and the job
-//! that looks at its next deadline; its history; the facts dispatch
-//! suggestions are ranked on; inboxes. Menus are `menus`, the figures
-//! `order_figures`. The decisions (may this
-//! party take this step, what it changes, when the next deadline falls)
-//! are the domain's (`order`, `order_deadline`, `loop_figures`, `dispatch`);
-//! this module reads the facts they need and writes what they decided.
+//! Orders of the ordering loop (点单 → 派单 → 接单 → 评单): the order as
+//! stored; placing one and taking its steps (handed to the order writer,
+//! `order_writes`, which writes each whole with its event, the loop figures
+//! it adds to, the inbox entries of whom it concerns and the job that looks
+//! at its next deadline); its history; the facts dispatch suggestions are
+//! ranked on; inboxes. Menus are `menus`, the figures `order_figures`. The
+//! decisions (may this party take this step, what it changes, when the next
+//! deadline falls) are the domain's (`order`, `order_deadline`,
+//! `loop_figures`, `dispatch`); the store reads the facts they need and
+//! writes what they decided.
 
 use crate::activities::NewActivity;
 use crate::order_writes::{OrderWrite, QueuedPlace, QueuedStep};
@@ -194,7 +195,9 @@ fn before_cursor(cursor: Option<&str>) -> i64 {
 
 impl Store {
     /// Places an order: the order, its first event, the figures of its site
-    /// and region, its desk's inbox and its first deadline job, at once.
+    /// and region, its desk's inbox and its first deadline job, at once,
+    /// through the order writer (with the orders and steps queued
+    /// meanwhile); answers after the commit.
     pub async fn place_order(&self, new: &NewOrder, now: i64) -> Result<Order> {
         let contact_phone_hash = new
             .contact_phone
