@@ -2,8 +2,9 @@
 //! fastest: on SQLite multi-row `INSERT ... VALUES` statements of about a
 //! thousand anonymous parameters; on PostgreSQL one `COPY ... FROM STDIN` in
 //! text format, which skips parsing, planning and executing an `INSERT` per
-//! few dozen rows (a few rows go as one multi-row `INSERT`). Constraints, foreign keys and triggers apply as for
-//! `INSERT` on both; an error anywhere fails the whole transaction.
+//! few dozen rows (fewer than `COPY_MIN_ROWS` go as one multi-row
+//! `INSERT`). Constraints, foreign keys and triggers apply as for `INSERT`
+//! on both; an error anywhere fails the whole transaction.
 
 use crate::sql::Tx;
 use crate::{Placeholders, Result, rows_per_statement, values_sql};

@@ -1,11 +1,11 @@
 //! Small per-process read caches with a time bound ([`RecentReads`]): what
 //! the hot request paths read on every request (the user behind a session,
-//! the session itself, the activity of a check-in, the site of an order)
-//! is kept for a few seconds. A change made through this store retires every entry at once
-//! (after its commit); a change made by another process is seen once the
-//! entry's time is up. The application layer keeps its shared reads
-//! (region and organization names) in the same kind of cache. A full cache
-//! drops its least recently used entry (`lru`).
+//! the session itself, the activity of a check-in, the site of an order) is
+//! kept for a few seconds. A change made through this store retires every
+//! entry at once (after its commit); a change made by another process is
+//! seen once the entry's time is up. The application layer keeps its shared
+//! reads (region and organization names) in the same kind of cache. A full
+//! cache drops its least recently used entry (`lru`).
 
 use lru::LruCache;
 use std::borrow::Borrow;

@@ -129,24 +129,26 @@ fn targets(site_id: i64, region_code: &str, organization: Option<i64>, day: &str
 /// Adds each row's sum to the stored figures, creating rows as needed;
 /// only the figures some sum changes are named in the statement.
 async fn upsert(tx: &mut Tx<'_>, sums: BTreeMap<FigureRowKey, FiguresDelta>) -> Result<()> {
-    let sums: Vec<_> = sums
+    // Each row with its values in the order of `FiguresDelta::names`.
+    let rows: Vec<(FigureRowKey, Vec<i64>)> = sums
         .into_iter()
         .filter(|(_, sum)| *sum != FiguresDelta::default())
+        .map(|(key, sum)| (key, sum.values()))
         .collect();
-    let changed: Vec<usize> = (0..FiguresDelta::names().len())
-        .filter(|&figure| sums.iter().any(|(_, sum)| sum.values()[figure] != 0))
+    let all_names = FiguresDelta::names();
+    let changed: Vec<usize> = (0..all_names.len())
+        .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
         .collect();
     if changed.is_empty() {
         return Ok(());
     }
-    let all_names = FiguresDelta::names();
     let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure].as_str()).collect();
     let updates: Vec<String> = names
         .iter()
         .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
         .collect();
     let columns = 3 + names.len();
-    for chunk in sums.chunks(rows_per_statement(columns)) {
+    for chunk in rows.chunks(rows_per_statement(columns)) {
         let sql = values_sql(
             tx.placeholders(),
             &format!(
@@ -161,9 +163,8 @@ async fn upsert(tx: &mut Tx<'_>, sums: BTreeMap<FigureRowKey, FiguresDelta>) -> 
             ),
         );
         let mut statement = query(sqlx::AssertSqlSafe(sql));
-        for ((scope, key, day), sum) in chunk {
+        for ((scope, key, day), values) in chunk {
             statement = statement.bind(*scope).bind(key.as_str()).bind(day.as_str());
-            let values = sum.values();
             for &figure in &changed {
                 statement = statement.bind(values[figure]);
             }
