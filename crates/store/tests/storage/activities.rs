@@ -1365,11 +1365,10 @@ async fn one_code_step_serves_at_most_twenty_offline_and_they_wait_for_review() 
 
 #[tokio::test]
 async fn hours_served_through_an_order_count_for_its_loop() {
-    use zhiyuan_domain::dispatch::Desk;
+    use super::orders::{place, step};
     use zhiyuan_domain::loop_figures::FiguresScope;
-    use zhiyuan_domain::order::{OrderAction, Party, check_draft};
-    use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, take};
-    use zhiyuan_store::orders::{DecidedStep, NewOrder, StepDetails};
+    use zhiyuan_domain::order::{OrderAction, Party};
+    use zhiyuan_store::orders::StepDetails;
     for (backend, store, _db) in stores().await {
         store.ensure_sites().await.unwrap();
         let (org, volunteers) = org_and_volunteers(&store, 1).await;
@@ -1380,27 +1379,7 @@ async fn hours_served_through_an_order_count_for_its_loop() {
         // serves it through this activity.
         let station = store.site_of_region("360111001001").await.unwrap().unwrap();
         let resident = store.create_user("13800001111", "王奶奶", None, NOW).await.unwrap();
-        let draft = check_draft("陪老人聊天", None, (None, None), (None, None), at(NOW)).unwrap();
-        let mut order = store
-            .place_order(
-                &NewOrder {
-                    site_id: station.id,
-                    category: "left_behind_elderly".into(),
-                    project_id: None,
-                    menu_item_id: None,
-                    draft,
-                    ordered_by: Some(resident),
-                    placed_by: resident,
-                    on_behalf: false,
-                    contact_name: None,
-                    contact_phone: None,
-                    desk: Desk::Station,
-                    next_check: None,
-                },
-                NOW,
-            )
-            .await
-            .unwrap();
+        let mut order = place(&store, station.id, resident, NOW).await;
         for (action, party, details) in [
             (
                 OrderAction::Dispatch,
@@ -1419,20 +1398,7 @@ async fn hours_served_through_an_order_count_for_its_loop() {
                 },
             ),
         ] {
-            let taken = take(
-                &order.times().unwrap(),
-                None,
-                action,
-                party,
-                None,
-                at(NOW),
-                &DEFAULT_DEADLINES,
-            )
-            .unwrap();
-            order = store
-                .take_order_step(&order, &DecidedStep { action, party, taken }, &details, NOW)
-                .await
-                .unwrap();
+            order = step(&store, &order, action, party, details, NOW).await.unwrap();
         }
         assert_eq!(order.activity_id, Some(activity.id));
         // Two hours served and confirmed count as delivered through the order.
@@ -1478,62 +1444,23 @@ async fn hours_served_through_an_order_count_for_its_loop() {
 /// and published like any activity of the organization.
 #[tokio::test]
 async fn acceptances_at_once_each_get_their_delivery_activity() {
-    use zhiyuan_domain::dispatch::Desk;
-    use zhiyuan_domain::order::{OrderAction, Party, check_draft};
-    use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, take};
+    use super::orders::{orders_of_residents, step};
+    use zhiyuan_domain::order::{OrderAction, Party};
     use zhiyuan_store::activities::NewActivity;
-    use zhiyuan_store::orders::{DecidedStep, NewOrder, Order, StepDetails};
+    use zhiyuan_store::orders::StepDetails;
     for (backend, store, _db) in stores().await {
         store.ensure_sites().await.unwrap();
         let (org, _) = org_and_volunteers(&store, 0).await;
         let admin = store.create_user("13810099999", "服务队队长", None, NOW).await.unwrap();
         let station = store.site_of_region("360111001001").await.unwrap().unwrap();
-        let step = |order: Order, action: OrderAction, party: Party, details: StepDetails| {
-            let store = store.clone();
-            async move {
-                let taken = take(
-                    &order.times().unwrap(),
-                    None,
-                    action,
-                    party,
-                    None,
-                    at(NOW),
-                    &DEFAULT_DEADLINES,
-                )
-                .unwrap();
-                store
-                    .take_order_step(&order, &DecidedStep { action, party, taken }, &details, NOW)
-                    .await
-            }
-        };
         let mut dispatched = Vec::new();
-        for n in 0..12u32 {
-            let resident = store
-                .create_user(&format!("138100{n:05}"), "王奶奶", None, NOW)
-                .await
-                .unwrap();
-            let draft = check_draft(&format!("第{n}件事"), None, (None, None), (None, None), at(NOW)).unwrap();
-            let new = NewOrder {
-                site_id: station.id,
-                category: "left_behind_elderly".into(),
-                project_id: None,
-                menu_item_id: None,
-                draft,
-                ordered_by: Some(resident),
-                placed_by: resident,
-                on_behalf: false,
-                contact_name: None,
-                contact_phone: None,
-                desk: Desk::Station,
-                next_check: None,
-            };
-            let order = store.place_order(&new, NOW).await.unwrap();
+        for order in orders_of_residents(&store, station.id, 12, "138100").await {
             let details = StepDetails {
                 dispatch_to: Some(org),
                 ..StepDetails::default()
             };
             dispatched.push(
-                step(order, OrderAction::Dispatch, Party::Dispatcher, details)
+                step(&store, &order, OrderAction::Dispatch, Party::Dispatcher, details, NOW)
                     .await
                     .unwrap(),
             );
@@ -1555,12 +1482,18 @@ async fn acceptances_at_once_each_get_their_delivery_activity() {
                     actor: Some(admin),
                     ..StepDetails::default()
                 };
-                tokio::spawn(step(
-                    order.clone(),
-                    OrderAction::Accept,
-                    Party::AssignedOrganization,
-                    details,
-                ))
+                let (store, order) = (store.clone(), order.clone());
+                tokio::spawn(async move {
+                    step(
+                        &store,
+                        &order,
+                        OrderAction::Accept,
+                        Party::AssignedOrganization,
+                        details,
+                        NOW,
+                    )
+                    .await
+                })
             })
             .collect();
         let mut activities = std::collections::HashSet::new();

@@ -17,7 +17,7 @@ fn at(ms: i64) -> DateTime<Utc> {
 }
 
 /// A station's order placed at `now` by `resident`.
-async fn place(store: &Store, site: i64, resident: i64, now: i64) -> Order {
+pub(super) async fn place(store: &Store, site: i64, resident: i64, now: i64) -> Order {
     let draft = check_draft("帮忙买药", None, (None, None), (None, None), at(now)).unwrap();
     let first = next_check(&OrderTimes::placed(Desk::Station, at(now), None), &DEFAULT_DEADLINES);
     let new = NewOrder {
@@ -38,7 +38,7 @@ async fn place(store: &Store, site: i64, resident: i64, now: i64) -> Order {
 }
 
 /// Takes `action` as `party` at `now`, as the application layer does.
-async fn step(
+pub(super) async fn step(
     store: &Store,
     order: &Order,
     action: OrderAction,
@@ -58,6 +58,52 @@ async fn step(
     store
         .take_order_step(order, &DecidedStep { action, party, taken }, &details, now)
         .await
+}
+
+/// `count` orders placed at `site` at `NOW`, each by a resident of its own
+/// (a person has at most ten orders open) whose phone starts with `prefix`.
+pub(super) async fn orders_of_residents(store: &Store, site: i64, count: usize, prefix: &str) -> Vec<Order> {
+    let mut placed = Vec::with_capacity(count);
+    for n in 0..count {
+        let resident = store
+            .create_user(&format!("{prefix}{n:05}"), "居民", None, NOW)
+            .await
+            .unwrap();
+        placed.push(place(store, site, resident, NOW).await);
+    }
+    placed
+}
+
+/// A second process on the database: a store with its own pools and writers.
+async fn second_process(database: &zhiyuan_store::testing::TestDatabase) -> Store {
+    Store::connect(&database.url, zhiyuan_store::testing::test_vault())
+        .await
+        .unwrap()
+}
+
+/// Each order cancelled by its resident through `store` at `now`, every
+/// cancellation on a task of its own and all sent at once; the outcomes in
+/// the order of `orders`.
+async fn cancel_at_once(store: &Store, orders: Vec<Order>, now: i64) -> Vec<Result<Order, StoreError>> {
+    let handles: Vec<_> = orders
+        .into_iter()
+        .map(|order| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let details = StepDetails {
+                    actor: order.ordered_by,
+                    note: format!("第{}单不需要了", order.id),
+                    ..StepDetails::default()
+                };
+                step(&store, &order, OrderAction::Cancel, Party::Orderer, details, now).await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(handles.len());
+    for handle in handles {
+        outcomes.push(handle.await.unwrap());
+    }
+    outcomes
 }
 
 async fn steps_of(store: &Store, order: i64) -> Vec<String> {
@@ -317,42 +363,10 @@ async fn steps_sent_at_once_land_together_and_a_stale_one_alone_is_refused() {
             )
             .await
             .unwrap();
-        let mut placed = Vec::new();
-        for n in 0..70 {
-            // One resident each: a person has at most ten orders open.
-            let resident = store
-                .create_user(&format!("139000{n:05}"), "李大爷", None, NOW)
-                .await
-                .unwrap();
-            placed.push(place(&store, station.id, resident, NOW).await);
-        }
+        let placed = orders_of_residents(&store, station.id, 70, "139000").await;
         let later = NOW + MINUTE;
-        // Each cancellation on a task of its own, all sent at once.
-        let cancel_at_once = |orders: Vec<Order>| {
-            let handles: Vec<_> = orders
-                .into_iter()
-                .map(|order| {
-                    let store = store.clone();
-                    tokio::spawn(async move {
-                        let details = StepDetails {
-                            actor: order.ordered_by,
-                            note: format!("第{}单不需要了", order.id),
-                            ..StepDetails::default()
-                        };
-                        step(&store, &order, OrderAction::Cancel, Party::Orderer, details, later).await
-                    })
-                })
-                .collect();
-            async move {
-                let mut outcomes = Vec::new();
-                for handle in handles {
-                    outcomes.push(handle.await.unwrap());
-                }
-                outcomes
-            }
-        };
         // Forty distinct orders at once.
-        let first = cancel_at_once(placed[..40].to_vec()).await;
+        let first = cancel_at_once(&store, placed[..40].to_vec(), later).await;
         for (order, outcome) in placed[..40].iter().zip(&first) {
             let cancelled = outcome.as_ref().unwrap();
             assert_eq!(cancelled.state().unwrap(), OrderState::Cancelled, "{backend}");
@@ -368,7 +382,7 @@ async fn steps_sent_at_once_land_together_and_a_stale_one_alone_is_refused() {
             .iter()
             .flat_map(|order| [order.clone(), order.clone()])
             .collect();
-        let second = cancel_at_once(twice).await;
+        let second = cancel_at_once(&store, twice, later).await;
         for pair in second.chunks(2) {
             let refused: Vec<_> = pair.iter().filter_map(|outcome| outcome.as_ref().err()).collect();
             assert_eq!(refused.len(), 1, "{backend}: {pair:?}");
@@ -382,7 +396,7 @@ async fn steps_sent_at_once_land_together_and_a_stale_one_alone_is_refused() {
         }
         // Five stale reads among ten fresh orders.
         let mixed: Vec<Order> = placed[..5].iter().chain(&placed[60..70]).cloned().collect();
-        let third = cancel_at_once(mixed).await;
+        let third = cancel_at_once(&store, mixed, later).await;
         assert!(third[..5].iter().all(|outcome| matches!(
             outcome,
             Err(StoreError::Conflict {
@@ -420,45 +434,14 @@ async fn two_processes_stepping_the_same_orders_each_win_once() {
         let first = open_store(&database).await;
         with_regions(&first).await;
         first.ensure_sites().await.unwrap();
-        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
-            .await
-            .unwrap();
+        let second = second_process(&database).await;
         let station = first.site_of_region("360111001001").await.unwrap().unwrap();
-        let mut placed = Vec::new();
-        for n in 0..60 {
-            let resident = first
-                .create_user(&format!("135000{n:05}"), "居民", None, NOW)
-                .await
-                .unwrap();
-            placed.push(place(&first, station.id, resident, NOW).await);
-        }
-        let mut handles = Vec::new();
-        for store in [&first, &second] {
-            for order in &placed {
-                let (store, order) = (store.clone(), order.clone());
-                handles.push(tokio::spawn(async move {
-                    let details = StepDetails {
-                        actor: order.ordered_by,
-                        ..StepDetails::default()
-                    };
-                    step(
-                        &store,
-                        &order,
-                        OrderAction::Cancel,
-                        Party::Orderer,
-                        details,
-                        NOW + MINUTE,
-                    )
-                    .await
-                }));
-            }
-        }
-        let mut outcomes = Vec::new();
-        for handle in handles {
-            outcomes.push(handle.await.unwrap());
-        }
-        let (mine, theirs) = outcomes.split_at(placed.len());
-        for (a, b) in mine.iter().zip(theirs) {
+        let placed = orders_of_residents(&first, station.id, 60, "135000").await;
+        let (mine, theirs) = tokio::join!(
+            cancel_at_once(&first, placed.clone(), NOW + MINUTE),
+            cancel_at_once(&second, placed.clone(), NOW + MINUTE)
+        );
+        for (a, b) in mine.iter().zip(&theirs) {
             let refused = [a, b]
                 .into_iter()
                 .filter_map(|outcome| outcome.as_ref().err())
@@ -493,20 +476,13 @@ async fn two_processes_do_each_deadline_job_once() {
         let first = open_store(&database).await;
         with_regions(&first).await;
         first.ensure_sites().await.unwrap();
-        // A second process: its own pool on the same database.
-        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
-            .await
-            .unwrap();
+        let second = second_process(&database).await;
         let station = first.site_of_region("360111001001").await.unwrap().unwrap();
-        let mut orders = Vec::new();
-        for n in 0..40 {
-            // One resident each: a person has at most ten orders open.
-            let resident = first
-                .create_user(&format!("138000{n:05}"), "王奶奶", None, NOW)
-                .await
-                .unwrap();
-            orders.push(place(&first, station.id, resident, NOW).await.id);
-        }
+        let orders: Vec<i64> = orders_of_residents(&first, station.id, 40, "138000")
+            .await
+            .iter()
+            .map(|order| order.id)
+            .collect();
         let later = NOW + 121 * MINUTE;
         let (a, b) = tokio::join!(
             first.run_order_deadlines(later, &DEFAULT_DEADLINES, "first", 1000),
@@ -536,9 +512,7 @@ async fn two_processes_do_each_deadline_job_once() {
 async fn two_processes_claim_each_message_once() {
     for database in fresh_databases().await {
         let first = open_store(&database).await;
-        let second = Store::connect(&database.url, zhiyuan_store::testing::test_vault())
-            .await
-            .unwrap();
+        let second = second_process(&database).await;
         for n in 0..30 {
             let user = first
                 .create_user(&format!("139000{n:05}"), "李大爷", None, NOW)
