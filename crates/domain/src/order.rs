@@ -81,6 +81,26 @@ pub enum Recipient {
     Organization,
 }
 
+/// The organization a step concerns (its event, the figures it adds to,
+/// whom it tells): the one a dispatch sends the order to, else the one the
+/// order was with (a refusal, a timeout, a completion, a rating).
+pub fn organization_concerned<T>(action: OrderAction, with: Option<T>, sent_to: Option<T>) -> Option<T> {
+    match action {
+        OrderAction::Dispatch => sent_to,
+        _ => with,
+    }
+}
+
+/// The organization an order is with after a step: the one a dispatch
+/// sends it to; none after a refusal or an unanswered dispatch (it is back
+/// on the desk); otherwise the one it was with.
+pub fn organization_after<T>(action: OrderAction, with: Option<T>, sent_to: Option<T>) -> Option<T> {
+    match action {
+        OrderAction::Refuse | OrderAction::AcceptTimeout => None,
+        _ => organization_concerned(action, with, sent_to),
+    }
+}
+
 /// Who hears of a step (`None`: the order was placed): a new order and
 /// anything that puts it back on a desk tells the desk; a dispatch tells
 /// the organization; what the resident waits for tells them.
@@ -381,6 +401,30 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_order_is_with_the_organization_it_was_sent_to_until_it_comes_back() {
+        let (with, sent_to) = (Some(7), Some(9));
+        assert_eq!(organization_after(OrderAction::Dispatch, None, sent_to), sent_to);
+        assert_eq!(organization_concerned(OrderAction::Dispatch, with, sent_to), sent_to);
+        for back in [OrderAction::Refuse, OrderAction::AcceptTimeout] {
+            assert_eq!(organization_after(back, with, None), None, "{back:?}");
+            assert_eq!(
+                organization_concerned(back, with, None),
+                with,
+                "{back:?}: it concerns the one it was with"
+            );
+        }
+        for kept in [
+            OrderAction::Accept,
+            OrderAction::Start,
+            OrderAction::Complete,
+            OrderAction::Evaluate,
+        ] {
+            assert_eq!(organization_after(kept, with, None), with, "{kept:?}");
+            assert_eq!(organization_concerned(kept, with, None), with, "{kept:?}");
+        }
+    }
 
     #[test]
     fn the_loop_runs_from_order_to_evaluation() {

@@ -21,7 +21,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use zhiyuan_domain::dispatch::Desk;
 use zhiyuan_domain::loop_figures;
-use zhiyuan_domain::order::{OrderAction, OrderState, PLACED, Party, Recipient, check_open_orders, told};
+use zhiyuan_domain::order::{
+    OrderAction, OrderState, PLACED, Party, Recipient, check_open_orders, organization_after, organization_concerned,
+    told,
+};
 use zhiyuan_domain::role::Role;
 
 /// A step waiting to be written: the order as the step was decided on
@@ -520,13 +523,13 @@ pub(crate) async fn write_steps(
     Ok(stepped)
 }
 
-/// The organization a step concerns: the one it is sent to, or the one it
-/// was with (a refusal, a timeout, a completion, a rating).
+/// The organization a step concerns (`order::organization_concerned`).
 fn concerned_organization(queued: &QueuedStep) -> Option<i64> {
-    match queued.step.action {
-        OrderAction::Dispatch => queued.details.dispatch_to,
-        _ => queued.order.organization_id,
-    }
+    organization_concerned(
+        queued.step.action,
+        queued.order.organization_id,
+        queued.details.dispatch_to,
+    )
 }
 
 /// The order as the step leaves it.
@@ -538,11 +541,7 @@ fn after_step(queued: &QueuedStep, activity_id: Option<i64>) -> Order {
         now,
     } = queued;
     let (taken, times) = (&step.taken, &step.taken.times);
-    let organization_id = match step.action {
-        OrderAction::Dispatch => details.dispatch_to,
-        OrderAction::Refuse | OrderAction::AcceptTimeout => None,
-        _ => order.organization_id,
-    };
+    let organization_id = organization_after(step.action, order.organization_id, details.dispatch_to);
     Order {
         state: taken.to.as_str().to_string(),
         desk: times.desk.as_str().to_string(),
