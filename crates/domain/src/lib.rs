@@ -55,6 +55,7 @@ pub mod role;
 pub mod setting;
 pub mod signup;
 pub mod site;
+pub mod statistics;
 pub mod supervision;
 pub mod throttle;
 pub mod time;

@@ -3000,3 +3000,6 @@ async fn the_activity_list_follows_changes_at_once() {
 
 #[path = "http/orders.rs"]
 mod orders;
+
+#[path = "http/statistics.rs"]
+mod statistics;

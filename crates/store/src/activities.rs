@@ -4,6 +4,7 @@
 
 use crate::bulk::BulkInsert;
 use crate::sql::{Tx, query, query_as, query_scalar};
+use crate::statistics::{RollupSums, day_of};
 use crate::{
     Page, Result, Store, StoreError, audit_entry, code_list, in_list_sql, into_page, parse_cursor, rows_per_statement,
     subtree_bounds,
@@ -19,6 +20,7 @@ use zhiyuan_domain::geo::{Geofence, Point};
 use zhiyuan_domain::hours::{Interval, MissingCheckout};
 use zhiyuan_domain::region::ancestor_paths;
 use zhiyuan_domain::region::distribution_key;
+use zhiyuan_domain::statistics;
 use zhiyuan_domain::time::from_epoch_ms as instant;
 
 /// One entry of the category list.
@@ -240,6 +242,9 @@ impl Store {
             .bind(now)
             .fetch_one(&mut tx)
             .await?;
+            let mut rollups = RollupSums::default();
+            rollups.add(&area_path, day_of(now), &statistics::project_created());
+            rollups.write(&mut tx).await?;
             audit_entry(
                 &mut tx,
                 now,
@@ -370,13 +375,14 @@ impl Store {
     pub async fn set_activity_state(&self, id: i64, to: ActivityState, by_user: i64, now: i64) -> Result<Activity> {
         let mut tx = self.transaction().await?;
         {
-            let row: Option<(String, i64, Option<i64>)> = query_as(
-                "SELECT a.state, a.starts_at, o.verified_at FROM activities a JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
+            let row: Option<(String, i64, String, Option<i64>)> = query_as(
+                "SELECT a.state, a.starts_at, a.region_path, o.verified_at FROM activities a \
+                 JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut tx)
             .await?;
-            let Some((state, starts_at, verified_at)) = row else {
+            let Some((state, starts_at, region_path, verified_at)) = row else {
                 return Err(StoreError::NotFound("activity"));
             };
             let from = ActivityState::parse(&state)?;
@@ -390,6 +396,13 @@ impl Store {
                 .bind(id)
                 .execute(&mut tx)
                 .await?;
+            let mut rollups = RollupSums::default();
+            rollups.add(
+                &region_path,
+                day_of(starts_at),
+                &statistics::activity_moved(Some(from), to),
+            );
+            rollups.write(&mut tx).await?;
             audit_entry(
                 &mut tx,
                 now,
@@ -682,6 +695,15 @@ pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivity
         },
     )
     .await?;
+    let mut rollups = RollupSums::default();
+    for row in &rows {
+        rollups.add(
+            row.region_path,
+            zhiyuan_domain::time::china_date(row.activity.new.plan.window.from),
+            &statistics::activity_moved(None, row.state),
+        );
+    }
+    rollups.write(tx).await?;
     Ok(ids)
 }
 

@@ -2,6 +2,8 @@
 //! approved sign-ups and live sessions written without their per-request
 //! paths on purpose (those have benchmarks of their own), the count of
 //! stored check-ins, and the import floor (`insert_generated_volunteers`).
+//! They leave the statistics rollups alone: a benchmark that reads
+//! statistics runs `Store::rebuild_rollups` after them.
 
 use crate::activities::Activity;
 use crate::sql::{query, query_scalar};

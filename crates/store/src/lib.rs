@@ -41,10 +41,11 @@ pub mod regions;
 pub mod reports;
 mod reseal;
 pub mod review;
+pub mod rollup_rebuild;
 pub mod settings;
 pub mod signups;
 mod sql;
-mod statistics;
+pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

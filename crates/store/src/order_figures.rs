@@ -6,9 +6,11 @@
 
 use crate::orders::Order;
 use crate::sql::{Tx, query, query_as};
+use crate::statistics::RollupSums;
 use crate::{Result, Store, rows_per_statement, subtree_bounds, values_sql};
 use std::collections::BTreeMap;
 use zhiyuan_domain::loop_figures::{FiguresDelta, FiguresScope, LoopFigures};
+use zhiyuan_domain::statistics;
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 
 impl Store {
@@ -59,6 +61,8 @@ fn day_of(now: i64) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct FigureSums {
     sums: BTreeMap<FigureRowKey, FiguresDelta>,
+    /// The closed loops and ratings, for the statistics of the order's region.
+    regions: RollupSums,
 }
 
 impl FigureSums {
@@ -69,10 +73,18 @@ impl FigureSums {
             let sum = self.sums.entry(target).or_default();
             *sum = sum.plus(delta);
         }
+        self.regions.add(
+            &order.region_path,
+            crate::statistics::day_of(now),
+            &statistics::loop_moved(delta),
+        );
     }
 
+    /// Writes the loop figures, then the region figures (every writer
+    /// locks the two tables in this order).
     pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {
-        upsert(tx, self.sums).await
+        upsert(tx, self.sums).await?;
+        self.regions.write(tx).await
     }
 }
 

@@ -2,12 +2,14 @@
 //! administrator, join modes, and memberships.
 
 use crate::sql::{Tx, query, query_as, query_scalar};
+use crate::statistics::{RollupSums, day_of};
 use crate::{Page, Result, Store, StoreError, audit_entry, into_page, parse_cursor, subtree_bounds};
 use serde::Serialize;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::organization::{JoinMode, MembershipAction, MembershipState, OrgKind, apply_membership, join};
 use zhiyuan_domain::region::distribution_key;
 use zhiyuan_domain::role::Role;
+use zhiyuan_domain::statistics;
 use zhiyuan_domain::uscc::Uscc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -276,20 +278,21 @@ impl Store {
     pub async fn verify_organization(&self, id: i64, by_user: i64, now: i64) -> Result<Organization> {
         let mut tx = self.transaction().await?;
         {
-            let verified: Option<(Option<i64>,)> = query_as("SELECT verified_at FROM organizations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut tx)
-                .await?;
-            match verified {
+            let verified: Option<(Option<i64>, String)> =
+                query_as("SELECT verified_at, region_path FROM organizations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut tx)
+                    .await?;
+            let region_path = match verified {
                 None => return Err(StoreError::NotFound("organization")),
-                Some((Some(_),)) => {
+                Some((Some(_), _)) => {
                     return Err(StoreError::Rule(RuleError::new(
                         "invalid_transition",
                         "this organization is already verified",
                     )));
                 }
-                Some((None,)) => {}
-            }
+                Some((None, region_path)) => region_path,
+            };
             let result = query(
                 "UPDATE organizations SET verified_at = $2, verified_by = $3 WHERE id = $1 AND verified_at IS NULL",
             )
@@ -304,6 +307,9 @@ impl Store {
                     "this organization is already verified",
                 )));
             }
+            let mut rollups = RollupSums::default();
+            rollups.add(&region_path, day_of(now), &statistics::organization_verified());
+            rollups.write(&mut tx).await?;
             audit_entry(
                 &mut tx,
                 now,

@@ -1,23 +1,174 @@
 //! The home of every rollup: the figures kept per organization and per
-//! (region, day) in the same transaction as the write that changes them,
-//! so that statistics are read from rollups instead of scans; the minutes
-//! served through an order also go to the loop figures (`order_figures`).
+//! region (and each region above it) by day and by month, in the same
+//! transaction as the write that changes them ([`RollupSums`]), how they
+//! are read for a region and its children over a period, and how they are
+//! recomputed from the raw rows (`zhiyuan rollups rebuild`). What each fact
+//! adds is the domain's (`zhiyuan_domain::statistics`); the minutes served
+//! through an order also go to the loop figures (`order_figures`).
 
-use crate::Result;
 use crate::records::ServiceRecord;
-use crate::sql::{Tx, query};
+use crate::regions::Region;
+use crate::sql::Reader;
+use crate::sql::{Tx, query, query_as, query_scalar};
+use crate::{Placeholders, Result, Store, StoreError, rows_per_statement, values_sql};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
 use zhiyuan_domain::record::TotalsDelta;
-use zhiyuan_domain::region::distribution_key;
+use zhiyuan_domain::statistics::{
+    ActiveKey, Dated, PeriodCover, RegionFigures, RegionStatistics, Span, VolunteerFacts, rows_of,
+};
+use zhiyuan_domain::time::{china_date, from_epoch_ms};
 
-/// Moves the organization's totals and the record's (region, day) totals
-/// by `delta`, inside the transaction that changed the record.
+/// The China day of an instant in epoch milliseconds.
+pub(crate) fn day_of(at: i64) -> NaiveDate {
+    china_date(from_epoch_ms(at))
+}
+
+/// A stored day (`YYYY-MM-DD`) as a date.
+pub(crate) fn parse_day(day: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+        StoreError::Rule(zhiyuan_domain::RuleError::new(
+            "day_invalid",
+            format!("not a day: {day:?}"),
+        ))
+    })
+}
+
+/// The key of a stored row of region figures.
+pub(crate) type FiguresKey = (String, Span, String);
+/// The key of a stored row of active volunteers: region, month, previous month (`""`: none).
+pub(crate) type ActiveRowKey = (String, String, String);
+
+/// What the writes of one transaction add to the region figures and to
+/// the active-volunteer rows, summed per row and written at once
+/// ([`RollupSums::write`]), in the order of the rows' keys, so that two
+/// writers lock shared rows (a province's day row) in the same order.
+#[derive(Debug, Default)]
+pub(crate) struct RollupSums {
+    pub(crate) figures: BTreeMap<FiguresKey, RegionFigures>,
+    pub(crate) active: BTreeMap<ActiveRowKey, i64>,
+}
+
+impl RollupSums {
+    /// Adds `figures` on `day` to the region at `region_path` and each region above it.
+    pub(crate) fn add(&mut self, region_path: &str, day: NaiveDate, figures: &RegionFigures) {
+        if figures.is_zero() {
+            return;
+        }
+        for key in rows_of(region_path, day) {
+            let sum = self.figures.entry(key).or_default();
+            *sum = sum.plus(figures);
+        }
+    }
+
+    /// Adds each dated change to the region at `region_path`.
+    pub(crate) fn add_dated(&mut self, region_path: &str, changes: &[Dated]) {
+        for change in changes {
+            self.add(region_path, change.day, &change.figures);
+        }
+    }
+
+    /// Adds `volunteers` to an active row of the home region at `region_path` and each region above it.
+    pub(crate) fn add_active(&mut self, region_path: &str, key: &ActiveKey, volunteers: i64) {
+        for code in zhiyuan_domain::statistics::codes_on_path(region_path) {
+            *self
+                .active
+                .entry((
+                    code.to_string(),
+                    key.month.clone(),
+                    key.previous.clone().unwrap_or_default(),
+                ))
+                .or_default() += volunteers;
+        }
+    }
+
+    /// Adds the sums to the stored rows, creating rows as needed.
+    pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {
+        write_figures(tx, self.figures).await?;
+        write_active(tx, self.active).await
+    }
+}
+
+async fn write_figures(tx: &mut Tx<'_>, sums: BTreeMap<FiguresKey, RegionFigures>) -> Result<()> {
+    let rows: Vec<(FiguresKey, Vec<i64>)> = sums
+        .into_iter()
+        .filter(|(_, sum)| !sum.is_zero())
+        .map(|(key, sum)| (key, sum.values()))
+        .collect();
+    let all_names = RegionFigures::NAMES;
+    // Only the figures some row changes are named in the statement.
+    let changed: Vec<usize> = (0..all_names.len())
+        .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure]).collect();
+    let updates: Vec<String> = names
+        .iter()
+        .map(|name| format!("{name} = region_figures.{name} + excluded.{name}"))
+        .collect();
+    let columns = 3 + names.len();
+    for chunk in rows.chunks(rows_per_statement(columns)) {
+        let sql = values_sql(
+            tx.placeholders(),
+            &format!(
+                "INSERT INTO region_figures (region_code, span, period, {}) VALUES ",
+                names.join(", ")
+            ),
+            columns,
+            chunk.len(),
+            &format!(
+                " ON CONFLICT (region_code, span, period) DO UPDATE SET {}",
+                updates.join(", ")
+            ),
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for ((code, span, period), values) in chunk {
+            statement = statement.bind(code.as_str()).bind(span.as_str()).bind(period.as_str());
+            for &figure in &changed {
+                statement = statement.bind(values[figure]);
+            }
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn write_active(tx: &mut Tx<'_>, sums: BTreeMap<ActiveRowKey, i64>) -> Result<()> {
+    let rows: Vec<(ActiveRowKey, i64)> = sums.into_iter().filter(|(_, n)| *n != 0).collect();
+    for chunk in rows.chunks(rows_per_statement(4)) {
+        let sql = values_sql(
+            tx.placeholders(),
+            "INSERT INTO active_months (region_code, month, previous_month, volunteers) VALUES ",
+            4,
+            chunk.len(),
+            " ON CONFLICT (region_code, month, previous_month) DO UPDATE SET \
+             volunteers = active_months.volunteers + excluded.volunteers",
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for ((code, month, previous), volunteers) in chunk {
+            statement = statement
+                .bind(code.as_str())
+                .bind(month.as_str())
+                .bind(previous.as_str())
+                .bind(*volunteers);
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Moves the organization's totals, the figures of the place the record
+/// was served in and its volunteer's months of service by `delta`, inside
+/// the transaction that changed the record.
 pub(crate) async fn add_to_rollups(tx: &mut Tx<'_>, record: &ServiceRecord, delta: &TotalsDelta) -> Result<()> {
     query(
         "INSERT INTO organization_totals (organization_id, credit_minutes, honor_minutes, records) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
-                     credit_minutes = organization_totals.credit_minutes + excluded.credit_minutes, \
-                     honor_minutes = organization_totals.honor_minutes + excluded.honor_minutes, \
-                     records = organization_totals.records + excluded.records",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
+         credit_minutes = organization_totals.credit_minutes + excluded.credit_minutes, \
+         honor_minutes = organization_totals.honor_minutes + excluded.honor_minutes, \
+         records = organization_totals.records + excluded.records",
     )
     .bind(record.organization_id)
     .bind(delta.credit_minutes)
@@ -25,23 +176,9 @@ pub(crate) async fn add_to_rollups(tx: &mut Tx<'_>, record: &ServiceRecord, delt
     .bind(delta.records)
     .execute(&mut *tx)
     .await?;
-    query(
-                    "INSERT INTO region_day_totals (region_code, day, county_code, region_path, credit_minutes, honor_minutes, records) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_code, day) DO UPDATE SET \
-                     credit_minutes = region_day_totals.credit_minutes + excluded.credit_minutes, \
-                     honor_minutes = region_day_totals.honor_minutes + excluded.honor_minutes, \
-                     records = region_day_totals.records + excluded.records",
-                )
-                .bind(&record.region_code)
-                .bind(&record.service_day)
-                .bind(distribution_key(&record.region_code))
-                .bind(&record.region_path)
-                .bind(delta.credit_minutes)
-                .bind(delta.honor_minutes)
-                .bind(delta.records)
-                .execute(&mut *tx)
-                .await?;
-    // Hours served through an order count for its loop figures too.
+    // Hours served through an order count for its loop figures too; they
+    // are written before the region figures, the order every writer of
+    // both keeps (`FigureSums::write`).
     crate::order_figures::add_served_minutes(
         tx,
         record.activity_id,
@@ -49,5 +186,343 @@ pub(crate) async fn add_to_rollups(tx: &mut Tx<'_>, record: &ServiceRecord, delt
         &record.service_day,
     )
     .await?;
+    let service_day = parse_day(&record.service_day)?;
+    let mut sums = RollupSums::default();
+    sums.add(
+        &record.region_path,
+        service_day,
+        &zhiyuan_domain::statistics::record_changed(delta),
+    );
+    if delta.records != 0 {
+        count_served_month(tx, record.volunteer_id, service_day, delta.records, &mut sums).await?;
+    }
+    sums.write(tx).await
+}
+
+/// Moves the volunteer's count of effective records in the month of
+/// `service_day` by `change`; when the month becomes or stops being a
+/// month of service, the active rows of their home region follow.
+async fn count_served_month(
+    tx: &mut Tx<'_>,
+    volunteer_id: i64,
+    service_day: NaiveDate,
+    change: i64,
+    sums: &mut RollupSums,
+) -> Result<()> {
+    let month = zhiyuan_domain::statistics::month_of(service_day);
+    let after: i64 = query_scalar(
+        "INSERT INTO volunteer_months (volunteer_id, month, records) VALUES ($1, $2, $3) \
+         ON CONFLICT (volunteer_id, month) DO UPDATE SET records = volunteer_months.records + excluded.records \
+         RETURNING records",
+    )
+    .bind(volunteer_id)
+    .bind(month.as_str())
+    .bind(change)
+    .fetch_one(&mut *tx)
+    .await?;
+    if after == 0 {
+        query("DELETE FROM volunteer_months WHERE volunteer_id = $1 AND month = $2")
+            .bind(volunteer_id)
+            .bind(month.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (served_before, served_now) = (after - change != 0, after != 0);
+    if served_before == served_now {
+        return Ok(());
+    }
+    let before: Option<String> =
+        query_scalar("SELECT MAX(month) FROM volunteer_months WHERE volunteer_id = $1 AND month < $2")
+            .bind(volunteer_id)
+            .bind(month.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    let next: Option<String> =
+        query_scalar("SELECT MIN(month) FROM volunteer_months WHERE volunteer_id = $1 AND month > $2")
+            .bind(volunteer_id)
+            .bind(month.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    let home: String = query_scalar("SELECT region_path FROM volunteers WHERE id = $1")
+        .bind(volunteer_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    for (key, volunteers) in
+        zhiyuan_domain::statistics::served_month_changed(before.as_deref(), &month, next.as_deref(), served_now)
+    {
+        sums.add_active(&home, &key, volunteers);
+    }
     Ok(())
+}
+
+/// Moves a volunteer's figures from the home at `from_path` to the one at
+/// `to_path` on `day`: what they count for (`left`, `joined`) and their
+/// months of service.
+pub(crate) async fn move_volunteer(
+    tx: &mut Tx<'_>,
+    volunteer_id: i64,
+    (from_path, from_facts): (&str, VolunteerFacts),
+    (to_path, to_facts): (&str, VolunteerFacts),
+    day: NaiveDate,
+) -> Result<()> {
+    let mut sums = RollupSums::default();
+    sums.add_dated(from_path, &zhiyuan_domain::statistics::left(from_facts, day));
+    sums.add_dated(to_path, &zhiyuan_domain::statistics::joined(to_facts, day, false));
+    let months: Vec<String> = query_scalar("SELECT month FROM volunteer_months WHERE volunteer_id = $1")
+        .bind(volunteer_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    for key in zhiyuan_domain::statistics::served_chain(&months) {
+        sums.add_active(from_path, &key, -1);
+        sums.add_active(to_path, &key, 1);
+    }
+    sums.write(tx).await
+}
+
+/// One region's figures for a period, with the figures of each child
+/// region and a series by day or month.
+#[derive(Debug, Clone)]
+pub struct RegionReport {
+    pub region: Region,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: RegionStatistics,
+    pub children: Vec<(Region, RegionStatistics)>,
+    pub series_span: Span,
+    pub series: Vec<(String, RegionStatistics)>,
+}
+
+impl Store {
+    /// The statistics of `region` for the days `from..=to`, from the rollups:
+    /// the region's own rows and its children's, never the raw rows.
+    pub async fn region_report(&self, region: &Region, from: NaiveDate, to: NaiveDate) -> Result<RegionReport> {
+        let children = self.region_children(&region.code).await?;
+        let mut codes: Vec<&str> = vec![region.code.as_str()];
+        codes.extend(children.iter().map(|child| child.code.as_str()));
+        let placeholders = self.placeholders();
+        let mut conn = self.reader().await?;
+        let stock = sums_by_region(
+            &mut conn,
+            placeholders,
+            &codes,
+            &zhiyuan_domain::statistics::cover(zhiyuan_domain::statistics::beginning(), to),
+        )
+        .await?;
+        let flow = sums_by_region(
+            &mut conn,
+            placeholders,
+            &codes,
+            &zhiyuan_domain::statistics::cover(from, to),
+        )
+        .await?;
+        let (first_month, last_month) = (
+            zhiyuan_domain::statistics::month_of(from),
+            zhiyuan_domain::statistics::month_of(to),
+        );
+        let active = active_rows(&mut conn, placeholders, &codes, &first_month, &last_month).await?;
+        let shown = |code: &str, population: Option<i64>| {
+            let none = RegionFigures::default();
+            let rows = active.get(code).map(Vec::as_slice).unwrap_or_default();
+            zhiyuan_domain::statistics::region_statistics(
+                stock.get(code).unwrap_or(&none),
+                flow.get(code).unwrap_or(&none),
+                zhiyuan_domain::statistics::active_volunteers(
+                    rows.iter().map(|(key, n)| (key, *n)),
+                    &first_month,
+                    &last_month,
+                ),
+                population,
+            )
+        };
+        let figures = shown(&region.code, region.population);
+        let children_shown = children
+            .iter()
+            .map(|child| (child.clone(), shown(&child.code, child.population)))
+            .collect();
+        let (series_span, keys) = zhiyuan_domain::statistics::series_keys(from, to);
+        let series_rows = series_of(&mut conn, placeholders, &region.code, series_span, from, to).await?;
+        let series = keys
+            .into_iter()
+            .map(|key| {
+                let flow = series_rows.get(&key).copied().unwrap_or_default();
+                let shown = zhiyuan_domain::statistics::region_statistics(&RegionFigures::default(), &flow, 0, None);
+                (key, shown)
+            })
+            .collect();
+        Ok(RegionReport {
+            region: region.clone(),
+            from,
+            to,
+            figures,
+            children: children_shown,
+            series_span,
+            series,
+        })
+    }
+}
+
+/// The `WHERE` condition on `span` and `period` for the rows of a cover,
+/// its placeholders numbered from `first`, with its values in order.
+fn cover_condition(placeholders: Placeholders, cover: &PeriodCover, first: usize) -> (String, Vec<String>) {
+    let ranges = cover
+        .day_ranges
+        .iter()
+        .map(|range| (Span::Day, range))
+        .chain(cover.months.iter().map(|range| (Span::Month, range)));
+    let mut parts = Vec::new();
+    let mut values = Vec::new();
+    for (span, (low, high)) in ranges {
+        let number = first + values.len();
+        parts.push(format!(
+            "(span = {} AND period BETWEEN {} AND {})",
+            placeholder(placeholders, number),
+            placeholder(placeholders, number + 1),
+            placeholder(placeholders, number + 2)
+        ));
+        values.extend([span.as_str().to_string(), low.clone(), high.clone()]);
+    }
+    if parts.is_empty() {
+        ("1 = 0".to_string(), values)
+    } else {
+        (format!("({})", parts.join(" OR ")), values)
+    }
+}
+
+fn placeholder(placeholders: Placeholders, number: usize) -> String {
+    match placeholders {
+        Placeholders::Numbered => format!("${number}"),
+        Placeholders::Anonymous => "?".to_string(),
+    }
+}
+
+/// The figures of each region of `codes`, summed over the rows of `cover`.
+async fn sums_by_region(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    codes: &[&str],
+    cover: &PeriodCover,
+) -> Result<HashMap<String, RegionFigures>> {
+    let code_list: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
+    let (condition, values) = cover_condition(placeholders, cover, codes.len() + 1);
+    let sums: Vec<String> = RegionFigures::NAMES
+        .iter()
+        .map(|name| format!("CAST(COALESCE(SUM({name}), 0) AS BIGINT)"))
+        .collect();
+    let sql = format!(
+        "SELECT region_code, {} FROM region_figures WHERE region_code IN ({}) AND {condition} GROUP BY region_code",
+        sums.join(", "),
+        code_list.join(", ")
+    );
+    let mut statement = query_as::<KeyedFigures>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for code in codes {
+        statement = statement.bind(*code);
+    }
+    for value in &values {
+        statement = statement.bind(value.as_str());
+    }
+    Ok(statement
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.key, RegionFigures::from_values(&row.values)))
+        .collect())
+}
+
+/// The active rows of each region of `codes` for the months `first..=last`.
+async fn active_rows(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    codes: &[&str],
+    first: &str,
+    last: &str,
+) -> Result<HashMap<String, Vec<(ActiveKey, i64)>>> {
+    let code_list: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
+    let sql = format!(
+        "SELECT region_code, month, previous_month, volunteers FROM active_months \
+         WHERE region_code IN ({}) AND month BETWEEN {} AND {}",
+        code_list.join(", "),
+        placeholder(placeholders, codes.len() + 1),
+        placeholder(placeholders, codes.len() + 2),
+    );
+    let mut statement = query_as::<(String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for code in codes {
+        statement = statement.bind(*code);
+    }
+    let rows = statement.bind(first).bind(last).fetch_all(conn).await?;
+    let mut by_region: HashMap<String, Vec<(ActiveKey, i64)>> = HashMap::new();
+    for (code, month, previous, volunteers) in rows {
+        let key = ActiveKey {
+            month,
+            previous: (!previous.is_empty()).then_some(previous),
+        };
+        by_region.entry(code).or_default().push((key, volunteers));
+    }
+    Ok(by_region)
+}
+
+/// The flow figures of `code` per day of `from..=to` (span `Day`) or per
+/// month (span `Month`: whole months from month rows, partial ones summed
+/// from their days).
+async fn series_of(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    code: &str,
+    span: Span,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, RegionFigures>> {
+    let cover = match span {
+        Span::Day => PeriodCover {
+            day_ranges: vec![(
+                zhiyuan_domain::statistics::day_key(from),
+                zhiyuan_domain::statistics::day_key(to),
+            )],
+            months: None,
+        },
+        Span::Month => zhiyuan_domain::statistics::cover(from, to),
+    };
+    let (condition, values) = cover_condition(placeholders, &cover, 2);
+    let sql = format!(
+        "SELECT period, {} FROM region_figures WHERE region_code = {} AND {condition}",
+        RegionFigures::NAMES.join(", "),
+        placeholder(placeholders, 1)
+    );
+    let mut statement = query_as::<KeyedFigures>(sqlx::AssertSqlSafe(sql))
+        .persistent(false)
+        .bind(code);
+    for value in &values {
+        statement = statement.bind(value.as_str());
+    }
+    let mut series: HashMap<String, RegionFigures> = HashMap::new();
+    for row in statement.fetch_all(conn).await? {
+        let key = match span {
+            Span::Day => row.key,
+            Span::Month => row.key.chars().take(7).collect(),
+        };
+        let sum = series.entry(key).or_default();
+        *sum = sum.plus(&RegionFigures::from_values(&row.values));
+    }
+    Ok(series)
+}
+
+/// A row of one text key and figure columns.
+struct KeyedFigures {
+    key: String,
+    values: Vec<i64>,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for KeyedFigures
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        Ok(KeyedFigures {
+            key: row.try_get::<String, _>(0)?,
+            values: (1..row.len())
+                .map(|i| row.try_get::<i64, _>(i))
+                .collect::<std::result::Result<_, _>>()?,
+        })
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::bulk::BulkInsert;
 use crate::sql::{query, query_as, query_scalar};
+use crate::statistics::{RollupSums, day_of, move_volunteer};
 use crate::vault::Place;
 use crate::{
     Backend, Page, Result, Store, StoreError, audit_entry, in_list_sql, into_page, parse_cursor, rows_per_statement,
@@ -16,6 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::id_number::birth_date_of;
 use zhiyuan_domain::region::RegionCode;
+use zhiyuan_domain::statistics::{self, VolunteerFacts};
 use zhiyuan_domain::volunteer::{
     Category, PoliticalStatus, Registration, check_home_region, elderly_born_in_or_before, minor_born_after,
 };
@@ -526,6 +528,20 @@ impl Store {
                 },
             )
             .await?;
+            // What the new volunteers add to the statistics of their homes.
+            let mut rollups = RollupSums::default();
+            for record in &records {
+                let registration = sealed[record.index].registration;
+                if let Some(Some(path)) = paths.get(registration.region.as_str()) {
+                    let facts = VolunteerFacts {
+                        birth_date: registration.birth_date,
+                        party_member: registration.political_status.is_party_member(),
+                        rural: registration.region.is_village_committee(),
+                    };
+                    rollups.add_dated(path, &statistics::joined(facts, day_of(now), true));
+                }
+            }
+            rollups.write(&mut tx).await?;
             for record in &records {
                 if let NewLogin::Registered(_) = login {
                     audit_entry(
@@ -752,11 +768,13 @@ impl Store {
             let Some((path,)) = path else {
                 return Err(region_unknown(target.as_str()));
             };
-            let current: Option<(String,)> = query_as("SELECT region_code FROM volunteers WHERE id = $1")
-                .bind(volunteer_id)
-                .fetch_optional(&mut tx)
-                .await?;
-            let Some((from_region,)) = current else {
+            let current: Option<(String, String, bool, String, Vec<u8>, String)> = query_as(
+                "SELECT region_code, region_path, rural, political_status, id_hash, id_sealed FROM volunteers WHERE id = $1",
+            )
+            .bind(volunteer_id)
+            .fetch_optional(&mut tx)
+            .await?;
+            let Some((from_region, from_path, from_rural, political_status, id_hash, id_sealed)) = current else {
                 return Err(StoreError::NotFound("volunteer"));
             };
             if from_region == target.as_str() {
@@ -774,6 +792,23 @@ impl Store {
             .bind(&path)
             .bind(target.is_village_committee())
             .execute(&mut tx)
+            .await?;
+            let facts = VolunteerFacts {
+                birth_date: self.birth_date_in(&id_hash, &id_sealed)?,
+                party_member: PoliticalStatus::parse(&political_status).is_ok_and(PoliticalStatus::is_party_member),
+                rural: from_rural,
+            };
+            let moved_facts = VolunteerFacts {
+                rural: target.is_village_committee(),
+                ..facts
+            };
+            move_volunteer(
+                &mut tx,
+                volunteer_id,
+                (&from_path, facts),
+                (&path, moved_facts),
+                day_of(now),
+            )
             .await?;
             query("INSERT INTO volunteer_transfers (volunteer_id, from_region, to_region, at, by_user) VALUES ($1, $2, $3, $4, $5)")
                 .bind(volunteer_id)

@@ -1046,3 +1046,6 @@ async fn the_import_floor_writes_whole_volunteers_in_every_transaction() {
 
 #[path = "storage/orders.rs"]
 mod orders;
+
+#[path = "storage/statistics.rs"]
+mod statistics;

@@ -118,6 +118,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The statistics rollups.
+    Rollups {
+        #[command(subcommand)]
+        action: RollupsAction,
+    },
     /// Print the messages waiting in the outbox (activation codes of
     /// imported volunteers and appointed administrators) as CSV on stdout,
     /// oldest first, and mark them handed over: for an office that delivers
@@ -247,6 +252,16 @@ enum BenchScenario {
         requests: usize,
         #[arg(long, default_value_t = 500)]
         quota: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum RollupsAction {
+    /// Recompute the statistics from the raw rows and store them; exit 0
+    /// when they agreed with the stored ones, else 1 with the differences.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -430,6 +445,27 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Ok(())
             } else {
                 Err(format!("{} broken links in the ledger", report.broken.len()))
+            }
+        }
+        Command::Rollups {
+            action: RollupsAction::Rebuild { db },
+        } => {
+            let store = open_store(&db).await?;
+            let check = store.rebuild_rollups().await.map_err(|e| e.to_string());
+            store.close().await;
+            let check = check?;
+            for difference in &check.differences {
+                println!("{difference}");
+            }
+            if check.differing_rows == 0 {
+                println!("rollups agree with the raw rows: {} rows of figures", check.rows);
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} rows differed from the raw rows (the first {} listed); they are rebuilt now",
+                    check.differing_rows,
+                    check.differences.len()
+                ))
             }
         }
         Command::Import {

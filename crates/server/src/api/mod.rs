@@ -11,6 +11,7 @@ pub mod organizations;
 pub mod oversight;
 pub mod regions;
 pub mod reports;
+pub mod statistics;
 pub mod system;
 pub mod volunteers;
 
@@ -80,6 +81,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grants::grant))
         .routes(routes!(grants::revoke))
         .routes(routes!(regions::region))
+        .routes(routes!(statistics::region))
         .routes(routes!(regions::sites))
         .routes(routes!(regions::site, regions::update_site))
         .routes(routes!(volunteers::register, volunteers::search))

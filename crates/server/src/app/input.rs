@@ -36,6 +36,18 @@ pub fn filter_instant(raw: Option<&str>, end_of_day: bool, field: &'static str) 
     parse_instant(raw, field).map(|t| Some(t.timestamp_millis()))
 }
 
+/// A day given as `YYYY-MM-DD`; nothing or blanks mean none;
+/// `date_invalid` on `field` otherwise.
+pub fn optional_day(raw: Option<&str>, field: &'static str) -> Result<Option<NaiveDate>, RuleError> {
+    raw.map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|raw| {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| RuleError::new("date_invalid", "a day is written YYYY-MM-DD").on(field))
+        })
+        .transpose()
+}
+
 /// A time a form's `datetime-local` field gives (`2026-12-05T09:30`, China
 /// time), or an RFC 3339 time; `None` when left empty.
 pub fn form_instant(raw: &str, field: &'static str) -> Result<Option<DateTime<Utc>>, RuleError> {

@@ -22,4 +22,5 @@ pub mod regions;
 pub mod reports;
 pub mod scope;
 pub mod shared;
+pub mod statistics;
 pub mod volunteers;
