@@ -49,6 +49,7 @@ pub mod order_deadline;
 pub mod organization;
 pub mod password;
 pub mod phone;
+pub mod ranking;
 pub mod record;
 pub mod region;
 pub mod role;

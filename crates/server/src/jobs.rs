@@ -1,16 +1,19 @@
 //! Background jobs of a server process: every minute, close the sign-ins
 //! whose day has ended (the midnight rule), confirm the records whose
 //! waiting days have passed, and do the orders' deadline jobs that fell due
-//! (escalations, timeouts, expiries, unrated closes), and hand the outbox's
-//! messages to the configured gateway (`messages`). The first two are
-//! idempotent transactions; each deadline job is claimed once
-//! (`store::jobs`), so several server processes on one database may run
-//! them side by side.
+//! (escalations, timeouts, expiries, unrated closes), snapshot yesterday's
+//! rankings (天天比) once a day, and hand the outbox's messages to the
+//! configured gateway (`messages`). The first two are idempotent
+//! transactions; each deadline job is claimed once (`store::jobs`) and each
+//! day's ranking snapshot is written once (`store::rankings`), so several
+//! server processes on one database may run them side by side.
 
 use crate::clock::Clock;
 use crate::messages::{Gateway, deliver_round};
 use std::time::Duration;
+use zhiyuan_domain::ranking::{RankLevel, SNAPSHOT_KEEP_DAYS};
 use zhiyuan_domain::setting::{SECOND_APPROVAL_HOURS, second_approval_hours};
+use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::Store;
 
 const EVERY: Duration = Duration::from_secs(60);
@@ -40,6 +43,8 @@ pub struct Round {
     pub sign_ins_closed: u64,
     pub records_confirmed: u64,
     pub order_deadlines: usize,
+    /// Levels of yesterday's rankings this round wrote.
+    pub rankings_written: usize,
 }
 
 /// One round of every job at `now` (what `zhiyuan jobs` runs once);
@@ -69,7 +74,48 @@ pub async fn run_once(store: &Store, now: i64) -> Round {
         Err(error) => tracing::warn!(%error, "reading the second-approval threshold failed"),
     }
     round.order_deadlines = run_order_deadlines(store, now).await;
+    round.rankings_written = snapshot_rankings(store, now).await;
     round
+}
+
+/// Writes yesterday's ranking snapshot of each level not written yet
+/// (another process may have), and forgets snapshots older than
+/// `SNAPSHOT_KEEP_DAYS`: how many levels this call wrote.
+async fn snapshot_rankings(store: &Store, now: i64) -> usize {
+    let today = china_date(from_epoch_ms(now));
+    let Some(yesterday) = today.pred_opt() else {
+        return 0;
+    };
+    let mut written = 0;
+    for &level in RankLevel::ALL {
+        match store.ranking_day_written(yesterday, level).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, "reading the ranking days failed");
+                return written;
+            }
+        }
+        let saved = match store.ranking_candidates(level, None, yesterday).await {
+            Ok(candidates) => store.save_ranking_snapshot(yesterday, level, &candidates, now).await,
+            Err(error) => Err(error),
+        };
+        match saved {
+            Ok(true) => {
+                written += 1;
+                tracing::info!(day = %yesterday, level = level.as_str(), "ranking snapshot written");
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, level = level.as_str(), "writing the ranking snapshot failed"),
+        }
+    }
+    if written > 0 {
+        let keep_from = today - chrono::Duration::days(SNAPSHOT_KEEP_DAYS);
+        if let Err(error) = store.forget_rankings_before(keep_from).await {
+            tracing::warn!(%error, "forgetting old ranking snapshots failed");
+        }
+    }
+    written
 }
 
 /// Deadline jobs done per round at most; the rest wait for the next round.

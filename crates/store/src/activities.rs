@@ -375,14 +375,14 @@ impl Store {
     pub async fn set_activity_state(&self, id: i64, to: ActivityState, by_user: i64, now: i64) -> Result<Activity> {
         let mut tx = self.transaction().await?;
         {
-            let row: Option<(String, i64, String, Option<i64>)> = query_as(
-                "SELECT a.state, a.starts_at, a.region_path, o.verified_at FROM activities a \
+            let row: Option<(String, i64, String, i64, Option<i64>)> = query_as(
+                "SELECT a.state, a.starts_at, a.region_path, a.organization_id, o.verified_at FROM activities a \
                  JOIN organizations o ON o.id = a.organization_id WHERE a.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut tx)
             .await?;
-            let Some((state, starts_at, region_path, verified_at)) = row else {
+            let Some((state, starts_at, region_path, organization_id, verified_at)) = row else {
                 return Err(StoreError::NotFound("activity"));
             };
             let from = ActivityState::parse(&state)?;
@@ -397,11 +397,9 @@ impl Store {
                 .execute(&mut tx)
                 .await?;
             let mut rollups = RollupSums::default();
-            rollups.add(
-                &region_path,
-                day_of(starts_at),
-                &statistics::activity_moved(Some(from), to),
-            );
+            let moved = statistics::activity_moved(Some(from), to);
+            rollups.add(&region_path, day_of(starts_at), &moved);
+            rollups.add_for_organization(organization_id, day_of(starts_at), &moved);
             rollups.write(&mut tx).await?;
             audit_entry(
                 &mut tx,
@@ -697,11 +695,12 @@ pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivity
     .await?;
     let mut rollups = RollupSums::default();
     for row in &rows {
-        rollups.add(
-            row.region_path,
+        let (day, moved) = (
             zhiyuan_domain::time::china_date(row.activity.new.plan.window.from),
-            &statistics::activity_moved(None, row.state),
+            statistics::activity_moved(None, row.state),
         );
+        rollups.add(row.region_path, day, &moved);
+        rollups.add_for_organization(row.activity.new.organization_id, day, &moved);
     }
     rollups.write(tx).await?;
     Ok(ids)

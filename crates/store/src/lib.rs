@@ -36,6 +36,7 @@ pub mod order_figures;
 mod order_writes;
 pub mod orders;
 pub mod organizations;
+pub mod rankings;
 pub mod records;
 pub mod regions;
 pub mod reports;

@@ -73,11 +73,11 @@ impl FigureSums {
             let sum = self.sums.entry(target).or_default();
             *sum = sum.plus(delta);
         }
-        self.regions.add(
-            &order.region_path,
-            crate::statistics::day_of(now),
-            &statistics::loop_moved(delta),
-        );
+        let (day, moved) = (crate::statistics::day_of(now), statistics::loop_moved(delta));
+        self.regions.add(&order.region_path, day, &moved);
+        if let Some(organization_id) = organization {
+            self.regions.add_for_organization(organization_id, day, &moved);
+        }
     }
 
     /// Writes the loop figures, then the region figures (every writer

@@ -8,7 +8,7 @@
 //! rebuilt rows.
 
 use crate::sql::{Tx, query, query_as};
-use crate::statistics::{ActiveRowKey, FiguresKey, RollupSums, day_of, parse_day};
+use crate::statistics::{ActiveRowKey, FiguresKey, OrganizationFiguresKey, RollupSums, day_of, parse_day};
 use crate::{Result, Store, rows_per_statement, values_sql};
 use std::collections::{BTreeMap, HashMap};
 use zhiyuan_domain::activity::ActivityState;
@@ -41,7 +41,7 @@ impl Store {
     pub async fn rebuild_rollups(&self) -> Result<RollupCheck> {
         let mut tx = self.transaction().await?;
         if let Tx::Postgres(_) = &tx {
-            query("LOCK TABLE region_figures, active_months, volunteer_months IN EXCLUSIVE MODE")
+            query("LOCK TABLE region_figures, organization_figures, active_months, volunteer_months IN EXCLUSIVE MODE")
                 .execute(&mut tx)
                 .await?;
         }
@@ -54,6 +54,7 @@ impl Store {
         compare(&stored, &computed, &mut check);
         if check.differing_rows > 0 {
             query("DELETE FROM region_figures").execute(&mut tx).await?;
+            query("DELETE FROM organization_figures").execute(&mut tx).await?;
             query("DELETE FROM active_months").execute(&mut tx).await?;
             query("DELETE FROM volunteer_months").execute(&mut tx).await?;
             write_volunteer_months(&mut tx, &computed.volunteer_months).await?;
@@ -160,8 +161,8 @@ async fn add_records(tx: &mut Tx<'_>, sums: &mut RollupSums) -> Result<BTreeMap<
     let mut months = BTreeMap::new();
     let mut after = 0_i64;
     loop {
-        let page = query_as::<(i64, i64, String, String, String, i64)>(
-            "SELECT id, volunteer_id, region_path, service_day, hour_kind, minutes FROM service_records \
+        let page = query_as::<(i64, i64, i64, String, String, String, i64)>(
+            "SELECT id, volunteer_id, organization_id, region_path, service_day, hour_kind, minutes FROM service_records \
              WHERE state = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(zhiyuan_domain::record::RecordState::Effective.as_str())
@@ -171,13 +172,15 @@ async fn add_records(tx: &mut Tx<'_>, sums: &mut RollupSums) -> Result<BTreeMap<
         .await?;
         let Some(last) = page.last() else { break };
         after = last.0;
-        for (_, volunteer_id, region_path, service_day, hour_kind, minutes) in page {
+        for (_, volunteer_id, organization_id, region_path, service_day, hour_kind, minutes) in page {
             let delta = TotalsDelta::of(HourKind::parse(&hour_kind).unwrap_or(HourKind::Credit), minutes);
             if delta.is_zero() {
                 continue;
             }
             let day = parse_day(&service_day)?;
-            sums.add(&region_path, day, &statistics::record_changed(&delta));
+            let figures = statistics::record_changed(&delta);
+            sums.add(&region_path, day, &figures);
+            sums.add_for_organization(organization_id, day, &figures);
             *months.entry((volunteer_id, statistics::month_of(day))).or_default() += delta.records;
         }
     }
@@ -201,8 +204,8 @@ async fn add_organizations_projects_activities(tx: &mut Tx<'_>, sums: &mut Rollu
     }
     let mut after = 0_i64;
     loop {
-        let page = query_as::<(i64, String, i64, String)>(
-            "SELECT id, region_path, starts_at, state FROM activities WHERE id > $1 ORDER BY id LIMIT $2",
+        let page = query_as::<(i64, String, i64, i64, String)>(
+            "SELECT id, region_path, organization_id, starts_at, state FROM activities WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
         .bind(PAGE)
@@ -210,9 +213,10 @@ async fn add_organizations_projects_activities(tx: &mut Tx<'_>, sums: &mut Rollu
         .await?;
         let Some(last) = page.last() else { break };
         after = last.0;
-        for (_, path, starts_at, state) in page {
-            let state = ActivityState::parse(&state)?;
-            sums.add(&path, day_of(starts_at), &statistics::activity_moved(None, state));
+        for (_, path, organization_id, starts_at, state) in page {
+            let held = statistics::activity_moved(None, ActivityState::parse(&state)?);
+            sums.add(&path, day_of(starts_at), &held);
+            sums.add_for_organization(organization_id, day_of(starts_at), &held);
         }
     }
     Ok(())
@@ -221,8 +225,8 @@ async fn add_organizations_projects_activities(tx: &mut Tx<'_>, sums: &mut Rollu
 async fn add_closed_orders(tx: &mut Tx<'_>, sums: &mut RollupSums) -> Result<()> {
     let mut after = 0_i64;
     loop {
-        let page = query_as::<(i64, String, String, Option<i64>, i64)>(
-            "SELECT id, region_path, state, rating, closed_at FROM orders \
+        let page = query_as::<(i64, String, Option<i64>, String, Option<i64>, i64)>(
+            "SELECT id, region_path, organization_id, state, rating, closed_at FROM orders \
              WHERE closed_at IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
@@ -231,13 +235,13 @@ async fn add_closed_orders(tx: &mut Tx<'_>, sums: &mut RollupSums) -> Result<()>
         .await?;
         let Some(last) = page.last() else { break };
         after = last.0;
-        for (_, path, state, rating, closed_at) in page {
+        for (_, path, organization_id, state, rating, closed_at) in page {
             let rating = rating.and_then(|r| u8::try_from(r).ok());
-            sums.add(
-                &path,
-                day_of(closed_at),
-                &statistics::order_closed(OrderState::parse(&state)?, rating),
-            );
+            let closed = statistics::order_closed(OrderState::parse(&state)?, rating);
+            sums.add(&path, day_of(closed_at), &closed);
+            if let Some(organization_id) = organization_id {
+                sums.add_for_organization(organization_id, day_of(closed_at), &closed);
+            }
         }
     }
     Ok(())
@@ -246,6 +250,7 @@ async fn add_closed_orders(tx: &mut Tx<'_>, sums: &mut RollupSums) -> Result<()>
 /// The rollups as stored.
 struct Stored {
     figures: BTreeMap<FiguresKey, RegionFigures>,
+    organizations: BTreeMap<OrganizationFiguresKey, RegionFigures>,
     active: BTreeMap<ActiveRowKey, i64>,
     volunteer_months: BTreeMap<(i64, String), i64>,
 }
@@ -255,7 +260,7 @@ async fn stored_rollups(tx: &mut Tx<'_>) -> Result<Stored> {
         "SELECT region_code, span, period, {} FROM region_figures",
         RegionFigures::NAMES.join(", ")
     );
-    let figures = query_as::<StoredFigures>(sqlx::AssertSqlSafe(sql))
+    let figures = query_as::<StoredRow<String>>(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -263,6 +268,23 @@ async fn stored_rollups(tx: &mut Tx<'_>) -> Result<Stored> {
             let (code, span, period) = row.key;
             Some((
                 (code, Span::parse(&span)?, period),
+                RegionFigures::from_values(&row.values),
+            ))
+        })
+        .filter(|(_, figures)| !figures.is_zero())
+        .collect();
+    let sql = format!(
+        "SELECT organization_id, span, period, {} FROM organization_figures",
+        RegionFigures::NAMES.join(", ")
+    );
+    let organizations = query_as::<StoredRow<i64>>(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let (id, span, period) = row.key;
+            Some((
+                (id, Span::parse(&span)?, period),
                 RegionFigures::from_values(&row.values),
             ))
         })
@@ -285,6 +307,7 @@ async fn stored_rollups(tx: &mut Tx<'_>) -> Result<Stored> {
         .collect();
     Ok(Stored {
         figures,
+        organizations,
         active,
         volunteer_months,
     })
@@ -307,18 +330,32 @@ fn compare(stored: &Stored, computed: &Rollups, check: &mut RollupCheck) {
             computed.sums.figures.get(key).unwrap_or(&none),
         );
         if kept != made {
-            let changes: Vec<String> = RegionFigures::NAMES
-                .iter()
-                .zip(kept.values().into_iter().zip(made.values()))
-                .filter(|(_, (kept, made))| kept != made)
-                .map(|(name, (kept, made))| format!("{name} stored {kept}, computed {made}"))
-                .collect();
             note(format!(
                 "region {} {} {}: {}",
                 key.0,
                 key.1.as_str(),
                 key.2,
-                changes.join("; ")
+                differing_figures(kept, made)
+            ));
+        }
+    }
+    let organization_keys: std::collections::BTreeSet<_> = stored
+        .organizations
+        .keys()
+        .chain(computed.sums.organizations.keys())
+        .collect();
+    for key in organization_keys {
+        let (kept, made) = (
+            stored.organizations.get(key).unwrap_or(&none),
+            computed.sums.organizations.get(key).unwrap_or(&none),
+        );
+        if kept != made {
+            note(format!(
+                "organization {} {} {}: {}",
+                key.0,
+                key.1.as_str(),
+                key.2,
+                differing_figures(kept, made)
             ));
         }
     }
@@ -356,6 +393,17 @@ fn compare(stored: &Stored, computed: &Rollups, check: &mut RollupCheck) {
     }
 }
 
+/// `name stored X, computed Y` for each figure that differs.
+fn differing_figures(kept: &RegionFigures, made: &RegionFigures) -> String {
+    RegionFigures::NAMES
+        .iter()
+        .zip(kept.values().into_iter().zip(made.values()))
+        .filter(|(_, (kept, made))| kept != made)
+        .map(|(name, (kept, made))| format!("{name} stored {kept}, computed {made}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn write_volunteer_months(tx: &mut Tx<'_>, months: &BTreeMap<(i64, String), i64>) -> Result<()> {
     let rows: Vec<(&(i64, String), &i64)> = months.iter().collect();
     for chunk in rows.chunks(rows_per_statement(3)) {
@@ -375,20 +423,22 @@ async fn write_volunteer_months(tx: &mut Tx<'_>, months: &BTreeMap<(i64, String)
     Ok(())
 }
 
-/// A stored row of region figures: its three key columns, then the figures.
-struct StoredFigures {
-    key: (String, String, String),
+/// A stored row of figures: its three key columns (owner, span, period),
+/// then the figures.
+struct StoredRow<K> {
+    key: (K, String, String),
     values: Vec<i64>,
 }
 
-impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for StoredFigures
+impl<'r, R: sqlx::Row, K> sqlx::FromRow<'r, R> for StoredRow<K>
 where
     usize: sqlx::ColumnIndex<R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    K: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
-        Ok(StoredFigures {
+        Ok(StoredRow {
             key: (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?),
             values: (3..row.len())
                 .map(|i| row.try_get::<i64, _>(i))

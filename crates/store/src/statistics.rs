@@ -47,7 +47,11 @@ pub(crate) type ActiveRowKey = (String, String, String);
 pub(crate) struct RollupSums {
     pub(crate) figures: BTreeMap<FiguresKey, RegionFigures>,
     pub(crate) active: BTreeMap<ActiveRowKey, i64>,
+    pub(crate) organizations: BTreeMap<OrganizationFiguresKey, RegionFigures>,
 }
+
+/// The key of a stored row of organization figures.
+pub(crate) type OrganizationFiguresKey = (i64, Span, String);
 
 impl RollupSums {
     /// Adds `figures` on `day` to the region at `region_path` and each region above it.
@@ -57,6 +61,20 @@ impl RollupSums {
         }
         for key in rows_of(region_path, day) {
             let sum = self.figures.entry(key).or_default();
+            *sum = sum.plus(figures);
+        }
+    }
+
+    /// Adds `figures` on `day` to the organization's day and month rows.
+    pub(crate) fn add_for_organization(&mut self, organization_id: i64, day: NaiveDate, figures: &RegionFigures) {
+        if figures.is_zero() {
+            return;
+        }
+        for (span, period) in [
+            (Span::Day, zhiyuan_domain::statistics::day_key(day)),
+            (Span::Month, zhiyuan_domain::statistics::month_of(day)),
+        ] {
+            let sum = self.organizations.entry((organization_id, span, period)).or_default();
             *sum = sum.plus(figures);
         }
     }
@@ -84,19 +102,30 @@ impl RollupSums {
 
     /// Adds the sums to the stored rows, creating rows as needed.
     pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {
-        write_figures(tx, self.figures).await?;
+        write_figures(tx, "region_figures", "region_code", self.figures).await?;
+        write_figures(tx, "organization_figures", "organization_id", self.organizations).await?;
         write_active(tx, self.active).await
     }
 }
 
-async fn write_figures(tx: &mut Tx<'_>, sums: BTreeMap<FiguresKey, RegionFigures>) -> Result<()> {
-    let rows: Vec<(FiguresKey, Vec<i64>)> = sums
+/// Adds each row's figures to `table`, whose rows are keyed by
+/// (`key_column`, span, period); only the figures some row changes are
+/// named in the statement.
+async fn write_figures<K>(
+    tx: &mut Tx<'_>,
+    table: &str,
+    key_column: &str,
+    sums: BTreeMap<(K, Span, String), RegionFigures>,
+) -> Result<()>
+where
+    for<'a> &'a K: Into<crate::sql::Value<'a>>,
+{
+    let rows: Vec<((K, Span, String), Vec<i64>)> = sums
         .into_iter()
         .filter(|(_, sum)| !sum.is_zero())
         .map(|(key, sum)| (key, sum.values()))
         .collect();
     let all_names = RegionFigures::NAMES;
-    // Only the figures some row changes are named in the statement.
     let changed: Vec<usize> = (0..all_names.len())
         .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
         .collect();
@@ -106,26 +135,26 @@ async fn write_figures(tx: &mut Tx<'_>, sums: BTreeMap<FiguresKey, RegionFigures
     let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure]).collect();
     let updates: Vec<String> = names
         .iter()
-        .map(|name| format!("{name} = region_figures.{name} + excluded.{name}"))
+        .map(|name| format!("{name} = {table}.{name} + excluded.{name}"))
         .collect();
     let columns = 3 + names.len();
     for chunk in rows.chunks(rows_per_statement(columns)) {
         let sql = values_sql(
             tx.placeholders(),
             &format!(
-                "INSERT INTO region_figures (region_code, span, period, {}) VALUES ",
+                "INSERT INTO {table} ({key_column}, span, period, {}) VALUES ",
                 names.join(", ")
             ),
             columns,
             chunk.len(),
             &format!(
-                " ON CONFLICT (region_code, span, period) DO UPDATE SET {}",
+                " ON CONFLICT ({key_column}, span, period) DO UPDATE SET {}",
                 updates.join(", ")
             ),
         );
         let mut statement = query(sqlx::AssertSqlSafe(sql));
-        for ((code, span, period), values) in chunk {
-            statement = statement.bind(code.as_str()).bind(span.as_str()).bind(period.as_str());
+        for ((key, span, period), values) in chunk {
+            statement = statement.bind(key).bind(span.as_str()).bind(period.as_str());
             for &figure in &changed {
                 statement = statement.bind(values[figure]);
             }
@@ -188,11 +217,9 @@ pub(crate) async fn add_to_rollups(tx: &mut Tx<'_>, record: &ServiceRecord, delt
     .await?;
     let service_day = parse_day(&record.service_day)?;
     let mut sums = RollupSums::default();
-    sums.add(
-        &record.region_path,
-        service_day,
-        &zhiyuan_domain::statistics::record_changed(delta),
-    );
+    let figures = zhiyuan_domain::statistics::record_changed(delta);
+    sums.add(&record.region_path, service_day, &figures);
+    sums.add_for_organization(record.organization_id, service_day, &figures);
     if delta.records != 0 {
         count_served_month(tx, record.volunteer_id, service_day, delta.records, &mut sums).await?;
     }
@@ -301,43 +328,24 @@ impl Store {
         codes.extend(children.iter().map(|child| child.code.as_str()));
         let placeholders = self.placeholders();
         let mut conn = self.reader().await?;
-        let stock = sums_by_region(
-            &mut conn,
-            placeholders,
-            &codes,
-            &zhiyuan_domain::statistics::cover(zhiyuan_domain::statistics::beginning(), to),
-        )
-        .await?;
-        let flow = sums_by_region(
-            &mut conn,
-            placeholders,
-            &codes,
-            &zhiyuan_domain::statistics::cover(from, to),
-        )
-        .await?;
-        let (first_month, last_month) = (
-            zhiyuan_domain::statistics::month_of(from),
-            zhiyuan_domain::statistics::month_of(to),
-        );
-        let active = active_rows(&mut conn, placeholders, &codes, &first_month, &last_month).await?;
-        let shown = |code: &str, population: Option<i64>| {
-            let none = RegionFigures::default();
-            let rows = active.get(code).map(Vec::as_slice).unwrap_or_default();
-            zhiyuan_domain::statistics::region_statistics(
-                stock.get(code).unwrap_or(&none),
-                flow.get(code).unwrap_or(&none),
-                zhiyuan_domain::statistics::active_volunteers(
-                    rows.iter().map(|(key, n)| (key, *n)),
-                    &first_month,
-                    &last_month,
-                ),
-                population,
-            )
-        };
-        let figures = shown(&region.code, region.population);
+        let populations: Vec<(&str, Option<i64>)> = std::iter::once(region)
+            .chain(&children)
+            .map(|r| (r.code.as_str(), r.population))
+            .collect();
+        let shown = statistics_of(&mut conn, placeholders, &populations, from, to).await?;
+        let figures = shown
+            .get(&region.code)
+            .cloned()
+            .unwrap_or_else(|| empty(region.population));
         let children_shown = children
             .iter()
-            .map(|child| (child.clone(), shown(&child.code, child.population)))
+            .map(|child| {
+                let figures = shown
+                    .get(&child.code)
+                    .cloned()
+                    .unwrap_or_else(|| empty(child.population));
+                (child.clone(), figures)
+            })
             .collect();
         let (series_span, keys) = zhiyuan_domain::statistics::series_keys(from, to);
         let series_rows = series_of(&mut conn, placeholders, &region.code, series_span, from, to).await?;
@@ -359,6 +367,98 @@ impl Store {
             series,
         })
     }
+}
+
+/// The figures shown for a region with nothing stored.
+fn empty(population: Option<i64>) -> RegionStatistics {
+    zhiyuan_domain::statistics::region_statistics(&RegionFigures::default(), &RegionFigures::default(), 0, population)
+}
+
+/// The figures of each region of `regions` (code and population) for
+/// `from..=to`: stock figures up to `to`, flow figures of the period and
+/// the active volunteers of its months, a few hundred regions per statement.
+pub(crate) async fn statistics_of(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    regions: &[(&str, Option<i64>)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, RegionStatistics>> {
+    let (stock_cover, flow_cover) = (
+        zhiyuan_domain::statistics::cover(zhiyuan_domain::statistics::beginning(), to),
+        zhiyuan_domain::statistics::cover(from, to),
+    );
+    let (first_month, last_month) = (
+        zhiyuan_domain::statistics::month_of(from),
+        zhiyuan_domain::statistics::month_of(to),
+    );
+    let mut shown = HashMap::with_capacity(regions.len());
+    for chunk in regions.chunks(REGIONS_PER_STATEMENT) {
+        let codes: Vec<&str> = chunk.iter().map(|(code, _)| *code).collect();
+        let stock = sums_by_region(conn, placeholders, &codes, &stock_cover).await?;
+        let flow = sums_by_region(conn, placeholders, &codes, &flow_cover).await?;
+        let active = active_rows(conn, placeholders, &codes, &first_month, &last_month).await?;
+        let none = RegionFigures::default();
+        for (code, population) in chunk {
+            let rows = active.get(*code).map(Vec::as_slice).unwrap_or_default();
+            let figures = zhiyuan_domain::statistics::region_statistics(
+                stock.get(*code).unwrap_or(&none),
+                flow.get(*code).unwrap_or(&none),
+                zhiyuan_domain::statistics::active_volunteers(
+                    rows.iter().map(|(key, n)| (key, *n)),
+                    &first_month,
+                    &last_month,
+                ),
+                *population,
+            );
+            shown.insert(code.to_string(), figures);
+        }
+    }
+    Ok(shown)
+}
+
+/// Regions whose figures one statement reads (bound values stay well
+/// under SQLite's limit).
+const REGIONS_PER_STATEMENT: usize = 400;
+
+/// The flow figures of each organization of `ids` over the rows of `cover`.
+pub(crate) async fn organization_sums(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    ids: &[i64],
+    cover: &PeriodCover,
+) -> Result<HashMap<i64, RegionFigures>> {
+    let mut sums_of = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(REGIONS_PER_STATEMENT) {
+        let id_list: Vec<String> = (1..=chunk.len()).map(|n| placeholder(placeholders, n)).collect();
+        let (condition, values) = cover_condition(placeholders, cover, chunk.len() + 1);
+        let sql = format!(
+            "SELECT organization_id, {} FROM organization_figures WHERE organization_id IN ({}) AND {condition} \
+             GROUP BY organization_id",
+            figure_sums(),
+            id_list.join(", ")
+        );
+        let mut statement = query_as::<KeyedFigures<i64>>(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for id in chunk {
+            statement = statement.bind(*id);
+        }
+        for value in &values {
+            statement = statement.bind(value.as_str());
+        }
+        for row in statement.fetch_all(&mut *conn).await? {
+            sums_of.insert(row.key, RegionFigures::from_values(&row.values));
+        }
+    }
+    Ok(sums_of)
+}
+
+/// `CAST(COALESCE(SUM(f), 0) AS BIGINT)` for each figure, in order.
+fn figure_sums() -> String {
+    RegionFigures::NAMES
+        .iter()
+        .map(|name| format!("CAST(COALESCE(SUM({name}), 0) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The `WHERE` condition on `span` and `period` for the rows of a cover,
@@ -404,16 +504,12 @@ async fn sums_by_region(
 ) -> Result<HashMap<String, RegionFigures>> {
     let code_list: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
     let (condition, values) = cover_condition(placeholders, cover, codes.len() + 1);
-    let sums: Vec<String> = RegionFigures::NAMES
-        .iter()
-        .map(|name| format!("CAST(COALESCE(SUM({name}), 0) AS BIGINT)"))
-        .collect();
     let sql = format!(
         "SELECT region_code, {} FROM region_figures WHERE region_code IN ({}) AND {condition} GROUP BY region_code",
-        sums.join(", "),
+        figure_sums(),
         code_list.join(", ")
     );
-    let mut statement = query_as::<KeyedFigures>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    let mut statement = query_as::<KeyedFigures<String>>(sqlx::AssertSqlSafe(sql)).persistent(false);
     for code in codes {
         statement = statement.bind(*code);
     }
@@ -487,7 +583,7 @@ async fn series_of(
         RegionFigures::NAMES.join(", "),
         placeholder(placeholders, 1)
     );
-    let mut statement = query_as::<KeyedFigures>(sqlx::AssertSqlSafe(sql))
+    let mut statement = query_as::<KeyedFigures<String>>(sqlx::AssertSqlSafe(sql))
         .persistent(false)
         .bind(code);
     for value in &values {
@@ -505,21 +601,21 @@ async fn series_of(
     Ok(series)
 }
 
-/// A row of one text key and figure columns.
-struct KeyedFigures {
-    key: String,
+/// A row of one key column and figure columns.
+struct KeyedFigures<K> {
+    key: K,
     values: Vec<i64>,
 }
 
-impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for KeyedFigures
+impl<'r, R: sqlx::Row, K> sqlx::FromRow<'r, R> for KeyedFigures<K>
 where
     usize: sqlx::ColumnIndex<R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    K: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
         Ok(KeyedFigures {
-            key: row.try_get::<String, _>(0)?,
+            key: row.try_get::<K, _>(0)?,
             values: (1..row.len())
                 .map(|i| row.try_get::<i64, _>(i))
                 .collect::<std::result::Result<_, _>>()?,

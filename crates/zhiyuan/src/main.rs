@@ -418,8 +418,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let round = zhiyuan_server::jobs::run_once(&store, chrono::Utc::now().timestamp_millis()).await;
             store.close().await;
             println!(
-                "jobs done: {} sign-ins closed, {} records confirmed, {} order deadlines taken",
-                round.sign_ins_closed, round.records_confirmed, round.order_deadlines
+                "jobs done: {} sign-ins closed, {} records confirmed, {} order deadlines taken, {} ranking snapshots written",
+                round.sign_ins_closed, round.records_confirmed, round.order_deadlines, round.rankings_written
             );
             Ok(())
         }

@@ -1,12 +1,14 @@
 //! Two `zhiyuan jobs` processes on one database at once (SQLite, and
 //! PostgreSQL when `ZHIYUAN_TEST_PG` names one): every order deadline that
-//! fell due is taken exactly once between them.
+//! fell due is taken exactly once between them, and yesterday's ranking
+//! snapshot of each level is written once.
 
 use chrono::{DateTime, Utc};
 use std::process::{Command, Output};
 use zhiyuan_domain::dispatch::Desk;
 use zhiyuan_domain::order::check_draft;
 use zhiyuan_domain::order_deadline::{DEFAULT_DEADLINES, OrderTimes, next_check};
+use zhiyuan_domain::ranking::RankLevel;
 use zhiyuan_domain::region::check_region_row;
 use zhiyuan_store::Store;
 use zhiyuan_store::orders::NewOrder;
@@ -65,8 +67,9 @@ async fn orders_past_their_deadline(store: &Store) -> Vec<i64> {
     orders
 }
 
-/// The order deadlines a `zhiyuan jobs` run says it took.
-fn deadlines_taken(output: &Output) -> usize {
+/// A count a `zhiyuan jobs` run reports, by the words after it
+/// (`order deadlines taken`, `ranking snapshots written`).
+fn count_of(output: &Output, words: &str) -> usize {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -74,10 +77,10 @@ fn deadlines_taken(output: &Output) -> usize {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
-        .split(", ")
-        .find_map(|part| part.strip_suffix(" order deadlines taken\n"))
-        .and_then(|count| count.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {stdout:?}"))
+        .split([',', ':'])
+        .find_map(|part| part.trim().strip_suffix(words))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count of {words} in {stdout:?}"))
 }
 
 #[tokio::test]
@@ -99,9 +102,23 @@ async fn two_job_processes_take_each_deadline_once() {
         };
         let (first, second) = (start(), start());
         let (first, second) = (first.join().unwrap(), second.join().unwrap());
-        let (a, b) = (deadlines_taken(&first), deadlines_taken(&second));
+        let taken = "order deadlines taken";
+        let (a, b) = (count_of(&first, taken), count_of(&second, taken));
         println!("{backend}: the first process took {a}, the second {b}");
         assert_eq!(a + b, ORDERS, "{backend}: every due deadline once");
+        let written = "ranking snapshots written";
+        let snapshots = count_of(&first, written) + count_of(&second, written);
+        assert_eq!(snapshots, RankLevel::ALL.len(), "{backend}: each level's snapshot once");
+        let yesterday = (Utc::now() + chrono::Duration::hours(8))
+            .date_naive()
+            .pred_opt()
+            .unwrap();
+        let townships = store
+            .ranking_snapshot(yesterday, RankLevel::Township, "36")
+            .await
+            .unwrap()
+            .expect("yesterday's township snapshot");
+        assert_eq!(townships.len(), 1, "{backend}: {townships:?}");
         for order in orders {
             let escalations = store
                 .order_events(order)

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod orders;
 pub mod organizations;
 pub mod oversight;
+pub mod rankings;
 pub mod regions;
 pub mod reports;
 pub mod statistics;
@@ -82,6 +83,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grants::revoke))
         .routes(routes!(regions::region))
         .routes(routes!(statistics::region))
+        .routes(routes!(rankings::rankings))
         .routes(routes!(regions::sites))
         .routes(routes!(regions::site, regions::update_site))
         .routes(routes!(volunteers::register, volunteers::search))

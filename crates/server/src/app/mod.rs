@@ -18,6 +18,7 @@ pub mod input;
 pub mod orders;
 pub mod organizations;
 pub mod oversight;
+pub mod rankings;
 pub mod regions;
 pub mod reports;
 pub mod scope;

@@ -268,6 +268,27 @@ async fn a_loop_runs_from_order_to_rating() {
             .get("/api/v1/orders/figures?region=360111001002", Some(&county))
             .await;
         assert_eq!(region.body["closed_loops"], 1, "{:?}", region.body);
+        // The statistics of the county (and the province) count the closed loop.
+        let statistics = app.get("/api/v1/stats/regions/360111", Some(&county)).await;
+        assert_eq!(
+            (
+                statistics.body["closed_loops"].as_i64(),
+                statistics.body["satisfaction"].as_f64()
+            ),
+            (Some(1), Some(5.0)),
+            "{:?}",
+            statistics.body
+        );
+        let ranked = app
+            .get("/api/v1/rankings?level=organization&metric=loops", Some(&county))
+            .await;
+        assert_eq!(
+            ranked.body["items"][0]["key"],
+            organization.as_str(),
+            "{:?}",
+            ranked.body
+        );
+        assert_eq!(ranked.body["items"][0]["value"], 1.0);
         assert_problem(
             &app.get(&format!("/api/v1/orders/figures?site_id={station}"), Some(&resident))
                 .await,

@@ -26,7 +26,10 @@ async fn region_statistics_keep_to_the_readers_scope() {
         }
         let refused = app.get(&stats("360111", ""), Some(&volunteer)).await;
         assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden_scope", "a volunteer");
-        assert_eq!(app.get(&stats("360111", ""), None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.get(&stats("360111", ""), None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
         let province_wide = app.get(&stats("36", ""), Some(&province)).await;
         assert_eq!(province_wide.status, StatusCode::OK, "{:?}", province_wide.body);
         assert!(province_wide.body["volunteers"].as_i64().unwrap() >= own.body["volunteers"].as_i64().unwrap());
@@ -40,7 +43,12 @@ async fn region_statistics_keep_to_the_readers_scope() {
             assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, code, query);
         }
         let unknown = app.get(&stats("369999", ""), Some(&province)).await;
-        assert_problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "region_unknown", "an unknown region");
+        assert_problem(
+            &unknown,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "region_unknown",
+            "an unknown region",
+        );
     }
 }
 
@@ -85,5 +93,101 @@ async fn a_registration_counts_at_once_up_the_region_tree() {
             .map(|point| point["new_volunteers"].as_i64().unwrap())
             .sum();
         assert_eq!(series_sum, county_alone["new_volunteers"].as_i64().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn rankings_compare_places_never_people_and_keep_to_the_scope() {
+    for app in apps().await {
+        let (province, county) = (app.demo(1).await, app.demo(2).await);
+        let townships = app
+            .get("/api/v1/rankings?level=township&metric=hours", Some(&county))
+            .await;
+        assert_eq!(
+            townships.status,
+            StatusCode::OK,
+            "{}: {:?}",
+            app.backend,
+            townships.body
+        );
+        let items = townships.body["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for pair in items.windows(2) {
+            assert!(pair[0]["rank"].as_u64() <= pair[1]["rank"].as_u64());
+            assert!(pair[0]["value"].as_f64() >= pair[1]["value"].as_f64());
+        }
+        // The county's townships only: every key lies under 360111.
+        assert!(
+            items
+                .iter()
+                .all(|row| row["key"].as_str().unwrap().starts_with("360111"))
+        );
+        // A page at a time.
+        let first = app
+            .get("/api/v1/rankings?level=township&metric=hours&limit=1", Some(&county))
+            .await;
+        assert_eq!(first.body["items"].as_array().unwrap().len(), 1);
+        if items.len() > 1 {
+            let cursor = first.body["next_cursor"].as_str().unwrap();
+            let second = app
+                .get(
+                    &format!("/api/v1/rankings?level=township&metric=hours&limit=1&cursor={cursor}"),
+                    Some(&county),
+                )
+                .await;
+            assert_eq!(second.body["items"][0]["key"], items[1]["key"]);
+        }
+        for (query, status, code) in [
+            (
+                "level=volunteer&metric=hours",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ranking_of_people_refused",
+            ),
+            (
+                "level=person&metric=hours",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ranking_of_people_refused",
+            ),
+            (
+                "level=organization&metric=active_volunteers",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ranking_metric_unavailable",
+            ),
+            (
+                "level=county&metric=fame",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ranking_metric_invalid",
+            ),
+            (
+                "level=county&metric=hours&date=2099-01-01",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "date_in_future",
+            ),
+            (
+                "level=township&metric=hours&region=360102",
+                StatusCode::FORBIDDEN,
+                "forbidden_scope",
+            ),
+            (
+                "level=county&metric=hours&region=36",
+                StatusCode::FORBIDDEN,
+                "forbidden_scope",
+            ),
+        ] {
+            let refused = app.get(&format!("/api/v1/rankings?{query}"), Some(&county)).await;
+            assert_problem(&refused, status, code, query);
+        }
+        let counties = app
+            .get(
+                "/api/v1/rankings?level=county&metric=hours_per_volunteer&region=3601",
+                Some(&province),
+            )
+            .await;
+        assert_eq!(counties.status, StatusCode::OK, "{:?}", counties.body);
+        assert!(counties.body["total"].as_u64().unwrap() >= 2, "{:?}", counties.body);
+        assert_eq!(
+            counties.body["snapshot"], false,
+            "today is computed until its snapshot exists"
+        );
     }
 }

@@ -4,7 +4,7 @@
 -- YYYY-MM-DD) and once for its month (span 'm', period YYYY-MM), in the
 -- transaction of the change, so a province's figures read as few rows as
 -- a village's. They replace region_day_totals, which nothing read.
--- A database migrated from an earlier version fills them with
+-- A database migrated from an earlier version fills the figures with
 -- `zhiyuan rollups rebuild`.
 DROP TABLE region_day_totals;
 
@@ -49,3 +49,56 @@ CREATE TABLE active_months (
     volunteers     BIGINT NOT NULL,
     PRIMARY KEY (region_code, month, previous_month)
 );
+
+-- The same figures per organization (those that concern one: hours,
+-- records, activities, loops), by day and by month, for rankings of
+-- organizations.
+CREATE TABLE organization_figures (
+    organization_id BIGINT NOT NULL REFERENCES organizations (id),
+    span            TEXT NOT NULL,
+    period          TEXT COLLATE "C" NOT NULL,
+    volunteers      BIGINT NOT NULL DEFAULT 0,
+    new_volunteers  BIGINT NOT NULL DEFAULT 0,
+    party_members   BIGINT NOT NULL DEFAULT 0,
+    elderly         BIGINT NOT NULL DEFAULT 0,
+    rural           BIGINT NOT NULL DEFAULT 0,
+    organizations   BIGINT NOT NULL DEFAULT 0,
+    projects        BIGINT NOT NULL DEFAULT 0,
+    activities      BIGINT NOT NULL DEFAULT 0,
+    credit_minutes  BIGINT NOT NULL DEFAULT 0,
+    honor_minutes   BIGINT NOT NULL DEFAULT 0,
+    records         BIGINT NOT NULL DEFAULT 0,
+    closed_loops    BIGINT NOT NULL DEFAULT 0,
+    closed_unrated  BIGINT NOT NULL DEFAULT 0,
+    rating_sum      BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (organization_id, span, period)
+);
+
+-- Daily rankings (天天比): for each day and level, the values of every
+-- candidate (region, site or organization) as they stood at the end of
+-- that day, year to date; ranks within a region are drawn from them when
+-- read (domain::ranking). A day and level is written once, with its
+-- marker row in ranking_days in the same transaction.
+CREATE TABLE ranking_days (
+    day        TEXT COLLATE "C" NOT NULL,
+    level      TEXT NOT NULL,
+    written_at BIGINT NOT NULL,
+    candidates BIGINT NOT NULL,
+    PRIMARY KEY (day, level)
+);
+
+CREATE TABLE ranking_snapshots (
+    day                 TEXT COLLATE "C" NOT NULL,
+    level               TEXT NOT NULL,
+    candidate           TEXT COLLATE "C" NOT NULL,
+    region_path         TEXT COLLATE "C" NOT NULL,
+    name                TEXT NOT NULL,
+    hours               DOUBLE PRECISION NOT NULL,
+    hours_per_volunteer DOUBLE PRECISION NOT NULL,
+    active_volunteers   DOUBLE PRECISION NOT NULL,
+    activities          DOUBLE PRECISION NOT NULL,
+    closed_loops        DOUBLE PRECISION NOT NULL,
+    satisfaction        DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (day, level, candidate)
+);
+CREATE INDEX ranking_snapshots_path ON ranking_snapshots (day, level, region_path);

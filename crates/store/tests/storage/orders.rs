@@ -653,5 +653,8 @@ async fn random_steps_by_random_parties_keep_every_order_whole() {
             let stored = placed.iter().filter(|s| *s == state).count() as i64;
             assert_eq!(figures.in_state(*state), stored, "{backend}: orders {}", state.as_str());
         }
+        // So do the statistics' closed loops, ratings and delivery activities.
+        let check = store.rebuild_rollups().await.unwrap();
+        assert_eq!(check.differing_rows, 0, "{backend}: {:?}", check.differences);
     }
 }

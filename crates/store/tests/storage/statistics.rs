@@ -502,3 +502,114 @@ async fn a_rebuild_repairs_rollups_edited_behind_the_applications_back() {
         assert_eq!(store.rebuild_rollups().await.unwrap().differing_rows, 0, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn ranking_snapshots_are_written_once_and_compared_day_to_day() {
+    use zhiyuan_domain::ranking::{RankLevel, RankMetric, rank, with_changes};
+    for (backend, store, _db) in stores().await {
+        // Day 2: 90 minutes in 公园街道; days 3 and 4: 90 minutes each in 湖坊镇.
+        let ops = [
+            Op::Register {
+                home: 2,
+                birth_year: 1980,
+                birth_day: 10,
+                party: false,
+            },
+            Op::Serve {
+                who: 0,
+                place: 2,
+                revoke: false,
+            },
+            Op::Serve {
+                who: 0,
+                place: 0,
+                revoke: false,
+            },
+            Op::Serve {
+                who: 0,
+                place: 1,
+                revoke: false,
+            },
+        ];
+        run(&store, &ops).await;
+        let (day2, day4) = (first_day() + Duration::days(2), first_day() + Duration::days(4));
+        let earlier = store.ranking_candidates(RankLevel::Township, None, day2).await.unwrap();
+        // Two processes write the same day's snapshot at once: one of them does.
+        let other = open_store(&_db).await;
+        let (first, second) = tokio::join!(
+            store.save_ranking_snapshot(day2, RankLevel::Township, &earlier, NOW),
+            other.save_ranking_snapshot(day2, RankLevel::Township, &earlier, NOW),
+        );
+        assert_eq!(
+            [first.unwrap(), second.unwrap()].iter().filter(|wrote| **wrote).count(),
+            1,
+            "{backend}"
+        );
+        assert!(
+            !store
+                .save_ranking_snapshot(day2, RankLevel::Township, &earlier, NOW)
+                .await
+                .unwrap()
+        );
+        let stored = store
+            .ranking_snapshot(day2, RankLevel::Township, "36")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.len(), 2, "{backend}: every township, served or not");
+        assert!(
+            store
+                .ranking_snapshot(day4, RankLevel::Township, "36")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Only the county's townships, when asked within 青山湖区.
+        let within = store
+            .ranking_snapshot(day2, RankLevel::Township, "36/3601/360111")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(within.len(), 1, "{backend}");
+        let hours = |candidates: Vec<zhiyuan_store::rankings::Candidate>| {
+            rank(
+                candidates
+                    .into_iter()
+                    .map(|c| (c.key, c.name, c.values.get(RankMetric::Hours)))
+                    .collect(),
+            )
+        };
+        let today = store
+            .ranking_candidates(RankLevel::Township, Some("36"), day4)
+            .await
+            .unwrap();
+        let rows = with_changes(hours(today), &hours(stored));
+        let row = |key: &str| rows.iter().find(|r| r.key == key).unwrap().clone();
+        let (hufang, gongyuan) = (row("360111001"), row("360102001"));
+        assert_eq!(
+            (hufang.rank, hufang.value, hufang.change, hufang.rank_change),
+            (1, 3.0, Some(3.0), Some(1)),
+            "{backend}"
+        );
+        assert_eq!(
+            (gongyuan.rank, gongyuan.value, gongyuan.change, gongyuan.rank_change),
+            (2, 1.5, Some(0.0), Some(-1)),
+            "{backend}"
+        );
+        // Organizations: the host ran all three activities.
+        let organizations = store
+            .ranking_candidates(RankLevel::Organization, Some("36"), day4)
+            .await
+            .unwrap();
+        let host = organizations.iter().find(|c| c.name == "统计测试志愿者协会").unwrap();
+        assert_eq!((host.values.hours, host.values.activities), (4.5, 3.0), "{backend}");
+        store.forget_rankings_before(day4).await.unwrap();
+        assert!(
+            store
+                .ranking_snapshot(day2, RankLevel::Township, "36")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

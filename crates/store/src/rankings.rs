@@ -1,0 +1,286 @@
+//! The candidates of the daily rankings (天天比) with their values on a
+//! day, from the rollups (regions and sites from `region_figures`,
+//! organizations from `organization_figures`), and the stored snapshots:
+//! each day and level written once, whichever process gets there first.
+//! How candidates are ranked is the domain's (`zhiyuan_domain::ranking`).
+
+use crate::bulk::BulkInsert;
+use crate::sql::{query, query_as};
+use crate::statistics::{organization_sums, statistics_of};
+use crate::{Result, Store, subtree_bounds};
+use chrono::NaiveDate;
+use zhiyuan_domain::ranking::{MetricValues, RankLevel, period_of};
+use zhiyuan_domain::region::RegionLevel;
+use zhiyuan_domain::statistics::{RegionFigures, cover, day_key, region_statistics};
+
+/// One ranked thing with its values on a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Region code, site id or organization id.
+    pub key: String,
+    pub name: String,
+    pub region_path: String,
+    pub values: MetricValues,
+}
+
+/// `(path = $a OR (path >= $b AND path < $c))` with its three values, or
+/// nothing for the whole database.
+fn within(column: &str, path: Option<&str>, first: usize) -> (String, Vec<String>) {
+    match path {
+        Some(path) => {
+            let (low, high) = subtree_bounds(path);
+            (
+                format!(
+                    " AND ({column} = ${first} OR ({column} >= ${} AND {column} < ${}))",
+                    first + 1,
+                    first + 2
+                ),
+                vec![path.to_string(), low, high],
+            )
+        }
+        None => (String::new(), Vec::new()),
+    }
+}
+
+impl Store {
+    /// Every candidate of `level` at or under `within_path` (none: all),
+    /// with its values year to date on `day`.
+    pub async fn ranking_candidates(
+        &self,
+        level: RankLevel,
+        within_path: Option<&str>,
+        day: NaiveDate,
+    ) -> Result<Vec<Candidate>> {
+        let (from, to) = period_of(day);
+        let placeholders = self.placeholders();
+        let mut conn = self.reader().await?;
+        // (key, name, path, region code) of each candidate.
+        let listed: Vec<(String, String, String, String)> = match level {
+            RankLevel::County | RankLevel::Township => {
+                let region_level = if level == RankLevel::County {
+                    RegionLevel::County
+                } else {
+                    RegionLevel::Township
+                };
+                let (condition, values) = within("path", within_path, 2);
+                let sql =
+                    format!("SELECT code, name, path, code FROM regions WHERE level = $1{condition} ORDER BY code");
+                let mut statement = query_as(sqlx::AssertSqlSafe(sql)).bind(region_level.as_str());
+                for value in &values {
+                    statement = statement.bind(value.as_str());
+                }
+                statement.fetch_all(&mut conn).await?
+            }
+            RankLevel::Site => {
+                let (condition, values) = within("region_path", within_path, 1);
+                let sql = format!(
+                    "SELECT CAST(id AS TEXT), name, region_path, region_code FROM sites WHERE 1 = 1{condition} ORDER BY id"
+                );
+                let mut statement = query_as(sqlx::AssertSqlSafe(sql));
+                for value in &values {
+                    statement = statement.bind(value.as_str());
+                }
+                statement.fetch_all(&mut conn).await?
+            }
+            RankLevel::Organization => {
+                let (condition, values) = within("region_path", within_path, 1);
+                let sql = format!(
+                    "SELECT CAST(id AS TEXT), name, region_path, region_code FROM organizations \
+                     WHERE verified_at IS NOT NULL{condition} ORDER BY id"
+                );
+                let mut statement = query_as(sqlx::AssertSqlSafe(sql));
+                for value in &values {
+                    statement = statement.bind(value.as_str());
+                }
+                statement.fetch_all(&mut conn).await?
+            }
+        };
+        if level == RankLevel::Organization {
+            let ids: Vec<i64> = listed.iter().filter_map(|(key, ..)| key.parse().ok()).collect();
+            let sums = organization_sums(&mut conn, placeholders, &ids, &cover(from, to)).await?;
+            let none = RegionFigures::default();
+            return Ok(listed
+                .into_iter()
+                .map(|(key, name, region_path, _)| {
+                    let flow = key.parse().ok().and_then(|id: i64| sums.get(&id)).unwrap_or(&none);
+                    let figures = region_statistics(&none, flow, 0, None);
+                    Candidate {
+                        key,
+                        name,
+                        region_path,
+                        values: MetricValues::of(&figures),
+                    }
+                })
+                .collect());
+        }
+        let mut codes: Vec<(&str, Option<i64>)> = listed.iter().map(|(.., code)| (code.as_str(), None)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let shown = statistics_of(&mut conn, placeholders, &codes, from, to).await?;
+        Ok(listed
+            .iter()
+            .map(|(key, name, region_path, code)| Candidate {
+                key: key.clone(),
+                name: name.clone(),
+                region_path: region_path.clone(),
+                values: shown.get(code).map(MetricValues::of).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The stored snapshot of `day` and `level`, its candidates at or under
+    /// `within_path`; `None` when that day and level was not written yet.
+    pub async fn ranking_snapshot(
+        &self,
+        day: NaiveDate,
+        level: RankLevel,
+        within_path: &str,
+    ) -> Result<Option<Vec<Candidate>>> {
+        let mut conn = self.reader().await?;
+        let written: Option<(i64,)> = query_as("SELECT candidates FROM ranking_days WHERE day = $1 AND level = $2")
+            .bind(day_key(day))
+            .bind(level.as_str())
+            .fetch_optional(&mut conn)
+            .await?;
+        if written.is_none() {
+            return Ok(None);
+        }
+        let (condition, values) = within("region_path", Some(within_path), 3);
+        let sql = format!(
+            "SELECT candidate, name, region_path, hours, hours_per_volunteer, active_volunteers, activities, \
+             closed_loops, satisfaction FROM ranking_snapshots WHERE day = $1 AND level = $2{condition}"
+        );
+        let mut statement = query_as::<SnapshotRow>(sqlx::AssertSqlSafe(sql))
+            .bind(day_key(day))
+            .bind(level.as_str());
+        for value in &values {
+            statement = statement.bind(value.as_str());
+        }
+        let rows = statement.fetch_all(&mut conn).await?;
+        Ok(Some(rows.into_iter().map(Candidate::from).collect()))
+    }
+
+    /// Stores the snapshot of `day` and `level` unless it is stored already
+    /// (by this process or another): whether this call wrote it. The day's
+    /// marker row goes first, so a second writer waits for the first and
+    /// then finds it.
+    pub async fn save_ranking_snapshot(
+        &self,
+        day: NaiveDate,
+        level: RankLevel,
+        candidates: &[Candidate],
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.transaction().await?;
+        let marked = query(
+            "INSERT INTO ranking_days (day, level, written_at, candidates) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day, level) DO NOTHING",
+        )
+        .bind(day_key(day))
+        .bind(level.as_str())
+        .bind(now)
+        .bind(candidates.len() as i64)
+        .execute(&mut tx)
+        .await?;
+        if marked.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let (day, level) = (day_key(day), level.as_str());
+        tx.insert_rows(
+            "ranking_snapshots",
+            &[
+                "day",
+                "level",
+                "candidate",
+                "region_path",
+                "name",
+                "hours",
+                "hours_per_volunteer",
+                "active_volunteers",
+                "activities",
+                "closed_loops",
+                "satisfaction",
+            ],
+            candidates,
+            |candidate| {
+                let values = &candidate.values;
+                [
+                    day.as_str().into(),
+                    level.into(),
+                    candidate.key.as_str().into(),
+                    candidate.region_path.as_str().into(),
+                    candidate.name.as_str().into(),
+                    values.hours.into(),
+                    values.hours_per_volunteer.into(),
+                    values.active_volunteers.into(),
+                    values.activities.into(),
+                    values.loops.into(),
+                    values.satisfaction.into(),
+                ]
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether the snapshot of `day` and `level` is stored.
+    pub async fn ranking_day_written(&self, day: NaiveDate, level: RankLevel) -> Result<bool> {
+        let mut conn = self.reader().await?;
+        let written: Option<(i64,)> = query_as("SELECT candidates FROM ranking_days WHERE day = $1 AND level = $2")
+            .bind(day_key(day))
+            .bind(level.as_str())
+            .fetch_optional(&mut conn)
+            .await?;
+        Ok(written.is_some())
+    }
+
+    /// Deletes the snapshots of the days before `day`: how many rows went.
+    pub async fn forget_rankings_before(&self, day: NaiveDate) -> Result<u64> {
+        let mut tx = self.transaction().await?;
+        let gone = query("DELETE FROM ranking_snapshots WHERE day < $1")
+            .bind(day_key(day))
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        query("DELETE FROM ranking_days WHERE day < $1")
+            .bind(day_key(day))
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(gone)
+    }
+}
+
+/// A stored snapshot row.
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    candidate: String,
+    name: String,
+    region_path: String,
+    hours: f64,
+    hours_per_volunteer: f64,
+    active_volunteers: f64,
+    activities: f64,
+    closed_loops: f64,
+    satisfaction: f64,
+}
+
+impl From<SnapshotRow> for Candidate {
+    fn from(row: SnapshotRow) -> Self {
+        Candidate {
+            key: row.candidate,
+            name: row.name,
+            region_path: row.region_path,
+            values: MetricValues {
+                hours: row.hours,
+                hours_per_volunteer: row.hours_per_volunteer,
+                active_volunteers: row.active_volunteers,
+                activities: row.activities,
+                loops: row.closed_loops,
+                satisfaction: row.satisfaction,
+            },
+        }
+    }
+}
