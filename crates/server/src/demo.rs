@@ -259,13 +259,14 @@ pub async fn seed_volunteers(store: &Store, villages: &[String], scale: Scale) -
     let mut batch = Vec::new();
     for n in 0..total {
         let village = &villages[n as usize % villages.len()];
-        // n / 1000 picks a birth date (97 is prime to the 21,900 days of 60
-        // years, so dates do not repeat) and n % 1000 the sequence: IDs are unique.
-        let days = u64::from((n / 1000) * 97 % 21_900);
+        // n % 21,900 picks a birth date over 60 years, spread by a factor
+        // prime to it (97), so even a small demo has every age; n / 21,900
+        // the sequence: IDs are unique up to 21.9 million volunteers.
+        let days = u64::from((n % 21_900) * 97 % 21_900);
         let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + chrono::Days::new(days);
         let input = RegistrationInput {
             name: format!("{}{}", SURNAMES[n as usize % 12], GIVEN[(n / 12) as usize % 12]),
-            id_number: compose(&village[..6], birth, (n % 1000) as u16),
+            id_number: compose(&village[..6], birth, ((n / 21_900) % 1000) as u16),
             phone: format!("139{:08}", n),
             region_code: village.clone(),
             political_status: Some(if n % 5 == 0 { "中共党员" } else { "群众" }.into()),

@@ -2007,6 +2007,7 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     let served = volunteer_serves_and_sees_the_hours(browser, base).await?;
     certificate_agrees_until_the_record_is_revoked(browser, base, &served).await?;
     orders::a_resident_orders_and_rates(browser, base).await?;
+    dashboard::county_office_reads_its_dashboard(browser, base).await?;
     check_in_needs_the_place(browser, base, driver_port).await
 }
 
@@ -2173,6 +2174,8 @@ async fn volunteer_is_kept_out_of_administration(browser: &Browser, base: &str) 
     browser.goto(&format!("{base}/admin/volunteers")).await?;
     ensure!(text(browser, "h1").await? == "无权访问", "403 page title");
     ensure!(text(browser, "#problem").await?.contains("权限"), "403 explanation");
+    browser.goto(&format!("{base}/admin/dashboard")).await?;
+    ensure!(text(browser, "h1").await? == "无权访问", "no dashboard for a volunteer");
     ensure!(
         browser
             .find_all(Locator::Css("header a[href='/admin/volunteers']"))
@@ -2395,3 +2398,6 @@ async fn check_in_needs_the_place(browser: &Browser, base: &str, driver_port: u1
 
 #[path = "browser/orders.rs"]
 mod orders;
+
+#[path = "browser/dashboard.rs"]
+mod dashboard;

@@ -132,8 +132,14 @@ pub async fn region(
     Path(code): Path<String>,
     ApiQuery(filter): ApiQuery<PeriodFilter>,
 ) -> ApiResult<Json<RegionStatisticsView>> {
-    let report =
-        statistics::region_report(&state, &current, &code, filter.from.as_deref(), filter.to.as_deref()).await?;
+    let report = statistics::region_report(
+        &state,
+        &current,
+        Some(&code),
+        filter.from.as_deref(),
+        filter.to.as_deref(),
+    )
+    .await?;
     Ok(Json(RegionStatisticsView {
         region_code: report.region.code.clone(),
         name: report.region.name.clone(),

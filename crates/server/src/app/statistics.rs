@@ -3,26 +3,49 @@
 //! (`statistics::period`), the figures come from the store's rollups.
 
 use crate::app::input::optional_day;
+use crate::app::scope::admin_region_path;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use chrono::NaiveDate;
 use zhiyuan_domain::statistics::period;
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::statistics::RegionReport;
 
-/// The statistics of region `code` from `from` to `to` (days, China time;
-/// by default this year so far), for a region administrator over it.
+/// The statistics of region `code` (by default the reader's own scope)
+/// from `from` to `to` (days, China time; by default this year so far),
+/// for a region administrator over it.
 pub async fn region_report(
     state: &AppState,
     caller: &CurrentUser,
-    code: &str,
+    code: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
 ) -> ApiResult<RegionReport> {
     let (from, to) = (optional_day(from, "from")?, optional_day(to, "to")?);
-    let region = state.store.require_region(code).await?;
-    caller.actor.require_region_admin(&region.path)?;
     let today = china_date(from_epoch_ms(state.now_ms()));
     let (from, to) = period(from, to, today)?;
+    report_for(state, caller, code, from, to).await
+}
+
+/// The statistics of region `code` (by default the reader's own scope)
+/// for the days `from..=to`, already checked.
+pub async fn report_for(
+    state: &AppState,
+    caller: &CurrentUser,
+    code: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<RegionReport> {
+    let path = admin_region_path(state, &caller.actor, code).await?;
+    let own_code = path.rsplit('/').next().unwrap_or_default();
+    let region = state.store.require_region(own_code).await?;
     Ok(state.store.region_report(&region, from, to).await?)
+}
+
+/// The period just before `from..=to`, of the same length.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let length = to - from;
+    let end = from.pred_opt().unwrap_or(from);
+    (end - length, end)
 }

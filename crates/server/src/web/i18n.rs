@@ -61,6 +61,14 @@ impl Lang {
         }
     }
 
+    /// The strings of the statistics pages.
+    pub fn stats_texts(self) -> &'static statistics::StatsTexts {
+        match self {
+            Lang::Zh => &statistics::STATS_ZH,
+            Lang::En => &statistics::STATS_EN,
+        }
+    }
+
     pub(crate) fn pick(self, (zh, en): (&'static str, &'static str)) -> &'static str {
         match self {
             Lang::Zh => zh,
@@ -83,6 +91,7 @@ macro_rules! texts {
 }
 
 pub mod orders;
+pub mod statistics;
 
 texts! {
     Texts, ZH, EN;
@@ -406,6 +415,7 @@ texts! {
     signup_rejected_by_organizer: "已拒绝这个报名。", "Sign-up rejected.";
     // supervision
     nav_admin_records: "记录督察", "Record supervision";
+    nav_dashboard: "数据看板", "Dashboard";
     nav_order: "我要点单", "Order a service";
     serves_order: "这是点单服务活动：", "This activity serves an order: ";
     nav_my_orders: "我的点单", "My orders";
@@ -642,7 +652,7 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",
         ),
-        other => orders::problem(other).unwrap_or((
+        other => orders::problem(other).or_else(|| statistics::problem(other)).unwrap_or((
             "系统出了点问题，请稍后再试。",
             "Something went wrong on our side; please try again later.",
         )),

@@ -15,6 +15,8 @@ mod activities;
 mod admin;
 mod attendance;
 mod certificates;
+mod charts;
+mod dashboard;
 mod hand_entry;
 mod home;
 mod i18n;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/activate/code", post(account::request_code))
         .route("/me", get(me::me))
         .route("/me/password", get(me::password_form).post(me::change_password))
+        .route("/admin/dashboard", get(dashboard::dashboard))
+        .route("/admin/screen", get(dashboard::screen))
         .route("/admin/volunteers", get(admin::volunteers))
         .route("/admin/organizations", get(admin::organizations))
         .route("/admin/organizations/{id}/verify", post(admin::verify_organization))

@@ -1,0 +1,92 @@
+//! The strings of the statistics pages (the dashboard and the big screen):
+//! figure names, the ranking table, the names of ranking levels and
+//! metrics, and the refusals of statistics and rankings in words.
+
+texts! {
+    StatsTexts, STATS_ZH, STATS_EN;
+    dashboard_title: "数据看板", "Dashboard";
+    screen_title: "志愿服务大屏", "Volunteer service wall display";
+    period_label: "统计期间", "Period";
+    from_label: "开始日期", "From";
+    to_label: "结束日期", "To";
+    show: "查看", "Show";
+    open_screen: "打开大屏", "Open the wall display";
+    to_parent: "返回上一级", "Up one level";
+    versus_previous: "与上一个同样长的期间相比", "Against the period of the same length before";
+    volunteers: "注册志愿者", "Registered volunteers";
+    new_volunteers: "新注册", "New volunteers";
+    effective_hours: "有效服务时长（小时）", "Effective hours";
+    hours_per_volunteer: "人均时长（小时）", "Hours per volunteer";
+    active_volunteers: "活跃志愿者", "Active volunteers";
+    active_hint: "本期间各月内有服务记录的本地志愿者", "Volunteers living here who served in the months of the period";
+    organizations: "志愿服务组织", "Organizations";
+    projects: "志愿服务项目", "Projects";
+    activities: "开展活动", "Activities held";
+    closed_loops: "点单闭环", "Closed loops";
+    satisfaction: "群众满意度（满分 5）", "Satisfaction (of 5)";
+    population_share: "占常住人口", "Share of residents";
+    party_member_share: "党员占比", "Party members";
+    elderly_share: "60 岁及以上占比", "Aged 60 or over";
+    rural_share: "农村志愿者占比", "Rural volunteers";
+    unknown: "未知", "unknown";
+    trend_title: "有效服务时长走势", "Effective hours over the period";
+    trend_desc_prefix: "每个时间点的有效服务时长（小时）：", "Effective hours at each point: ";
+    trend_table: "走势数据", "The figures of the trend";
+    period_column: "日期", "Date";
+    hours_column: "时长（小时）", "Hours";
+    kinds_title: "时长构成", "Kinds of hours";
+    credit_hours: "签到时长", "Hours from attendance";
+    honor_hours: "补录荣誉时长", "Hours entered by hand";
+    children_title: "下级地区", "Regions below";
+    region_column: "地区", "Region";
+    no_children: "这一级没有下级地区。", "There are no regions below this one.";
+    ranking_title: "天天比：排名", "Daily ranking";
+    ranking_note: "按本年度截至当天的累计值排名；箭头表示与前一天相比的名次变化。", "Ranked on the year so far up to the day; arrows show the change of place since the day before.";
+    rank_column: "名次", "Rank";
+    name_column: "名称", "Name";
+    change_column: "较前一天", "Since yesterday";
+    moved_up: "上升", "up";
+    moved_down: "下降", "down";
+    unchanged: "持平", "same";
+    new_entry: "新上榜", "new";
+    no_ranking: "还没有可以排名的对象。", "Nothing to rank yet.";
+    updated_at: "数据更新于", "Updated at";
+    refresh_note: "本页每分钟自动刷新。", "This page refreshes itself every minute.";
+}
+
+/// The name of a ranking level.
+pub fn level(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "county" => ("县（市、区）", "Counties"),
+        "township" => ("乡镇（街道）", "Townships"),
+        "site" => ("阵地", "Sites"),
+        _ => ("志愿服务组织", "Organizations"),
+    }
+}
+
+/// A refusal of statistics or rankings in words, if `code` is one.
+pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "date_invalid" => (
+            "日期格式应为 年-月-日，例如 2026-12-03。",
+            "Write a day as year-month-day, e.g. 2026-12-03.",
+        ),
+        "period_invalid" => ("结束日期不能早于开始日期。", "The period cannot end before it begins."),
+        "period_too_long" => ("统计期间最长十年。", "A period covers at most ten years."),
+        "date_in_future" => (
+            "只能查看今天及以前的排名。",
+            "Rankings exist for today and the days before.",
+        ),
+        "ranking_of_people_refused" => (
+            "天天比只比较地区、阵地和组织，从不给个人排名。",
+            "Rankings compare regions, sites and organizations, never people.",
+        ),
+        "ranking_level_invalid" => ("请选择要排名的层级。", "Please choose what to rank."),
+        "ranking_metric_invalid" => ("请选择排名的指标。", "Please choose a figure to rank on."),
+        "ranking_metric_unavailable" => (
+            "组织只按时长、活动、闭环和满意度排名。",
+            "Organizations are ranked on hours, activities, loops or satisfaction.",
+        ),
+        _ => return None,
+    })
+}

@@ -1,0 +1,56 @@
+//! The dashboard in the browser: the county office sees its headline
+//! figures (the loop the resident closed before is counted), the trend drawn as an SVG with its text alternative, the daily
+//! ranking of its townships, drills down into a township and back up, and
+//! opens the big screen.
+
+use super::*;
+
+/// (11) After the resident's rated order: the county's dashboard counts it.
+pub async fn county_office_reads_its_dashboard(browser: &Browser, base: &str) -> Outcome {
+    log_in(browser, base, COUNTY_ADMIN).await?;
+    wait_for(browser, "#nav-dashboard").await?.click().await?;
+    let title = text(browser, "#dashboard-title").await?;
+    ensure!(title.contains("青山湖区"), "dashboard title: {title}");
+    let loops = text(browser, "#figure-loops .value").await?;
+    ensure!(loops == "1", "the loop closed this year: {loops}");
+    let satisfaction = text(browser, "#figure-satisfaction .value").await?;
+    ensure!(satisfaction != "0", "its rating: {satisfaction}");
+    let volunteers = text(browser, "#figure-volunteers .value").await?;
+    ensure!(
+        volunteers.parse::<u64>().is_ok_and(|v| v > 0),
+        "volunteers: {volunteers}"
+    );
+    let chart = wait_for(browser, "#trend-chart svg[role='img']").await?;
+    let label = chart.attr("aria-labelledby").await?.unwrap_or_default();
+    ensure!(label.contains("trend-title"), "the chart names its title: {label}");
+    ensure!(
+        !browser
+            .find_all(Locator::Css("#trend-table tbody tr"))
+            .await?
+            .is_empty(),
+        "the trend's numbers as a table"
+    );
+    let first = text(browser, "#ranking tbody tr td:nth-child(2)").await?;
+    ensure!(!first.is_empty(), "a township leads the ranking");
+    // Into the first township below, and back up.
+    let child = wait_for(browser, "#children tbody a").await?;
+    let township = child.text().await?;
+    child.click().await?;
+    let title = text(browser, "#dashboard-title").await?;
+    ensure!(title.contains(&township), "drilled into {township}: {title}");
+    wait_for(browser, "#to-parent").await?.click().await?;
+    let title = text(browser, "#dashboard-title").await?;
+    ensure!(title.contains("青山湖区"), "back at the county: {title}");
+    // A bad period is explained, not a crash.
+    browser
+        .goto(&format!("{base}/admin/dashboard?from=2026-03-02&to=2026-03-01"))
+        .await?;
+    let error = text(browser, "#dashboard-error").await?;
+    ensure!(error.contains("结束日期"), "the refusal in words: {error}");
+    browser.goto(&format!("{base}/admin/dashboard")).await?;
+    wait_for(browser, "#open-screen").await?.click().await?;
+    let screen = text(browser, "#screen-title").await?;
+    ensure!(screen.contains("大屏"), "the wall display: {screen}");
+    browser.goto(&format!("{base}/")).await?;
+    log_out(browser).await
+}
