@@ -11,6 +11,7 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod headers;
 pub mod jobs;

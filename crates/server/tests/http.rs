@@ -3003,3 +3003,6 @@ mod orders;
 
 #[path = "http/statistics.rs"]
 mod statistics;
+
+#[path = "http/exports.rs"]
+mod exports;

@@ -27,6 +27,7 @@ pub mod audit;
 mod bulk;
 pub mod cache;
 pub mod certificates;
+pub mod exports;
 #[cfg(feature = "bench")]
 pub mod fixtures;
 pub mod jobs;

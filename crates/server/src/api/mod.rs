@@ -5,6 +5,7 @@ pub mod activities;
 pub mod attendance;
 pub mod auth;
 pub mod certificates;
+pub mod exports;
 pub mod grants;
 pub mod orders;
 pub mod organizations;
@@ -84,6 +85,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::region))
         .routes(routes!(statistics::region))
         .routes(routes!(rankings::rankings))
+        .routes(routes!(exports::export))
         .routes(routes!(regions::sites))
         .routes(routes!(regions::site, regions::update_site))
         .routes(routes!(volunteers::register, volunteers::search))

@@ -13,6 +13,7 @@ pub mod activities;
 pub mod appeals;
 pub mod attendance;
 pub mod certificates;
+pub mod exports;
 pub mod grants;
 pub mod input;
 pub mod orders;

@@ -6,15 +6,18 @@
 //! `app::statistics` and `app::rankings`; the charts are SVG drawn here
 //! (`charts`).
 
+use crate::api::exports::ExportFilter;
+use crate::app::exports::{self, ExportKind};
 use crate::app::rankings::{self, RankingQuestion};
 use crate::app::statistics;
+use crate::export::Format;
 use crate::state::AppState;
 use crate::web::charts::{self, Part};
 use crate::web::i18n::statistics::{StatsTexts, level as level_name};
 use crate::web::i18n::{Lang, Texts};
 use crate::web::page::{Layout, Page, PageError, PageQuery, PageResult, explained, filled, render, render_with};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use zhiyuan_domain::ranking::Ranked;
@@ -76,7 +79,10 @@ struct Board {
     kinds_svg: String,
     children: Vec<ChildRow>,
     ranking_level: &'static str,
+    ranking_level_code: &'static str,
     ranking: Vec<RankRow>,
+    /// (kind, label) of each export offered.
+    exports: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -124,6 +130,34 @@ pub async fn dashboard(
             error,
         },
     )
+}
+
+/// An export from the dashboard (the page's session instead of a token);
+/// the same rows as `GET /api/v1/exports/{kind}`.
+pub async fn export(
+    page: Page,
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    PageQuery(filter): PageQuery<ExportFilter>,
+) -> PageResult {
+    let user = page.require_user()?;
+    if !user.actor.is_region_admin() {
+        return Err(PageError::forbidden());
+    }
+    let started = async {
+        let kind = ExportKind::parse(&kind)?;
+        let format = Format::parse(filter.format.as_deref())?;
+        let (sheet, pages) = exports::start(&state, user, kind, &filter.question()).await?;
+        crate::export::respond(format, sheet, pages).await
+    };
+    // A refusal is the error page explaining its code.
+    started.await.map_err(|error| {
+        if error.status.is_client_error() {
+            PageError::new(error.status, &error.code)
+        } else {
+            error.into()
+        }
+    })
 }
 
 pub async fn screen(
@@ -248,6 +282,14 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
             })
             .collect(),
         ranking_level: lang.pick(level_name(level)),
+        ranking_level_code: level,
+        exports: vec![
+            ("statistics", s.export_statistics),
+            ("rankings", s.export_rankings),
+            ("volunteers", s.export_volunteers),
+            ("records", s.export_records),
+            ("national-records", s.export_national),
+        ],
         ranking: ranking.rows.iter().take(20).map(|row| rank_row(s, row)).collect(),
         region_code: report.region.code.clone(),
         region_name: report.region.name.clone(),

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/password", get(me::password_form).post(me::change_password))
         .route("/admin/dashboard", get(dashboard::dashboard))
         .route("/admin/screen", get(dashboard::screen))
+        .route("/admin/exports/{kind}", get(dashboard::export))
         .route("/admin/volunteers", get(admin::volunteers))
         .route("/admin/organizations", get(admin::organizations))
         .route("/admin/organizations/{id}/verify", post(admin::verify_organization))
@@ -83,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/checkin.js", get(|| script(include_str!("checkin.js"))))
         .route("/static/board.js", get(|| script(include_str!("board.js"))))
+        .route("/static/export.js", get(|| script(include_str!("export.js"))))
         .layer(axum::middleware::from_fn(page::context))
 }
 

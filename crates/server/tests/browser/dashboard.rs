@@ -1,7 +1,7 @@
 //! The dashboard in the browser: the county office sees its headline
 //! figures (the loop the resident closed before is counted), the trend drawn as an SVG with its text alternative, the daily
-//! ranking of its townships, drills down into a township and back up, and
-//! opens the big screen.
+//! ranking of its townships, exports its statistics with a progress
+//! line, drills down into a township and back up, and opens the big screen.
 
 use super::*;
 
@@ -32,6 +32,17 @@ pub async fn county_office_reads_its_dashboard(browser: &Browser, base: &str) ->
     );
     let first = text(browser, "#ranking tbody tr td:nth-child(2)").await?;
     ensure!(!first.is_empty(), "a township leads the ranking");
+    // An export shows its progress and says when it is done.
+    wait_for(browser, "#export-statistics-csv").await?.click().await?;
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = text(browser, "#export-status").await?;
+        if status.contains("完成") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(status.contains("导出完成"), "the export's status: {status}");
     // Into the first township below, and back up.
     let child = wait_for(browser, "#children tbody a").await?;
     let township = child.text().await?;

@@ -52,6 +52,17 @@ texts! {
     no_ranking: "还没有可以排名的对象。", "Nothing to rank yet.";
     updated_at: "数据更新于", "Updated at";
     refresh_note: "本页每分钟自动刷新。", "This page refreshes itself every minute.";
+    exports_title: "导出", "Exports";
+    exports_note: "导出本期间、本地区的数据。志愿者的身份证号和手机号按您能看到的样子脱敏导出；每次导出个人数据都会记入审计日志。", "Export the data of this region and period. Volunteers' ID numbers and phones are masked as you see them; every export of personal data is written to the audit log.";
+    export_statistics: "统计数据（本地区和下级地区）", "Statistics (this region and those below)";
+    export_rankings: "天天比排名", "Daily ranking";
+    export_volunteers: "志愿者名册", "Volunteers";
+    export_records: "服务记录", "Service records";
+    export_national: "服务记录（全国系统数据元格式，仅有效记录）", "Service records in the national system's layout (effective only)";
+    export_working: "正在导出……", "Exporting…";
+    export_rows: "已收到 {n} 行……", "{n} rows received…";
+    export_done: "导出完成，文件已保存。", "Done: the file is saved.";
+    export_failed: "导出失败，请稍后再试。", "The export failed; please try again later.";
 }
 
 /// The name of a ranking level.
