@@ -218,3 +218,78 @@ pub async fn verified_organizations(store: &Store, rows: &[GeneratedOrganization
     }
     Ok(())
 }
+
+/// How many service records are stored (a benchmark generates its data once).
+pub async fn stored_records(store: &Store) -> Result<i64> {
+    let mut conn = store.reader().await?;
+    query_scalar::<i64>("SELECT COUNT(*) FROM service_records")
+        .fetch_one(&mut conn)
+        .await
+}
+
+/// Benchmark fixture of the statistics: `per_volunteer` effective records
+/// of two hours for each volunteer, in their home village, on days of
+/// `days` spread by the volunteer's id, each attached to one activity of
+/// the volunteer's county (the one with the smallest id; every county
+/// needs one). Written set-based, `volunteers_per_transaction` volunteers
+/// at a time, without the ledger or the rollups: a benchmark rebuilds the
+/// rollups afterwards (`Store::rebuild_rollups`).
+pub async fn effective_records(
+    store: &Store,
+    per_volunteer: u32,
+    days: &[(String, i64)],
+    volunteers_per_transaction: i64,
+    now: i64,
+) -> Result<u64> {
+    if days.is_empty() || per_volunteer == 0 {
+        return Ok(0);
+    }
+    let day_rows: Vec<String> = days
+        .iter()
+        .enumerate()
+        .map(|(k, (day, from_at))| format!("({k}, '{day}', {from_at}, {})", from_at + 7_200_000))
+        .collect();
+    let sql = format!(
+        "WITH RECURSIVE d (k, day, from_at, to_at) AS (VALUES {}), \
+         n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+         INSERT INTO service_records (volunteer_id, activity_id, organization_id, county_code, region_code, \
+         region_path, hour_kind, state, is_open, signed_in_at, signed_out_at, from_at, to_at, minutes, service_day, \
+         note, flags, flagged, created_at, updated_at) \
+         SELECT v.id, act.id, act.organization_id, v.county_code, v.region_code, v.region_path, $3, $4, FALSE, \
+         d.from_at, d.to_at, d.from_at, d.to_at, 120, d.day, '', '', FALSE, $5, $5 \
+         FROM volunteers v \
+         JOIN (SELECT county_code, MIN(id) AS id FROM activities GROUP BY county_code) AS first \
+           ON first.county_code = v.county_code \
+         JOIN activities act ON act.id = first.id \
+         CROSS JOIN n \
+         JOIN d ON d.k = (v.id * 7 + n.i * 53) % {} \
+         WHERE v.id BETWEEN $1 AND $2",
+        day_rows.join(", "),
+        per_volunteer - 1,
+        days.len()
+    );
+    let (first, last): (i64, i64) = {
+        let mut conn = store.reader().await?;
+        crate::sql::query_as("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM volunteers")
+            .fetch_one(&mut conn)
+            .await?
+    };
+    let mut written = 0;
+    let mut from = first;
+    while from <= last {
+        let to = (from + volunteers_per_transaction - 1).min(last);
+        let mut tx = store.transaction().await?;
+        written += query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(from)
+            .bind(to)
+            .bind(zhiyuan_domain::record::HourKind::Credit.as_str())
+            .bind(zhiyuan_domain::record::RecordState::Effective.as_str())
+            .bind(now)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        from = to + 1;
+    }
+    Ok(written)
+}

@@ -324,8 +324,6 @@ impl Store {
     /// the region's own rows and its children's, never the raw rows.
     pub async fn region_report(&self, region: &Region, from: NaiveDate, to: NaiveDate) -> Result<RegionReport> {
         let children = self.region_children(&region.code).await?;
-        let mut codes: Vec<&str> = vec![region.code.as_str()];
-        codes.extend(children.iter().map(|child| child.code.as_str()));
         let placeholders = self.placeholders();
         let mut conn = self.reader().await?;
         let populations: Vec<(&str, Option<i64>)> = std::iter::once(region)

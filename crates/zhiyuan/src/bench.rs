@@ -13,9 +13,14 @@
 //!   the health endpoint, to show what the shared reads of a page cost.
 //! - `orders` (`bench/orders.rs`): dispatch candidates among a province's
 //!   organizations, and whole ordering loops over HTTP.
+//! - `statistics` (`bench/statistics.rs`): statistics and rankings of a
+//!   province, a city, a county and a township from the rollups, and the
+//!   memory of a province-wide export.
 
 mod orders;
+mod statistics;
 pub use orders::{OrdersPlan, orders};
+pub use statistics::{StatisticsPlan, statistics};
 
 use reqwest::Client;
 use std::path::PathBuf;

@@ -229,6 +229,22 @@ enum BenchScenario {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// Statistics, rankings and exports on a province-sized database
+    /// (generated on the first run: volunteers imported, records by a
+    /// fixture, rollups rebuilt).
+    Statistics {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 1_000_000)]
+        volunteers: u64,
+        #[arg(long, default_value_t = 10)]
+        records_per_volunteer: u32,
+        /// Timed answers per question.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value = "bench-volunteers.csv")]
+        file: PathBuf,
+    },
     /// The ordering loop at a province's size: dispatch candidates among
     /// the organizations, then whole loops (order → rate) over HTTP.
     Orders {
@@ -572,6 +588,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let store = open_store(&db).await?;
                 demo::load(&store, scale).await?;
                 let outcome = bench::pages(&store, threads, connections, seconds).await;
+                store.close().await;
+                outcome
+            }
+            BenchScenario::Statistics {
+                db,
+                volunteers,
+                records_per_volunteer,
+                samples,
+                file,
+            } => {
+                let store = open_store(&db).await?;
+                demo::load_regions(&store).await?;
+                let plan = bench::StatisticsPlan {
+                    volunteers,
+                    records_per_volunteer,
+                    samples,
+                    file,
+                };
+                let outcome = bench::statistics(&store, &plan).await;
                 store.close().await;
                 outcome
             }
