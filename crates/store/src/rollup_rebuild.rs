@@ -256,40 +256,6 @@ struct Stored {
 }
 
 async fn stored_rollups(tx: &mut Tx<'_>) -> Result<Stored> {
-    let sql = format!(
-        "SELECT region_code, span, period, {} FROM region_figures",
-        RegionFigures::NAMES.join(", ")
-    );
-    let figures = query_as::<StoredRow<String>>(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let (code, span, period) = row.key;
-            Some((
-                (code, Span::parse(&span)?, period),
-                RegionFigures::from_values(&row.values),
-            ))
-        })
-        .filter(|(_, figures)| !figures.is_zero())
-        .collect();
-    let sql = format!(
-        "SELECT organization_id, span, period, {} FROM organization_figures",
-        RegionFigures::NAMES.join(", ")
-    );
-    let organizations = query_as::<StoredRow<i64>>(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let (id, span, period) = row.key;
-            Some((
-                (id, Span::parse(&span)?, period),
-                RegionFigures::from_values(&row.values),
-            ))
-        })
-        .filter(|(_, figures)| !figures.is_zero())
-        .collect();
     let active = query_as::<(String, String, String, i64)>(
         "SELECT region_code, month, previous_month, volunteers FROM active_months",
     )
@@ -306,11 +272,41 @@ async fn stored_rollups(tx: &mut Tx<'_>) -> Result<Stored> {
         .map(|(volunteer_id, month, records)| ((volunteer_id, month), records))
         .collect();
     Ok(Stored {
-        figures,
-        organizations,
+        figures: stored_figures(tx, "region_figures", "region_code").await?,
+        organizations: stored_figures(tx, "organization_figures", "organization_id").await?,
         active,
         volunteer_months,
     })
+}
+
+/// The rows of a table of figures keyed by (`key_column`, span, period),
+/// rows at zero left out.
+async fn stored_figures<K>(
+    tx: &mut Tx<'_>,
+    table: &str,
+    key_column: &str,
+) -> Result<BTreeMap<(K, Span, String), RegionFigures>>
+where
+    K: Ord + Send + Unpin + 'static,
+    StoredRow<K>: crate::sql::FromEitherRow,
+{
+    let sql = format!(
+        "SELECT {key_column}, span, period, {} FROM {table}",
+        RegionFigures::NAMES.join(", ")
+    );
+    Ok(query_as::<StoredRow<K>>(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let (key, span, period) = row.key;
+            Some((
+                (key, Span::parse(&span)?, period),
+                RegionFigures::from_values(&row.values),
+            ))
+        })
+        .filter(|(_, figures)| !figures.is_zero())
+        .collect())
 }
 
 /// Lists the rows where `stored` and `computed` differ (a missing row counts as zeros).
@@ -321,76 +317,53 @@ fn compare(stored: &Stored, computed: &Rollups, check: &mut RollupCheck) {
             check.differences.push(line);
         }
     };
-    let none = RegionFigures::default();
-    let figure_keys: std::collections::BTreeSet<_> =
-        stored.figures.keys().chain(computed.sums.figures.keys()).collect();
-    for key in figure_keys {
-        let (kept, made) = (
-            stored.figures.get(key).unwrap_or(&none),
-            computed.sums.figures.get(key).unwrap_or(&none),
-        );
-        if kept != made {
-            note(format!(
-                "region {} {} {}: {}",
-                key.0,
-                key.1.as_str(),
-                key.2,
-                differing_figures(kept, made)
-            ));
-        }
+    for (key, kept, made) in differing(&stored.figures, &computed.sums.figures) {
+        note(format!(
+            "region {} {} {}: {}",
+            key.0,
+            key.1.as_str(),
+            key.2,
+            differing_figures(&kept, &made)
+        ));
     }
-    let organization_keys: std::collections::BTreeSet<_> = stored
-        .organizations
-        .keys()
-        .chain(computed.sums.organizations.keys())
-        .collect();
-    for key in organization_keys {
-        let (kept, made) = (
-            stored.organizations.get(key).unwrap_or(&none),
-            computed.sums.organizations.get(key).unwrap_or(&none),
-        );
-        if kept != made {
-            note(format!(
-                "organization {} {} {}: {}",
-                key.0,
-                key.1.as_str(),
-                key.2,
-                differing_figures(kept, made)
-            ));
-        }
+    for (key, kept, made) in differing(&stored.organizations, &computed.sums.organizations) {
+        note(format!(
+            "organization {} {} {}: {}",
+            key.0,
+            key.1.as_str(),
+            key.2,
+            differing_figures(&kept, &made)
+        ));
     }
-    let active_keys: std::collections::BTreeSet<_> = stored.active.keys().chain(computed.sums.active.keys()).collect();
-    for key in active_keys {
-        let (kept, made) = (
-            stored.active.get(key).copied().unwrap_or(0),
-            computed.sums.active.get(key).copied().unwrap_or(0),
-        );
-        if kept != made {
-            note(format!(
-                "active volunteers of region {} in {} (served before: {}): stored {kept}, computed {made}",
-                key.0,
-                key.1,
-                if key.2.is_empty() { "never" } else { &key.2 }
-            ));
-        }
+    for (key, kept, made) in differing(&stored.active, &computed.sums.active) {
+        let before = if key.2.is_empty() { "never" } else { key.2.as_str() };
+        note(format!(
+            "active volunteers of region {} in {} (served before: {before}): stored {kept}, computed {made}",
+            key.0, key.1
+        ));
     }
-    let month_keys: std::collections::BTreeSet<_> = stored
-        .volunteer_months
-        .keys()
-        .chain(computed.volunteer_months.keys())
-        .collect();
-    for key in month_keys {
-        let (kept, made) = (
-            stored.volunteer_months.get(key).copied().unwrap_or(0),
-            computed.volunteer_months.get(key).copied().unwrap_or(0),
-        );
-        if kept != made {
-            note(format!(
-                "records of volunteer {} in {}: stored {kept}, computed {made}",
-                key.0, key.1
-            ));
-        }
+    for (key, kept, made) in differing(&stored.volunteer_months, &computed.volunteer_months) {
+        note(format!(
+            "records of volunteer {} in {}: stored {kept}, computed {made}",
+            key.0, key.1
+        ));
     }
+}
+
+/// The keys of either map whose values differ, with both values (a missing
+/// row counts as the default: zeros).
+fn differing<K: Ord + Clone, V: PartialEq + Default + Clone>(
+    stored: &BTreeMap<K, V>,
+    computed: &BTreeMap<K, V>,
+) -> Vec<(K, V, V)> {
+    let keys: std::collections::BTreeSet<&K> = stored.keys().chain(computed.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let kept = stored.get(key).cloned().unwrap_or_default();
+            let made = computed.get(key).cloned().unwrap_or_default();
+            (kept != made).then(|| (key.clone(), kept, made))
+        })
+        .collect()
 }
 
 /// `name stored X, computed Y` for each figure that differs.

@@ -428,26 +428,84 @@ pub(crate) async fn organization_sums(
 ) -> Result<HashMap<i64, RegionFigures>> {
     let mut sums_of = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(REGIONS_PER_STATEMENT) {
-        let id_list: Vec<String> = (1..=chunk.len()).map(|n| placeholder(placeholders, n)).collect();
-        let (condition, values) = cover_condition(placeholders, cover, chunk.len() + 1);
-        let sql = format!(
-            "SELECT organization_id, {} FROM organization_figures WHERE organization_id IN ({}) AND {condition} \
-             GROUP BY organization_id",
-            figure_sums(),
-            id_list.join(", ")
+        sums_of.extend(
+            covered_sums(
+                conn,
+                placeholders,
+                ("organization_figures", "organization_id"),
+                chunk,
+                cover,
+            )
+            .await?,
         );
-        let mut statement = query_as::<KeyedFigures<i64>>(sqlx::AssertSqlSafe(sql)).persistent(false);
-        for id in chunk {
-            statement = statement.bind(*id);
-        }
-        for value in &values {
-            statement = statement.bind(value.as_str());
-        }
-        for row in statement.fetch_all(&mut *conn).await? {
-            sums_of.insert(row.key, RegionFigures::from_values(&row.values));
-        }
     }
     Ok(sums_of)
+}
+
+/// The figures of each owner of `keys` in `table` (its rows keyed by
+/// `key_column`, span and period) summed over the rows of `cover`. Each
+/// range of the cover is its own branch of a `UNION ALL`, an equality on
+/// the span and a range on the period under the owner: a seek on the
+/// primary key for each owner, however many rows it has outside the cover.
+async fn covered_sums<K>(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    (table, key_column): (&str, &str),
+    keys: &[K],
+    cover: &PeriodCover,
+) -> Result<HashMap<K, RegionFigures>>
+where
+    K: Clone + Eq + std::hash::Hash + Send + Unpin + 'static,
+    for<'a> &'a K: Into<crate::sql::Value<'a>>,
+    KeyedFigures<K>: crate::sql::FromEitherRow,
+{
+    let ranges: Vec<(Span, &(String, String))> = cover
+        .day_ranges
+        .iter()
+        .map(|range| (Span::Day, range))
+        .chain(cover.months.iter().map(|range| (Span::Month, range)))
+        .collect();
+    if ranges.is_empty() || keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut number = 0;
+    let mut next = || {
+        number += 1;
+        placeholder(placeholders, number)
+    };
+    let branches: Vec<String> = ranges
+        .iter()
+        .map(|_| {
+            let owners: Vec<String> = keys.iter().map(|_| next()).collect();
+            format!(
+                "SELECT {key_column} AS owner, {} FROM {table} WHERE {key_column} IN ({}) \
+                 AND span = {} AND period BETWEEN {} AND {}",
+                RegionFigures::NAMES.join(", "),
+                owners.join(", "),
+                next(),
+                next(),
+                next()
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT owner, {} FROM ({}) AS covered GROUP BY owner",
+        figure_sums(),
+        branches.join(" UNION ALL ")
+    );
+    let mut statement = query_as::<KeyedFigures<K>>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for (span, (low, high)) in &ranges {
+        for key in keys {
+            statement = statement.bind(key);
+        }
+        statement = statement.bind(span.as_str()).bind(low.as_str()).bind(high.as_str());
+    }
+    Ok(statement
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.key, RegionFigures::from_values(&row.values)))
+        .collect())
 }
 
 /// `CAST(COALESCE(SUM(f), 0) AS BIGINT)` for each figure, in order.
@@ -500,26 +558,8 @@ async fn sums_by_region(
     codes: &[&str],
     cover: &PeriodCover,
 ) -> Result<HashMap<String, RegionFigures>> {
-    let code_list: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
-    let (condition, values) = cover_condition(placeholders, cover, codes.len() + 1);
-    let sql = format!(
-        "SELECT region_code, {} FROM region_figures WHERE region_code IN ({}) AND {condition} GROUP BY region_code",
-        figure_sums(),
-        code_list.join(", ")
-    );
-    let mut statement = query_as::<KeyedFigures<String>>(sqlx::AssertSqlSafe(sql)).persistent(false);
-    for code in codes {
-        statement = statement.bind(*code);
-    }
-    for value in &values {
-        statement = statement.bind(value.as_str());
-    }
-    Ok(statement
-        .fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(|row| (row.key, RegionFigures::from_values(&row.values)))
-        .collect())
+    let owned: Vec<String> = codes.iter().map(|code| code.to_string()).collect();
+    covered_sums(conn, placeholders, ("region_figures", "region_code"), &owned, cover).await
 }
 
 /// The active rows of each region of `codes` for the months `first..=last`.
