@@ -6,12 +6,16 @@
 
 use crate::bulk::BulkInsert;
 use crate::sql::{query, query_as};
-use crate::statistics::{organization_sums, statistics_of};
+use crate::statistics::{Owners, organization_sums, statistics_of};
 use crate::{Result, Store, subtree_bounds};
 use chrono::NaiveDate;
 use zhiyuan_domain::ranking::{MetricValues, RankLevel, period_of};
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_domain::statistics::{RegionFigures, cover, day_key, region_statistics};
+
+/// Candidate regions read by listing their codes; more are chosen by
+/// level and path in the statement.
+const LISTED_REGIONS: usize = 400;
 
 /// One ranked thing with its values on a day.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +58,7 @@ impl Store {
         let (from, to) = period_of(day);
         let placeholders = self.placeholders();
         let mut conn = self.reader().await?;
-        // (key, name, path, region code) of each candidate.
+        // (key, name, path, owner of its figures: region code or organization id) of each candidate.
         let listed: Vec<(String, String, String, String)> = match level {
             RankLevel::County | RankLevel::Township => {
                 let region_level = if level == RankLevel::County {
@@ -85,7 +89,7 @@ impl Store {
             RankLevel::Organization => {
                 let (condition, values) = within("region_path", within_path, 1);
                 let sql = format!(
-                    "SELECT CAST(id AS TEXT), name, region_path, region_code FROM organizations \
+                    "SELECT CAST(id AS TEXT), name, region_path, CAST(id AS TEXT) FROM organizations \
                      WHERE verified_at IS NOT NULL{condition} ORDER BY id"
                 );
                 let mut statement = query_as(sqlx::AssertSqlSafe(sql));
@@ -95,35 +99,51 @@ impl Store {
                 statement.fetch_all(&mut conn).await?
             }
         };
-        if level == RankLevel::Organization {
-            let ids: Vec<i64> = listed.iter().filter_map(|(key, ..)| key.parse().ok()).collect();
-            let sums = organization_sums(&mut conn, placeholders, &ids, &cover(from, to)).await?;
-            let none = RegionFigures::default();
-            return Ok(listed
-                .into_iter()
-                .map(|(key, name, region_path, _)| {
-                    let flow = key.parse().ok().and_then(|id: i64| sums.get(&id)).unwrap_or(&none);
-                    let figures = region_statistics(&none, flow, 0, None);
-                    Candidate {
-                        key,
-                        name,
-                        region_path,
-                        values: MetricValues::of(&figures),
-                    }
-                })
-                .collect());
-        }
-        let mut codes: Vec<(&str, Option<i64>)> = listed.iter().map(|(.., code)| (code.as_str(), None)).collect();
+        // A few hundred regions are listed (a seek per region on both
+        // backends); more are chosen in the statement, which a province's
+        // townships need (one statement instead of one per few hundred).
+        let mut codes: Vec<&str> = listed.iter().map(|(.., owner)| owner.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        let shown = statistics_of(&mut conn, placeholders, &codes, from, to).await?;
+        let owners = match level {
+            RankLevel::Organization => Owners::VerifiedOrganizations { within: within_path },
+            _ if codes.len() <= LISTED_REGIONS => Owners::Regions(&codes),
+            RankLevel::County => Owners::RegionsAtLevel {
+                level: RegionLevel::County.as_str(),
+                within: within_path,
+            },
+            RankLevel::Township => Owners::RegionsAtLevel {
+                level: RegionLevel::Township.as_str(),
+                within: within_path,
+            },
+            RankLevel::Site => Owners::SiteRegions { within: within_path },
+        };
+        let none = RegionFigures::default();
+        let values_of: std::collections::HashMap<String, MetricValues> = if level == RankLevel::Organization {
+            organization_sums(&mut conn, placeholders, owners, &cover(from, to))
+                .await?
+                .into_iter()
+                .map(|(id, flow)| {
+                    (
+                        id.to_string(),
+                        MetricValues::of(&region_statistics(&none, &flow, 0, None)),
+                    )
+                })
+                .collect()
+        } else {
+            statistics_of(&mut conn, placeholders, owners, &Default::default(), from, to)
+                .await?
+                .into_iter()
+                .map(|(code, figures)| (code, MetricValues::of(&figures)))
+                .collect()
+        };
         Ok(listed
-            .iter()
-            .map(|(key, name, region_path, code)| Candidate {
-                key: key.clone(),
-                name: name.clone(),
-                region_path: region_path.clone(),
-                values: shown.get(code).map(MetricValues::of).unwrap_or_default(),
+            .into_iter()
+            .map(|(key, name, region_path, owner)| Candidate {
+                values: values_of.get(&owner).copied().unwrap_or_default(),
+                key,
+                name,
+                region_path,
             })
             .collect())
     }

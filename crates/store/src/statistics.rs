@@ -326,11 +326,12 @@ impl Store {
         let children = self.region_children(&region.code).await?;
         let placeholders = self.placeholders();
         let mut conn = self.reader().await?;
-        let populations: Vec<(&str, Option<i64>)> = std::iter::once(region)
+        let populations: HashMap<&str, Option<i64>> = std::iter::once(region)
             .chain(&children)
             .map(|r| (r.code.as_str(), r.population))
             .collect();
-        let shown = statistics_of(&mut conn, placeholders, &populations, from, to).await?;
+        let codes: Vec<&str> = populations.keys().copied().collect();
+        let shown = statistics_of(&mut conn, placeholders, Owners::Regions(&codes), &populations, from, to).await?;
         let figures = shown
             .get(&region.code)
             .cloned()
@@ -372,13 +373,86 @@ fn empty(population: Option<i64>) -> RegionStatistics {
     zhiyuan_domain::statistics::region_statistics(&RegionFigures::default(), &RegionFigures::default(), 0, population)
 }
 
-/// The figures of each region of `regions` (code and population) for
-/// `from..=to`: stock figures up to `to`, flow figures of the period and
-/// the active volunteers of its months, a few hundred regions per statement.
+/// Whose rows of figures a statement reads: regions listed one by one, or
+/// chosen in the statement itself (the candidates of a ranking, however
+/// many, in one statement).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owners<'a> {
+    /// These region codes.
+    Regions(&'a [&'a str]),
+    /// The regions of a level at or under a path (none: everywhere).
+    RegionsAtLevel { level: &'a str, within: Option<&'a str> },
+    /// The regions of the sites at or under a path.
+    SiteRegions { within: Option<&'a str> },
+    /// The verified organizations registered at or under a path.
+    VerifiedOrganizations { within: Option<&'a str> },
+}
+
+impl Owners<'_> {
+    /// `column IN (...)`, its values pushed to `binds`.
+    fn condition(&self, column: &str, binds: &mut Binds) -> String {
+        match *self {
+            Owners::Regions(codes) => {
+                let listed: Vec<String> = codes.iter().map(|code| binds.push(code)).collect();
+                format!("{column} IN ({})", listed.join(", "))
+            }
+            Owners::RegionsAtLevel { level, within } => {
+                let level = binds.push(level);
+                let path = within_path("path", within, binds);
+                format!("{column} IN (SELECT code FROM regions WHERE level = {level}{path})")
+            }
+            Owners::SiteRegions { within } => {
+                let path = within_path("region_path", within, binds);
+                format!("{column} IN (SELECT region_code FROM sites WHERE 1 = 1{path})")
+            }
+            Owners::VerifiedOrganizations { within } => {
+                let path = within_path("region_path", within, binds);
+                format!("{column} IN (SELECT id FROM organizations WHERE verified_at IS NOT NULL{path})")
+            }
+        }
+    }
+}
+
+/// ` AND (column = P OR (column > 'P/' AND column < 'P0'))`, or nothing.
+fn within_path(column: &str, within: Option<&str>, binds: &mut Binds) -> String {
+    let Some(path) = within else {
+        return String::new();
+    };
+    let (low, high) = crate::subtree_bounds(path);
+    let (path, low, high) = (binds.push(path), binds.push(&low), binds.push(&high));
+    format!(" AND ({column} = {path} OR ({column} > {low} AND {column} < {high}))")
+}
+
+/// The text values of a statement in the order of their placeholders.
+struct Binds {
+    placeholders: Placeholders,
+    values: Vec<String>,
+}
+
+impl Binds {
+    fn new(placeholders: Placeholders) -> Self {
+        Binds {
+            placeholders,
+            values: Vec::new(),
+        }
+    }
+
+    /// The placeholder of `value`, the next one.
+    fn push(&mut self, value: &str) -> String {
+        self.values.push(value.to_string());
+        placeholder(self.placeholders, self.values.len())
+    }
+}
+
+/// The figures of the regions `owners` selects for `from..=to` (stock
+/// figures up to `to`, flow figures of the period, the active volunteers of
+/// its months), with each listed region's population; regions without
+/// rows are missing from the answer.
 pub(crate) async fn statistics_of(
     conn: &mut Reader,
     placeholders: Placeholders,
-    regions: &[(&str, Option<i64>)],
+    owners: Owners<'_>,
+    populations: &HashMap<&str, Option<i64>>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, RegionStatistics>> {
@@ -390,60 +464,50 @@ pub(crate) async fn statistics_of(
         zhiyuan_domain::statistics::month_of(from),
         zhiyuan_domain::statistics::month_of(to),
     );
-    let mut shown = HashMap::with_capacity(regions.len());
-    for chunk in regions.chunks(REGIONS_PER_STATEMENT) {
-        let codes: Vec<&str> = chunk.iter().map(|(code, _)| *code).collect();
-        let stock = sums_by_region(conn, placeholders, &codes, &stock_cover).await?;
-        let flow = sums_by_region(conn, placeholders, &codes, &flow_cover).await?;
-        let active = active_rows(conn, placeholders, &codes, &first_month, &last_month).await?;
-        let none = RegionFigures::default();
-        for (code, population) in chunk {
-            let rows = active.get(*code).map(Vec::as_slice).unwrap_or_default();
+    let table = ("region_figures", "region_code");
+    let stock: HashMap<String, RegionFigures> = covered_sums(conn, placeholders, table, owners, &stock_cover).await?;
+    let flow: HashMap<String, RegionFigures> = covered_sums(conn, placeholders, table, owners, &flow_cover).await?;
+    let active = active_rows(conn, placeholders, owners, &first_month, &last_month).await?;
+    let none = RegionFigures::default();
+    let codes: std::collections::HashSet<&String> = stock.keys().chain(flow.keys()).chain(active.keys()).collect();
+    Ok(codes
+        .into_iter()
+        .map(|code| {
+            let rows = active.get(code).map(Vec::as_slice).unwrap_or_default();
             let figures = zhiyuan_domain::statistics::region_statistics(
-                stock.get(*code).unwrap_or(&none),
-                flow.get(*code).unwrap_or(&none),
+                stock.get(code).unwrap_or(&none),
+                flow.get(code).unwrap_or(&none),
                 zhiyuan_domain::statistics::active_volunteers(
                     rows.iter().map(|(key, n)| (key, *n)),
                     &first_month,
                     &last_month,
                 ),
-                *population,
+                populations.get(code.as_str()).copied().flatten(),
             );
-            shown.insert(code.to_string(), figures);
-        }
-    }
-    Ok(shown)
+            (code.clone(), figures)
+        })
+        .collect())
 }
 
-/// Regions whose figures one statement reads (bound values stay well
-/// under SQLite's limit).
-const REGIONS_PER_STATEMENT: usize = 400;
-
-/// The flow figures of each organization of `ids` over the rows of `cover`.
+/// The flow figures of the organizations `owners` selects over the rows of `cover`.
 pub(crate) async fn organization_sums(
     conn: &mut Reader,
     placeholders: Placeholders,
-    ids: &[i64],
+    owners: Owners<'_>,
     cover: &PeriodCover,
 ) -> Result<HashMap<i64, RegionFigures>> {
-    let mut sums_of = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(REGIONS_PER_STATEMENT) {
-        sums_of.extend(
-            covered_sums(
-                conn,
-                placeholders,
-                ("organization_figures", "organization_id"),
-                chunk,
-                cover,
-            )
-            .await?,
-        );
-    }
-    Ok(sums_of)
+    covered_sums(
+        conn,
+        placeholders,
+        ("organization_figures", "organization_id"),
+        owners,
+        cover,
+    )
+    .await
 }
 
-/// The figures of each owner of `keys` in `table` (its rows keyed by
-/// `key_column`, span and period) summed over the rows of `cover`. Each
+/// The figures of each owner `owners` selects in `table` (its rows keyed
+/// by `key_column`, span and period) summed over the rows of `cover`. Each
 /// range of the cover is its own branch of a `UNION ALL`, an equality on
 /// the span and a range on the period under the owner: a seek on the
 /// primary key for each owner, however many rows it has outside the cover.
@@ -451,12 +515,11 @@ async fn covered_sums<K>(
     conn: &mut Reader,
     placeholders: Placeholders,
     (table, key_column): (&str, &str),
-    keys: &[K],
+    owners: Owners<'_>,
     cover: &PeriodCover,
 ) -> Result<HashMap<K, RegionFigures>>
 where
-    K: Clone + Eq + std::hash::Hash + Send + Unpin + 'static,
-    for<'a> &'a K: Into<crate::sql::Value<'a>>,
+    K: Eq + std::hash::Hash + Send + Unpin + 'static,
     KeyedFigures<K>: crate::sql::FromEitherRow,
 {
     let ranges: Vec<(Span, &(String, String))> = cover
@@ -465,26 +528,21 @@ where
         .map(|range| (Span::Day, range))
         .chain(cover.months.iter().map(|range| (Span::Month, range)))
         .collect();
-    if ranges.is_empty() || keys.is_empty() {
+    if ranges.is_empty() || matches!(owners, Owners::Regions([])) {
         return Ok(HashMap::new());
     }
-    let mut number = 0;
-    let mut next = || {
-        number += 1;
-        placeholder(placeholders, number)
-    };
+    let mut binds = Binds::new(placeholders);
     let branches: Vec<String> = ranges
         .iter()
-        .map(|_| {
-            let owners: Vec<String> = keys.iter().map(|_| next()).collect();
+        .map(|(span, (low, high))| {
+            let owned = owners.condition(key_column, &mut binds);
             format!(
-                "SELECT {key_column} AS owner, {} FROM {table} WHERE {key_column} IN ({}) \
+                "SELECT {key_column} AS owner, {} FROM {table} WHERE {owned} \
                  AND span = {} AND period BETWEEN {} AND {}",
                 RegionFigures::NAMES.join(", "),
-                owners.join(", "),
-                next(),
-                next(),
-                next()
+                binds.push(span.as_str()),
+                binds.push(low),
+                binds.push(high)
             )
         })
         .collect();
@@ -494,11 +552,8 @@ where
         branches.join(" UNION ALL ")
     );
     let mut statement = query_as::<KeyedFigures<K>>(sqlx::AssertSqlSafe(sql)).persistent(false);
-    for (span, (low, high)) in &ranges {
-        for key in keys {
-            statement = statement.bind(key);
-        }
-        statement = statement.bind(span.as_str()).bind(low.as_str()).bind(high.as_str());
+    for value in &binds.values {
+        statement = statement.bind(value.as_str());
     }
     Ok(statement
         .fetch_all(conn)
@@ -551,38 +606,30 @@ fn placeholder(placeholders: Placeholders, number: usize) -> String {
     }
 }
 
-/// The figures of each region of `codes`, summed over the rows of `cover`.
-async fn sums_by_region(
-    conn: &mut Reader,
-    placeholders: Placeholders,
-    codes: &[&str],
-    cover: &PeriodCover,
-) -> Result<HashMap<String, RegionFigures>> {
-    let owned: Vec<String> = codes.iter().map(|code| code.to_string()).collect();
-    covered_sums(conn, placeholders, ("region_figures", "region_code"), &owned, cover).await
-}
-
-/// The active rows of each region of `codes` for the months `first..=last`.
+/// The active rows of each region `owners` selects for the months `first..=last`.
 async fn active_rows(
     conn: &mut Reader,
     placeholders: Placeholders,
-    codes: &[&str],
+    owners: Owners<'_>,
     first: &str,
     last: &str,
 ) -> Result<HashMap<String, Vec<(ActiveKey, i64)>>> {
-    let code_list: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
+    if matches!(owners, Owners::Regions([])) {
+        return Ok(HashMap::new());
+    }
+    let mut binds = Binds::new(placeholders);
+    let owned = owners.condition("region_code", &mut binds);
     let sql = format!(
         "SELECT region_code, month, previous_month, volunteers FROM active_months \
-         WHERE region_code IN ({}) AND month BETWEEN {} AND {}",
-        code_list.join(", "),
-        placeholder(placeholders, codes.len() + 1),
-        placeholder(placeholders, codes.len() + 2),
+         WHERE {owned} AND month BETWEEN {} AND {}",
+        binds.push(first),
+        binds.push(last),
     );
     let mut statement = query_as::<(String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).persistent(false);
-    for code in codes {
-        statement = statement.bind(*code);
+    for value in &binds.values {
+        statement = statement.bind(value.as_str());
     }
-    let rows = statement.bind(first).bind(last).fetch_all(conn).await?;
+    let rows = statement.fetch_all(conn).await?;
     let mut by_region: HashMap<String, Vec<(ActiveKey, i64)>> = HashMap::new();
     for (code, month, previous, volunteers) in rows {
         let key = ActiveKey {
@@ -658,5 +705,92 @@ where
                 .map(|i| row.try_get::<i64, _>(i))
                 .collect::<std::result::Result<_, _>>()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{fresh_databases, open_store};
+    use zhiyuan_domain::region::check_region_row;
+    use zhiyuan_domain::volunteer::{RegistrationInput, register};
+
+    /// Regions chosen in the statement (by level, or as the sites' regions)
+    /// have the figures of the same regions listed one by one.
+    #[tokio::test]
+    async fn chosen_and_listed_regions_read_the_same_figures() {
+        for database in fresh_databases().await {
+            let store = open_store(&database).await;
+            let regions = [
+                ("36", "江西省", "province", ""),
+                ("3601", "南昌市", "city", "36"),
+                ("360111", "青山湖区", "county", "3601"),
+                ("360111001", "湖坊镇", "township", "360111"),
+                ("360111002", "塘山镇", "township", "360111"),
+                ("360111001001", "湖坊社区居委会", "village", "360111001"),
+                ("360111002200", "塘山村委会", "village", "360111002"),
+            ];
+            let rows: Vec<_> = regions
+                .iter()
+                .map(|(code, name, level, parent)| check_region_row(code, name, level, parent, None).unwrap())
+                .collect();
+            store.upsert_regions(&rows).await.unwrap();
+            store.ensure_sites().await.unwrap();
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+            for (n, home) in ["360111001001", "360111002200", "360111002200"].iter().enumerate() {
+                let input = RegistrationInput {
+                    name: "统计".into(),
+                    id_number: zhiyuan_domain::id_number::compose(
+                        "360111",
+                        chrono::NaiveDate::from_ymd_opt(1960, 1, 1 + n as u32).unwrap(),
+                        7,
+                    ),
+                    phone: format!("1370000000{n}"),
+                    region_code: home.to_string(),
+                    ..RegistrationInput::default()
+                };
+                let registration = register(&input, today).unwrap();
+                store
+                    .register_volunteer(&registration, None, crate::now_ms())
+                    .await
+                    .unwrap();
+            }
+            let (from, to) = (today - chrono::Duration::days(400), today + chrono::Duration::days(400));
+            let placeholders = store.placeholders();
+            let mut conn = store.reader().await.unwrap();
+            let none = HashMap::new();
+            let townships = ["360111001", "360111002"];
+            let listed = Owners::Regions(&townships);
+            let by_list = statistics_of(&mut conn, placeholders, listed, &none, from, to)
+                .await
+                .unwrap();
+            let chosen = Owners::RegionsAtLevel {
+                level: "township",
+                within: Some("36"),
+            };
+            let by_level = statistics_of(&mut conn, placeholders, chosen, &none, from, to)
+                .await
+                .unwrap();
+            assert_eq!(by_level, by_list, "{}", database.backend);
+            assert_eq!(by_level["360111002"].volunteers, 2, "{}", database.backend);
+            let villages = ["360111001001", "360111002200"];
+            let listed = Owners::Regions(&villages);
+            let by_list = statistics_of(&mut conn, placeholders, listed, &none, from, to)
+                .await
+                .unwrap();
+            let sites = Owners::SiteRegions {
+                within: Some("36/3601/360111/360111002"),
+            };
+            let by_site = statistics_of(&mut conn, placeholders, sites, &none, from, to)
+                .await
+                .unwrap();
+            assert_eq!(
+                by_site.get("360111002200"),
+                by_list.get("360111002200"),
+                "{}",
+                database.backend
+            );
+            assert!(!by_site.contains_key("360111001001"), "only the sites within the path");
+        }
     }
 }
