@@ -265,7 +265,7 @@ mod tests {
             Cell::from(-3_i64),
             Cell::from("a,b"),
         ]];
-        let text = String::from_utf8(csv_chunk(Some(&["名称", "数"]), &rows).unwrap()).unwrap();
+        let text = String::from_utf8(csv_chunk(Some(&["名称", "数", "备注"]), &rows).unwrap()).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\",-3,\"a,b\""), "{text}");
     }
