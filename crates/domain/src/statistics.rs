@@ -376,6 +376,14 @@ pub fn period(
     Ok((from, to))
 }
 
+/// The period just before `from..=to`, of the same length: what a
+/// dashboard compares its headline figures with.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let length = to - from;
+    let end = from.pred_opt().unwrap_or(from);
+    (end - length, end)
+}
+
 /// Longest period, in days, whose series is given per day.
 pub const DAILY_SERIES_DAYS: i64 = 62;
 
@@ -761,6 +769,18 @@ mod tests {
             "period_too_long"
         );
         assert!(period(Some(day("2017-01-01")), None, today).is_ok());
+    }
+
+    #[test]
+    fn the_previous_period_ends_the_day_before_and_is_as_long() {
+        assert_eq!(
+            previous_period(day("2026-03-01"), day("2026-03-31")),
+            (day("2026-01-29"), day("2026-02-28"))
+        );
+        assert_eq!(
+            previous_period(day("2026-12-03"), day("2026-12-03")),
+            (day("2026-12-02"), day("2026-12-02"))
+        );
     }
 
     #[test]

@@ -42,10 +42,3 @@ pub async fn report_for(
     let region = state.store.require_region(own_code).await?;
     Ok(state.store.region_report(&region, from, to).await?)
 }
-
-/// The period just before `from..=to`, of the same length.
-pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let length = to - from;
-    let end = from.pred_opt().unwrap_or(from);
-    (end - length, end)
-}

@@ -219,7 +219,7 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
     let report = statistics::report_for(state, user, region.as_deref(), from, to)
         .await
         .map_err(|error| refused(lang, error))?;
-    let (before_from, before_to) = statistics::previous_period(from, to);
+    let (before_from, before_to) = zhiyuan_domain::statistics::previous_period(from, to);
     let before = statistics::report_for(state, user, Some(&report.region.code), before_from, before_to)
         .await
         .map_err(|error| refused(lang, error))?;
