@@ -13,8 +13,17 @@ async fn click(browser: &Browser, css: &str) -> Outcome {
     Ok(())
 }
 
+/// The order page shows `expected`; waits up to 5 s, since the page before
+/// a step (with its own notice) may still be shown right after the click.
 async fn state_is(browser: &Browser, expected: &str) -> Outcome {
-    let shown = text(browser, "#order-state").await?;
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = text(browser, "#order-state").await.unwrap_or_default();
+        if shown == expected {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     ensure!(shown == expected, "the order shows {shown}, not {expected}");
     Ok(())
 }
