@@ -505,7 +505,9 @@ impl Store {
 /// project checked there) and yields its id: for a plain creation and for
 /// the delivery activity of an accepted order alike.
 pub(crate) async fn insert_activity(tx: &mut Tx<'_>, new: &NewActivity, by_user: i64, now: i64) -> Result<i64> {
-    let ids = insert_activities(tx, &[NewActivityBy { new, by_user, now }]).await?;
+    let mut rollups = RollupSums::default();
+    let ids = insert_activities(tx, &[NewActivityBy { new, by_user, now }], &mut rollups).await?;
+    rollups.write(tx).await?;
     ids.first().copied().ok_or(StoreError::NotFound("activity"))
 }
 
@@ -521,8 +523,14 @@ pub(crate) struct NewActivityBy<'a> {
 /// activities of a batch's acceptances at once), and yields their ids in
 /// order. Any activity refused (unknown organization, region, category or
 /// project of another organization; a start in the past; publishing for
-/// an unverified organization) refuses them all.
-pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivityBy<'_>]) -> Result<Vec<i64>> {
+/// an unverified organization) refuses them all. What they add to the
+/// statistics goes to `rollups`, which the caller writes (the order writer
+/// writes them after its loop figures, the order every writer keeps).
+pub(crate) async fn insert_activities(
+    tx: &mut Tx<'_>,
+    activities: &[NewActivityBy<'_>],
+    rollups: &mut RollupSums,
+) -> Result<Vec<i64>> {
     if activities.is_empty() {
         return Ok(Vec::new());
     }
@@ -693,7 +701,6 @@ pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivity
         },
     )
     .await?;
-    let mut rollups = RollupSums::default();
     for row in &rows {
         let (day, moved) = (
             zhiyuan_domain::time::china_date(row.activity.new.plan.window.from),
@@ -702,7 +709,6 @@ pub(crate) async fn insert_activities(tx: &mut Tx<'_>, activities: &[NewActivity
         rollups.add(row.region_path, day, &moved);
         rollups.add_for_organization(row.activity.new.organization_id, day, &moved);
     }
-    rollups.write(tx).await?;
     Ok(ids)
 }
 

@@ -80,6 +80,12 @@ impl FigureSums {
         }
     }
 
+    /// The statistics rollups of the batch (its delivery activities add
+    /// to them too), written with the figures.
+    pub(crate) fn rollups(&mut self) -> &mut RollupSums {
+        &mut self.regions
+    }
+
     /// Writes the loop figures, then the region figures (every writer
     /// locks the two tables in this order).
     pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {

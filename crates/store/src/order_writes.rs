@@ -467,7 +467,7 @@ pub(crate) async fn write_steps(
             })
         })
         .collect();
-    let mut created = insert_activities(tx, &deliveries).await?.into_iter();
+    let mut created = insert_activities(tx, &deliveries, figures.rollups()).await?.into_iter();
     let mut stepped = Vec::with_capacity(steps.len());
     for queued in steps {
         let activity_id = match (&queued.details.new_activity, queued.details.link_activity) {
