@@ -4,9 +4,11 @@
 //! text format, which skips parsing, planning and executing an `INSERT` per
 //! few dozen rows (fewer than `COPY_MIN_ROWS` go as one multi-row
 //! `INSERT`). Constraints, foreign keys and triggers apply as for `INSERT`
-//! on both; an error anywhere fails the whole transaction.
+//! on both; an error anywhere fails the whole transaction. Also adding
+//! sums to rows of figures (`add_to_figure_rows`), the one upsert of the
+//! loop figures and the statistics rollups.
 
-use crate::sql::Tx;
+use crate::sql::{Tx, Value, query};
 use crate::{Placeholders, Result, rows_per_statement, values_sql};
 use sqlx::{PgConnection, SqliteConnection};
 use std::io::Write;
@@ -268,4 +270,56 @@ mod tests {
         assert_eq!(copy_text(Cell::Text("\\N")), "\\\\N");
         assert_eq!(copy_text(Cell::Bytes(&[0x00, 0xab, 0x7f])), "\\\\x00ab7f");
     }
+}
+
+/// Adds each row's figures to `table`, creating rows as needed: a row is
+/// its three key values (in the order of `key_columns`, the table's
+/// primary key) and its figures in the order of `names`. Rows at zero are
+/// left out and only the figures some row changes are named, a few hundred
+/// rows per multi-row upsert, in the order given (callers give them in key
+/// order, so two writers lock shared rows alike).
+pub(crate) async fn add_to_figure_rows(
+    tx: &mut Tx<'_>,
+    table: &str,
+    key_columns: [&str; 3],
+    names: &[&str],
+    rows: Vec<([Value<'static>; 3], Vec<i64>)>,
+) -> Result<()> {
+    let rows: Vec<([Value<'static>; 3], Vec<i64>)> = rows
+        .into_iter()
+        .filter(|(_, values)| values.iter().any(|v| *v != 0))
+        .collect();
+    let changed: Vec<usize> = (0..names.len())
+        .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<&str> = changed.iter().map(|&figure| names[figure]).collect();
+    let updates: Vec<String> = named
+        .iter()
+        .map(|name| format!("{name} = {table}.{name} + excluded.{name}"))
+        .collect();
+    let keys = key_columns.join(", ");
+    let columns = 3 + named.len();
+    for chunk in rows.chunks(rows_per_statement(columns)) {
+        let sql = values_sql(
+            tx.placeholders(),
+            &format!("INSERT INTO {table} ({keys}, {}) VALUES ", named.join(", ")),
+            columns,
+            chunk.len(),
+            &format!(" ON CONFLICT ({keys}) DO UPDATE SET {}", updates.join(", ")),
+        );
+        let mut statement = query(sqlx::AssertSqlSafe(sql));
+        for (key, values) in chunk {
+            for value in key {
+                statement = statement.bind(value.clone());
+            }
+            for &figure in &changed {
+                statement = statement.bind(values[figure]);
+            }
+        }
+        statement.execute(&mut *tx).await?;
+    }
+    Ok(())
 }

@@ -4,10 +4,11 @@
 //! and how they are read back, for one scope or summed over a site's
 //! subtree. What a step adds is the domain's (`loop_figures::step`).
 
+use crate::bulk::add_to_figure_rows;
 use crate::orders::Order;
-use crate::sql::{Tx, query, query_as};
+use crate::sql::{Tx, query_as};
 use crate::statistics::RollupSums;
-use crate::{Result, Store, rows_per_statement, subtree_bounds, values_sql};
+use crate::{Result, Store, subtree_bounds};
 use std::collections::BTreeMap;
 use zhiyuan_domain::loop_figures::{FiguresDelta, FiguresScope, LoopFigures};
 use zhiyuan_domain::statistics;
@@ -144,52 +145,15 @@ fn targets(site_id: i64, region_code: &str, organization: Option<i64>, day: &str
     targets
 }
 
-/// Adds each row's sum to the stored figures, creating rows as needed;
-/// only the figures some sum changes are named in the statement.
+/// Adds each row's sum to the stored figures (`bulk::add_to_figure_rows`).
 async fn upsert(tx: &mut Tx<'_>, sums: BTreeMap<FigureRowKey, FiguresDelta>) -> Result<()> {
-    // Each row with its values in the order of `FiguresDelta::names`.
-    let rows: Vec<(FigureRowKey, Vec<i64>)> = sums
+    let names = FiguresDelta::names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let rows = sums
         .into_iter()
-        .filter(|(_, sum)| *sum != FiguresDelta::default())
-        .map(|(key, sum)| (key, sum.values()))
+        .map(|((scope, key, day), sum)| ([scope.into(), key.into(), day.into()], sum.values()))
         .collect();
-    let all_names = FiguresDelta::names();
-    let changed: Vec<usize> = (0..all_names.len())
-        .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
-        .collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure].as_str()).collect();
-    let updates: Vec<String> = names
-        .iter()
-        .map(|name| format!("{name} = order_figures.{name} + excluded.{name}"))
-        .collect();
-    let columns = 3 + names.len();
-    for chunk in rows.chunks(rows_per_statement(columns)) {
-        let sql = values_sql(
-            tx.placeholders(),
-            &format!(
-                "INSERT INTO order_figures (scope, scope_key, day, {}) VALUES ",
-                names.join(", ")
-            ),
-            columns,
-            chunk.len(),
-            &format!(
-                " ON CONFLICT (scope, scope_key, day) DO UPDATE SET {}",
-                updates.join(", ")
-            ),
-        );
-        let mut statement = query(sqlx::AssertSqlSafe(sql));
-        for ((scope, key, day), values) in chunk {
-            statement = statement.bind(*scope).bind(key.as_str()).bind(day.as_str());
-            for &figure in &changed {
-                statement = statement.bind(values[figure]);
-            }
-        }
-        statement.execute(&mut *tx).await?;
-    }
-    Ok(())
+    add_to_figure_rows(tx, "order_figures", ["scope", "scope_key", "day"], &names, rows).await
 }
 
 async fn figures_in(

@@ -8,6 +8,7 @@
 
 use crate::records::ServiceRecord;
 use crate::regions::Region;
+use crate::bulk::add_to_figure_rows;
 use crate::sql::Reader;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::{Placeholders, Result, Store, StoreError, rows_per_statement, values_sql};
@@ -102,66 +103,34 @@ impl RollupSums {
 
     /// Adds the sums to the stored rows, creating rows as needed.
     pub(crate) async fn write(self, tx: &mut Tx<'_>) -> Result<()> {
-        write_figures(tx, "region_figures", "region_code", self.figures).await?;
-        write_figures(tx, "organization_figures", "organization_id", self.organizations).await?;
+        let regions = self
+            .figures
+            .into_iter()
+            .map(|((code, span, period), sum)| ([code.into(), span.as_str().into(), period.into()], sum.values()))
+            .collect();
+        add_to_figure_rows(
+            tx,
+            "region_figures",
+            ["region_code", "span", "period"],
+            RegionFigures::NAMES,
+            regions,
+        )
+        .await?;
+        let organizations = self
+            .organizations
+            .into_iter()
+            .map(|((id, span, period), sum)| ([id.into(), span.as_str().into(), period.into()], sum.values()))
+            .collect();
+        add_to_figure_rows(
+            tx,
+            "organization_figures",
+            ["organization_id", "span", "period"],
+            RegionFigures::NAMES,
+            organizations,
+        )
+        .await?;
         write_active(tx, self.active).await
     }
-}
-
-/// Adds each row's figures to `table`, whose rows are keyed by
-/// (`key_column`, span, period); only the figures some row changes are
-/// named in the statement.
-async fn write_figures<K>(
-    tx: &mut Tx<'_>,
-    table: &str,
-    key_column: &str,
-    sums: BTreeMap<(K, Span, String), RegionFigures>,
-) -> Result<()>
-where
-    for<'a> &'a K: Into<crate::sql::Value<'a>>,
-{
-    let rows: Vec<((K, Span, String), Vec<i64>)> = sums
-        .into_iter()
-        .filter(|(_, sum)| !sum.is_zero())
-        .map(|(key, sum)| (key, sum.values()))
-        .collect();
-    let all_names = RegionFigures::NAMES;
-    let changed: Vec<usize> = (0..all_names.len())
-        .filter(|&figure| rows.iter().any(|(_, values)| values[figure] != 0))
-        .collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<&str> = changed.iter().map(|&figure| all_names[figure]).collect();
-    let updates: Vec<String> = names
-        .iter()
-        .map(|name| format!("{name} = {table}.{name} + excluded.{name}"))
-        .collect();
-    let columns = 3 + names.len();
-    for chunk in rows.chunks(rows_per_statement(columns)) {
-        let sql = values_sql(
-            tx.placeholders(),
-            &format!(
-                "INSERT INTO {table} ({key_column}, span, period, {}) VALUES ",
-                names.join(", ")
-            ),
-            columns,
-            chunk.len(),
-            &format!(
-                " ON CONFLICT ({key_column}, span, period) DO UPDATE SET {}",
-                updates.join(", ")
-            ),
-        );
-        let mut statement = query(sqlx::AssertSqlSafe(sql));
-        for ((key, span, period), values) in chunk {
-            statement = statement.bind(key).bind(span.as_str()).bind(period.as_str());
-            for &figure in &changed {
-                statement = statement.bind(values[figure]);
-            }
-        }
-        statement.execute(&mut *tx).await?;
-    }
-    Ok(())
 }
 
 async fn write_active(tx: &mut Tx<'_>, sums: BTreeMap<ActiveRowKey, i64>) -> Result<()> {
