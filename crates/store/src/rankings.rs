@@ -6,8 +6,8 @@
 
 use crate::bulk::BulkInsert;
 use crate::sql::{query, query_as};
-use crate::statistics::{Owners, organization_sums, statistics_of};
-use crate::{Result, Store, subtree_bounds};
+use crate::statistics::{Binds, Owners, organization_sums, statistics_of, within_path};
+use crate::{Result, Store};
 use chrono::NaiveDate;
 use zhiyuan_domain::ranking::{MetricValues, RankLevel, period_of};
 use zhiyuan_domain::region::RegionLevel;
@@ -27,78 +27,50 @@ pub struct Candidate {
     pub values: MetricValues,
 }
 
-/// `(path = $a OR (path >= $b AND path < $c))` with its three values, or
-/// nothing for the whole database.
-fn within(column: &str, path: Option<&str>, first: usize) -> (String, Vec<String>) {
-    match path {
-        Some(path) => {
-            let (low, high) = subtree_bounds(path);
-            (
-                format!(
-                    " AND ({column} = ${first} OR ({column} >= ${} AND {column} < ${}))",
-                    first + 1,
-                    first + 2
-                ),
-                vec![path.to_string(), low, high],
-            )
-        }
-        None => (String::new(), Vec::new()),
-    }
-}
-
 impl Store {
-    /// Every candidate of `level` at or under `within_path` (none: all),
+    /// Every candidate of `level` at or under `within_path_of` (none: all),
     /// with its values year to date on `day`.
     pub async fn ranking_candidates(
         &self,
         level: RankLevel,
-        within_path: Option<&str>,
+        within_path_of: Option<&str>,
         day: NaiveDate,
     ) -> Result<Vec<Candidate>> {
         let (from, to) = period_of(day);
         let placeholders = self.placeholders();
         let mut conn = self.reader().await?;
         // (key, name, path, owner of its figures: region code or organization id) of each candidate.
-        let listed: Vec<(String, String, String, String)> = match level {
+        let mut binds = Binds::new(placeholders);
+        let sql = match level {
             RankLevel::County | RankLevel::Township => {
                 let region_level = if level == RankLevel::County {
                     RegionLevel::County
                 } else {
                     RegionLevel::Township
                 };
-                let (condition, values) = within("path", within_path, 2);
-                let sql =
-                    format!("SELECT code, name, path, code FROM regions WHERE level = $1{condition} ORDER BY code");
-                let mut statement = query_as(sqlx::AssertSqlSafe(sql)).bind(region_level.as_str());
-                for value in &values {
-                    statement = statement.bind(value.as_str());
-                }
-                statement.fetch_all(&mut conn).await?
+                let region_level = binds.push(region_level.as_str());
+                let path = within_path("path", within_path_of, &mut binds);
+                format!("SELECT code, name, path, code FROM regions WHERE level = {region_level}{path} ORDER BY code")
             }
             RankLevel::Site => {
-                let (condition, values) = within("region_path", within_path, 1);
-                let sql = format!(
-                    "SELECT CAST(id AS TEXT), name, region_path, region_code FROM sites WHERE 1 = 1{condition} ORDER BY id"
-                );
-                let mut statement = query_as(sqlx::AssertSqlSafe(sql));
-                for value in &values {
-                    statement = statement.bind(value.as_str());
-                }
-                statement.fetch_all(&mut conn).await?
+                let path = within_path("region_path", within_path_of, &mut binds);
+                format!(
+                    "SELECT CAST(id AS TEXT), name, region_path, region_code FROM sites WHERE 1 = 1{path} ORDER BY id"
+                )
             }
             RankLevel::Organization => {
-                let (condition, values) = within("region_path", within_path, 1);
-                let sql = format!(
+                let path = within_path("region_path", within_path_of, &mut binds);
+                format!(
                     "SELECT CAST(id AS TEXT), name, region_path, CAST(id AS TEXT) FROM organizations \
-                     WHERE verified_at IS NOT NULL{condition} ORDER BY id"
-                );
-                let mut statement = query_as(sqlx::AssertSqlSafe(sql));
-                for value in &values {
-                    statement = statement.bind(value.as_str());
-                }
-                statement.fetch_all(&mut conn).await?
+                     WHERE verified_at IS NOT NULL{path} ORDER BY id"
+                )
             }
         };
+        let mut statement = query_as::<(String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for value in &binds.values {
+            statement = statement.bind(value.as_str());
+        }
+        let listed = statement.fetch_all(&mut conn).await?;
         // A few hundred regions are listed (a seek per region on both
         // backends); more are chosen in the statement, which a province's
         // townships need (one statement instead of one per few hundred).
@@ -106,17 +78,17 @@ impl Store {
         codes.sort_unstable();
         codes.dedup();
         let owners = match level {
-            RankLevel::Organization => Owners::VerifiedOrganizations { within: within_path },
+            RankLevel::Organization => Owners::VerifiedOrganizations { within: within_path_of },
             _ if codes.len() <= LISTED_REGIONS => Owners::Regions(&codes),
             RankLevel::County => Owners::RegionsAtLevel {
                 level: RegionLevel::County.as_str(),
-                within: within_path,
+                within: within_path_of,
             },
             RankLevel::Township => Owners::RegionsAtLevel {
                 level: RegionLevel::Township.as_str(),
-                within: within_path,
+                within: within_path_of,
             },
-            RankLevel::Site => Owners::SiteRegions { within: within_path },
+            RankLevel::Site => Owners::SiteRegions { within: within_path_of },
         };
         let none = RegionFigures::default();
         let values_of: std::collections::HashMap<String, MetricValues> = if level == RankLevel::Organization {
@@ -149,12 +121,12 @@ impl Store {
     }
 
     /// The stored snapshot of `day` and `level`, its candidates at or under
-    /// `within_path`; `None` when that day and level was not written yet.
+    /// the path `within`; `None` when that day and level was not written yet.
     pub async fn ranking_snapshot(
         &self,
         day: NaiveDate,
         level: RankLevel,
-        within_path: &str,
+        within: &str,
     ) -> Result<Option<Vec<Candidate>>> {
         let mut conn = self.reader().await?;
         let written: Option<(i64,)> = query_as("SELECT candidates FROM ranking_days WHERE day = $1 AND level = $2")
@@ -165,15 +137,15 @@ impl Store {
         if written.is_none() {
             return Ok(None);
         }
-        let (condition, values) = within("region_path", Some(within_path), 3);
+        let mut binds = Binds::new(self.placeholders());
+        let (day, level) = (binds.push(&day_key(day)), binds.push(level.as_str()));
+        let path = within_path("region_path", Some(within), &mut binds);
         let sql = format!(
             "SELECT candidate, name, region_path, hours, hours_per_volunteer, active_volunteers, activities, \
-             closed_loops, satisfaction FROM ranking_snapshots WHERE day = $1 AND level = $2{condition}"
+             closed_loops, satisfaction FROM ranking_snapshots WHERE day = {day} AND level = {level}{path}"
         );
-        let mut statement = query_as::<SnapshotRow>(sqlx::AssertSqlSafe(sql))
-            .bind(day_key(day))
-            .bind(level.as_str());
-        for value in &values {
+        let mut statement = query_as::<SnapshotRow>(sqlx::AssertSqlSafe(sql));
+        for value in &binds.values {
             statement = statement.bind(value.as_str());
         }
         let rows = statement.fetch_all(&mut conn).await?;

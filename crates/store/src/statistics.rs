@@ -6,9 +6,9 @@
 //! adds is the domain's (`zhiyuan_domain::statistics`); the minutes served
 //! through an order also go to the loop figures (`order_figures`).
 
+use crate::bulk::add_to_figure_rows;
 use crate::records::ServiceRecord;
 use crate::regions::Region;
-use crate::bulk::add_to_figure_rows;
 use crate::sql::Reader;
 use crate::sql::{Tx, query, query_as, query_scalar};
 use crate::{Placeholders, Result, Store, StoreError, rows_per_statement, values_sql};
@@ -383,7 +383,7 @@ impl Owners<'_> {
 }
 
 /// ` AND (column = P OR (column > 'P/' AND column < 'P0'))`, or nothing.
-fn within_path(column: &str, within: Option<&str>, binds: &mut Binds) -> String {
+pub(crate) fn within_path(column: &str, within: Option<&str>, binds: &mut Binds) -> String {
     let Some(path) = within else {
         return String::new();
     };
@@ -393,13 +393,13 @@ fn within_path(column: &str, within: Option<&str>, binds: &mut Binds) -> String 
 }
 
 /// The text values of a statement in the order of their placeholders.
-struct Binds {
+pub(crate) struct Binds {
     placeholders: Placeholders,
-    values: Vec<String>,
+    pub(crate) values: Vec<String>,
 }
 
 impl Binds {
-    fn new(placeholders: Placeholders) -> Self {
+    pub(crate) fn new(placeholders: Placeholders) -> Self {
         Binds {
             placeholders,
             values: Vec::new(),
@@ -407,7 +407,7 @@ impl Binds {
     }
 
     /// The placeholder of `value`, the next one.
-    fn push(&mut self, value: &str) -> String {
+    pub(crate) fn push(&mut self, value: &str) -> String {
         self.values.push(value.to_string());
         placeholder(self.placeholders, self.values.len())
     }
