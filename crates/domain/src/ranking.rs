@@ -4,6 +4,7 @@
 //! day's table compares with the day before.
 
 use crate::RuleError;
+use crate::region::RegionLevel;
 use crate::statistics::RegionStatistics;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,16 @@ pub fn parse_metric(raw: &str, level: RankLevel) -> Result<RankMetric, RuleError
         .on("metric"));
     }
     Ok(metric)
+}
+
+/// What a region's dashboard ranks: the level below it that has rankings
+/// (counties for a province or a city, townships for a county, sites below).
+pub fn level_below(region: RegionLevel) -> RankLevel {
+    match region {
+        RegionLevel::Province | RegionLevel::City => RankLevel::County,
+        RegionLevel::County => RankLevel::Township,
+        _ => RankLevel::Site,
+    }
 }
 
 /// The period a day's ranking covers: its year up to and including it.
@@ -226,6 +237,14 @@ mod tests {
         assert_eq!((a.rank, a.change, a.rank_change), (2, Some(0.5), Some(-1)));
         let new = rows.iter().find(|r| r.key == "new").unwrap();
         assert_eq!((new.change, new.rank_change), (None, None));
+    }
+
+    #[test]
+    fn a_dashboard_ranks_the_level_below() {
+        assert_eq!(level_below(RegionLevel::Province), RankLevel::County);
+        assert_eq!(level_below(RegionLevel::City), RankLevel::County);
+        assert_eq!(level_below(RegionLevel::County), RankLevel::Township);
+        assert_eq!(level_below(RegionLevel::Township), RankLevel::Site);
     }
 
     #[test]

@@ -14,10 +14,8 @@
 
 use crate::record::TotalsDelta;
 use crate::time::age_in_years;
+use crate::volunteer::ELDERLY_AGE;
 use chrono::{Datelike, Months, NaiveDate};
-
-/// Age from which a volunteer counts as elderly.
-pub const ELDERLY_AGE: u32 = 60;
 
 /// The first day any stock figure sums from.
 pub fn beginning() -> NaiveDate {
@@ -490,7 +488,8 @@ fn share(part: i64, whole: i64) -> f64 {
     if whole <= 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
-fn hours(minutes: i64) -> f64 {
+/// Minutes as decimal hours, two places at most (as every figure shows them).
+pub fn hours(minutes: i64) -> f64 {
     (minutes as f64 / 60.0 * 100.0).round() / 100.0
 }
 

@@ -249,29 +249,6 @@ fn write_copy_text(buffer: &mut Vec<u8>, cell: Cell<'_>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn copy_text(cell: Cell<'_>) -> String {
-        let mut buffer = Vec::new();
-        write_copy_text(&mut buffer, cell);
-        String::from_utf8(buffer).unwrap()
-    }
-
-    #[test]
-    fn copy_text_escapes_what_the_format_reserves() {
-        assert_eq!(copy_text(Cell::Null), "\\N");
-        assert_eq!(copy_text(Cell::Int(-42)), "-42");
-        assert_eq!(copy_text(Cell::Real(28.682_892)), "28.682892");
-        assert_eq!(copy_text(Cell::Real(-0.000_000_1)), "-0.0000001");
-        assert_eq!(copy_text(Cell::Bool(true)), "t");
-        assert_eq!(copy_text(Cell::Text("张三\t1\\2\n3\r")), "张三\\t1\\\\2\\n3\\r");
-        assert_eq!(copy_text(Cell::Text("\\N")), "\\\\N");
-        assert_eq!(copy_text(Cell::Bytes(&[0x00, 0xab, 0x7f])), "\\\\x00ab7f");
-    }
-}
-
 /// Adds each row's figures to `table`, creating rows as needed: a row is
 /// its three key values (in the order of `key_columns`, the table's
 /// primary key) and its figures in the order of `names`. Rows at zero are
@@ -322,4 +299,27 @@ pub(crate) async fn add_to_figure_rows(
         statement.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_text(cell: Cell<'_>) -> String {
+        let mut buffer = Vec::new();
+        write_copy_text(&mut buffer, cell);
+        String::from_utf8(buffer).unwrap()
+    }
+
+    #[test]
+    fn copy_text_escapes_what_the_format_reserves() {
+        assert_eq!(copy_text(Cell::Null), "\\N");
+        assert_eq!(copy_text(Cell::Int(-42)), "-42");
+        assert_eq!(copy_text(Cell::Real(28.682_892)), "28.682892");
+        assert_eq!(copy_text(Cell::Real(-0.000_000_1)), "-0.0000001");
+        assert_eq!(copy_text(Cell::Bool(true)), "t");
+        assert_eq!(copy_text(Cell::Text("张三\t1\\2\n3\r")), "张三\\t1\\\\2\\n3\\r");
+        assert_eq!(copy_text(Cell::Text("\\N")), "\\\\N");
+        assert_eq!(copy_text(Cell::Bytes(&[0x00, 0xab, 0x7f])), "\\\\x00ab7f");
+    }
 }

@@ -16,8 +16,9 @@ use crate::export::{Cell, PAGES_IN_FLIGHT, ROWS_PER_PAGE, RowPage, Sheet};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use tokio::sync::mpsc;
+use zhiyuan_domain::id_number::Sex;
 use zhiyuan_domain::record::{HourKind, RecordState};
-use zhiyuan_domain::statistics::period;
+use zhiyuan_domain::statistics::{hours, period};
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_domain::volunteer::PoliticalStatus;
 use zhiyuan_store::exports::{ExportRecord, RecordPage};
@@ -223,7 +224,7 @@ async fn volunteer_pages(state: AppState, region_path: String, sender: mpsc::Sen
                     Cell::from(v.name.as_str()),
                     Cell::from(v.id_masked.as_str()),
                     Cell::from(v.phone_masked.as_str()),
-                    Cell::from(if v.sex == "female" { "女" } else { "男" }),
+                    Cell::from(if v.sex == Sex::Female.as_str() { "女" } else { "男" }),
                     Cell::Int(i64::from(v.birth_year)),
                     Cell::from(PoliticalStatus::parse(&v.political_status).map_or("", |s| s.label_zh())),
                     Cell::from(v.region_code.as_str()),
@@ -295,10 +296,6 @@ fn china_time(ms: i64, format: &str) -> String {
         .with_timezone(&zhiyuan_domain::time::china_offset())
         .format(format)
         .to_string()
-}
-
-fn hours(minutes: i64) -> f64 {
-    (minutes as f64 / 60.0 * 100.0).round() / 100.0
 }
 
 fn record_row(record: &ExportRecord) -> Vec<Cell> {

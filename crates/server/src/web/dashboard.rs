@@ -20,7 +20,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use zhiyuan_domain::ranking::Ranked;
+use zhiyuan_domain::ranking::{RankLevel, Ranked, level_below};
 use zhiyuan_domain::region::RegionLevel;
 use zhiyuan_domain::statistics::{RegionStatistics, Span, period};
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
@@ -223,7 +223,10 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
     let before = statistics::report_for(state, user, Some(&report.region.code), before_from, before_to)
         .await
         .map_err(|error| refused(lang, error))?;
-    let level = ranking_level(&report.region.level);
+    let level = RegionLevel::parse(&report.region.level)
+        .map(level_below)
+        .unwrap_or(RankLevel::Site)
+        .as_str();
     let ranking = rankings::ranking(
         state,
         user,
@@ -303,15 +306,6 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
         from: from.to_string(),
         to: to.to_string(),
     })
-}
-
-/// What a region's dashboard ranks: the level below it that has rankings.
-fn ranking_level(region_level: &str) -> &'static str {
-    match RegionLevel::parse(region_level) {
-        Ok(RegionLevel::Province | RegionLevel::City) => "county",
-        Ok(RegionLevel::County) => "township",
-        _ => "site",
-    }
 }
 
 fn share(value: Option<f64>, unknown: &'static str) -> String {

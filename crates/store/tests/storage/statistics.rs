@@ -16,8 +16,9 @@ use zhiyuan_domain::confirmation::{Confirmer, DEFAULT_SECOND_APPROVAL_HOURS, dec
 use zhiyuan_domain::hours::start_of_china_day;
 use zhiyuan_domain::record::RecordState;
 use zhiyuan_domain::region::path_within;
-use zhiyuan_domain::statistics::{ELDERLY_AGE, month_of};
+use zhiyuan_domain::statistics::month_of;
 use zhiyuan_domain::time::age_in_years;
+use zhiyuan_domain::volunteer::ELDERLY_AGE;
 use zhiyuan_store::activities::{NewActivity, NewProject};
 use zhiyuan_store::attendance::AttendanceWrite;
 
