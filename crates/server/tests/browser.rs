@@ -2176,6 +2176,8 @@ async fn volunteer_is_kept_out_of_administration(browser: &Browser, base: &str) 
     ensure!(text(browser, "#problem").await?.contains("权限"), "403 explanation");
     browser.goto(&format!("{base}/admin/dashboard")).await?;
     ensure!(text(browser, "h1").await? == "无权访问", "no dashboard for a volunteer");
+    browser.goto(&format!("{base}/admin/exports/volunteers")).await?;
+    ensure!(text(browser, "h1").await? == "无权访问", "no export for a volunteer");
     ensure!(
         browser
             .find_all(Locator::Css("header a[href='/admin/volunteers']"))
