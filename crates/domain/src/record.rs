@@ -56,6 +56,12 @@ impl RecordState {
         Ok(TotalsDelta::of(hour_kind, effective_delta))
     }
 
+    /// The minutes a record of `minutes` in this state counts: all of
+    /// them while effective, none otherwise.
+    pub fn effective_minutes(self, minutes: i64) -> i64 {
+        if self == RecordState::Effective { minutes } else { 0 }
+    }
+
     /// Whether the record's time blocks others of the same volunteer.
     pub fn occupies_time(self) -> bool {
         matches!(self, RecordState::Pending | RecordState::Effective)
@@ -330,9 +336,8 @@ mod tests {
                     state = to;
                 }
             }
-            let counted = if state == RecordState::Effective { minutes } else { 0 };
-            prop_assert_eq!(total.effective_minutes, counted);
-            prop_assert_eq!(total.credit_minutes + total.honor_minutes, counted);
+            prop_assert_eq!(total.effective_minutes, state.effective_minutes(minutes));
+            prop_assert_eq!(total.credit_minutes + total.honor_minutes, state.effective_minutes(minutes));
             prop_assert_eq!(if honor { total.credit_minutes } else { total.honor_minutes }, 0);
             prop_assert_eq!(total.records, i64::from(state == RecordState::Effective && minutes > 0));
         }

@@ -16,6 +16,8 @@ pub enum Role {
     CountyAdmin,
     SiteManager,
     OrgAdmin,
+    /// A clerk of a unit that offers benefits (a museum's ticket desk).
+    BenefitProvider,
     Volunteer,
     Resident,
 }
@@ -28,6 +30,7 @@ impl Role {
             Role::CountyAdmin => "county_admin",
             Role::SiteManager => "site_manager",
             Role::OrgAdmin => "org_admin",
+            Role::BenefitProvider => "benefit_provider",
             Role::Volunteer => "volunteer",
             Role::Resident => "resident",
         }
@@ -40,6 +43,7 @@ impl Role {
             "county_admin" => Role::CountyAdmin,
             "site_manager" => Role::SiteManager,
             "org_admin" => Role::OrgAdmin,
+            "benefit_provider" => Role::BenefitProvider,
             "volunteer" => Role::Volunteer,
             "resident" => Role::Resident,
             other => return Err(RuleError::new("role_invalid", format!("unknown role {other:?}")).on("role")),
@@ -63,6 +67,7 @@ impl Role {
             }
             Role::SiteManager => ScopeKind::Site,
             Role::OrgAdmin => ScopeKind::Organization,
+            Role::BenefitProvider => ScopeKind::Provider,
         }
     }
 }
@@ -73,6 +78,8 @@ pub enum ScopeKind {
     Region,
     Site,
     Organization,
+    /// A unit that offers benefits.
+    Provider,
 }
 
 impl ScopeKind {
@@ -81,6 +88,7 @@ impl ScopeKind {
             ScopeKind::Region => "region",
             ScopeKind::Site => "site",
             ScopeKind::Organization => "organization",
+            ScopeKind::Provider => "provider",
         }
     }
 }
@@ -170,6 +178,16 @@ impl Actor {
         }
     }
 
+    /// A benefit provider's codes are checked by its clerks and by the
+    /// region administrators whose scope covers the provider.
+    pub fn checks_for_provider(&self, provider_id: &str, provider_region_path: &str) -> bool {
+        self.administers_region(provider_region_path)
+            || self
+                .grants
+                .iter()
+                .any(|g| g.role == Role::BenefitProvider && g.scope_id == provider_id)
+    }
+
     pub fn is_volunteer(&self, volunteer_id: &str) -> bool {
         self.volunteer_id.as_deref() == Some(volunteer_id)
     }
@@ -202,7 +220,10 @@ impl Actor {
                     .admin_region_level()
                     .is_some_and(|own_level| target_level >= own_level && path_within(scope_path, &g.region_path))
             }),
-            None => matches!(role, Role::SiteManager | Role::OrgAdmin) && self.administers_region(scope_path),
+            None => {
+                matches!(role, Role::SiteManager | Role::OrgAdmin | Role::BenefitProvider)
+                    && self.administers_region(scope_path)
+            }
         }
     }
 
@@ -280,6 +301,31 @@ mod tests {
             volunteer_id: Some("v9".into()),
         };
         assert!(!volunteer.may_grant(Role::OrgAdmin, "36/3601/360111"));
+    }
+
+    #[test]
+    fn a_provider_clerk_checks_for_their_own_unit_only() {
+        let clerk = Actor {
+            user_id: "u5".into(),
+            grants: vec![Grant {
+                role: Role::BenefitProvider,
+                scope_id: "7".into(),
+                region_path: "36/3601/360111".into(),
+            }],
+            volunteer_id: None,
+        };
+        assert!(clerk.checks_for_provider("7", "36/3601/360111"));
+        assert!(!clerk.checks_for_provider("8", "36/3601/360111"));
+        assert!(!clerk.is_region_admin());
+        assert!(!clerk.may_grant(Role::BenefitProvider, "36/3601/360111"));
+        let county = county_admin("36/3601/360111");
+        assert!(county.checks_for_provider("8", "36/3601/360111/360111001"));
+        assert!(!county.checks_for_provider("9", "36/3601/360102"));
+        assert!(county.may_grant(Role::BenefitProvider, "36/3601/360111"));
+        assert_eq!(
+            Role::parse("benefit_provider").unwrap().scope_kind(),
+            ScopeKind::Provider
+        );
     }
 
     #[test]

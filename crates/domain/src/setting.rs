@@ -24,8 +24,11 @@ pub const ORDER_ACCEPT_MINUTES: &str = "order_accept_minutes";
 /// Days a resident has to rate a completed order.
 pub const ORDER_EVALUATION_DAYS: &str = "order_evaluation_days";
 
+/// Points an effective hour earns (`points::POINTS_PER_HOUR`).
+pub use crate::points::POINTS_PER_HOUR;
+
 /// Every setting there is.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     STAR_HOURS,
     CERTIFICATE_PERSON_IN_CHARGE,
     CERTIFICATE_CONTACT,
@@ -33,6 +36,7 @@ pub const ALL: [&str; 7] = [
     ORDER_DISPATCH_MINUTES,
     ORDER_ACCEPT_MINUTES,
     ORDER_EVALUATION_DAYS,
+    POINTS_PER_HOUR,
 ];
 
 /// The largest second-approval threshold: a day.
@@ -84,6 +88,7 @@ pub fn check(key: &str, value: &str) -> Result<String, RuleError> {
         ORDER_EVALUATION_DAYS => {
             crate::order_deadline::check_bounded(value, crate::order_deadline::MAX_EVALUATION_DAYS)
         }
+        POINTS_PER_HOUR => Ok(crate::points::PointsRate::parse(value)?.per_hour().to_string()),
         other => Err(RuleError::new(
             "setting_unknown",
             format!("{other:?} is not a setting; the settings are {}", ALL.join(", ")),
@@ -126,5 +131,7 @@ mod tests {
         );
         assert_eq!(check(ORDER_ACCEPT_MINUTES, "0").unwrap_err().code, "setting_invalid");
         assert_eq!(check(ORDER_EVALUATION_DAYS, "7").unwrap(), "7");
+        assert_eq!(check(POINTS_PER_HOUR, " 20 ").unwrap(), "20");
+        assert_eq!(check(POINTS_PER_HOUR, "-1").unwrap_err().code, "setting_invalid");
     }
 }

@@ -79,7 +79,9 @@ impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let status = match rule.code {
             "forbidden_scope" | "order_party_wrong" | "order_self_service" => StatusCode::FORBIDDEN,
-            "already_member" | "organization_refused_order" => StatusCode::CONFLICT,
+            "already_member" | "organization_refused_order" | "out_of_stock" | "limit_reached" | "already_used" => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self {

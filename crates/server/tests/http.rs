@@ -3006,3 +3006,6 @@ mod statistics;
 
 #[path = "http/exports.rs"]
 mod exports;
+
+#[path = "http/benefits.rs"]
+mod benefits;

@@ -402,7 +402,11 @@ impl Store {
     pub async fn scope_region_path(&self, role: Role, scope_id: &str) -> Result<String> {
         let unknown = || {
             StoreError::Rule(
-                RuleError::new("scope_unknown", "no such region, site or organization for this role").on("scope_id"),
+                RuleError::new(
+                    "scope_unknown",
+                    "no such region, site, organization or provider for this role",
+                )
+                .on("scope_id"),
             )
         };
         match role.scope_kind() {
@@ -418,6 +422,10 @@ impl Store {
             ScopeKind::Organization => {
                 let id = crate::parse_id(scope_id, "organization").map_err(|_| unknown())?;
                 Ok(self.organization(id).await?.ok_or_else(unknown)?.region_path)
+            }
+            ScopeKind::Provider => {
+                let id = crate::parse_id(scope_id, "provider").map_err(|_| unknown())?;
+                Ok(self.provider(id).await?.ok_or_else(unknown)?.region_path)
             }
         }
     }

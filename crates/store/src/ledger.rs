@@ -497,6 +497,7 @@ pub(crate) async fn append_ledger(tx: &mut Tx<'_>, e: &LedgerEvent<'_>) -> Resul
     .await?;
     if !delta.is_zero() {
         statistics::add_to_rollups(tx, record, &delta).await?;
+        crate::points::record_changed(tx, record, e.at).await?;
     }
     Ok(())
 }

@@ -1049,3 +1049,6 @@ mod orders;
 
 #[path = "storage/statistics.rs"]
 mod statistics;
+
+#[path = "storage/benefits.rs"]
+mod benefits;

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod attendance;
 pub mod auth;
+pub mod benefits;
 pub mod certificates;
 pub mod exports;
 pub mod grants;
@@ -145,6 +146,14 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::evaluate))
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::inbox))
+        .routes(routes!(benefits::points))
+        .routes(routes!(benefits::offer, benefits::list))
+        .routes(routes!(benefits::benefit))
+        .routes(routes!(benefits::redeem))
+        .routes(routes!(benefits::mine))
+        .routes(routes!(benefits::redemption))
+        .routes(routes!(benefits::check))
+        .routes(routes!(benefits::provider_redemptions))
 }
 
 struct BearerAuth;

@@ -290,42 +290,7 @@ async fn run(store: &Store, ops: &[Op]) -> History {
                     continue;
                 }
                 let volunteer = history.people[who % history.people.len()].id;
-                let start = start_of_china_day(day).timestamp_millis() + 9 * 3_600_000;
-                let activity = publish(store, host.id, HOMES[place], start).await;
-                store.sign_up(activity.id, volunteer, start - 3_600_000).await.unwrap();
-                for (kind, when) in [(AttendanceKind::In, start), (AttendanceKind::Out, start + 90 * 60_000)] {
-                    let write = AttendanceWrite {
-                        activity_id: activity.id,
-                        volunteer_id: volunteer,
-                        kind,
-                        method: zhiyuan_domain::activity::CheckinMethod::Manual,
-                        claimed_at: when,
-                        received_at: when,
-                        accepted: zhiyuan_domain::attendance::Accepted {
-                            at: chrono::DateTime::from_timestamp_millis(when).unwrap(),
-                            token_step: None,
-                            offline: false,
-                            reason: None,
-                            flags: Vec::new(),
-                        },
-                        fix: None,
-                        device_id: None,
-                        by_user: 1,
-                    };
-                    store.record_attendance(&write, &activity).await.unwrap();
-                }
-                let record = store.records_of_activity(activity.id).await.unwrap().remove(0);
-                let by = Confirmer {
-                    user: 1_000_000,
-                    organizer: true,
-                    region_admin: false,
-                };
-                store
-                    .confirm_record(record.id, Some(1_000_000), now, |facts| {
-                        decide_confirmation(facts, by, DEFAULT_SECOND_APPROVAL_HOURS)
-                    })
-                    .await
-                    .unwrap();
+                let record = served_record(store, host.id, volunteer, HOMES[place], day, now).await;
                 history.activities.push((HOMES[place].to_string(), day));
                 if revoke {
                     store
@@ -389,6 +354,55 @@ async fn run(store: &Store, ops: &[Op]) -> History {
 }
 
 /// Publishes a 3-hour activity at `place` starting at `start`, created the day before.
+/// A record of 90 minutes' service by `volunteer` at `place` on `day`,
+/// attended and confirmed by the organizer at `now`.
+pub(super) async fn served_record(
+    store: &Store,
+    host: i64,
+    volunteer: i64,
+    place: &str,
+    day: NaiveDate,
+    now: i64,
+) -> zhiyuan_store::records::RecordView {
+    let start = start_of_china_day(day).timestamp_millis() + 9 * 3_600_000;
+    let activity = publish(store, host, place, start).await;
+    store.sign_up(activity.id, volunteer, start - 3_600_000).await.unwrap();
+    for (kind, when) in [(AttendanceKind::In, start), (AttendanceKind::Out, start + 90 * 60_000)] {
+        let write = AttendanceWrite {
+            activity_id: activity.id,
+            volunteer_id: volunteer,
+            kind,
+            method: zhiyuan_domain::activity::CheckinMethod::Manual,
+            claimed_at: when,
+            received_at: when,
+            accepted: zhiyuan_domain::attendance::Accepted {
+                at: chrono::DateTime::from_timestamp_millis(when).unwrap(),
+                token_step: None,
+                offline: false,
+                reason: None,
+                flags: Vec::new(),
+            },
+            fix: None,
+            device_id: None,
+            by_user: 1,
+        };
+        store.record_attendance(&write, &activity).await.unwrap();
+    }
+    let record = store.records_of_activity(activity.id).await.unwrap().remove(0);
+    let by = Confirmer {
+        user: 1_000_000,
+        organizer: true,
+        region_admin: false,
+    };
+    store
+        .confirm_record(record.id, Some(1_000_000), now, |facts| {
+            decide_confirmation(facts, by, DEFAULT_SECOND_APPROVAL_HOURS)
+        })
+        .await
+        .unwrap();
+    record
+}
+
 async fn publish(store: &Store, organization_id: i64, place: &str, start: i64) -> zhiyuan_store::activities::Activity {
     let input = ActivityInput {
         title: "统计测试活动".into(),
