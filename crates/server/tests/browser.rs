@@ -2008,6 +2008,7 @@ async fn journeys(browser: &Browser, base: &str, driver_port: u16) -> Outcome {
     certificate_agrees_until_the_record_is_revoked(browser, base, &served).await?;
     orders::a_resident_orders_and_rates(browser, base).await?;
     dashboard::county_office_reads_its_dashboard(browser, base).await?;
+    benefits::a_benefit_is_offered_redeemed_and_checked_once(browser, base).await?;
     check_in_needs_the_place(browser, base, driver_port).await
 }
 
@@ -2403,3 +2404,6 @@ mod orders;
 
 #[path = "browser/dashboard.rs"]
 mod dashboard;
+
+#[path = "browser/benefits.rs"]
+mod benefits;

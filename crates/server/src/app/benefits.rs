@@ -13,6 +13,7 @@ use crate::state::AppState;
 use chrono::NaiveDate;
 use zhiyuan_domain::RuleError;
 use zhiyuan_domain::benefit::{self, OfferDraft};
+use zhiyuan_domain::points::{self, PointsRate};
 use zhiyuan_domain::role::Role;
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::benefits::{Benefit, Provider, Redemption};
@@ -43,6 +44,28 @@ fn required_day(raw: &str, field: &'static str) -> ApiResult<NaiveDate> {
             .on(field)
             .into()
     })
+}
+
+/// Points an effective hour earns now (the `points_per_hour` setting).
+pub async fn points_rate(state: &AppState) -> ApiResult<PointsRate> {
+    let stored = state.store.setting(points::POINTS_PER_HOUR).await?;
+    Ok(PointsRate::of_setting(stored.as_deref()))
+}
+
+/// The regions an administrator may offer benefits in, as a form lists
+/// them: each region they administer and the regions right below it.
+pub async fn offer_regions(state: &AppState, caller: &CurrentUser) -> ApiResult<Vec<(String, String)>> {
+    let mut regions = Vec::new();
+    for path in caller.actor.administered_paths() {
+        let code = path.rsplit('/').next().unwrap_or(path);
+        if let Some(region) = state.store.region(code).await? {
+            regions.push((region.code.clone(), region.name.clone()));
+            for child in state.store.region_children(&region.code).await? {
+                regions.push((child.code, format!("{} · {}", region.name, child.name)));
+            }
+        }
+    }
+    Ok(regions)
 }
 
 /// A volunteer's points: the volunteer, or a region administrator over them.

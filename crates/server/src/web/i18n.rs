@@ -61,6 +61,14 @@ impl Lang {
         }
     }
 
+    /// The strings of the points and benefits pages.
+    pub fn benefit_texts(self) -> &'static benefits::BenefitTexts {
+        match self {
+            Lang::Zh => &benefits::BENEFITS_ZH,
+            Lang::En => &benefits::BENEFITS_EN,
+        }
+    }
+
     /// The strings of the statistics pages.
     pub fn stats_texts(self) -> &'static statistics::StatsTexts {
         match self {
@@ -90,6 +98,7 @@ macro_rules! texts {
     };
 }
 
+pub mod benefits;
 pub mod orders;
 pub mod statistics;
 
@@ -652,7 +661,10 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             "本县（区）本月的志愿者编号已用完，请下个月再注册。",
             "This county has used every volunteer number this month; please register next month.",
         ),
-        other => orders::problem(other).or_else(|| statistics::problem(other)).unwrap_or((
+        other => orders::problem(other)
+            .or_else(|| statistics::problem(other))
+            .or_else(|| benefits::problem(other))
+            .unwrap_or((
             "系统出了点问题，请稍后再试。",
             "Something went wrong on our side; please try again later.",
         )),
@@ -666,6 +678,7 @@ pub fn role(lang: Lang, role: &str) -> &'static str {
         "county_admin" => ("县（区）级管理员", "County administrator"),
         "site_manager" => ("文明实践员", "Site manager"),
         "org_admin" => ("组织管理员", "Organization administrator"),
+        "benefit_provider" => ("礼遇核销员", "Benefit provider clerk"),
         "volunteer" => ("志愿者", "Volunteer"),
         "resident" => ("群众", "Resident"),
         _ => ("其他角色", "Other role"),

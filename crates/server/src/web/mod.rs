@@ -14,6 +14,7 @@ mod account;
 mod activities;
 mod admin;
 mod attendance;
+mod benefits;
 mod certificates;
 mod charts;
 mod dashboard;
@@ -78,6 +79,12 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/{action}", post(orders::step))
         .route("/me/orders", get(orders::mine))
+        .route("/me/benefits", get(benefits::mine))
+        .route("/benefits/{id}/redeem", post(benefits::redeem))
+        .route("/provider", get(benefits::desk))
+        .route("/r/{code}", get(benefits::code))
+        .route("/r/{code}/check", post(benefits::check))
+        .route("/admin/benefits", get(benefits::admin).post(benefits::offer))
         .route("/site/orders", get(orders::board))
         .route("/org/orders", get(orders::organization))
         .route("/c/{token}", get(attendance::checkin_form).post(attendance::checkin))

@@ -60,6 +60,8 @@ pub struct NavUser {
     pub orders: bool,
     /// Manages a site: the menu links the dispatch board.
     pub site_manager: bool,
+    /// Checks a benefit provider's codes: the menu links the check desk.
+    pub provider: bool,
     /// The CSRF token of the logout button.
     pub csrf: String,
 }
@@ -299,6 +301,7 @@ fn nav_user(user: &CurrentUser) -> NavUser {
         volunteer: user.volunteer_id().is_some(),
         orders: user.volunteer_id().is_some() || user.actor.has_role(zhiyuan_domain::role::Role::Resident),
         site_manager: user.actor.has_role(zhiyuan_domain::role::Role::SiteManager),
+        provider: user.actor.has_role(zhiyuan_domain::role::Role::BenefitProvider),
         csrf: session_csrf(user),
     }
 }
