@@ -1,6 +1,9 @@
 //! The practice network (新时代文明实践): one center per county, one institute
-//! per township, one station per village or community; and which projects
-//! may stand on a site's menu.
+//! per township, one station per village or community; which projects
+//! may stand on a site's menu; and the designations a site carries (a
+//! county's center as a pilot county, demonstration institutes and
+//! stations), who may give them, and which designated sites a filtered
+//! statistic sums.
 
 use crate::RuleError;
 use crate::region::RegionLevel;
@@ -100,9 +103,160 @@ pub fn may_stand_on_menu(
     on_menu && organization_verified && crate::region::path_within(site_region_path, project_area_path)
 }
 
+string_enum! {
+    /// Who designated a site a pilot or demonstration site.
+    DesignationLevel, "designation_level_invalid", {
+        National = "national",
+        Provincial = "provincial",
+        City = "city",
+    }
+}
+
+/// The first year of designations (the pilot of the practice centers began in 2018).
+pub const FIRST_DESIGNATION_YEAR: i32 = 2018;
+
+/// A designation as recorded: its level and the year it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Designation {
+    pub level: DesignationLevel,
+    pub year: i32,
+}
+
+/// Checks a designation an administrator whose highest scope over the
+/// site is at `admin_level` records: the province records national and
+/// provincial designations (the national ones are given in Beijing and
+/// entered here) and city ones; a city its own; counties none. The year
+/// lies between 2018 and this year.
+pub fn check_designation(
+    level: DesignationLevel,
+    year: i32,
+    admin_level: RegionLevel,
+    this_year: i32,
+) -> Result<Designation, RuleError> {
+    let allowed = match admin_level {
+        RegionLevel::Province => true,
+        RegionLevel::City => level == DesignationLevel::City,
+        _ => false,
+    };
+    if !allowed {
+        return Err(RuleError::new(
+            "forbidden_scope",
+            format!(
+                "a {} designation is recorded by the level that gives it",
+                level.as_str()
+            ),
+        ));
+    }
+    if !(FIRST_DESIGNATION_YEAR..=this_year).contains(&year) {
+        return Err(RuleError::new(
+            "designation_year_invalid",
+            format!("a year from {FIRST_DESIGNATION_YEAR} to {this_year}"),
+        )
+        .on("year"));
+    }
+    Ok(Designation { level, year })
+}
+
+/// Which designated sites a list or statistic keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesignationFilter {
+    /// Any designation.
+    Any,
+    Only(DesignationLevel),
+}
+
+impl DesignationFilter {
+    /// `any`, `national`, `provincial` or `city`.
+    pub fn parse(raw: &str) -> Result<DesignationFilter, RuleError> {
+        match raw.trim() {
+            "any" => Ok(DesignationFilter::Any),
+            other => DesignationLevel::parse(other)
+                .map(DesignationFilter::Only)
+                .map_err(|e| e.on("designation")),
+        }
+    }
+
+    /// Whether a site designated at `level` (if at all) is kept.
+    pub fn keeps(self, level: Option<DesignationLevel>) -> bool {
+        match (self, level) {
+            (_, None) => false,
+            (DesignationFilter::Any, Some(_)) => true,
+            (DesignationFilter::Only(wanted), Some(level)) => wanted == level,
+        }
+    }
+}
+
+/// The paths of `paths` that lie in no other one of them: a designated
+/// institute inside a pilot county is already counted with the county,
+/// so a sum over designated sites takes the outermost ones only.
+pub fn outermost<'a>(paths: &[&'a str]) -> Vec<&'a str> {
+    let mut kept: Vec<&'a str> = paths
+        .iter()
+        .copied()
+        .filter(|path| {
+            !paths
+                .iter()
+                .any(|other| other != path && crate::region::path_within(path, other))
+        })
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn designations_come_from_the_level_that_gives_them() {
+        use DesignationLevel::*;
+        assert!(check_designation(National, 2019, RegionLevel::Province, 2026).is_ok());
+        assert!(check_designation(City, 2026, RegionLevel::Province, 2026).is_ok());
+        assert!(check_designation(City, 2020, RegionLevel::City, 2026).is_ok());
+        for (level, admin) in [
+            (Provincial, RegionLevel::City),
+            (National, RegionLevel::City),
+            (City, RegionLevel::County),
+        ] {
+            assert_eq!(
+                check_designation(level, 2020, admin, 2026).unwrap_err().code,
+                "forbidden_scope"
+            );
+        }
+        for year in [2017, 2027] {
+            assert_eq!(
+                check_designation(City, year, RegionLevel::Province, 2026)
+                    .unwrap_err()
+                    .code,
+                "designation_year_invalid"
+            );
+        }
+    }
+
+    #[test]
+    fn filters_keep_designated_sites_and_sums_take_the_outermost() {
+        assert!(
+            DesignationFilter::parse("any")
+                .unwrap()
+                .keeps(Some(DesignationLevel::City))
+        );
+        assert!(!DesignationFilter::parse("any").unwrap().keeps(None));
+        let national = DesignationFilter::parse(" national ").unwrap();
+        assert!(national.keeps(Some(DesignationLevel::National)));
+        assert!(!national.keeps(Some(DesignationLevel::Provincial)));
+        assert_eq!(
+            DesignationFilter::parse("pilot").unwrap_err().code,
+            "designation_level_invalid"
+        );
+        let kept = outermost(&[
+            "36/3601/360111/360111001",
+            "36/3601/360111",
+            "36/3601/360102",
+            "36/3601/36011",
+        ]);
+        assert_eq!(kept, ["36/3601/360102", "36/3601/36011", "36/3601/360111"]);
+    }
 
     #[test]
     fn menus_hold_verified_projects_that_serve_the_site() {

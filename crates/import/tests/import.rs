@@ -101,7 +101,7 @@ async fn organizations(store: &Store) -> Vec<Organization> {
 
 async fn site_count(store: &Store, level: SiteLevel) -> usize {
     store
-        .sites_in("36", Some(level), None, 100_000)
+        .sites_in("36", Some(level), None, None, 100_000)
         .await
         .unwrap()
         .items

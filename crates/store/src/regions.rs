@@ -9,7 +9,7 @@ use crate::{
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use zhiyuan_domain::region::{RegionCode, RegionLevel, RegionRow};
-use zhiyuan_domain::site::{SiteDetails, SiteLevel};
+use zhiyuan_domain::site::{Designation, DesignationFilter, DesignationLevel, SiteDetails, SiteLevel};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Region {
@@ -31,6 +31,9 @@ pub struct Site {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// `national`, `provincial` or `city` (`zhiyuan_domain::site::DesignationLevel`).
+    pub designation: Option<String>,
+    pub designation_year: Option<i64>,
 }
 
 /// How many rows an upsert of regions inserted and changed.
@@ -42,7 +45,8 @@ pub struct RegionUpsert {
 }
 
 const REGION_COLUMNS: &str = "code, name, level, parent_code, path, population";
-const SITE_COLUMNS: &str = "id, name, level, region_code, region_path, address, lat, lon";
+const SITE_COLUMNS: &str =
+    "id, name, level, region_code, region_path, address, lat, lon, designation, designation_year";
 
 /// How long a site read for an order is trusted without another read
 /// ([`Store::site`]): bounds how late a new name or place set through
@@ -262,19 +266,22 @@ impl Store {
             .await
     }
 
-    /// Sites at or under the region with `region_path`, optionally of one level.
+    /// Sites at or under the region with `region_path`, optionally of one
+    /// level and with a designation the filter keeps.
     pub async fn sites_in(
         &self,
         region_path: &str,
         level: Option<SiteLevel>,
+        designation: Option<DesignationFilter>,
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<Page<Site>> {
         let (low, high) = subtree_bounds(region_path);
+        let designated = designation_condition(designation);
         let sql = format!(
             "SELECT {SITE_COLUMNS} FROM sites \
              WHERE (region_path = $1 OR (region_path > $2 AND region_path < $3)) \
-             AND ($4 = '' OR level = $4) AND id > $5 ORDER BY id LIMIT $6"
+             AND ($4 = '' OR level = $4){designated} AND id > $5 ORDER BY id LIMIT $6"
         );
         let rows = {
             let mut conn = self.reader().await?;
@@ -289,6 +296,63 @@ impl Store {
                 .await?
         };
         Ok(into_page(rows, limit, |s| s.id))
+    }
+
+    /// Every site at or under `region_path` with a designation the filter
+    /// keeps (a province has about 1,200).
+    pub async fn designated_sites_in(&self, region_path: &str, filter: DesignationFilter) -> Result<Vec<Site>> {
+        let (low, high) = subtree_bounds(region_path);
+        let designated = designation_condition(Some(filter));
+        let sql = format!(
+            "SELECT {SITE_COLUMNS} FROM sites \
+             WHERE (region_path = $1 OR (region_path > $2 AND region_path < $3)){designated} ORDER BY region_path"
+        );
+        let mut conn = self.reader().await?;
+        query_as::<Site>(sqlx::AssertSqlSafe(sql))
+            .bind(region_path)
+            .bind(low)
+            .bind(high)
+            .fetch_all(&mut conn)
+            .await
+    }
+
+    /// Records a site's designation (or withdraws it with `None`); audited.
+    pub async fn designate_site(
+        &self,
+        id: i64,
+        designation: Option<Designation>,
+        by_user: i64,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        {
+            let result = query("UPDATE sites SET designation = $2, designation_year = $3 WHERE id = $1")
+                .bind(id)
+                .bind(designation.map(|d| d.level.as_str()))
+                .bind(designation.map(|d| i64::from(d.year)))
+                .execute(&mut tx)
+                .await?;
+            if result.rows_affected() == 0 {
+                return Err(StoreError::NotFound("site"));
+            }
+            let detail = designation.map_or_else(
+                || "withdrawn".to_string(),
+                |d| format!("{} {}", d.level.as_str(), d.year),
+            );
+            crate::audit_entry(
+                &mut tx,
+                now,
+                Some(by_user),
+                "site_designated",
+                "site",
+                id.to_string(),
+                detail,
+            )
+            .await?;
+        };
+        tx.commit().await?;
+        self.recent_sites.forget_all();
+        Ok(())
     }
 
     /// Sets a site's name, address and location.
@@ -311,4 +375,16 @@ impl Store {
         self.recent_sites.forget_all();
         Ok(())
     }
+}
+
+/// ` AND designation IN (...)` for the levels a filter keeps, or nothing.
+fn designation_condition(filter: Option<DesignationFilter>) -> String {
+    let Some(filter) = filter else {
+        return String::new();
+    };
+    let kept = DesignationLevel::ALL
+        .iter()
+        .filter(|level| filter.keeps(Some(**level)))
+        .map(|level| level.as_str());
+    format!(" AND designation IN ({})", crate::code_list(kept))
 }

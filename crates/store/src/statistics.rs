@@ -15,6 +15,7 @@ use crate::{Placeholders, Result, Store, StoreError, rows_per_statement, values_
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use zhiyuan_domain::record::TotalsDelta;
+use zhiyuan_domain::site::DesignationFilter;
 use zhiyuan_domain::statistics::{
     ActiveKey, Dated, PeriodCover, RegionFigures, RegionStatistics, Span, VolunteerFacts, rows_of,
 };
@@ -316,15 +317,8 @@ impl Store {
             })
             .collect();
         let (series_span, keys) = zhiyuan_domain::statistics::series_keys(from, to);
-        let series_rows = series_of(&mut conn, placeholders, &region.code, series_span, from, to).await?;
-        let series = keys
-            .into_iter()
-            .map(|key| {
-                let flow = series_rows.get(&key).copied().unwrap_or_default();
-                let shown = zhiyuan_domain::statistics::region_statistics(&RegionFigures::default(), &flow, 0, None);
-                (key, shown)
-            })
-            .collect();
+        let series_rows = series_of(&mut conn, placeholders, &[&region.code], series_span, from, to).await?;
+        let series = shown_series(keys, &series_rows);
         Ok(RegionReport {
             region: region.clone(),
             from,
@@ -335,6 +329,71 @@ impl Store {
             series,
         })
     }
+}
+
+impl Store {
+    /// The statistics of the designated sites in `region` for the days
+    /// `from..=to`: each outermost designated site's region (a designated
+    /// institute inside a pilot county counts once, with the county; see
+    /// `site::outermost`) as a child, and their sum as the figures.
+    pub async fn designated_report(
+        &self,
+        region: &Region,
+        filter: DesignationFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RegionReport> {
+        let sites = self.designated_sites_in(&region.path, filter).await?;
+        let paths: Vec<&str> = sites.iter().map(|site| site.region_path.as_str()).collect();
+        let kept = zhiyuan_domain::site::outermost(&paths);
+        let mut designated = Vec::with_capacity(kept.len());
+        for site in sites.iter().filter(|site| kept.contains(&site.region_path.as_str())) {
+            designated.push(self.require_region(&site.region_code).await?);
+        }
+        let codes: Vec<&str> = designated.iter().map(|r| r.code.as_str()).collect();
+        let placeholders = self.placeholders();
+        let mut conn = self.reader().await?;
+        let (series_span, keys) = zhiyuan_domain::statistics::series_keys(from, to);
+        let (parts, series_rows) = if codes.is_empty() {
+            (HashMap::new(), HashMap::new())
+        } else {
+            (
+                figure_parts(&mut conn, placeholders, Owners::Regions(&codes), from, to).await?,
+                series_of(&mut conn, placeholders, &codes, series_span, from, to).await?,
+            )
+        };
+        let none = FigureParts::default();
+        let mut total = FigureParts::default();
+        let mut children = Vec::with_capacity(designated.len());
+        for child in &designated {
+            let own = parts.get(&child.code).unwrap_or(&none);
+            total = total.plus(own);
+            children.push((child.clone(), own.shown(child.population)));
+        }
+        let population: Option<i64> = designated.iter().map(|r| r.population).sum();
+        let series = shown_series(keys, &series_rows);
+        Ok(RegionReport {
+            region: region.clone(),
+            from,
+            to,
+            figures: total.shown(population.filter(|_| !designated.is_empty())),
+            children,
+            series_span,
+            series,
+        })
+    }
+}
+
+/// The series shown for `keys`: each key's flow figures, nothing for a
+/// key without rows.
+fn shown_series(keys: Vec<String>, rows: &HashMap<String, RegionFigures>) -> Vec<(String, RegionStatistics)> {
+    keys.into_iter()
+        .map(|key| {
+            let flow = rows.get(&key).copied().unwrap_or_default();
+            let shown = zhiyuan_domain::statistics::region_statistics(&RegionFigures::default(), &flow, 0, None);
+            (key, shown)
+        })
+        .collect()
 }
 
 /// The figures shown for a region with nothing stored.
@@ -413,18 +472,39 @@ impl Binds {
     }
 }
 
-/// The figures of the regions `owners` selects for `from..=to` (stock
-/// figures up to `to`, flow figures of the period, the active volunteers of
-/// its months), with each listed region's population; regions without
-/// rows are missing from the answer.
-pub(crate) async fn statistics_of(
+/// A region's figures before they are shown: stock figures up to the
+/// period's end, flow figures of the period and the active volunteers of
+/// its months. Parts of disjoint regions add up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FigureParts {
+    stock: RegionFigures,
+    flow: RegionFigures,
+    active: i64,
+}
+
+impl FigureParts {
+    fn plus(&self, other: &FigureParts) -> FigureParts {
+        FigureParts {
+            stock: self.stock.plus(&other.stock),
+            flow: self.flow.plus(&other.flow),
+            active: self.active + other.active,
+        }
+    }
+
+    fn shown(&self, population: Option<i64>) -> RegionStatistics {
+        zhiyuan_domain::statistics::region_statistics(&self.stock, &self.flow, self.active, population)
+    }
+}
+
+/// The parts of the figures of the regions `owners` selects for
+/// `from..=to`; regions without rows are missing from the answer.
+pub(crate) async fn figure_parts(
     conn: &mut Reader,
     placeholders: Placeholders,
     owners: Owners<'_>,
-    populations: &HashMap<&str, Option<i64>>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<HashMap<String, RegionStatistics>> {
+) -> Result<HashMap<String, FigureParts>> {
     let (stock_cover, flow_cover) = (
         zhiyuan_domain::statistics::cover(zhiyuan_domain::statistics::beginning(), to),
         zhiyuan_domain::statistics::cover(from, to),
@@ -434,26 +514,46 @@ pub(crate) async fn statistics_of(
         zhiyuan_domain::statistics::month_of(to),
     );
     let table = ("region_figures", "region_code");
-    let stock: HashMap<String, RegionFigures> = covered_sums(conn, placeholders, table, owners, &stock_cover).await?;
-    let flow: HashMap<String, RegionFigures> = covered_sums(conn, placeholders, table, owners, &flow_cover).await?;
+    let mut stock: HashMap<String, RegionFigures> =
+        covered_sums(conn, placeholders, table, owners, &stock_cover).await?;
+    let mut flow: HashMap<String, RegionFigures> = covered_sums(conn, placeholders, table, owners, &flow_cover).await?;
     let active = active_rows(conn, placeholders, owners, &first_month, &last_month).await?;
-    let none = RegionFigures::default();
-    let codes: std::collections::HashSet<&String> = stock.keys().chain(flow.keys()).chain(active.keys()).collect();
+    let codes: std::collections::HashSet<String> =
+        stock.keys().chain(flow.keys()).chain(active.keys()).cloned().collect();
     Ok(codes
         .into_iter()
         .map(|code| {
-            let rows = active.get(code).map(Vec::as_slice).unwrap_or_default();
-            let figures = zhiyuan_domain::statistics::region_statistics(
-                stock.get(code).unwrap_or(&none),
-                flow.get(code).unwrap_or(&none),
-                zhiyuan_domain::statistics::active_volunteers(
+            let rows = active.get(&code).map(Vec::as_slice).unwrap_or_default();
+            let parts = FigureParts {
+                stock: stock.remove(&code).unwrap_or_default(),
+                flow: flow.remove(&code).unwrap_or_default(),
+                active: zhiyuan_domain::statistics::active_volunteers(
                     rows.iter().map(|(key, n)| (key, *n)),
                     &first_month,
                     &last_month,
                 ),
-                populations.get(code.as_str()).copied().flatten(),
-            );
-            (code.clone(), figures)
+            };
+            (code, parts)
+        })
+        .collect())
+}
+
+/// The figures of the regions `owners` selects for `from..=to`, with each
+/// listed region's population; regions without rows are missing.
+pub(crate) async fn statistics_of(
+    conn: &mut Reader,
+    placeholders: Placeholders,
+    owners: Owners<'_>,
+    populations: &HashMap<&str, Option<i64>>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, RegionStatistics>> {
+    Ok(figure_parts(conn, placeholders, owners, from, to)
+        .await?
+        .into_iter()
+        .map(|(code, parts)| {
+            let shown = parts.shown(populations.get(code.as_str()).copied().flatten());
+            (code, shown)
         })
         .collect())
 }
@@ -616,7 +716,7 @@ async fn active_rows(
 async fn series_of(
     conn: &mut Reader,
     placeholders: Placeholders,
-    code: &str,
+    codes: &[&str],
     span: Span,
     from: NaiveDate,
     to: NaiveDate,
@@ -631,15 +731,17 @@ async fn series_of(
         },
         Span::Month => zhiyuan_domain::statistics::cover(from, to),
     };
-    let (condition, values) = cover_condition(placeholders, &cover, 2);
+    let (condition, values) = cover_condition(placeholders, &cover, codes.len() + 1);
+    let code_placeholders: Vec<String> = (1..=codes.len()).map(|n| placeholder(placeholders, n)).collect();
     let sql = format!(
-        "SELECT period, {} FROM region_figures WHERE region_code = {} AND {condition}",
+        "SELECT period, {} FROM region_figures WHERE region_code IN ({}) AND {condition}",
         RegionFigures::NAMES.join(", "),
-        placeholder(placeholders, 1)
+        code_placeholders.join(", ")
     );
-    let mut statement = query_as::<KeyedFigures<String>>(sqlx::AssertSqlSafe(sql))
-        .persistent(false)
-        .bind(code);
+    let mut statement = query_as::<KeyedFigures<String>>(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for code in codes {
+        statement = statement.bind(*code);
+    }
     for value in &values {
         statement = statement.bind(value.as_str());
     }

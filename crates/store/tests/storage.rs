@@ -91,10 +91,10 @@ async fn regions_paths_children_and_sites() {
 
         assert_eq!(store.ensure_sites().await.unwrap(), 6, "{backend}");
         assert_eq!(store.ensure_sites().await.unwrap(), 0, "{backend}: no site twice");
-        let in_county = store.sites_in("36/3601/360111", None, None, 50).await.unwrap();
+        let in_county = store.sites_in("36/3601/360111", None, None, None, 50).await.unwrap();
         assert_eq!(in_county.items.len(), 4, "{backend}");
         let stations = store
-            .sites_in("36/3601/360111", Some(SiteLevel::Station), None, 1)
+            .sites_in("36/3601/360111", Some(SiteLevel::Station), None, None, 1)
             .await
             .unwrap();
         assert_eq!(stations.items.len(), 1);

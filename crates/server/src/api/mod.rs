@@ -89,6 +89,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exports::export))
         .routes(routes!(regions::sites))
         .routes(routes!(regions::site, regions::update_site))
+        .routes(routes!(regions::designate_site))
         .routes(routes!(volunteers::register, volunteers::search))
         .routes(routes!(volunteers::volunteer))
         .routes(routes!(volunteers::transfer))

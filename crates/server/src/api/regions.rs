@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhiyuan_domain::site::SiteLevel;
+use zhiyuan_domain::site::{DesignationFilter, DesignationLevel, SiteLevel};
 use zhiyuan_store::regions::{Region, Site};
 use zhiyuan_store::{page_size, parse_id};
 
@@ -72,6 +72,9 @@ pub struct SiteView {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// `national`, `provincial` or `city` pilot/demonstration designation.
+    pub designation: Option<String>,
+    pub designation_year: Option<i64>,
 }
 
 impl From<Site> for SiteView {
@@ -84,6 +87,8 @@ impl From<Site> for SiteView {
             address: site.address,
             lat: site.lat,
             lon: site.lon,
+            designation: site.designation,
+            designation_year: site.designation_year,
         }
     }
 }
@@ -100,6 +105,8 @@ pub struct SiteFilter {
     pub region: String,
     /// `center`, `institute` or `station`.
     pub level: Option<String>,
+    /// Only designated sites: `any`, `national`, `provincial` or `city`.
+    pub designation: Option<String>,
 }
 
 /// Sites at or under a region.
@@ -116,10 +123,17 @@ pub async fn sites(
         .filter(|l| !l.is_empty())
         .map(SiteLevel::parse)
         .transpose()?;
+    let designation = filter
+        .designation
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .map(DesignationFilter::parse)
+        .transpose()?;
     let page = regions::sites(
         &state,
         &filter.region,
         level,
+        designation,
         paging.cursor.as_deref(),
         page_size(paging.limit),
     )
@@ -163,5 +177,40 @@ pub async fn update_site(
         lon: update.lon,
     };
     let site = regions::update_site(&state, &current, parse_id(&id, "site")?, &change).await?;
+    Ok(Json(site.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SiteDesignation {
+    /// `national`, `provincial` or `city`; null withdraws the designation.
+    pub level: Option<String>,
+    /// The year it was given (2018 to this year).
+    pub year: Option<i32>,
+}
+
+/// Records a site's pilot or demonstration designation (a region
+/// administrator over it at the level that gives it: the province for
+/// national and provincial ones, a city for its own).
+#[utoipa::path(put, path = "/api/v1/sites/{id}/designation", tag = "regions", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = SiteDesignation,
+    responses((status = 200, body = SiteView), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)))]
+pub async fn designate_site(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SiteDesignation>,
+) -> ApiResult<Json<SiteView>> {
+    let designation = match request.level.as_deref().filter(|l| !l.is_empty()) {
+        Some(level) => {
+            let level = DesignationLevel::parse(level).map_err(|e| e.on("level"))?;
+            let year = request.year.ok_or_else(|| {
+                zhiyuan_domain::RuleError::new("designation_year_invalid", "the year it was given").on("year")
+            })?;
+            Some((level, year))
+        }
+        None => None,
+    };
+    let site = regions::designate_site(&state, &current, parse_id(&id, "site")?, designation).await?;
     Ok(Json(site.into()))
 }

@@ -19,6 +19,10 @@ pub struct PeriodFilter {
     pub from: Option<String>,
     /// Last day (`YYYY-MM-DD`); default: today.
     pub to: Option<String>,
+    /// Only the designated sites of the region (`any`, `national`,
+    /// `provincial` or `city`): each outermost one as a child, their sum
+    /// as the figures.
+    pub designation: Option<String>,
 }
 
 /// The figures of one region (or of one day or month of the series).
@@ -138,6 +142,7 @@ pub async fn region(
         Some(&code),
         filter.from.as_deref(),
         filter.to.as_deref(),
+        filter.designation.as_deref(),
     )
     .await?;
     Ok(Json(RegionStatisticsView {

@@ -90,7 +90,7 @@ pub async fn start(
     let (sender, pages) = mpsc::channel(PAGES_IN_FLIGHT);
     let columns = match kind {
         ExportKind::Statistics => {
-            let report = statistics::report_for(state, caller, Some(&region_code), from, to).await?;
+            let report = statistics::report_for(state, caller, Some(&region_code), from, to, None).await?;
             let rows = std::iter::once((&report.region, &report.figures))
                 .chain(report.children.iter().map(|(region, figures)| (region, figures)))
                 .map(|(region, figures)| {

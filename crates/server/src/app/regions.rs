@@ -1,11 +1,14 @@
 //! Regions and sites: a region with its children, the sites (center,
 //! institute, station) under a region, and the details of a site, which
-//! its manager or a region administrator over it may change.
+//! its manager or a region administrator over it may change, and its
+//! pilot or demonstration designation, which the level that gives it records.
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use zhiyuan_domain::site::{SiteLevel, check_details};
+use zhiyuan_domain::region::{RegionLevel, path_within};
+use zhiyuan_domain::site::{DesignationFilter, DesignationLevel, SiteLevel, check_designation, check_details};
+use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::Page;
 use zhiyuan_store::regions::{Region, Site};
 
@@ -25,11 +28,57 @@ pub async fn sites(
     state: &AppState,
     code: &str,
     level: Option<SiteLevel>,
+    designation: Option<DesignationFilter>,
     cursor: Option<&str>,
     limit: i64,
 ) -> ApiResult<Page<Site>> {
     let region = state.store.require_region(code).await?;
-    Ok(state.store.sites_in(&region.path, level, cursor, limit).await?)
+    Ok(state
+        .store
+        .sites_in(&region.path, level, designation, cursor, limit)
+        .await?)
+}
+
+/// Records site `id`'s designation given in `year` (or withdraws it with
+/// `None`): a region administrator over the site whose level gives such
+/// designations (`site::check_designation`).
+pub async fn designate_site(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: i64,
+    designation: Option<(DesignationLevel, i32)>,
+) -> ApiResult<Site> {
+    let existing = site(state, id).await?;
+    caller.actor.require_region_admin(&existing.region_path)?;
+    // The highest level the caller administers over the site.
+    let admin_level = caller
+        .actor
+        .grants
+        .iter()
+        .filter(|g| path_within(&existing.region_path, &g.region_path))
+        .filter_map(|g| g.role.admin_region_level())
+        .min()
+        .unwrap_or(RegionLevel::Village);
+    let this_year = chrono::Datelike::year(&china_date(from_epoch_ms(state.now_ms())));
+    let checked = match designation {
+        Some((level, year)) => Some(check_designation(level, year, admin_level, this_year)?),
+        None => {
+            let recorded = existing
+                .designation
+                .as_deref()
+                .map(DesignationLevel::parse)
+                .transpose()?;
+            if let Some(level) = recorded {
+                check_designation(level, this_year, admin_level, this_year)?;
+            }
+            None
+        }
+    };
+    state
+        .store
+        .designate_site(id, checked, caller.user.id, state.now_ms())
+        .await?;
+    site(state, id).await
 }
 
 /// Site `id`.

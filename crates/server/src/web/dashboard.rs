@@ -216,11 +216,11 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
         .and_then(|(from, to)| period(from, to, today))
         .map_err(|rule| refused(lang, rule.into()))?;
     let region = filled(&query.region);
-    let report = statistics::report_for(state, user, region.as_deref(), from, to)
+    let report = statistics::report_for(state, user, region.as_deref(), from, to, None)
         .await
         .map_err(|error| refused(lang, error))?;
     let (before_from, before_to) = zhiyuan_domain::statistics::previous_period(from, to);
-    let before = statistics::report_for(state, user, Some(&report.region.code), before_from, before_to)
+    let before = statistics::report_for(state, user, Some(&report.region.code), before_from, before_to, None)
         .await
         .map_err(|error| refused(lang, error))?;
     let level = RegionLevel::parse(&report.region.level)

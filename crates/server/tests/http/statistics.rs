@@ -1,6 +1,6 @@
 //! Statistics over HTTP: who may read which region's figures, what a bad
-//! period gets, and that a registration shows at once in every region
-//! above the volunteer's home.
+//! period gets, that a registration shows at once in every region above
+//! the volunteer's home, and site designations filtering lists and figures.
 
 use super::*;
 
@@ -189,5 +189,76 @@ async fn rankings_compare_places_never_people_and_keep_to_the_scope() {
             counties.body["snapshot"], false,
             "today is computed until its snapshot exists"
         );
+    }
+}
+
+#[tokio::test]
+async fn designations_are_recorded_by_the_level_that_gives_them_and_filter_lists_and_statistics() {
+    for app in apps().await {
+        let ctx = app.backend;
+        let (province, county) = (app.demo(1).await, app.demo(2).await);
+        let centers = app.get("/api/v1/sites?region=360111&level=center", None).await;
+        let center = centers.body["items"][0]["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/sites/{center}/designation");
+        let national = json!({"level": "national", "year": 2019});
+        let by_county = app
+            .call(Method::PUT, &path, Some(&county), Some(national.clone()))
+            .await;
+        assert_problem(&by_county, StatusCode::FORBIDDEN, "forbidden_scope", ctx);
+        for (body, code) in [
+            (json!({"level": "national", "year": 2017}), "designation_year_invalid"),
+            (json!({"level": "national"}), "designation_year_invalid"),
+            (json!({"level": "pilot", "year": 2020}), "designation_level_invalid"),
+        ] {
+            let reply = app.call(Method::PUT, &path, Some(&province), Some(body)).await;
+            assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, code, ctx);
+        }
+        let designated = app.call(Method::PUT, &path, Some(&province), Some(national)).await;
+        assert_eq!(designated.status, StatusCode::OK, "{ctx}: {:?}", designated.body);
+        assert_eq!(designated.body["designation"], "national");
+        assert_eq!(designated.body["designation_year"], 2019);
+        let listed = app.get("/api/v1/sites?region=36&designation=national", None).await;
+        assert_eq!(
+            listed.body["items"].as_array().unwrap().len(),
+            1,
+            "{ctx}: {:?}",
+            listed.body
+        );
+        assert_eq!(listed.body["items"][0]["id"], center.as_str());
+        let none = app.get("/api/v1/sites?region=36&designation=city", None).await;
+        assert!(none.body["items"].as_array().unwrap().is_empty(), "{ctx}");
+        // The province's statistics of its national pilot counties: the county.
+        let whole = app.get("/api/v1/stats/regions/360111", Some(&province)).await;
+        let pilots = app
+            .get("/api/v1/stats/regions/36?designation=national", Some(&province))
+            .await;
+        assert_eq!(pilots.status, StatusCode::OK, "{ctx}: {:?}", pilots.body);
+        let children: Vec<&str> = pilots.body["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["region_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(children, ["360111"], "{ctx}");
+        assert_eq!(pilots.body["volunteers"], whole.body["volunteers"], "{ctx}");
+        assert_problem(
+            &app.get("/api/v1/stats/regions/36?designation=pilot", Some(&province))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "designation_level_invalid",
+            ctx,
+        );
+        // Withdrawn by the province; the county may not withdraw it.
+        let withdraw = json!({"level": null});
+        assert_problem(
+            &app.call(Method::PUT, &path, Some(&county), Some(withdraw.clone()))
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            ctx,
+        );
+        let withdrawn = app.call(Method::PUT, &path, Some(&province), Some(withdraw)).await;
+        assert_eq!(withdrawn.status, StatusCode::OK, "{ctx}: {:?}", withdrawn.body);
+        assert!(withdrawn.body["designation"].is_null());
     }
 }

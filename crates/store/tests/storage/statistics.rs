@@ -628,3 +628,114 @@ async fn ranking_snapshots_are_written_once_and_compared_day_to_day() {
         );
     }
 }
+
+#[tokio::test]
+async fn designated_sites_are_listed_and_summed_once() {
+    use zhiyuan_domain::site::{Designation, DesignationFilter, DesignationLevel};
+    for (backend, store, _db) in stores().await {
+        store.ensure_sites().await.unwrap();
+        let ops = [
+            Op::Register {
+                home: 0,
+                birth_year: 1990,
+                birth_day: 10,
+                party: true,
+            },
+            Op::Register {
+                home: 2,
+                birth_year: 1950,
+                birth_day: 20,
+                party: false,
+            },
+            Op::Register {
+                home: 1,
+                birth_year: 2000,
+                birth_day: 30,
+                party: false,
+            },
+            Op::Serve {
+                who: 0,
+                place: 0,
+                revoke: false,
+            },
+            Op::Serve {
+                who: 1,
+                place: 2,
+                revoke: false,
+            },
+        ];
+        run(&store, &ops).await;
+        let designate = |code: &'static str, level: DesignationLevel, year: i32| {
+            let store = store.clone();
+            async move {
+                let site = store.site_of_region(code).await.unwrap().unwrap();
+                store
+                    .designate_site(site.id, Some(Designation { level, year }), 1, NOW)
+                    .await
+                    .unwrap();
+            }
+        };
+        designate("360111", DesignationLevel::National, 2019).await;
+        designate("360111001", DesignationLevel::Provincial, 2021).await;
+        designate("360102001", DesignationLevel::City, 2022).await;
+        let listed = |filter| store.sites_in("36", None, Some(filter), None, 50);
+        assert_eq!(
+            listed(DesignationFilter::Any).await.unwrap().items.len(),
+            3,
+            "{backend}"
+        );
+        let national = listed(DesignationFilter::Only(DesignationLevel::National))
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(national.len(), 1, "{backend}");
+        assert_eq!(national[0].designation.as_deref(), Some("national"), "{backend}");
+        assert_eq!(national[0].designation_year, Some(2019), "{backend}");
+
+        let (from, to) = (first_day(), first_day() + Duration::days(30));
+        let province = store.region("36").await.unwrap().unwrap();
+        let designated = store
+            .designated_report(&province, DesignationFilter::Any, from, to)
+            .await
+            .unwrap();
+        let children: Vec<&str> = designated.children.iter().map(|(r, _)| r.code.as_str()).collect();
+        assert_eq!(
+            children,
+            ["360102001", "360111"],
+            "{backend}: the institute inside the pilot county counts with it"
+        );
+        let mut volunteers = 0;
+        let mut hours = 0.0;
+        for code in ["360102001", "360111"] {
+            let region = store.region(code).await.unwrap().unwrap();
+            let own = store.region_report(&region, from, to).await.unwrap().figures;
+            volunteers += own.volunteers;
+            hours += own.effective_hours;
+        }
+        assert_eq!(designated.figures.volunteers, volunteers, "{backend}");
+        assert_eq!(designated.figures.volunteers, 3, "{backend}");
+        assert!((designated.figures.effective_hours - hours).abs() < 1e-9, "{backend}");
+        assert!((hours - 3.0).abs() < 1e-9, "{backend}: two records of 90 minutes");
+        let series_hours: f64 = designated.series.iter().map(|(_, s)| s.effective_hours).sum();
+        assert!((series_hours - hours).abs() < 1e-9, "{backend}");
+        let provincial = store
+            .designated_report(
+                &province,
+                DesignationFilter::Only(DesignationLevel::Provincial),
+                from,
+                to,
+            )
+            .await
+            .unwrap();
+        let children: Vec<&str> = provincial.children.iter().map(|(r, _)| r.code.as_str()).collect();
+        assert_eq!(children, ["360111001"], "{backend}");
+        // Withdrawn, it is listed no more.
+        let center = store.site_of_region("360111").await.unwrap().unwrap();
+        store.designate_site(center.id, None, 1, NOW).await.unwrap();
+        assert_eq!(
+            listed(DesignationFilter::Any).await.unwrap().items.len(),
+            2,
+            "{backend}"
+        );
+    }
+}
