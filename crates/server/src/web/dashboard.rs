@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use zhiyuan_domain::ranking::{RankLevel, Ranked, level_below};
 use zhiyuan_domain::region::RegionLevel;
+use zhiyuan_domain::site::DesignationFilter;
 use zhiyuan_domain::statistics::{RegionStatistics, Span, period};
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::statistics::RegionReport;
@@ -32,6 +33,8 @@ pub struct DashboardQuery {
     region: String,
     from: String,
     to: String,
+    /// Only designated sites: `any`, `national`, `provincial` or `city`.
+    designation: String,
 }
 
 /// A headline figure with its change against the period before.
@@ -67,6 +70,8 @@ struct RankRow {
 
 /// What both pages show.
 struct Board {
+    /// The designation filter as asked (empty: the whole region).
+    designation: String,
     region_code: String,
     region_name: String,
     parent_code: Option<String>,
@@ -215,14 +220,25 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
         .and_then(|from| Ok((from, day(&query.to, "to")?)))
         .and_then(|(from, to)| period(from, to, today))
         .map_err(|rule| refused(lang, rule.into()))?;
+    let designation = filled(&query.designation)
+        .map(|raw| DesignationFilter::parse(&raw))
+        .transpose()
+        .map_err(|rule| refused(lang, rule.into()))?;
     let region = filled(&query.region);
-    let report = statistics::report_for(state, user, region.as_deref(), from, to, None)
+    let report = statistics::report_for(state, user, region.as_deref(), from, to, designation)
         .await
         .map_err(|error| refused(lang, error))?;
     let (before_from, before_to) = zhiyuan_domain::statistics::previous_period(from, to);
-    let before = statistics::report_for(state, user, Some(&report.region.code), before_from, before_to, None)
-        .await
-        .map_err(|error| refused(lang, error))?;
+    let before = statistics::report_for(
+        state,
+        user,
+        Some(&report.region.code),
+        before_from,
+        before_to,
+        designation,
+    )
+    .await
+    .map_err(|error| refused(lang, error))?;
     let level = RegionLevel::parse(&report.region.level)
         .map(level_below)
         .unwrap_or(RankLevel::Site)
@@ -240,6 +256,7 @@ async fn board(page: &Page, state: &AppState, query: &DashboardQuery) -> Result<
     .await
     .map_err(|error| refused(lang, error))?;
     Ok(Board {
+        designation: filled(&query.designation).unwrap_or_default(),
         headlines: headlines(s, &report.figures, &before.figures),
         shares: vec![
             (s.population_share, share(report.figures.population_share, s.unknown)),

@@ -1,7 +1,8 @@
 //! The dashboard in the browser: the county office sees its headline
 //! figures (the loop the resident closed before is counted), the trend drawn as an SVG with its text alternative, the daily
 //! ranking of its townships, exports its statistics with a progress
-//! line, drills down into a township and back up, and opens the big screen.
+//! line, drills down into a township and back up, narrows the figures to
+//! designated sites, and opens the big screen.
 
 use super::*;
 
@@ -17,6 +18,16 @@ async fn text_with(browser: &Browser, css: &str, needle: &str) -> Result<String,
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     Ok(shown)
+}
+
+/// Submits the dashboard's period form.
+async fn submit_search(browser: &Browser) -> Outcome {
+    browser
+        .find(Locator::Css("form.search button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
 }
 
 /// (11) After the resident's rated order: the county's dashboard counts it.
@@ -65,6 +76,16 @@ pub async fn county_office_reads_its_dashboard(browser: &Browser, base: &str) ->
         .await?;
     let error = text_with(browser, "#dashboard-error", "结束日期").await?;
     ensure!(error.contains("结束日期"), "the refusal in words: {error}");
+    // Only designated sites: none here yet, so nothing is counted.
+    browser.goto(&format!("{base}/admin/dashboard")).await?;
+    wait_for(browser, "#designation")
+        .await?
+        .select_by_value("national")
+        .await?;
+    submit_search(browser).await?;
+    wait_for(browser, "#designation-note").await?;
+    let volunteers = text(browser, "#figure-volunteers .value").await?;
+    ensure!(volunteers == "0", "no designated site, no volunteers: {volunteers}");
     browser.goto(&format!("{base}/admin/dashboard")).await?;
     wait_for(browser, "#open-screen").await?.click().await?;
     let screen = text_with(browser, "#screen-title", "大屏").await?;

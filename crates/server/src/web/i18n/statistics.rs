@@ -10,6 +10,13 @@ texts! {
     from_label: "开始日期", "From";
     to_label: "结束日期", "To";
     show: "查看", "Show";
+    designation_label: "范围", "Covering";
+    designation_all: "全部地区", "The whole region";
+    designation_any: "各级试点、示范站点", "Every designated pilot or demonstration site";
+    designation_national: "全国试点、示范", "National pilots and demonstrations";
+    designation_provincial: "省级试点、示范", "Provincial pilots and demonstrations";
+    designation_city: "市级试点、示范", "City pilots and demonstrations";
+    designation_note: "只统计所选的试点县（中心）、示范所和示范站；站点在试点县之内的随县统计，不重复计算。", "Only the chosen designated sites are counted; a site inside a designated county counts with the county, once.";
     open_screen: "打开大屏", "Open the wall display";
     to_parent: "返回上一级", "Up one level";
     versus_previous: "与上一个同样长的期间相比", "Against the period of the same length before";
@@ -87,6 +94,14 @@ pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
         "date_in_future" => (
             "只能查看今天及以前的排名。",
             "Rankings exist for today and the days before.",
+        ),
+        "designation_level_invalid" => (
+            "范围只能选全国、省级或市级试点示范。",
+            "Choose national, provincial or city designations.",
+        ),
+        "designation_year_invalid" => (
+            "命名年份应在 2018 年到今年之间。",
+            "The year of a designation lies between 2018 and this year.",
         ),
         "ranking_of_people_refused" => (
             "天天比只比较地区、阵地和组织，从不给个人排名。",
