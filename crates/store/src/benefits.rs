@@ -160,12 +160,12 @@ impl Store {
 
     pub async fn benefit(&self, id: i64) -> Result<Option<Benefit>> {
         let mut conn = self.reader().await?;
-        Ok(query_as(sqlx::AssertSqlSafe(format!(
+        query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {BENEFIT_COLUMNS} FROM {BENEFIT_FROM} WHERE b.id = $1"
         )))
         .bind(id)
         .fetch_optional(&mut conn)
-        .await?)
+        .await
     }
 
     /// The benefits offered in the region at `path` and below, newest
@@ -297,23 +297,23 @@ impl Store {
 
     async fn redemption(&self, id: i64) -> Result<Option<Redemption>> {
         let mut conn = self.reader().await?;
-        Ok(query_as(sqlx::AssertSqlSafe(format!(
+        query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {REDEMPTION_COLUMNS} FROM {REDEMPTION_FROM} WHERE r.id = $1"
         )))
         .bind(id)
         .fetch_optional(&mut conn)
-        .await?)
+        .await
     }
 
     /// The redemption a (normalized) code names.
     pub async fn redemption_by_code(&self, code: &str) -> Result<Option<Redemption>> {
         let mut conn = self.reader().await?;
-        Ok(query_as(sqlx::AssertSqlSafe(format!(
+        query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {REDEMPTION_COLUMNS} FROM {REDEMPTION_FROM} WHERE r.code = $1"
         )))
         .bind(code)
         .fetch_optional(&mut conn)
-        .await?)
+        .await
     }
 
     /// Marks a code used, once: the second check is `already_used`. The
@@ -355,13 +355,13 @@ impl Store {
     /// A volunteer's redemptions, newest first.
     pub async fn redemptions_of_volunteer(&self, volunteer_id: i64, limit: i64) -> Result<Vec<Redemption>> {
         let mut conn = self.reader().await?;
-        Ok(query_as(sqlx::AssertSqlSafe(format!(
+        query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {REDEMPTION_COLUMNS} FROM {REDEMPTION_FROM} WHERE r.volunteer_id = $1 ORDER BY r.id DESC LIMIT $2"
         )))
         .bind(volunteer_id)
         .bind(limit)
         .fetch_all(&mut conn)
-        .await?)
+        .await
     }
 
     /// The redemptions of a provider's benefits, newest first.
@@ -390,11 +390,9 @@ impl Store {
 
     pub async fn provider(&self, id: i64) -> Result<Option<Provider>> {
         let mut conn = self.reader().await?;
-        Ok(
-            query_as("SELECT id, name, region_code, region_path FROM benefit_providers WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut conn)
-                .await?,
-        )
+        query_as("SELECT id, name, region_code, region_path FROM benefit_providers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut conn)
+            .await
     }
 }

@@ -74,7 +74,7 @@ pub(crate) async fn spend(tx: &mut Tx<'_>, volunteer_id: i64, cost: i64, at: i64
 /// The volunteer's balance, locking their totals row (created if need
 /// be) for the rest of the transaction on PostgreSQL.
 pub(crate) async fn locked_balance(tx: &mut Tx<'_>, volunteer_id: i64) -> Result<(i64, i64)> {
-    Ok(query_as(
+    query_as(
         "INSERT INTO volunteer_totals (volunteer_id, credit_minutes, honor_minutes, records, ledger_seq, ledger_hash) \
          VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (volunteer_id) DO UPDATE SET volunteer_id = excluded.volunteer_id \
          RETURNING points, credit_minutes + honor_minutes",
@@ -82,7 +82,7 @@ pub(crate) async fn locked_balance(tx: &mut Tx<'_>, volunteer_id: i64) -> Result
     .bind(volunteer_id)
     .bind(zhiyuan_domain::ledger::GENESIS.to_vec())
     .fetch_one(&mut *tx)
-    .await?)
+    .await
 }
 
 async fn add_entry(
