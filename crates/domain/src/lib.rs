@@ -40,6 +40,7 @@ pub mod checkin_token;
 pub mod confirmation;
 pub mod dispatch;
 pub mod error;
+pub mod funding;
 pub mod geo;
 pub mod hours;
 pub mod id_number;

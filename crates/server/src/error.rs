@@ -78,10 +78,16 @@ impl ApiError {
 impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let status = match rule.code {
-            "forbidden_scope" | "order_party_wrong" | "order_self_service" => StatusCode::FORBIDDEN,
-            "already_member" | "organization_refused_order" | "out_of_stock" | "limit_reached" | "already_used" => {
-                StatusCode::CONFLICT
-            }
+            "forbidden_scope" | "order_party_wrong" | "order_self_service" | "own_application" => StatusCode::FORBIDDEN,
+            "already_member"
+            | "organization_refused_order"
+            | "out_of_stock"
+            | "limit_reached"
+            | "already_used"
+            | "already_granted"
+            | "grant_over_budget"
+            | "grant_over_projects"
+            | "disbursement_over_grant" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self {

@@ -3009,3 +3009,6 @@ mod exports;
 
 #[path = "http/benefits.rs"]
 mod benefits;
+
+#[path = "http/funding.rs"]
+mod funding;

@@ -31,6 +31,7 @@ pub mod certificates;
 pub mod exports;
 #[cfg(feature = "bench")]
 pub mod fixtures;
+pub mod funding;
 pub mod jobs;
 pub mod ledger;
 pub mod menus;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod benefits;
 pub mod certificates;
 pub mod exports;
+pub mod funding;
 pub mod grants;
 pub mod orders;
 pub mod organizations;
@@ -155,6 +156,13 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(benefits::redemption))
         .routes(routes!(benefits::check))
         .routes(routes!(benefits::provider_redemptions))
+        .routes(routes!(funding::open_call, funding::calls))
+        .routes(routes!(funding::call))
+        .routes(routes!(funding::apply))
+        .routes(routes!(funding::score))
+        .routes(routes!(funding::grant))
+        .routes(routes!(funding::disburse))
+        .routes(routes!(funding::totals))
 }
 
 struct BearerAuth;

@@ -15,6 +15,7 @@ pub mod attendance;
 pub mod benefits;
 pub mod certificates;
 pub mod exports;
+pub mod funding;
 pub mod grants;
 pub mod input;
 pub mod orders;

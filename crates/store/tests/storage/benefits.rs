@@ -1,6 +1,7 @@
 //! Points and benefits on every backend: points follow a record through
 //! confirmation, a change of rate and revocation; redemptions keep stock,
-//! limits and balances whatever arrives at once; a code is checked once.
+//! limits and balances whatever arrives at once; a code is checked once;
+//! grants of demonstration funding never pass a call's budget.
 
 use super::statistics::served_record;
 use super::*;
@@ -277,5 +278,108 @@ async fn one_volunteer_at_once_never_spends_points_they_lack() {
         );
         let account = store.points_of(volunteer, None, 50).await.unwrap();
         assert!(account.entries.items.iter().all(|e| e.balance >= 0), "{backend}");
+    }
+}
+
+/// A verified organization's project applying for `amount` yuan to `call`.
+async fn applied(store: &Store, host: i64, call: i64, title: &str, amount: i64) -> i64 {
+    let project = store
+        .create_project(
+            &zhiyuan_store::activities::NewProject {
+                organization_id: host,
+                title: title.into(),
+                description: "示范项目".into(),
+                kind: zhiyuan_domain::activity::ProjectKind::Routine,
+                category: "left_behind_elderly".into(),
+                area_code: "360111".into(),
+                on_menu: false,
+            },
+            1,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let application = zhiyuan_store::funding::NewApplication {
+        call_id: call,
+        project_id: project.id,
+        organization_id: host,
+        organization_region_path: "36/3601/360111",
+        organization_verified: true,
+        amount_yuan: amount,
+        plan: "为留守老人提供助餐服务",
+    };
+    store.apply_for_funding(&application, today(), 1, NOW).await.unwrap().id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_reviewers_granting_the_last_of_a_budget_at_once_one_wins() {
+    use zhiyuan_domain::funding::{CallDraft, check_call};
+    for (backend, store, _db) in stores().await {
+        // Users 1 to 3: the administrator who opens the call, two reviewers.
+        zhiyuan_store::fixtures::insert_generated_volunteers(&store, 3, 3, &["360111001200"], NOW)
+            .await
+            .unwrap();
+        let host = host(&store).await;
+        let draft = CallDraft {
+            title: "示范项目扶持",
+            mode: "purchase_of_services",
+            year: 2026,
+            budget_yuan: 100_000,
+            max_projects: 50,
+            opens_on: today(),
+            closes_on: today(),
+        };
+        let call = check_call(&draft, today()).unwrap();
+        let call = store.open_call(&call, "36", "36", 1, NOW).await.unwrap();
+        let first = applied(&store, host, call.id, "助餐", 60_000).await;
+        store.grant_funding(first, 60_000, 1, NOW).await.unwrap();
+        // 40,000 are left; two applications ask for them at once, twice over.
+        for round in 0..2 {
+            let a = applied(&store, host, call.id, &format!("陪伴{round}"), 40_000).await;
+            let b = applied(&store, host, call.id, &format!("助浴{round}"), 40_000).await;
+            let (left, right) = tokio::join!(
+                tokio::spawn({
+                    let store = store.clone();
+                    async move { store.grant_funding(a, 40_000, 2, NOW).await }
+                }),
+                tokio::spawn({
+                    let store = store.clone();
+                    async move { store.grant_funding(b, 40_000, 3, NOW).await }
+                }),
+            );
+            let outcomes = [left.unwrap(), right.unwrap()];
+            let won = outcomes.iter().filter(|o| o.is_ok()).count();
+            let expected = if round == 0 { 1 } else { 0 };
+            assert_eq!(won, expected, "{backend}: round {round}");
+            for outcome in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+                match outcome {
+                    StoreError::Rule(rule) => assert_eq!(rule.code, "grant_over_budget", "{backend}"),
+                    other => panic!("{backend}: {other:?}"),
+                }
+            }
+        }
+        let call = store.funding_call(call.id).await.unwrap().unwrap();
+        assert_eq!((call.granted_yuan, call.granted_projects), (100_000, 2), "{backend}");
+        // The same application granted twice at once: once.
+        let again = store.grant_funding(first, 1, 1, NOW).await;
+        assert_eq!(rule_code(again), "already_granted", "{backend}");
+        // Payments never pass the grant.
+        store
+            .disburse_funding(first, 50_000, today(), "首付", 1, NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            rule_code(store.disburse_funding(first, 10_001, today(), "尾款", 1, NOW).await),
+            "disbursement_over_grant",
+            "{backend}"
+        );
+        let totals = store.funding_totals("36", 2026).await.unwrap();
+        assert_eq!(totals.len(), 1, "{backend}");
+        assert_eq!(
+            (totals[0].budget_yuan, totals[0].granted_yuan, totals[0].disbursed_yuan),
+            (100_000, 100_000, 50_000),
+            "{backend}"
+        );
+        assert!(store.funding_totals("36", 2025).await.unwrap().is_empty(), "{backend}");
     }
 }
