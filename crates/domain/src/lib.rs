@@ -34,6 +34,7 @@ pub mod activation;
 pub mod activity;
 pub mod appeal;
 pub mod attendance;
+pub mod award;
 pub mod benefit;
 pub mod certificate;
 pub mod checkin_token;

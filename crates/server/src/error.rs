@@ -87,7 +87,9 @@ impl From<RuleError> for ApiError {
             | "already_granted"
             | "grant_over_budget"
             | "grant_over_projects"
-            | "disbursement_over_grant" => StatusCode::CONFLICT,
+            | "disbursement_over_grant"
+            | "quota_reached"
+            | "campaign_published" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self {

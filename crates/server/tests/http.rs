@@ -3012,3 +3012,6 @@ mod benefits;
 
 #[path = "http/funding.rs"]
 mod funding;
+
+#[path = "http/awards.rs"]
+mod awards;

@@ -24,6 +24,7 @@ pub mod activities;
 pub mod appeals;
 pub mod attendance;
 pub mod audit;
+pub mod awards;
 pub mod benefits;
 mod bulk;
 pub mod cache;

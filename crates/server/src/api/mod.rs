@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod attendance;
 pub mod auth;
+pub mod awards;
 pub mod benefits;
 pub mod certificates;
 pub mod exports;
@@ -163,6 +164,12 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(funding::grant))
         .routes(routes!(funding::disburse))
         .routes(routes!(funding::totals))
+        .routes(routes!(awards::open_campaign, awards::campaigns))
+        .routes(routes!(awards::campaign))
+        .routes(routes!(awards::nominate))
+        .routes(routes!(awards::review))
+        .routes(routes!(awards::publish))
+        .routes(routes!(awards::awards_of))
 }
 
 struct BearerAuth;

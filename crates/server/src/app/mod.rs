@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod activities;
 pub mod appeals;
 pub mod attendance;
+pub mod awards;
 pub mod benefits;
 pub mod certificates;
 pub mod exports;

@@ -6,7 +6,6 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use zhiyuan_domain::region::{RegionLevel, path_within};
 use zhiyuan_domain::site::{DesignationFilter, DesignationLevel, SiteLevel, check_designation, check_details};
 use zhiyuan_domain::time::{china_date, from_epoch_ms};
 use zhiyuan_store::Page;
@@ -50,15 +49,8 @@ pub async fn designate_site(
 ) -> ApiResult<Site> {
     let existing = site(state, id).await?;
     caller.actor.require_region_admin(&existing.region_path)?;
-    // The highest level the caller administers over the site.
-    let admin_level = caller
-        .actor
-        .grants
-        .iter()
-        .filter(|g| path_within(&existing.region_path, &g.region_path))
-        .filter_map(|g| g.role.admin_region_level())
-        .min()
-        .unwrap_or(RegionLevel::Village);
+    let admin_level =
+        crate::app::scope::highest_admin_level(&caller.actor, &existing.region_path).ok_or_else(ApiError::forbidden)?;
     let this_year = chrono::Datelike::year(&china_date(from_epoch_ms(state.now_ms())));
     let checked = match designation {
         Some((level, year)) => Some(check_designation(level, year, admin_level, this_year)?),

@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use zhiyuan_domain::region::{RegionLevel, path_within};
 use zhiyuan_domain::role::Actor;
 use zhiyuan_store::volunteers::Volunteer;
 
@@ -36,4 +37,15 @@ pub async fn own_or_administered_volunteer(state: &AppState, actor: &Actor, volu
         return Err(ApiError::forbidden());
     }
     Ok(volunteer)
+}
+
+/// The highest level at which `actor` administers the region at `path`
+/// (the province before a city before a county), if at all.
+pub fn highest_admin_level(actor: &Actor, path: &str) -> Option<RegionLevel> {
+    actor
+        .grants
+        .iter()
+        .filter(|g| path_within(path, &g.region_path))
+        .filter_map(|g| g.role.admin_region_level())
+        .min()
 }

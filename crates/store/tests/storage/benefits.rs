@@ -1,7 +1,8 @@
 //! Points and benefits on every backend: points follow a record through
 //! confirmation, a change of rate and revocation; redemptions keep stock,
 //! limits and balances whatever arrives at once; a code is checked once;
-//! grants of demonstration funding never pass a call's budget.
+//! grants of demonstration funding never pass a call's budget, and award
+//! reviewers never pass on more than their quota.
 
 use super::statistics::served_record;
 use super::*;
@@ -381,5 +382,63 @@ async fn two_reviewers_granting_the_last_of_a_budget_at_once_one_wins() {
             "{backend}"
         );
         assert!(store.funding_totals("36", 2025).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_county_reviewers_passing_on_at_once_keep_to_the_quota() {
+    use zhiyuan_domain::award::{CampaignDraft, check_campaign};
+    use zhiyuan_domain::region::RegionLevel;
+    use zhiyuan_store::awards::Nominee;
+    for (backend, store, _db) in stores().await {
+        zhiyuan_store::fixtures::insert_generated_volunteers(&store, 3, 3, &["360111001200"], NOW)
+            .await
+            .unwrap();
+        let draft = CampaignDraft {
+            title: "优秀志愿者",
+            kind: "outstanding_volunteer",
+            year: 2026,
+            county_quota: 1,
+            city_quota: 1,
+            province_quota: 1,
+            nominate_until: today(),
+        };
+        let campaign = check_campaign(&draft, today()).unwrap();
+        let campaign = store.open_campaign(&campaign, "36", "36", 1, NOW).await.unwrap();
+        let mut nominated = Vec::new();
+        for id in ["1", "2"] {
+            let nominee = Nominee {
+                id,
+                name: "志愿者",
+                region_path: "36/3601/360111/360111001/360111001200",
+            };
+            nominated.push(
+                store
+                    .nominate(campaign.id, &nominee, "热心", today(), 1, NOW)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let (left, right) = tokio::join!(
+            tokio::spawn({
+                let store = store.clone();
+                let id = nominated[0];
+                async move { store.review_nomination(id, true, RegionLevel::County, 2, NOW).await }
+            }),
+            tokio::spawn({
+                let store = store.clone();
+                let id = nominated[1];
+                async move { store.review_nomination(id, true, RegionLevel::County, 3, NOW).await }
+            }),
+        );
+        let outcomes = [left.unwrap(), right.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{backend}");
+        for refused in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+            match refused {
+                StoreError::Rule(rule) => assert_eq!(rule.code, "quota_reached", "{backend}"),
+                other => panic!("{backend}: {other:?}"),
+            }
+        }
     }
 }
