@@ -61,6 +61,7 @@ pub mod setting;
 pub mod signup;
 pub mod site;
 pub mod statistics;
+pub mod story;
 pub mod supervision;
 pub mod throttle;
 pub mod time;

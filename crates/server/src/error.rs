@@ -78,7 +78,9 @@ impl ApiError {
 impl From<RuleError> for ApiError {
     fn from(rule: RuleError) -> Self {
         let status = match rule.code {
-            "forbidden_scope" | "order_party_wrong" | "order_self_service" | "own_application" => StatusCode::FORBIDDEN,
+            "forbidden_scope" | "order_party_wrong" | "order_self_service" | "own_application" | "own_story" => {
+                StatusCode::FORBIDDEN
+            }
             "already_member"
             | "organization_refused_order"
             | "out_of_stock"

@@ -17,6 +17,7 @@ pub mod headers;
 pub mod jobs;
 pub mod messages;
 pub mod metrics;
+pub mod photo;
 pub mod qr;
 pub mod state;
 pub mod web;

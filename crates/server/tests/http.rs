@@ -3015,3 +3015,6 @@ mod funding;
 
 #[path = "http/awards.rs"]
 mod awards;
+
+#[path = "http/stories.rs"]
+mod stories;

@@ -52,6 +52,7 @@ pub mod settings;
 pub mod signups;
 mod sql;
 pub mod statistics;
+pub mod stories;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

@@ -17,6 +17,7 @@ pub mod rankings;
 pub mod regions;
 pub mod reports;
 pub mod statistics;
+pub mod stories;
 pub mod system;
 pub mod volunteers;
 
@@ -75,6 +76,12 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         paths,
         enter_hours.layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
     );
+    // A story carries up to nine photos of 5 MB in base64.
+    let story_limit = || axum::extract::DefaultBodyLimit::max(stories::STORY_BODY_LIMIT);
+    let (schemas, paths, write_story) = routes!(stories::write);
+    let write_story = (schemas, paths, write_story.layer(story_limit()));
+    let (schemas, paths, rewrite_story) = routes!(stories::rewrite, stories::story);
+    let rewrite_story = (schemas, paths, rewrite_story.layer(story_limit()));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
         .routes(routes!(auth::login))
@@ -170,6 +177,12 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(awards::review))
         .routes(routes!(awards::publish))
         .routes(routes!(awards::awards_of))
+        .routes(write_story)
+        .routes(rewrite_story)
+        .routes(routes!(stories::list))
+        .routes(routes!(stories::photo))
+        .routes(routes!(stories::approve))
+        .routes(routes!(stories::send_back))
 }
 
 struct BearerAuth;

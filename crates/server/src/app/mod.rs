@@ -28,4 +28,5 @@ pub mod reports;
 pub mod scope;
 pub mod shared;
 pub mod statistics;
+pub mod stories;
 pub mod volunteers;

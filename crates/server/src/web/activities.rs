@@ -253,6 +253,9 @@ struct ActivityPage {
     csrf: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    /// The activity's approved stories.
+    stories: Vec<zhiyuan_store::stories::Story>,
+    st: &'static crate::web::i18n::stories::StoryTexts,
 }
 
 #[derive(Deserialize, Default)]
@@ -336,6 +339,8 @@ async fn activity_page(
     };
     Ok(ActivityPage {
         t: page.t,
+        st: page.lang.story_texts(),
+        stories: crate::app::stories::of_activity(state, activity.id).await?,
         layout: page.layout(),
         order_id,
         id: activity.id.to_string(),

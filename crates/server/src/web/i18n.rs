@@ -69,6 +69,14 @@ impl Lang {
         }
     }
 
+    /// The strings of the story pages.
+    pub fn story_texts(self) -> &'static stories::StoryTexts {
+        match self {
+            Lang::Zh => &stories::STORIES_ZH,
+            Lang::En => &stories::STORIES_EN,
+        }
+    }
+
     /// The strings of the statistics pages.
     pub fn stats_texts(self) -> &'static statistics::StatsTexts {
         match self {
@@ -101,6 +109,7 @@ macro_rules! texts {
 pub mod benefits;
 pub mod orders;
 pub mod statistics;
+pub mod stories;
 
 texts! {
     Texts, ZH, EN;
@@ -664,6 +673,7 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
         other => orders::problem(other)
             .or_else(|| statistics::problem(other))
             .or_else(|| benefits::problem(other))
+            .or_else(|| stories::problem(other))
             .unwrap_or((
             "系统出了点问题，请稍后再试。",
             "Something went wrong on our side; please try again later.",

@@ -25,6 +25,7 @@ mod me;
 mod orders;
 mod page;
 mod reports;
+mod stories;
 
 use crate::state::AppState;
 use axum::Router;
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/{action}", post(orders::step))
         .route("/me/orders", get(orders::mine))
+        .route("/stories/{id}", get(stories::story))
         .route("/me/benefits", get(benefits::mine))
         .route("/benefits/{id}/redeem", post(benefits::redeem))
         .route("/provider", get(benefits::desk))

@@ -1,0 +1,28 @@
+//! The strings of the story pages and lists, and the refusals of writing
+//! and reviewing a story in words.
+
+texts! {
+    StoryTexts, STORIES_ZH, STORIES_EN;
+    latest_title: "志愿故事", "Volunteer stories";
+    of_activity_title: "这次活动的志愿故事", "Stories of this activity";
+    by_label: "发布组织", "Published by";
+    activity_label: "活动", "Activity";
+    photo_alt: "故事照片", "Photo of the story";
+    state_pending: "待审核（未公开）", "Waiting for review (not public)";
+    state_returned: "已退回修改（未公开）", "Sent back (not public)";
+    note_label: "审核意见", "Reviewer's note";
+}
+
+/// The refusals of stories, in both languages.
+pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "too_many_photos" => ("一个故事最多 9 张照片。", "A story has at most 9 photos."),
+        "photo_too_large" => ("每张照片不能超过 5 MB。", "Each photo is at most 5 MB."),
+        "photo_invalid" => ("照片须为 JPEG 或 PNG 图片。", "Photos are JPEG or PNG images."),
+        "own_story" => (
+            "不能审核自己管理的组织发布的故事，请由其他管理员审核。",
+            "Another administrator reviews a story of an organization you run.",
+        ),
+        _ => return None,
+    })
+}
