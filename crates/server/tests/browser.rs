@@ -1390,8 +1390,15 @@ impl Visitor {
         assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     }
 
-    /// A multipart form post, as a browser sends a form with a file.
-    async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: Option<&[u8]>) -> Reply {
+    /// A multipart form post, as a browser sends a form with a file in
+    /// the field `file_field`.
+    async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file: Option<&[u8]>,
+    ) -> Reply {
         let boundary = "zhiyuan-test-boundary-7f3a";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -1403,7 +1410,7 @@ impl Visitor {
         if let Some(bytes) = file {
             body.extend_from_slice(
                 format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"sheet.png\"\r\n\
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"sheet.png\"\r\n\
                      Content-Type: image/png\r\n\r\n"
                 )
                 .as_bytes(),
@@ -1752,7 +1759,7 @@ async fn organizers_review_sign_ups_and_enter_hours_by_hand() {
         let entry = &entry;
         async move {
             let refs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            organizer.post_multipart(entry, &refs, file).await
+            organizer.post_multipart(entry, &refs, "evidence", file).await
         }
     };
     let forged = send(fields("x", &to), Some(PNG)).await;
@@ -2404,6 +2411,84 @@ mod orders;
 
 #[path = "browser/dashboard.rs"]
 mod dashboard;
+
+#[tokio::test]
+async fn organizers_write_stories_with_photos_and_region_admins_review_them() {
+    let server = start().await;
+    let activity = publish(&server.base, "重阳敬老", 60, 120, json!({})).await;
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let detail = organizer.get(&format!("/activities/{activity}")).await;
+    let path = format!("/activities/{activity}/story");
+    assert!(
+        detail.body.contains(&format!("href=\"{path}\"")),
+        "the organizer's link"
+    );
+    let form = organizer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf();
+    let volunteer = Visitor::new(&server);
+    volunteer.login(VOLUNTEER, DEMO_PASSWORD).await;
+    assert_eq!(volunteer.get(&path).await.status, StatusCode::FORBIDDEN);
+    let fields = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("title", "<b>敬老</b>".to_string()),
+            ("body", "包饺子".to_string()),
+        ]
+    };
+    let refs = |owned: &[(&'static str, String)]| owned.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let sent = |owned: Vec<(&'static str, String)>, file: Vec<u8>| {
+        let organizer = &organizer;
+        let path = &path;
+        async move {
+            let pairs = refs(&owned);
+            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            organizer.post_multipart(path, &borrowed, "photos", Some(&file)).await
+        }
+    };
+    // A real photo: 64 × 48 pixels, PNG.
+    let mut photo = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(64, 48, image::Rgb([200, 80, 40])))
+        .write_to(&mut std::io::Cursor::new(&mut photo), image::ImageFormat::Png)
+        .unwrap();
+    assert_eq!(sent(fields("x"), photo.clone()).await.status, StatusCode::FORBIDDEN);
+    let refused = sent(fields(&csrf), b"GIF89a not a photo".to_vec()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("JPEG"), "the refusal in words: {}", refused.body);
+    let written = sent(fields(&csrf), photo).await;
+    assert_eq!(written.status, StatusCode::SEE_OTHER, "{}", written.body);
+    let story_page = written.location().to_string();
+    assert!(story_page.starts_with("/stories/"), "{story_page}");
+    let own = organizer.get(&story_page).await;
+    assert!(own.body.contains("id=\"story-state\""), "not public yet, and said so");
+    assert!(
+        own.body.contains("&#60;b&#62;") || own.body.contains("&lt;b&gt;"),
+        "markup as text"
+    );
+    assert_eq!(
+        Visitor::new(&server).get(&story_page).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The county reviews its queue; the organizer has none.
+    assert_eq!(organizer.get("/admin/stories").await.status, StatusCode::FORBIDDEN);
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let queue = county.get("/admin/stories").await;
+    let id = story_page.trim_start_matches("/stories/");
+    assert!(queue.body.contains(&format!("id=\"story-{id}\"")), "{}", queue.body);
+    let approved = county
+        .post(&format!("/admin/stories/{id}/approve"), &[("csrf", &queue.csrf())])
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let public = Visitor::new(&server).get(&story_page).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains(&format!("/api/v1/stories/{id}/photos/0")),
+        "its photo"
+    );
+    assert!(!public.body.contains("id=\"story-state\""));
+}
 
 #[path = "browser/benefits.rs"]
 mod benefits;

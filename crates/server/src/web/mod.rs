@@ -81,6 +81,15 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/{action}", post(orders::step))
         .route("/me/orders", get(orders::mine))
         .route("/stories/{id}", get(stories::story))
+        .route(
+            "/activities/{id}/story",
+            // Nine photos of up to 5 MB with the form around them.
+            get(stories::write_form)
+                .post(stories::write)
+                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        )
+        .route("/admin/stories", get(stories::queue))
+        .route("/admin/stories/{id}/{action}", post(stories::review))
         .route("/me/benefits", get(benefits::mine))
         .route("/benefits/{id}/redeem", post(benefits::redeem))
         .route("/provider", get(benefits::desk))
