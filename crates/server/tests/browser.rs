@@ -2490,5 +2490,109 @@ async fn organizers_write_stories_with_photos_and_region_admins_review_them() {
     assert!(!public.body.contains("id=\"story-state\""));
 }
 
+#[tokio::test]
+async fn funding_calls_are_opened_applied_to_and_granted_from_their_pages() {
+    let server = start().await;
+    let today = china_clock(0).0;
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let list = county.get("/funding").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let open = |budget: &'static str| {
+        let county = &county;
+        let csrf = list.csrf();
+        let today = today.clone();
+        async move {
+            county
+                .post(
+                    "/funding",
+                    &[
+                        ("csrf", &csrf),
+                        ("title", "社区助老示范项目"),
+                        ("mode", "reward_for_subsidy"),
+                        ("region_code", "360111"),
+                        ("year", &today[..4]),
+                        ("budget", budget),
+                        ("max_projects", "2"),
+                        ("opens_on", &today),
+                        ("closes_on", &today),
+                    ],
+                )
+                .await
+        }
+    };
+    let refused = open("0").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("预算"), "the refusal in words");
+    let opened = open("50000").await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let call_page = opened.location().to_string();
+    let call = call_page.trim_start_matches("/funding/").to_string();
+
+    // The organization applies with a project of its own.
+    let token = api_token(&server.base, ORG_ADMIN).await;
+    let me: serde_json::Value = Client::new()
+        .get(format!("{}/api/v1/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "org_admin")
+        .map(|r| r["scope"]["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let project: serde_json::Value = Client::new()
+        .post(format!("{}/api/v1/projects", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"organization_id": org, "title": "助餐点", "category": "left_behind_elderly", "area_code": "360111"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let page = organizer.get(&call_page).await;
+    assert!(page.body.contains("助餐点"), "its project to apply with");
+    assert!(!page.body.contains("/grant\""), "no grant form for the applicant");
+    let applied = organizer
+        .post(
+            &format!("/funding/{call}/apply"),
+            &[
+                ("csrf", &page.csrf()),
+                ("project_id", project["id"].as_str().unwrap()),
+                ("amount", "40000"),
+                ("plan", "每天午餐"),
+            ],
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.body);
+
+    // The county grants too much, is told, then grants within the budget.
+    let page = county.get(&call_page).await;
+    let marker = "action=\"/funding/applications/";
+    let start = page.body.find(marker).expect("an application to decide on") + marker.len();
+    let application = page.body[start..].split('/').next().unwrap().to_string();
+    let grant = |amount: &'static str| {
+        let county = &county;
+        let csrf = page.csrf();
+        let path = format!("/funding/applications/{application}/grant");
+        async move { county.post(&path, &[("csrf", &csrf), ("amount", amount)]).await }
+    };
+    let too_much = grant("40001").await;
+    assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", too_much.body);
+    let granted = grant("40000").await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    let page = county.get(&call_page).await;
+    assert!(page.body.contains("id=\"granted\">40000 · 1/2"), "{}", page.body);
+}
+
 #[path = "browser/benefits.rs"]
 mod benefits;

@@ -52,22 +52,6 @@ pub async fn points_rate(state: &AppState) -> ApiResult<PointsRate> {
     Ok(PointsRate::of_setting(stored.as_deref()))
 }
 
-/// The regions an administrator may offer benefits in, as a form lists
-/// them: each region they administer and the regions right below it.
-pub async fn offer_regions(state: &AppState, caller: &CurrentUser) -> ApiResult<Vec<(String, String)>> {
-    let mut regions = Vec::new();
-    for path in caller.actor.administered_paths() {
-        let code = path.rsplit('/').next().unwrap_or(path);
-        if let Some(region) = state.store.region(code).await? {
-            regions.push((region.code.clone(), region.name.clone()));
-            for child in state.store.region_children(&region.code).await? {
-                regions.push((child.code, format!("{} · {}", region.name, child.name)));
-            }
-        }
-    }
-    Ok(regions)
-}
-
 /// A volunteer's points: the volunteer, or a region administrator over them.
 pub async fn points_of(
     state: &AppState,

@@ -2,6 +2,7 @@
 //! region administrator's question is about, and whose volunteer data a
 //! caller may act on.
 
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use zhiyuan_domain::region::{RegionLevel, path_within};
@@ -48,4 +49,21 @@ pub fn highest_admin_level(actor: &Actor, path: &str) -> Option<RegionLevel> {
         .filter(|g| path_within(path, &g.region_path))
         .filter_map(|g| g.role.admin_region_level())
         .min()
+}
+
+/// The regions a form lets an administrator choose (where to offer a
+/// benefit, open a call): each region they administer and the regions
+/// right below it, as (code, name).
+pub async fn regions_to_choose(state: &AppState, caller: &CurrentUser) -> ApiResult<Vec<(String, String)>> {
+    let mut regions = Vec::new();
+    for path in caller.actor.administered_paths() {
+        let code = path.rsplit('/').next().unwrap_or(path);
+        if let Some(region) = state.store.region(code).await? {
+            regions.push((region.code.clone(), region.name.clone()));
+            for child in state.store.region_children(&region.code).await? {
+                regions.push((child.code, format!("{} · {}", region.name, child.name)));
+            }
+        }
+    }
+    Ok(regions)
 }

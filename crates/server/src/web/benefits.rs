@@ -360,7 +360,7 @@ async fn admin_page(
             t: page.t,
             b: page.lang.benefit_texts(),
             layout: page.layout(),
-            regions: benefits::offer_regions(state, user).await?,
+            regions: crate::app::scope::regions_to_choose(state, user).await?,
             catalogue,
             form,
             offered,

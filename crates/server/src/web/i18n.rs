@@ -69,6 +69,14 @@ impl Lang {
         }
     }
 
+    /// The strings of the funding pages.
+    pub fn incentive_texts(self) -> &'static incentives::IncentiveTexts {
+        match self {
+            Lang::Zh => &incentives::INCENTIVES_ZH,
+            Lang::En => &incentives::INCENTIVES_EN,
+        }
+    }
+
     /// The strings of the story pages.
     pub fn story_texts(self) -> &'static stories::StoryTexts {
         match self {
@@ -107,6 +115,7 @@ macro_rules! texts {
 }
 
 pub mod benefits;
+pub mod incentives;
 pub mod orders;
 pub mod statistics;
 pub mod stories;
@@ -674,6 +683,7 @@ pub fn problem(lang: Lang, code: &str) -> &'static str {
             .or_else(|| statistics::problem(other))
             .or_else(|| benefits::problem(other))
             .or_else(|| stories::problem(other))
+            .or_else(|| incentives::problem(other))
             .unwrap_or((
             "系统出了点问题，请稍后再试。",
             "Something went wrong on our side; please try again later.",

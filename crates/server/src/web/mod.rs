@@ -18,6 +18,7 @@ mod benefits;
 mod certificates;
 mod charts;
 mod dashboard;
+mod funding;
 mod hand_entry;
 mod home;
 mod i18n;
@@ -89,6 +90,10 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
         .route("/admin/stories", get(stories::queue))
+        .route("/funding", get(funding::calls).post(funding::open_call))
+        .route("/funding/{id}", get(funding::call))
+        .route("/funding/{id}/apply", post(funding::apply))
+        .route("/funding/applications/{id}/{step}", post(funding::decide))
         .route("/admin/stories/{id}/{action}", post(stories::review))
         .route("/me/benefits", get(benefits::mine))
         .route("/benefits/{id}/redeem", post(benefits::redeem))
