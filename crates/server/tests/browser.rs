@@ -2594,5 +2594,74 @@ async fn funding_calls_are_opened_applied_to_and_granted_from_their_pages() {
     assert!(page.body.contains("id=\"granted\">40000 · 1/2"), "{}", page.body);
 }
 
+#[tokio::test]
+async fn an_award_campaign_is_run_from_its_pages() {
+    let server = start().await;
+    let today = china_clock(0).0;
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let list = county.get("/awards").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let opened = county
+        .post(
+            "/awards",
+            &[
+                ("csrf", &list.csrf()),
+                ("title", "青山湖区优秀志愿者"),
+                ("kind", "outstanding_volunteer"),
+                ("region_code", "360111"),
+                ("year", &today[..4]),
+                ("county_quota", "1"),
+                ("city_quota", "1"),
+                ("province_quota", "1"),
+                ("nominate_until", &today),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let campaign_page = opened.location().to_string();
+    let campaign = campaign_page.trim_start_matches("/awards/").to_string();
+    // The organization nominates its member, the demo volunteer.
+    let organizer = Visitor::new(&server);
+    organizer.login(ORG_ADMIN, DEMO_PASSWORD).await;
+    let page = organizer.get(&campaign_page).await;
+    let member = volunteer_id(&server.base).await;
+    let nominated = organizer
+        .post(
+            &format!("/awards/{campaign}/nominate"),
+            &[
+                ("csrf", &page.csrf()),
+                ("nominee", &member),
+                ("reason", "常年陪伴社区老人"),
+            ],
+        )
+        .await;
+    assert_eq!(nominated.status, StatusCode::SEE_OTHER, "{}", nominated.body);
+    let again = organizer
+        .post(
+            &format!("/awards/{campaign}/nominate"),
+            &[("csrf", &page.csrf()), ("nominee", &member), ("reason", "再次")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("已经推荐过"), "the refusal in words");
+    // The county sees the nominee with hours and passes it on.
+    let page = county.get(&campaign_page).await;
+    let marker = "action=\"/nominations/";
+    let start = page.body.find(marker).expect("a nomination to review") + marker.len();
+    let nomination = page.body[start..].split('/').next().unwrap().to_string();
+    let passed = county
+        .post(&format!("/nominations/{nomination}/pass"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(passed.status, StatusCode::SEE_OTHER, "{}", passed.body);
+    let page = county.get(&campaign_page).await;
+    assert!(page.body.contains("市级评审"), "now at the city: {}", page.body);
+    // The campaign is the county's own: it publishes the result.
+    let published = county
+        .post(&format!("/awards/{campaign}/publish"), &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+}
+
 #[path = "browser/benefits.rs"]
 mod benefits;

@@ -11,7 +11,7 @@ use crate::web::i18n::benefits::BenefitTexts;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{
     Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, explained, filled,
-    render, render_with,
+    form_number, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -370,13 +370,6 @@ async fn admin_page(
     )
 }
 
-/// A whole number typed in a form field (`field_invalid` otherwise).
-fn number(raw: &str, code: &'static str, field: &'static str) -> Result<i64, crate::error::ApiError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| zhiyuan_domain::RuleError::new(code, "a whole number").on(field).into())
-}
-
 /// POST `/admin/benefits`: offers a benefit; a refusal is explained above
 /// the form, which keeps what was typed.
 pub async fn offer(page: Page, State(state): State<AppState>, PageForm(form): PageForm<OfferForm>) -> PageResult {
@@ -388,12 +381,12 @@ pub async fn offer(page: Page, State(state): State<AppState>, PageForm(form): Pa
             provider: &form.provider,
             description: &form.description,
             region_code: &form.region_code,
-            stock: number(&form.stock, "stock_invalid", "stock")?,
-            points_cost: number(&form.points_cost, "points_cost_invalid", "points_cost")?,
-            min_star: number(&form.min_star, "min_star_invalid", "min_star")?,
+            stock: form_number(&form.stock, "stock_invalid", "stock")?,
+            points_cost: form_number(&form.points_cost, "points_cost_invalid", "points_cost")?,
+            min_star: form_number(&form.min_star, "min_star_invalid", "min_star")?,
             valid_from: &form.valid_from,
             valid_to: &form.valid_to,
-            per_volunteer: number(&form.per_volunteer, "per_volunteer_invalid", "per_volunteer")?,
+            per_volunteer: form_number(&form.per_volunteer, "per_volunteer_invalid", "per_volunteer")?,
         };
         benefits::offer(&state, user, &request).await
     }

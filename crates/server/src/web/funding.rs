@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::web::i18n::Texts;
 use crate::web::i18n::incentives::IncentiveTexts;
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, explained, filled, render_with,
+    Layout, Page, PageForm, PageQuery, PageResult, check_session_csrf, explained, form_number, list_region, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -45,13 +45,6 @@ fn mode_name(x: &'static IncentiveTexts, code: &str) -> &'static str {
         .map_or("", |(_, name)| name)
 }
 
-/// A whole number typed in a form field.
-fn number(raw: &str, code: &'static str, field: &'static str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| zhiyuan_domain::RuleError::new(code, "a whole number").on(field).into())
-}
-
 struct CallRow {
     call: FundingCall,
     mode: &'static str,
@@ -76,21 +69,6 @@ struct CallsPage {
 #[serde(default)]
 pub struct CallsQuery {
     region: String,
-}
-
-/// The region a list is about: the one asked for, else the top of the
-/// reader's first role's region.
-fn list_region(page: &Page, asked: &str) -> Result<String, PageError> {
-    if let Some(region) = filled(asked) {
-        return Ok(region);
-    }
-    let user = page.require_user()?;
-    user.actor
-        .grants
-        .first()
-        .and_then(|g| g.region_path.split('/').next())
-        .map(str::to_string)
-        .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "region_required"))
 }
 
 /// `/funding?region=`: the calls of a region and below.
@@ -161,9 +139,9 @@ pub async fn open_call(
             title: &form.title,
             mode: &form.mode,
             region_code: &form.region_code,
-            year: number(&form.year, "year_invalid", "year")?.try_into().unwrap_or(0),
-            budget_yuan: number(&form.budget, "budget_invalid", "budget")?,
-            max_projects: number(&form.max_projects, "max_projects_invalid", "max_projects")?,
+            year: form_number(&form.year, "year_invalid", "year")?.try_into().unwrap_or(0),
+            budget_yuan: form_number(&form.budget, "budget_invalid", "budget")?,
+            max_projects: form_number(&form.max_projects, "max_projects_invalid", "max_projects")?,
             opens_on: &form.opens_on,
             closes_on: &form.closes_on,
         };
@@ -287,7 +265,7 @@ pub async fn apply(
     let call_id = parse_id(&id, "call")?;
     let applied = async {
         let project = parse_id(form.project_id.trim(), "project")?;
-        let amount = number(&form.amount, "amount_invalid", "amount")?;
+        let amount = form_number(&form.amount, "amount_invalid", "amount")?;
         funding::apply(&state, user, call_id, project, amount, &form.plan).await
     }
     .await;
@@ -312,15 +290,15 @@ pub async fn decide(
     let decided = async {
         match step.as_str() {
             "score" => {
-                let score = number(&form.score, "score_invalid", "score")?;
+                let score = form_number(&form.score, "score_invalid", "score")?;
                 funding::score(&state, user, application_id, score, &form.comment).await
             }
             "grant" => {
-                let amount = number(&form.amount, "amount_invalid", "amount")?;
+                let amount = form_number(&form.amount, "amount_invalid", "amount")?;
                 funding::grant(&state, user, application_id, amount).await
             }
             "pay" => {
-                let amount = number(&form.amount, "amount_invalid", "amount")?;
+                let amount = form_number(&form.amount, "amount_invalid", "amount")?;
                 funding::disburse(&state, user, application_id, amount, &form.paid_on, &form.note).await
             }
             _ => Err(ApiError::not_found("step")),

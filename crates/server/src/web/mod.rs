@@ -14,6 +14,7 @@ mod account;
 mod activities;
 mod admin;
 mod attendance;
+mod awards;
 mod benefits;
 mod certificates;
 mod charts;
@@ -90,6 +91,11 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
         .route("/admin/stories", get(stories::queue))
+        .route("/awards", get(awards::campaigns).post(awards::open_campaign))
+        .route("/awards/{id}", get(awards::campaign))
+        .route("/awards/{id}/nominate", post(awards::nominate))
+        .route("/awards/{id}/publish", post(awards::publish))
+        .route("/nominations/{id}/{decision}", post(awards::review))
         .route("/funding", get(funding::calls).post(funding::open_call))
         .route("/funding/{id}", get(funding::call))
         .route("/funding/{id}/apply", post(funding::apply))

@@ -498,6 +498,28 @@ pub fn explained(lang: Lang, error: ApiError) -> Result<(&'static str, StatusCod
     }
 }
 
+/// A whole number typed in a form field; `code` on `field` otherwise.
+pub fn form_number(raw: &str, code: &'static str, field: &'static str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| zhiyuan_domain::RuleError::new(code, "a whole number").on(field).into())
+}
+
+/// The region a list page is about: the one asked for, else the top of
+/// the region of the reader's first role.
+pub fn list_region(page: &Page, asked: &str) -> Result<String, PageError> {
+    if let Some(region) = filled(asked) {
+        return Ok(region);
+    }
+    page.require_user()?
+        .actor
+        .grants
+        .first()
+        .and_then(|g| g.region_path.split('/').next())
+        .map(str::to_string)
+        .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "region_required"))
+}
+
 /// `Some(trimmed)` unless the field was left empty.
 pub fn filled(raw: &str) -> Option<String> {
     let trimmed = raw.trim();

@@ -1,5 +1,5 @@
 //! The strings of the funding pages (calls, applications, scores, grants,
-//! payments) and their refusals in words.
+//! payments) and of the award campaign pages, and their refusals in words.
 
 texts! {
     IncentiveTexts, INCENTIVES_ZH, INCENTIVES_EN;
@@ -41,6 +41,38 @@ texts! {
     paid_on_label: "拨付日期", "Paid on";
     pay_submit: "登记拨付", "Record the payment";
     done_notice: "已保存。", "Saved.";
+    nav_awards: "表彰", "Awards";
+    awards_title: "表彰评选", "Award campaigns";
+    no_campaigns: "还没有表彰评选。", "No campaigns yet.";
+    open_campaign_title: "发起表彰评选", "Open a campaign";
+    kind_label: "类别", "Kind";
+    kind_outstanding_volunteer: "优秀志愿者", "Outstanding volunteers";
+    kind_outstanding_organization: "优秀志愿服务组织", "Outstanding organizations";
+    kind_outstanding_project: "优秀志愿服务项目", "Outstanding projects";
+    kind_best_community: "最美志愿服务社区", "Best volunteer communities";
+    county_quota_label: "每县推荐名额", "Passed on per county";
+    city_quota_label: "每市推荐名额", "Passed on per city";
+    province_quota_label: "省级表彰名额", "Named by the province";
+    nominate_until_label: "推荐截止", "Nominations close";
+    open_campaign_submit: "发起", "Open the campaign";
+    nominations_title: "推荐对象", "Nominations";
+    no_nominations: "还没有可以查看的推荐。", "No nominations to show.";
+    nominee_label: "推荐对象", "Nominee";
+    reason_label: "推荐理由", "Reason";
+    stage_label: "当前环节", "Stage";
+    stage_county: "县级评审", "County review";
+    stage_city: "市级评审", "City review";
+    stage_province: "省级评审", "Province review";
+    stage_awarded: "获表彰", "Awarded";
+    stage_declined: "未通过", "Declined";
+    facts_label: "服务时长 / 记录", "Hours / records";
+    pass_submit: "通过并上报", "Pass on";
+    decline_submit: "不通过", "Decline";
+    nominate_title: "推荐", "Nominate";
+    nominee_id_label: "推荐对象编号（志愿者、组织、项目编号或村社区代码）", "Nominee (volunteer, organization or project id, or a community's code)";
+    nominate_submit: "提交推荐", "Nominate";
+    publish_submit: "公布表彰结果", "Publish the winners";
+    published_label: "已公布", "Published";
 }
 
 /// The refusals of funding, in both languages.
@@ -82,6 +114,20 @@ pub fn problem(code: &str) -> Option<(&'static str, &'static str)> {
         ),
         "funding_mode_invalid" => ("请选择扶持方式。", "Choose a mode."),
         "year_invalid" => ("年度不正确。", "The year is not valid."),
+        "quota_reached" => (
+            "本级推荐名额已用完。",
+            "This level has passed on as many nominations as it may.",
+        ),
+        "quota_invalid" => ("名额应在 1 到 1000 之间。", "A quota is from 1 to 1,000."),
+        "already_nominated" => ("已经推荐过这个对象。", "This nominee is nominated already."),
+        "nominations_closed" => ("推荐已截止。", "Nominations are closed."),
+        "nominee_outside_region" => (
+            "推荐对象不在本次评选的地区内。",
+            "The nominee is outside the campaign's region.",
+        ),
+        "community_required" => ("请填写村或社区的代码。", "Name a village or community by its code."),
+        "campaign_published" => ("表彰结果已经公布。", "The winners are published already."),
+        "award_kind_invalid" => ("请选择表彰类别。", "Choose a kind."),
         _ => return None,
     })
 }
