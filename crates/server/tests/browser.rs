@@ -824,21 +824,12 @@ async fn administrators_search_and_page_through_their_volunteers() {
 
 /// Publishes an activity of the demo organization through the API: it
 /// starts `starts_in_minutes` from now (negative: already running).
-async fn publish(base: &str, title: &str, starts_in_minutes: i64, minutes: i64, extra: serde_json::Value) -> String {
-    let api = Client::new();
-    let login: serde_json::Value = api
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"phone": ORG_ADMIN, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap();
-    let me: serde_json::Value = api
+/// The demo organization's id and an API token of its admin.
+async fn demo_organization(base: &str) -> (String, String) {
+    let token = api_token(base, ORG_ADMIN).await;
+    let me: serde_json::Value = Client::new()
         .get(format!("{base}/api/v1/me"))
-        .bearer_auth(token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()
@@ -852,6 +843,13 @@ async fn publish(base: &str, title: &str, starts_in_minutes: i64, minutes: i64, 
         .find(|r| r["role"] == "org_admin")
         .map(|r| r["scope"]["id"].as_str().unwrap().to_string())
         .unwrap();
+    (org, token)
+}
+
+async fn publish(base: &str, title: &str, starts_in_minutes: i64, minutes: i64, extra: serde_json::Value) -> String {
+    let api = Client::new();
+    let (org, token) = demo_organization(base).await;
+    let token = token.as_str();
     let starts = support::now() + chrono::Duration::minutes(starts_in_minutes);
     let mut body = json!({
         "organization_id": org,
@@ -2530,23 +2528,7 @@ async fn funding_calls_are_opened_applied_to_and_granted_from_their_pages() {
     let call = call_page.trim_start_matches("/funding/").to_string();
 
     // The organization applies with a project of its own.
-    let token = api_token(&server.base, ORG_ADMIN).await;
-    let me: serde_json::Value = Client::new()
-        .get(format!("{}/api/v1/me", server.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let org = me["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["role"] == "org_admin")
-        .map(|r| r["scope"]["id"].as_str().unwrap().to_string())
-        .unwrap();
+    let (org, token) = demo_organization(&server.base).await;
     let project: serde_json::Value = Client::new()
         .post(format!("{}/api/v1/projects", server.base))
         .bearer_auth(&token)

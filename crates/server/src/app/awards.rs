@@ -226,14 +226,20 @@ pub async fn campaign_with_nominations(
     Ok((campaign, shown))
 }
 
+/// Nomination `id` (which campaign it belongs to; what a reader may see
+/// of it is `campaign_with_nominations`'s).
+pub async fn nomination(state: &AppState, id: i64) -> ApiResult<Nomination> {
+    state
+        .store
+        .nomination(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("nomination"))
+}
+
 /// Passes a nomination on to the next level, or declines it: the
 /// administrators of the level it stands at, over its nominee.
 pub async fn review(state: &AppState, caller: &CurrentUser, nomination_id: i64, pass: bool) -> ApiResult<Nomination> {
-    let nomination = state
-        .store
-        .nomination(nomination_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("nomination"))?;
+    let nomination = nomination(state, nomination_id).await?;
     let level = highest_admin_level(&caller.actor, &nomination.region_path).ok_or_else(ApiError::forbidden)?;
     Ok(state
         .store

@@ -144,14 +144,20 @@ pub async fn apply(
         .await?)
 }
 
+/// Application `id` (which call it belongs to; what a reader may see of
+/// it is `call_with_applications`'s).
+pub async fn application(state: &AppState, id: i64) -> ApiResult<FundingApplication> {
+    state
+        .store
+        .funding_application(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application"))
+}
+
 /// The application and its call, for a region administrator over the
 /// call who does not run the applying organization.
 async fn to_decide(state: &AppState, caller: &CurrentUser, application_id: i64) -> ApiResult<FundingApplication> {
-    let application = state
-        .store
-        .funding_application(application_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("application"))?;
+    let application = application(state, application_id).await?;
     let call = call(state, application.call_id).await?;
     caller.actor.require_region_admin(&call.region_path)?;
     funding::check_reviewer(runs(caller, application.organization_id))?;

@@ -11,8 +11,8 @@ use crate::state::AppState;
 use crate::web::i18n::Texts;
 use crate::web::i18n::incentives::IncentiveTexts;
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, explained, form_number, list_region,
-    render_with,
+    CsrfForm, DoneQuery, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, explained,
+    form_number, list_region, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -194,18 +194,12 @@ struct CampaignPage {
     error: Option<&'static str>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CampaignQuery {
-    done: String,
-}
-
 /// `/awards/{id}`.
 pub async fn campaign(
     page: Page,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    PageQuery(query): PageQuery<CampaignQuery>,
+    PageQuery(query): PageQuery<DoneQuery>,
 ) -> PageResult {
     let id = parse_id(&id, "campaign")?;
     campaign_page(&page, &state, id, !query.done.is_empty(), None, StatusCode::OK).await
@@ -279,12 +273,6 @@ pub async fn nominate(
     after_step(&page, &state, campaign, outcome.map(|_| ())).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// POST `/awards/{id}/publish`.
 pub async fn publish(
     page: Page,
@@ -313,11 +301,7 @@ pub async fn review(
         "decline" => false,
         _ => return Err(PageError::new(StatusCode::NOT_FOUND, "not_found")),
     };
-    let nomination = state
-        .store
-        .nomination(parse_id(&id, "nomination")?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("nomination"))?;
+    let nomination = awards::nomination(&state, parse_id(&id, "nomination")?).await?;
     let outcome = awards::review(&state, user, nomination.id, pass).await;
     after_step(&page, &state, nomination.campaign_id, outcome.map(|_| ())).await
 }

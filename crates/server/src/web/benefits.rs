@@ -10,8 +10,8 @@ use crate::state::AppState;
 use crate::web::i18n::benefits::BenefitTexts;
 use crate::web::i18n::{self, Texts};
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, explained, filled,
-    form_number, render, render_with,
+    CsrfForm, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, explained,
+    filled, form_number, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -61,12 +61,6 @@ struct MyBenefitsPage {
 pub struct MineQuery {
     /// The code just redeemed.
     redeemed: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 fn reason_text(b: &'static BenefitTexts, reason: &str) -> &'static str {

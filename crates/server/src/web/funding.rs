@@ -11,7 +11,8 @@ use crate::state::AppState;
 use crate::web::i18n::Texts;
 use crate::web::i18n::incentives::IncentiveTexts;
 use crate::web::page::{
-    Layout, Page, PageForm, PageQuery, PageResult, check_session_csrf, explained, form_number, list_region, render_with,
+    DoneQuery, Layout, Page, PageForm, PageQuery, PageResult, check_session_csrf, explained, form_number, list_region,
+    render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -177,18 +178,12 @@ struct CallPage {
     error: Option<&'static str>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CallQuery {
-    done: String,
-}
-
 /// `/funding/{id}`.
 pub async fn call(
     page: Page,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    PageQuery(query): PageQuery<CallQuery>,
+    PageQuery(query): PageQuery<DoneQuery>,
 ) -> PageResult {
     let id = parse_id(&id, "call")?;
     call_page(&page, &state, id, !query.done.is_empty(), None, StatusCode::OK).await
@@ -213,7 +208,7 @@ async fn call_page(
             .next()
             .unwrap_or_default()
             .to_string();
-        let page_of = state.store.projects(&root, Some(organization.id), None, 200).await?;
+        let page_of = crate::app::activities::projects(state, &root, Some(organization.id), None, 200).await?;
         projects.extend(
             page_of
                 .items
@@ -282,11 +277,7 @@ pub async fn decide(
     let user = page.require_user()?;
     check_session_csrf(user, &form.csrf)?;
     let application_id = parse_id(&id, "application")?;
-    let application = state
-        .store
-        .funding_application(application_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("application"))?;
+    let application = funding::application(&state, application_id).await?;
     let decided = async {
         match step.as_str() {
             "score" => {

@@ -18,6 +18,7 @@ use crate::web::page::{
 use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;
+use zhiyuan_domain::award::AwardKind;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -72,6 +73,9 @@ struct MePage {
     audit_next: Option<String>,
     /// The trail is shown from a later page: offer the first one again.
     audit_paged: bool,
+    /// The published awards of the volunteer: (year, title).
+    awards: Vec<(i64, String)>,
+    x: &'static crate::web::i18n::incentives::IncentiveTexts,
 }
 
 pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): PageQuery<MeQuery>) -> PageResult {
@@ -101,6 +105,14 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
             })
             .collect();
     }
+    let awards = match user.volunteer_id() {
+        Some(id) => crate::app::awards::awards_of(&state, AwardKind::OutstandingVolunteer.as_str(), &id.to_string())
+            .await?
+            .into_iter()
+            .map(|award| (award.year, award.title))
+            .collect(),
+        None => Vec::new(),
+    };
     let record = match user.volunteer_id() {
         Some(id) => state.store.volunteer(id).await?,
         None => None,
@@ -131,6 +143,8 @@ pub async fn me(page: Page, State(state): State<AppState>, PageQuery(query): Pag
         audit,
         audit_next,
         audit_paged: filled(&query.audit).is_some(),
+        awards,
+        x: page.lang.incentive_texts(),
     })
 }
 
@@ -169,6 +183,7 @@ async fn scope_name(state: &AppState, regions: &mut RegionNames, kind: &str, id:
         ("region", _) => return regions.label(state, id).await,
         ("site", Some(number)) => state.store.site(number).await?.map(|site| site.name),
         ("organization", Some(number)) => state.store.organization(number).await?.map(|org| org.name),
+        ("provider", Some(number)) => state.store.provider(number).await?.map(|provider| provider.name),
         _ => None,
     };
     Ok(name.unwrap_or_else(|| id.to_string()))

@@ -16,8 +16,8 @@ use crate::web::activities::{category_labels, label_of};
 use crate::web::i18n::orders::{self as words, OrderTexts};
 use crate::web::i18n::{Lang, Texts};
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, explained, filled,
-    render, render_with,
+    DoneQuery, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_time, explained,
+    filled, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -337,12 +337,6 @@ struct OrderPage {
     csrf: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 /// `/orders/{id}`: the order, its timeline and the reader's possible step.

@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -496,6 +497,20 @@ pub fn explained(lang: Lang, error: ApiError) -> Result<(&'static str, StatusCod
     } else {
         Err(error.into())
     }
+}
+
+/// A form that carries nothing but its CSRF token (a button).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// `?done=` after a step: what was just done (shown as a notice).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    pub done: String,
 }
 
 /// A whole number typed in a form field; `code` on `field` otherwise.

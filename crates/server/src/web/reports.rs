@@ -18,8 +18,8 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang, Texts};
 use crate::web::page::{
-    Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_span, china_time, explained,
-    render, render_with,
+    CsrfForm, DoneQuery, Layout, Page, PageError, PageForm, PageQuery, PageResult, check_session_csrf, china_span,
+    china_time, explained, render, render_with,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -33,13 +33,6 @@ use zhiyuan_store::records::RecordView;
 
 /// How many reports a list shows.
 const REPORTS_SHOWN: i64 = 200;
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    /// What was just done.
-    done: String,
-}
 
 struct ReportRow {
     id: String,
@@ -446,12 +439,6 @@ async fn signups_page(
             error,
         },
     )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// POST `/signups/{id}/{decision}`: approves or rejects a pending sign-up.

@@ -73,6 +73,7 @@ texts! {
     nominate_submit: "提交推荐", "Nominate";
     publish_submit: "公布表彰结果", "Publish the winners";
     published_label: "已公布", "Published";
+    my_awards_title: "我获得的表彰", "My awards";
 }
 
 /// The refusals of funding, in both languages.
