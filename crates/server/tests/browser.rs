@@ -2645,5 +2645,58 @@ async fn an_award_campaign_is_run_from_its_pages() {
     assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
 }
 
+#[tokio::test]
+async fn the_province_records_designations_on_the_sites_page() {
+    let server = start().await;
+    let province = Visitor::new(&server);
+    province.login("13800000001", DEMO_PASSWORD).await;
+    let list = province.get("/admin/sites?region=360111").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let marker = "action=\"/admin/sites/";
+    let start = list.body.find(marker).expect("a site") + marker.len();
+    let site = list.body[start..].split('/').next().unwrap().to_string();
+    let designate = |level: &str, year: &str| {
+        let who = &province;
+        let path = format!("/admin/sites/{site}/designation");
+        let fields = [
+            ("csrf", list.csrf()),
+            ("level", level.to_string()),
+            ("year", year.to_string()),
+            ("region", "360111".to_string()),
+        ];
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            who.post(&path, &refs).await
+        }
+    };
+    let bad_year = designate("national", "2017").await;
+    assert_eq!(bad_year.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_year.body.contains("2018"), "the refusal in words");
+    let saved = designate("national", "2019").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let national = province.get("/admin/sites?region=360111&designation=national").await;
+    assert!(
+        national.body.contains(&format!("id=\"site-{site}\"")),
+        "{}",
+        national.body
+    );
+    let county = Visitor::new(&server);
+    county.login(COUNTY_ADMIN, DEMO_PASSWORD).await;
+    let page = county.get("/admin/sites?region=360111").await;
+    let fields = [
+        ("csrf", page.csrf()),
+        ("level", String::new()),
+        ("year", String::new()),
+        ("region", "360111".to_string()),
+    ];
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let withdrawn = county.post(&format!("/admin/sites/{site}/designation"), &refs).await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::FORBIDDEN,
+        "a county withdraws no national designation"
+    );
+}
+
 #[path = "browser/benefits.rs"]
 mod benefits;

@@ -19,6 +19,7 @@ mod benefits;
 mod certificates;
 mod charts;
 mod dashboard;
+mod designations;
 mod funding;
 mod hand_entry;
 mod home;
@@ -91,6 +92,8 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
         .route("/admin/stories", get(stories::queue))
+        .route("/admin/sites", get(designations::sites))
+        .route("/admin/sites/{id}/designation", post(designations::designate))
         .route("/awards", get(awards::campaigns).post(awards::open_campaign))
         .route("/awards/{id}", get(awards::campaign))
         .route("/awards/{id}/nominate", post(awards::nominate))

@@ -74,6 +74,25 @@ texts! {
     publish_submit: "公布表彰结果", "Publish the winners";
     published_label: "已公布", "Published";
     my_awards_title: "我获得的表彰", "My awards";
+    nav_designations: "试点示范", "Designations";
+    designations_title: "试点县和示范所站", "Pilot counties and demonstration sites";
+    designations_intro: "中心代表试点县，所、站为示范所、示范站。国家级和省级命名由省里录入，市级命名由市里录入。", "A center stands for its pilot county; institutes and stations are demonstration sites. The province records national and provincial designations, a city its own.";
+    designation_filter: "只看", "Show";
+    all_sites: "全部站点", "All sites";
+    any_designation: "已命名的", "Designated ones";
+    level_national: "全国", "National";
+    level_provincial: "省级", "Provincial";
+    level_city: "市级", "City";
+    none_designation: "未命名", "None";
+    site_label: "站点", "Site";
+    site_level_label: "层级", "Level";
+    designation_label: "命名", "Designation";
+    designation_year_label: "命名年份", "Year";
+    designate_submit: "保存", "Save";
+    no_sites: "没有符合条件的站点。", "No site matches.";
+    site_center: "实践中心（县）", "Center (county)";
+    site_institute: "实践所（乡镇街道）", "Institute (township)";
+    site_station: "实践站（村社区）", "Station (village)";
 }
 
 /// The refusals of funding, in both languages.
